@@ -1,0 +1,136 @@
+# otpd: an Erlang/OTP-style supervision tree for Linux processes.
+#
+#   make                 build/otpd, build/otpctl
+#   make check           every test (unit under ASan+UBSan, integration)
+#   make check-unit      unit tests only
+#   make check-integration
+#   make demo            build and run the demo tree (etc/otp.conf)
+#   make bench           benchmarks (never part of check)
+#   make install         PREFIX=/usr/local DESTDIR=
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+
+PKGS := libsystemd libseccomp inih
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CRIT_LIBS := $(shell pkg-config --libs criterion 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
+	-Wno-unused-parameter -Werror
+HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+OPT ?= -O2 -g
+CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+LDFLAGS_ALL := $(EXTRA_LDFLAGS)
+
+SUP_SRC := $(wildcard supervisor/*.c)
+CFG_SRC := $(wildcard config/*.c)
+IPC_SRC := $(filter-out ipc/otpctl.c,$(wildcard ipc/*.c))
+UTIL_SRC := $(wildcard util/*.c)
+INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+
+LIBSUP := $(BUILD)/libsup.a
+LIBCFG := $(BUILD)/libcfg.a
+LIBIPC := $(BUILD)/libipc.a
+LIBUTIL := $(BUILD)/libutil.a
+LIBINIT := $(BUILD)/libinit.a
+LIBS_ALL := $(LIBINIT) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+
+all: $(BUILD)/otpd $(BUILD)/otpctl helpers
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+
+$(LIBSUP): $(call obj,$(SUP_SRC))
+$(LIBCFG): $(call obj,$(CFG_SRC))
+$(LIBIPC): $(call obj,$(IPC_SRC))
+$(LIBUTIL): $(call obj,$(UTIL_SRC))
+$(LIBINIT): $(call obj,$(INIT_SRC))
+$(BUILD)/lib%.a:
+	@mkdir -p $(dir $@)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+# Small test helper programs (workers that misbehave on purpose).
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
+helpers: $(HELPERS)
+$(BUILD)/helpers/%: tests/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -o $@ $< $(PKG_LIBS)
+
+# --- tests -------------------------------------------------------------------
+# Unit tests: one criterion binary per directory of tests/unit/, built with
+# ASan and UBSan in their own tree (build/san).
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+UNIT_DIRS := $(notdir $(wildcard tests/unit/*))
+SANBUILD := build/san
+
+check: all
+	$(MAKE) check-unit
+	$(MAKE) check-integration
+	@echo "make check: all tiers passed"
+
+check-unit:
+	$(MAKE) BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" unit-bins
+	@set -e; for d in $(UNIT_DIRS); do \
+		echo "== unit: $$d"; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+			$(SANBUILD)/tests/unit_$$d --jobs 2 --timeout 60 ; \
+	done
+
+unit-bins: $(foreach d,$(UNIT_DIRS),$(BUILD)/tests/unit_$(d))
+
+define unit_template
+$(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(LIBS_ALL)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS) $$(CRIT_LIBS)
+endef
+$(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
+
+check-integration: all
+	tests/integration/run.sh
+
+check-man:
+	tests/man/check.sh
+
+demo: all
+	tests/../scripts/demo.sh
+
+bench: all
+	$(MAKE) BUILD=$(BUILD) bench-bins
+	bench/run.sh
+
+bench-bins: $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+$(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -m 0755 $(BUILD)/otpd $(DESTDIR)$(PREFIX)/sbin/otpd
+	install -m 0755 $(BUILD)/otpctl $(DESTDIR)$(PREFIX)/bin/otpctl
+	install -m 0644 man/otpctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 man/otp.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 man/otpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+
+clean:
+	rm -rf build
+
+.PHONY: all helpers check check-unit unit-bins check-integration check-man demo bench bench-bins \
+	install clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

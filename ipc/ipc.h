@@ -1,0 +1,137 @@
+/*
+ * ipc.h: otpd's control protocol (server side codec and connections) and
+ * the client used by otpctl.
+ *
+ * Wire format (documented in otpctl(1)); all integers big-endian:
+ *
+ *   frame  = u32 length | u8 version (= IPC_VERSION) | u8 type | payload
+ *            `length` counts the payload only.
+ *
+ *   client -> otpd:  IPC_REQ    payload: argv strings, each NUL-terminated
+ *                                (verb first, then its arguments as typed,
+ *                                e.g. "status\0db\0--json\0"); at most
+ *                                IPC_REQ_MAX bytes.  One request per
+ *                                connection.
+ *   otpd -> client:  IPC_OUT    bytes for the client's stdout
+ *                    IPC_ERR    bytes for the client's stderr
+ *                    IPC_END    u8 exit code (0 ok, 1 refused, 2 usage,
+ *                                4 timeout/noproc), then otpd closes.
+ *
+ * A frame with another version, an unknown type, a length over the limit
+ * or a request that is not NUL-terminated gets IPC_ERR + IPC_END(2) and the
+ * connection is closed.  otpd itself is never disturbed by a client.
+ */
+#ifndef OTPD_IPC_H
+#define OTPD_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define IPC_VERSION 1
+#define IPC_HDR_LEN 6
+#define IPC_REQ_MAX 65536               /* request payload limit */
+#define IPC_FRAME_MAX (1u << 20)        /* any frame payload limit */
+#define IPC_ARGS_MAX 256
+
+enum ipc_type { IPC_REQ = 1, IPC_OUT = 2, IPC_ERR = 3, IPC_END = 4 };
+
+/* Exit codes shared by otpd replies and otpctl (DESIGN §5). */
+enum ipc_exit {
+	IPC_EXIT_OK = 0,
+	IPC_EXIT_REFUSED = 1,
+	IPC_EXIT_USAGE = 2,
+	IPC_EXIT_UNREACHABLE = 3,
+	IPC_EXIT_TIMEOUT = 4,
+};
+
+/* Append one frame to `buf` (capacity `cap`, used `*len`).  0 or -ENOSPC. */
+int ipc_frame_put(uint8_t *buf, size_t cap, size_t *len, enum ipc_type type, const void *payload,
+		  size_t plen);
+
+/*
+ * Look at the bytes in `buf`: if a whole frame is there, return its total
+ * size and set *ret_type, *ret_payload, *ret_plen; 0 if more bytes are
+ * needed; -EPROTO for a bad version or type, -EMSGSIZE over `max_payload`.
+ */
+ssize_t ipc_frame_get(const uint8_t *buf, size_t len, size_t max_payload, enum ipc_type *ret_type,
+		      const uint8_t **ret_payload, size_t *ret_plen);
+
+/*
+ * Split a request payload into argv (pointers into `payload`, which must
+ * stay alive).  Returns argc, or -EPROTO (not NUL-terminated, empty) or
+ * -E2BIG (more than IPC_ARGS_MAX).
+ */
+int ipc_req_parse(const uint8_t *payload, size_t plen, const char **argv, int max);
+
+/* --- server-side connection --------------------------------------------
+ *
+ * One per accepted client.  Input and output are bounded buffers; the
+ * owner (init/) polls the fd and calls ipc_conn_on_readable/writable.  All
+ * sends are non-blocking: bytes that cannot be written yet are queued, and
+ * a queue over its limit either drops (streams: logs -f, counted) or
+ * closes the connection.
+ */
+struct ipc_conn;
+
+struct ipc_conn *ipc_conn_new(int fd, uid_t uid, gid_t gid, pid_t pid);
+/* Closes the fd. Accepts NULL. */
+void ipc_conn_free(struct ipc_conn *c);
+int ipc_conn_fd(const struct ipc_conn *c);
+uid_t ipc_conn_uid(const struct ipc_conn *c);
+gid_t ipc_conn_gid(const struct ipc_conn *c);
+
+/*
+ * Read what is available.  Returns 1 and fills argv/argc once the request
+ * is complete, 0 if more is needed, -EPIPE on EOF before a request,
+ * -EPROTO/-EMSGSIZE on bad input (the caller replies usage and closes), or
+ * another -errno.  argv points into the connection's buffer.
+ */
+int ipc_conn_on_readable(struct ipc_conn *c, const char **argv, int max, int *ret_argc);
+
+/* Queue output.  0, or -ENOBUFS if the queue limit would be exceeded. */
+int ipc_conn_out(struct ipc_conn *c, enum ipc_type type, const void *data, size_t len);
+int ipc_conn_printf(struct ipc_conn *c, enum ipc_type type, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Queue IPC_END(code); the connection closes once it is flushed. */
+int ipc_conn_end(struct ipc_conn *c, int code);
+/* Write queued bytes.  0 (all flushed or would block) or -errno (drop it). */
+int ipc_conn_flush(struct ipc_conn *c);
+bool ipc_conn_wants_write(const struct ipc_conn *c);
+/* END queued and flushed: the owner may free it. */
+bool ipc_conn_finished(const struct ipc_conn *c);
+/* Bytes queued for output. */
+size_t ipc_conn_queued(const struct ipc_conn *c);
+
+/* Opaque per-connection slot for the owner. */
+void *ipc_conn_data(const struct ipc_conn *c);
+void ipc_conn_set_data(struct ipc_conn *c, void *p);
+
+/* --- server socket ------------------------------------------------------ */
+
+/*
+ * Create, bind and listen on a SOCK_STREAM Unix socket at `path` (mode
+ * 0660; a stale socket file is replaced, a live one is -EADDRINUSE),
+ * non-blocking and close-on-exec.  Returns the fd or -errno.
+ */
+int ipc_listen(const char *path, int backlog);
+
+/* --- client (otpctl) ------------------------------------------------------ */
+
+/*
+ * Send argv to otpd at `socket_path`, copy IPC_OUT to fd 1 and IPC_ERR to
+ * fd 2 as they come, and return the IPC_END code; IPC_EXIT_UNREACHABLE
+ * (with a message on stderr) when otpd cannot be reached or the
+ * connection breaks before IPC_END.
+ */
+int ipc_client_run(const char *socket_path, int argc, char *const *argv);
+
+/*
+ * The same, giving up after `timeout_ms` (< 0: never) without IPC_END:
+ * "otpctl: timed out" on stderr and IPC_EXIT_TIMEOUT.
+ */
+int ipc_client_run_timeout(const char *socket_path, int argc, char *const *argv,
+			   int64_t timeout_ms);
+
+#endif

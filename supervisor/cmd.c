@@ -1,0 +1,395 @@
+/*
+ * cmd.c: management commands (OTP's restart_child, terminate_child,
+ * delete_child, start_child, plus otpd's restart and kill).
+ *
+ * A command aimed at a supervisor that is busy with a plan, or at a node
+ * with a command already in flight, waits in that supervisor's deferred
+ * queue and runs when it is free, as a call waits in an OTP supervisor's
+ * mailbox.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+void sup_defer_push(struct sup_node *sup, struct sup_deferred *d)
+{
+	struct sup_sv *sv = sup->sv;
+
+	d->next = NULL;
+	if (sv->dq_tail)
+		sv->dq_tail->next = d;
+	else
+		sv->dq_head = d;
+	sv->dq_tail = d;
+}
+
+static void deferred_free_args(struct sup_deferred *d)
+{
+	for (int i = 0; i < d->argc; i++)
+		free(d->args[i]);
+	free(d->args);
+	d->args = NULL;
+	d->argc = 0;
+}
+
+static void deferred_free(struct sup_deferred *d)
+{
+	deferred_free_args(d);
+	free(d);
+}
+
+static bool busy(const struct sup_node *sup)
+{
+	return sup->sv->plan != SUP_PLAN_NONE;
+}
+
+static void drain_exit(struct sup_deferred *d)
+{
+	struct sup_node *n = d->node;
+
+	/* Restarted meanwhile by a group restart, or stopped for good: absorbed. */
+	if (!n->crash_pending || n->state != SUP_STOPPED || n->hidden) {
+		n->crash_pending = false;
+		return;
+	}
+	sup_child_crashed(n, &d->reason);
+}
+
+/* Run what waited while `sup` was busy, in order, until it is busy again. */
+void sup_defer_drain(struct sup_node *sup)
+{
+	struct sup_sv *sv;
+
+	if (!sup || !sup->sv)
+		return;
+	sv = sup->sv;
+	while (sv->dq_head && !busy(sup)) {
+		struct sup_deferred *d = sv->dq_head;
+
+		if (d->kind == SUP_DEF_CMD) {
+			struct sup_node *n = sup_find(sup->tree, d->name);
+
+			if (n && n->pending != SUP_PEND_NONE)
+				return;         /* still in flight: keep the order */
+		}
+		sv->dq_head = d->next;
+		if (!sv->dq_head)
+			sv->dq_tail = NULL;
+		if (d->kind == SUP_DEF_EXIT)
+			drain_exit(d);
+		else
+			sup_cmd_run(sup->tree, d);
+		deferred_free(d);
+	}
+}
+
+static void reply(struct sup_tree *t, uint64_t cookie, enum sup_result r)
+{
+	sup_emit_reply(t, cookie, r, NULL);
+}
+
+static void cmd_start(struct sup_node *n, uint64_t cookie)
+{
+	switch (n->state) {
+	case SUP_STOPPED:
+		n->pending = SUP_PEND_START;
+		n->cookie = cookie;
+		sup_node_start(n);      /* not counted: OTP restart_child */
+		return;
+	case SUP_RESTARTING:
+		reply(n->tree, cookie, SUP_E_RESTARTING);
+		return;
+	default:
+		reply(n->tree, cookie, SUP_E_RUNNING);
+		return;
+	}
+}
+
+static void cmd_stop(struct sup_node *n, uint64_t cookie)
+{
+	if (n->state == SUP_STOPPED) {
+		if (n->dynamic || n->spec.restart == SUP_TEMPORARY)
+			sup_node_remove(n);
+		reply(n->tree, cookie, SUP_OK);
+		return;
+	}
+	n->pending = SUP_PEND_STOP;
+	n->cookie = cookie;
+	/* On a RESTARTING child this ends the retry loop at once. */
+	sup_node_terminate(n, SUP_STOP_CMD);
+	if (n->dynamic)
+		sup_node_remove(n);     /* terminate_child on simple_one_for_one deletes */
+}
+
+static void cmd_restart(struct sup_node *n, uint64_t cookie)
+{
+	if (n->state == SUP_RESTARTING) {
+		reply(n->tree, cookie, SUP_E_RESTARTING);
+		return;
+	}
+	n->cookie = cookie;
+	if (n->state == SUP_STOPPED) {
+		n->pending = SUP_PEND_START;
+		n->restarts++;
+		sup_node_start(n);
+		return;
+	}
+	n->pending = SUP_PEND_RESTART;
+	sup_node_terminate(n, SUP_STOP_CMD);
+}
+
+static void cmd_delete(struct sup_node *n, uint64_t cookie)
+{
+	if (n->state == SUP_RESTARTING) {
+		reply(n->tree, cookie, SUP_E_RESTARTING);
+	} else if (n->state != SUP_STOPPED) {
+		reply(n->tree, cookie, SUP_E_RUNNING);
+	} else {
+		sup_node_hide(n);
+		reply(n->tree, cookie, SUP_OK);
+	}
+}
+
+static void cmd_kill(struct sup_node *n, int signo, uint64_t cookie)
+{
+	struct sup_action a = { .kind = SUP_A_SIGNAL, .node = n, .signo = signo };
+
+	if (n->spec.type != SUP_WORKER) {
+		reply(n->tree, cookie, SUP_E_INVALID);
+		return;
+	}
+	if (!sup_node_live(n)) {
+		reply(n->tree, cookie, SUP_E_NOT_RUNNING);
+		return;
+	}
+	sup_emit(n->tree, &a);
+	reply(n->tree, cookie, SUP_OK);
+}
+
+static bool name_valid(const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len > SUP_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.@-", *s))
+			return false;
+	return true;
+}
+
+static struct sup_node *dynamic_new(struct sup_node *sup, struct sup_deferred *d,
+				    enum sup_result *ret_err)
+{
+	struct sup_tree *t = sup->tree;
+	struct sup_spec spec = sup->first->spec;
+	struct sup_node *n;
+
+	if (d->child[0])
+		snprintf(spec.name, sizeof(spec.name), "%s", d->child);
+	else
+		do
+			snprintf(spec.name, sizeof(spec.name), "%.50s@%u", sup->first->spec.name,
+				 ++sup->sv->next_dyn);
+		while (sup_find_any(t, spec.name));
+	if (!name_valid(spec.name)) {
+		*ret_err = SUP_E_INVALID;
+		return NULL;
+	}
+	if (sup_find_any(t, spec.name)) {
+		*ret_err = SUP_E_ALREADY_PRESENT;
+		return NULL;
+	}
+	n = sup_node_alloc(t, &spec);
+	if (!n) {
+		*ret_err = SUP_E_NOMEM;
+		return NULL;
+	}
+	n->dynamic = true;
+	n->args = d->args;      /* ownership moves to the node */
+	n->argc = d->argc;
+	d->args = NULL;
+	d->argc = 0;
+	sup_node_link(sup, n);
+	sup_name_index(t, n);
+	return n;
+}
+
+static void cmd_start_child(struct sup_tree *t, struct sup_node *sup, struct sup_deferred *d)
+{
+	enum sup_result err = SUP_OK;
+	struct sup_node *n;
+
+	if (sup->spec.type != SUP_SUPERVISOR || !sup_is_simple(sup) || !sup->first) {
+		reply(t, d->cookie, SUP_E_NOT_SIMPLE);
+		return;
+	}
+	if (sup->state != SUP_RUNNING) {
+		reply(t, d->cookie, SUP_E_NOT_RUNNING);
+		return;
+	}
+	n = dynamic_new(sup, d, &err);
+	if (!n) {
+		reply(t, d->cookie, err);
+		return;
+	}
+	n->pending = SUP_PEND_START;
+	n->cookie = d->cookie;
+	sup_node_start(n);
+}
+
+static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_deferred *d)
+{
+	bool simple_child = n->dynamic || n->is_template;
+
+	switch (d->cmd) {
+	case SUP_CMD_START:
+		if (simple_child)
+			reply(t, d->cookie, SUP_E_SIMPLE_ONE_FOR_ONE);
+		else
+			cmd_start(n, d->cookie);
+		break;
+	case SUP_CMD_STOP:
+		if (n->is_template)
+			reply(t, d->cookie, SUP_E_SIMPLE_ONE_FOR_ONE);
+		else
+			cmd_stop(n, d->cookie);
+		break;
+	case SUP_CMD_RESTART:
+		if (n->is_template)
+			reply(t, d->cookie, SUP_E_SIMPLE_ONE_FOR_ONE);
+		else
+			cmd_restart(n, d->cookie);
+		break;
+	case SUP_CMD_DELETE:
+		if (simple_child)
+			reply(t, d->cookie, SUP_E_SIMPLE_ONE_FOR_ONE);
+		else
+			cmd_delete(n, d->cookie);
+		break;
+	case SUP_CMD_KILL:
+		cmd_kill(n, d->signo, d->cookie);
+		break;
+	}
+}
+
+/* Run command `d` now, or queue it where it must wait.  `d` stays the caller's. */
+void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d)
+{
+	struct sup_node *n = sup_find(t, d->name);
+	struct sup_node *waiter;
+
+	if (t->shutting_down || t->done) {
+		reply(t, d->cookie, SUP_E_SHUTTING_DOWN);
+		return;
+	}
+	if (!n) {
+		reply(t, d->cookie, SUP_E_NOT_FOUND);
+		return;
+	}
+	waiter = d->cmd == SUP_CMD_START_CHILD ? n : n->parent;
+	if (d->cmd != SUP_CMD_KILL && waiter &&
+	    (busy(waiter) || (d->cmd != SUP_CMD_START_CHILD && n->pending != SUP_PEND_NONE))) {
+		struct sup_deferred *copy = malloc(sizeof(*copy));
+
+		if (!copy) {
+			reply(t, d->cookie, SUP_E_NOMEM);
+			return;
+		}
+		*copy = *d;
+		d->args = NULL;
+		d->argc = 0;
+		sup_defer_push(waiter, copy);
+		return;
+	}
+	if (d->cmd == SUP_CMD_START_CHILD)
+		cmd_start_child(t, n, d);
+	else if (!n->parent)
+		reply(t, d->cookie, SUP_E_INVALID);     /* the root is not a child */
+	else
+		cmd_on_node(t, n, d);
+}
+
+static void cmd_submit(struct sup_tree *t, int cmd, const char *name, int signo, uint64_t cookie,
+		       int64_t now)
+{
+	struct sup_deferred d = { .kind = SUP_DEF_CMD, .cmd = cmd, .signo = signo,
+				  .cookie = cookie };
+
+	t->now = now;
+	if (!name || strlen(name) > SUP_NAME_MAX) {
+		reply(t, cookie, SUP_E_NOT_FOUND);
+		return;
+	}
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	sup_cmd_run(t, &d);
+	sup_work_run(t);
+}
+
+void sup_cmd_start(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
+{
+	cmd_submit(t, SUP_CMD_START, name, 0, cookie, now);
+}
+
+void sup_cmd_stop(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
+{
+	cmd_submit(t, SUP_CMD_STOP, name, 0, cookie, now);
+}
+
+void sup_cmd_restart(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
+{
+	cmd_submit(t, SUP_CMD_RESTART, name, 0, cookie, now);
+}
+
+void sup_cmd_delete(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
+{
+	cmd_submit(t, SUP_CMD_DELETE, name, 0, cookie, now);
+}
+
+void sup_cmd_kill(struct sup_tree *t, const char *name, int signo, uint64_t cookie, int64_t now)
+{
+	if (signo <= 0 || signo >= 65) {
+		t->now = now;
+		reply(t, cookie, SUP_E_INVALID);
+		return;
+	}
+	cmd_submit(t, SUP_CMD_KILL, name, signo, cookie, now);
+}
+
+void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, int argc,
+			 char *const *args, uint64_t cookie, int64_t now)
+{
+	struct sup_deferred d = { .kind = SUP_DEF_CMD, .cmd = SUP_CMD_START_CHILD,
+				  .cookie = cookie };
+
+	t->now = now;
+	if (!sup || strlen(sup) > SUP_NAME_MAX || (name && strlen(name) > SUP_NAME_MAX)) {
+		reply(t, cookie, SUP_E_INVALID);
+		return;
+	}
+	snprintf(d.name, sizeof(d.name), "%s", sup);
+	if (argc > 0) {
+		d.args = calloc((size_t)argc + 1, sizeof(char *));
+		if (!d.args) {
+			reply(t, cookie, SUP_E_NOMEM);
+			return;
+		}
+		for (int i = 0; i < argc; i++) {
+			d.args[i] = strdup(args[i]);
+			if (!d.args[i]) {
+				d.argc = i;
+				deferred_free_args(&d);
+				reply(t, cookie, SUP_E_NOMEM);
+				return;
+			}
+		}
+		d.argc = argc;
+	}
+	snprintf(d.child, sizeof(d.child), "%s", name ? name : "");
+	sup_cmd_run(t, &d);
+	deferred_free_args(&d);
+	sup_work_run(t);
+}

@@ -1,0 +1,192 @@
+/*
+ * events.c: the core's entry points for what happened outside it.  Each
+ * sets the clock, handles the event, then runs the work queue until the
+ * cascade it started has settled.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void settle(struct sup_tree *t)
+{
+	sup_work_run(t);
+}
+
+void sup_boot(struct sup_tree *t, int64_t now)
+{
+	t->now = now;
+	t->root->sv->exit_code = 1;
+	sup_node_start(t->root);
+	settle(t);
+}
+
+void sup_child_ready(struct sup_tree *t, struct sup_node *n, int64_t now)
+{
+	t->now = now;
+	if (n->spec.type != SUP_WORKER || n->state != SUP_STARTING)
+		return;
+	sup_deadline_clear(n);
+	sup_set_state(n, SUP_RUNNING);
+	if (n->spec.watchdog_ms > 0)
+		sup_deadline_set(n, now + n->spec.watchdog_ms);
+	sup_work_push(t, SUP_W_UP, n);
+	settle(t);
+}
+
+static void start_failed(struct sup_tree *t, struct sup_node *n, const struct sup_reason *r)
+{
+	struct sup_action a = { .kind = SUP_A_EXITED, .node = n, .reason = *r };
+
+	sup_deadline_clear(n);
+	n->last_exit = *r;
+	n->stop_why = SUP_STOP_NONE;
+	n->kill_sent = false;
+	sup_set_state(n, SUP_STOPPED);
+	sup_emit(t, &a);
+	sup_work_push(t, SUP_W_FAILED, n);
+}
+
+void sup_child_start_failed(struct sup_tree *t, struct sup_node *n, const char *why, int64_t now)
+{
+	struct sup_reason r;
+
+	t->now = now;
+	if (n->spec.type != SUP_WORKER || n->state != SUP_STARTING)
+		return;
+	sup_reason_set(&r, SUP_R_START_FAILED, 0);
+	snprintf(r.why, sizeof(r.why), "%s", why ? why : "unknown");
+	start_failed(t, n, &r);
+	settle(t);
+}
+
+/* A process that ended before it was ready failed to start. */
+static void exited_starting(struct sup_tree *t, struct sup_node *n, const struct sup_reason *r)
+{
+	struct sup_reason f;
+	char buf[64];
+
+	sup_reason_format(r, buf, sizeof(buf));
+	sup_reason_set(&f, SUP_R_START_FAILED, 0);
+	snprintf(f.why, sizeof(f.why), "exited before ready (%s)", buf);
+	start_failed(t, n, &f);
+}
+
+static void exited_stopping(struct sup_tree *t, struct sup_node *n)
+{
+	struct sup_reason r;
+
+	if (n->stop_why == SUP_STOP_READY_TIMEOUT) {
+		sup_reason_set(&r, SUP_R_START_FAILED, 0);
+		snprintf(r.why, sizeof(r.why), "ready_timeout");
+		start_failed(t, n, &r);
+		return;
+	}
+	sup_reason_set(&r, n->kill_sent ? SUP_R_KILLED : SUP_R_SHUTDOWN, 0);
+	sup_node_gone(n, &r);
+}
+
+void sup_child_exited(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
+		      int64_t now)
+{
+	struct sup_reason r;
+
+	t->now = now;
+	if (n->spec.type != SUP_WORKER)
+		return;
+	sup_reason_from_status(&r, wstatus);
+	if (flags & SUP_EXIT_OOM)
+		sup_reason_set(&r, SUP_R_OOM, 0);
+	switch (n->state) {
+	case SUP_STARTING:
+		exited_starting(t, n, &r);
+		break;
+	case SUP_RUNNING:
+		if (n->watchdog_fired)
+			sup_reason_set(&r, SUP_R_WATCHDOG, 0);
+		sup_child_crashed(n, &r);
+		break;
+	case SUP_STOPPING:
+		exited_stopping(t, n);
+		break;
+	default:
+		return;         /* not waiting for it: stale */
+	}
+	settle(t);
+}
+
+void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now)
+{
+	t->now = now;
+	if (n->state == SUP_RUNNING && n->spec.watchdog_ms > 0 && !n->watchdog_fired)
+		sup_deadline_set(n, now + n->spec.watchdog_ms);
+}
+
+static void deadline_passed(struct sup_node *n)
+{
+	struct sup_tree *t = n->tree;
+
+	if (n->spec.type == SUP_SUPERVISOR) {
+		if (n->state == SUP_STOPPING)
+			sup_subtree_kill(n);
+		return;
+	}
+	switch (n->state) {
+	case SUP_STARTING:
+		n->stop_why = SUP_STOP_READY_TIMEOUT;
+		sup_set_state(n, SUP_STOPPING);
+		n->kill_sent = true;
+		sup_emit_node(t, SUP_A_KILL, n);
+		break;
+	case SUP_STOPPING:
+		if (!n->kill_sent) {
+			n->kill_sent = true;
+			sup_emit_node(t, SUP_A_KILL, n);
+		}
+		break;
+	case SUP_RUNNING:
+		/* Watchdog: no WATCHDOG=1 in time. Killed, then handled as a crash. */
+		n->watchdog_fired = true;
+		sup_emit_node(t, SUP_A_KILL, n);
+		break;
+	case SUP_RESTARTING:
+		sup_restart_decide(n);
+		break;
+	case SUP_STOPPED:
+		break;
+	}
+}
+
+void sup_timer(struct sup_tree *t, int64_t now)
+{
+	struct sup_node *n;
+
+	t->now = now;
+	while ((n = sup_deadline_due(t, now)))
+		deadline_passed(n);
+	settle(t);
+}
+
+void sup_shutdown(struct sup_tree *t, int64_t now)
+{
+	struct sup_reason r;
+
+	t->now = now;
+	if (t->shutting_down || t->done)
+		return;
+	t->shutting_down = true;
+	if (t->root->sv->plan == SUP_PLAN_SHUTDOWN)
+		return;         /* already ending (intensity, auto_shutdown): keep its code */
+	t->root->sv->exit_code = 0;
+	sup_reason_set(&r, SUP_R_SHUTDOWN, 0);
+	if (t->root->state == SUP_STOPPED) {
+		struct sup_action a = { .kind = SUP_A_OTPD_EXIT, .code = 0 };
+
+		t->done = true;
+		sup_emit(t, &a);
+		return;
+	}
+	sup_set_state(t->root, SUP_STOPPING);
+	sup_exit_begin(t->root, &r);
+	settle(t);
+}

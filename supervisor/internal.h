@@ -1,0 +1,204 @@
+/*
+ * internal.h: data shared by the files of supervisor/.  Nothing here is
+ * visible outside the module.
+ *
+ * A supervisor runs at most one "plan" at a time: an ordered set of its
+ * children to terminate (walked backwards, one at a time, or all at once
+ * for simple_one_for_one) and then to start (walked forwards, each waiting
+ * for the previous one to be ready).  Init, group restarts and shutdown are
+ * all plans; only their ending differs.  While a plan runs, exits of
+ * children outside it and management commands wait in the supervisor's
+ * deferred queue, as messages wait in an OTP supervisor's mailbox while it
+ * is busy.
+ */
+#ifndef OTPD_SUPERVISOR_INTERNAL_H
+#define OTPD_SUPERVISOR_INTERNAL_H
+
+#include "supervisor.h"
+
+/* Why otpd is stopping a node (set while STOPPING). */
+enum sup_stop_why {
+	SUP_STOP_NONE,
+	SUP_STOP_PLAN,          /* the parent's plan (group restart, shutdown, init abort) */
+	SUP_STOP_CMD,           /* stop or restart command */
+	SUP_STOP_READY_TIMEOUT, /* started too slowly: a start failure once gone */
+};
+
+/* What a pending command on a node waits for. */
+enum sup_pending {
+	SUP_PEND_NONE,
+	SUP_PEND_STOP,          /* reply once stopped */
+	SUP_PEND_RESTART,       /* once stopped, start; reply once started */
+	SUP_PEND_START,         /* reply once started or failed */
+};
+
+enum sup_plan_kind {
+	SUP_PLAN_NONE,
+	SUP_PLAN_INIT,          /* start every child; a failure aborts */
+	SUP_PLAN_INIT_ABORT,    /* terminating what init started; then fail */
+	SUP_PLAN_GROUP,         /* one_for_all / rest_for_one restart */
+	SUP_PLAN_SHUTDOWN,      /* terminate everything; then exit */
+};
+
+enum sup_phase { SUP_PHASE_TERM, SUP_PHASE_START };
+
+struct sup_deferred {
+	enum { SUP_DEF_EXIT, SUP_DEF_CMD } kind;
+	struct sup_node *node;                  /* EXIT */
+	struct sup_reason reason;               /* EXIT */
+	int cmd;                                /* CMD: enum sup_cmd_kind */
+	char name[SUP_NAME_MAX + 1];            /* target (START_CHILD: the supervisor) */
+	char child[SUP_NAME_MAX + 1];           /* START_CHILD: --name, or "" */
+	int signo;
+	uint64_t cookie;
+	int argc;
+	char **args;
+	struct sup_deferred *next;
+};
+
+/* Runtime of a supervisor node. */
+struct sup_sv {
+	int64_t *hist;                  /* restart instants, oldest first */
+	int hist_n, hist_cap;
+	enum sup_plan_kind plan;
+	enum sup_phase phase;
+	struct sup_node **set;          /* plan members in start order; NULL = removed */
+	size_t set_n, set_cap;
+	size_t cur;                     /* TERM: members left (walks down); START: next index */
+	size_t waiting;                 /* parallel terminations outstanding */
+	struct sup_node *failed;        /* group start: the child that failed */
+	struct sup_reason exit_reason;  /* why the supervisor itself will exit */
+	int exit_code;                  /* root: otpd exit code when done */
+	unsigned next_dyn;              /* <template>@N counter */
+	struct sup_deferred *dq_head, *dq_tail;
+	bool draining;
+};
+
+struct sup_node {
+	uint64_t id;
+	struct sup_spec spec;
+	struct sup_tree *tree;
+	struct sup_node *parent;
+	struct sup_node *prev, *next;   /* siblings, start order */
+	struct sup_node *first, *last;  /* children */
+	struct sup_node *hnext;         /* name hash chain */
+	struct sup_node *gnext;         /* tree->graveyard */
+	enum sup_state state;
+	unsigned restarts;
+	struct sup_reason last_exit;
+	int64_t since;
+	int64_t deadline;
+	size_t heap_idx;                /* SIZE_MAX: not in the heap */
+	void *shell;
+	bool dynamic;                   /* simple_one_for_one child */
+	bool hidden;                    /* temporary/deleted: out of the tree until re-init */
+	bool freed;                     /* dynamic, left the tree: freed at actions_clear */
+	bool watchdog_fired;
+	bool kill_sent;
+	bool is_template;
+	bool crash_pending;             /* died during a plan; restart logic after it */
+	bool gave_up;                   /* supervisor: last exit was max intensity */
+	enum sup_stop_why stop_why;
+	enum sup_pending pending;
+	uint64_t cookie;
+	int argc;
+	char **args;
+	struct sup_sv *sv;              /* supervisors only */
+};
+
+struct sup_work {
+	enum { SUP_W_UP, SUP_W_DOWN, SUP_W_FAILED, SUP_W_EXIT, SUP_W_DRAIN, SUP_W_STEP } kind;
+	struct sup_node *node;
+};
+
+struct sup_tree {
+	struct sup_node *root;
+	uint64_t next_id;
+	/* name index */
+	struct sup_node **buckets;
+	size_t n_buckets, n_names;
+	/* actions of the current batch */
+	struct sup_action *acts;
+	size_t n_acts, cap_acts;
+	/* work queue (FIFO ring) */
+	struct sup_work *work;
+	size_t w_head, w_len, w_cap;
+	/* deadline heap */
+	struct sup_node **heap;
+	size_t heap_n, heap_cap;
+	struct sup_node *graveyard;     /* dynamic nodes to free at actions_clear */
+	int64_t now;
+	bool shutting_down;
+	bool done;
+	bool oom;                       /* an allocation failed: the batch is incomplete */
+};
+
+/* actions.c */
+void sup_emit(struct sup_tree *t, const struct sup_action *a);
+void sup_emit_node(struct sup_tree *t, enum sup_action_kind k, struct sup_node *n);
+void sup_emit_reply(struct sup_tree *t, uint64_t cookie, enum sup_result r,
+		    const struct sup_reason *why);
+void sup_set_state(struct sup_node *n, enum sup_state s);
+void sup_work_push(struct sup_tree *t, int kind, struct sup_node *n);
+void sup_work_run(struct sup_tree *t);
+
+/* timer.c */
+void sup_deadline_set(struct sup_node *n, int64_t at);
+void sup_deadline_clear(struct sup_node *n);
+struct sup_node *sup_deadline_due(struct sup_tree *t, int64_t now);
+
+/* tree.c */
+void sup_name_index(struct sup_tree *t, struct sup_node *n);
+void sup_name_unindex(struct sup_tree *t, struct sup_node *n);
+struct sup_node *sup_node_alloc(struct sup_tree *t, const struct sup_spec *spec);
+void sup_node_link(struct sup_node *parent, struct sup_node *n);
+void sup_node_unlink(struct sup_node *n);
+void sup_node_destroy(struct sup_node *n);
+bool sup_is_simple(const struct sup_node *sup);
+struct sup_node *sup_find_any(struct sup_tree *t, const char *name);
+
+/* intensity.c */
+bool sup_add_restart(struct sup_node *sup, int64_t now);
+
+/* lifecycle.c: starting and terminating one node */
+void sup_node_start(struct sup_node *n);
+void sup_node_terminate(struct sup_node *n, enum sup_stop_why why);
+void sup_node_gone(struct sup_node *n, const struct sup_reason *r);
+void sup_node_remove(struct sup_node *n);
+void sup_node_hide(struct sup_node *n);
+bool sup_node_live(const struct sup_node *n);
+void sup_subtree_kill(struct sup_node *sup);
+
+/* plan.c */
+void sup_plan_begin(struct sup_node *sup, enum sup_plan_kind kind, struct sup_node *from);
+void sup_plan_step(struct sup_node *sup);
+void sup_plan_child_down(struct sup_node *sup, struct sup_node *child);
+void sup_plan_child_up(struct sup_node *sup, struct sup_node *child);
+void sup_plan_child_failed(struct sup_node *sup, struct sup_node *child);
+bool sup_plan_member(const struct sup_node *sup, const struct sup_node *child);
+void sup_exit_begin(struct sup_node *sup, const struct sup_reason *why);
+void sup_exit_finish(struct sup_node *sup);
+void sup_remove_dynamic(struct sup_node *sup);
+
+/* restart.c */
+void sup_child_crashed(struct sup_node *n, const struct sup_reason *r);
+void sup_restart_decide(struct sup_node *n);
+void sup_retry(struct sup_node *n);
+void sup_give_up(struct sup_node *sup, struct sup_node *child);
+void sup_auto_shutdown_check(struct sup_node *n);
+int sup_reason_code(const struct sup_reason *r);
+void sup_pending_reply(struct sup_node *n, enum sup_result r);
+
+/* cmd.c */
+enum sup_cmd_kind { SUP_CMD_START, SUP_CMD_STOP, SUP_CMD_RESTART, SUP_CMD_DELETE, SUP_CMD_KILL,
+		    SUP_CMD_START_CHILD };
+void sup_defer_push(struct sup_node *sup, struct sup_deferred *d);
+void sup_defer_drain(struct sup_node *sup);
+void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d);
+
+/* reasons */
+void sup_reason_from_status(struct sup_reason *r, int wstatus);
+bool sup_reason_clean(const struct sup_node *n, const struct sup_reason *r);
+void sup_reason_set(struct sup_reason *r, enum sup_reason_kind k, int code);
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * lifecycle.c: starting and terminating one node, and a node leaving the
+ * tree.  These are the only places that emit SPAWN, SIGNAL and KILL.
+ */
+#include <signal.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+bool sup_node_live(const struct sup_node *n)
+{
+	return n->state == SUP_STARTING || n->state == SUP_RUNNING || n->state == SUP_STOPPING;
+}
+
+/* Start `n`: a worker is spawned, a supervisor runs its init plan. */
+void sup_node_start(struct sup_node *n)
+{
+	struct sup_tree *t = n->tree;
+
+	n->hidden = false;
+	n->kill_sent = false;
+	n->watchdog_fired = false;
+	n->crash_pending = false;
+	n->stop_why = SUP_STOP_NONE;
+	sup_deadline_clear(n);
+	sup_set_state(n, SUP_STARTING);
+	if (n->spec.type == SUP_SUPERVISOR) {
+		n->gave_up = false;
+		n->sv->hist_n = 0;      /* a new supervisor starts with no history */
+		sup_plan_begin(n, SUP_PLAN_INIT, NULL);
+		return;
+	}
+	sup_emit_node(t, SUP_A_SPAWN, n);
+	if (n->spec.ready_timeout_ms > 0)
+		sup_deadline_set(n, t->now + n->spec.ready_timeout_ms);
+}
+
+static void worker_kill(struct sup_node *n)
+{
+	n->kill_sent = true;
+	sup_emit_node(n->tree, SUP_A_KILL, n);
+}
+
+static void worker_terminate(struct sup_node *n)
+{
+	struct sup_action a = { .kind = SUP_A_SIGNAL, .node = n, .cont = true };
+
+	sup_set_state(n, SUP_STOPPING);
+	if (n->spec.shutdown_ms == SUP_SHUTDOWN_BRUTAL) {
+		worker_kill(n);
+		return;
+	}
+	a.signo = n->spec.stop_signal;
+	sup_emit(n->tree, &a);
+	if (n->spec.shutdown_ms != SUP_SHUTDOWN_INFINITY)
+		sup_deadline_set(n, n->tree->now + n->spec.shutdown_ms);
+}
+
+/*
+ * Ask `n` to stop.  Completion is reported as SUP_W_DOWN (or, for a node
+ * stopped because it started too slowly, SUP_W_FAILED) once it is gone.
+ */
+void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
+{
+	struct sup_reason r;
+
+	switch (n->state) {
+	case SUP_STOPPED:
+		return;
+	case SUP_RESTARTING:
+		/* No process: the queued retry is simply dropped. */
+		sup_deadline_clear(n);
+		r = n->last_exit;
+		sup_node_gone(n, &r);
+		return;
+	case SUP_STOPPING:
+		if (why == SUP_STOP_PLAN)
+			n->stop_why = why;
+		return;
+	case SUP_STARTING:
+	case SUP_RUNNING:
+		break;
+	}
+	n->stop_why = why;
+	sup_deadline_clear(n);
+	if (n->spec.type == SUP_WORKER) {
+		worker_terminate(n);
+		return;
+	}
+	sup_set_state(n, SUP_STOPPING);
+	if (n->spec.shutdown_ms >= 0)
+		sup_deadline_set(n, n->tree->now + n->spec.shutdown_ms);
+	sup_reason_set(&r, SUP_R_SHUTDOWN, 0);
+	sup_exit_begin(n, &r);
+}
+
+/* `n` stopped (otpd stopped it, or it is down for good): tell the parent. */
+void sup_node_gone(struct sup_node *n, const struct sup_reason *r)
+{
+	struct sup_action a = { .kind = SUP_A_EXITED, .node = n, .reason = *r };
+
+	sup_deadline_clear(n);
+	n->last_exit = *r;
+	n->stop_why = SUP_STOP_NONE;
+	n->kill_sent = false;
+	sup_set_state(n, SUP_STOPPED);
+	sup_emit(n->tree, &a);
+	if (n->spec.restart == SUP_TEMPORARY)
+		sup_node_remove(n);
+	sup_work_push(n->tree, SUP_W_DOWN, n);
+}
+
+/* Static nodes are hidden (they come back when their supervisor re-inits). */
+void sup_node_hide(struct sup_node *n)
+{
+	if (n->hidden)
+		return;
+	sup_deadline_clear(n);
+	n->hidden = true;
+	sup_emit_node(n->tree, SUP_A_FORGET, n);
+}
+
+/* `n` leaves the tree: temporary, deleted, or a dynamic child. */
+void sup_node_remove(struct sup_node *n)
+{
+	struct sup_tree *t = n->tree;
+	struct sup_node *p = n->parent;
+
+	if (!n->dynamic) {
+		sup_node_hide(n);
+		return;
+	}
+	/* Inside a running plan the set still points at it: the plan's end
+	 * removes every dynamic child (sup_remove_dynamic). */
+	if (p && p->sv->plan != SUP_PLAN_NONE)
+		return;
+	if (n->freed)
+		return;
+	sup_deadline_clear(n);
+	sup_emit_node(t, SUP_A_FORGET, n);
+	sup_name_unindex(t, n);
+	sup_node_unlink(n);
+	n->freed = true;
+	n->hidden = true;
+	n->gnext = t->graveyard;
+	t->graveyard = n;
+}
+
+/* A simple_one_for_one supervisor's dynamic children are lost when it exits. */
+void sup_remove_dynamic(struct sup_node *sup)
+{
+	struct sup_node *c = sup->first, *nx;
+
+	for (; c; c = nx) {
+		nx = c->next;
+		if (c->dynamic)
+			sup_node_remove(c);
+	}
+}
+
+/* Descendant workers of `sup` that are alive get SIGKILL (its deadline passed). */
+void sup_subtree_kill(struct sup_node *sup)
+{
+	struct sup_node *n = sup->first;
+
+	while (n && n != sup) {
+		if (n->spec.type == SUP_WORKER && sup_node_live(n) && !n->kill_sent)
+			worker_kill(n);
+		if (n->first) {
+			n = n->first;
+			continue;
+		}
+		while (n != sup && !n->next)
+			n = n->parent;
+		if (n != sup)
+			n = n->next;
+	}
+}

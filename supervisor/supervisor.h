@@ -1,0 +1,274 @@
+/*
+ * supervisor.h: the pure OTP supervision core.
+ *
+ * The core holds the supervision tree and decides everything OTP's
+ * supervisor decides; it never touches the kernel and never reads a clock.
+ * The shell (init/) feeds it events and executes the actions it returns.
+ *
+ *   events in:  sup_boot, sup_child_ready, sup_child_exited,
+ *               sup_child_start_failed, sup_child_watchdog, sup_timer,
+ *               sup_cmd_*, sup_shutdown          (each takes `now`, in ms)
+ *   actions out: sup_actions() after every event, then sup_actions_clear()
+ *   timers:     sup_next_deadline() is the earliest instant at which the
+ *               core wants sup_timer() called; the shell sleeps until then.
+ *
+ * Nodes.  A node is a worker (an OS process, "the child") or a supervisor
+ * (an object inside otpd).  Every node except the root has a parent
+ * supervisor; children are kept in start order.  Node ids are unique for
+ * the life of the tree and never reused; a node removed from the tree stays
+ * readable until sup_actions_clear(), so actions may point at it.
+ *
+ * Node states (what `otpctl status` shows):
+ *   STOPPED     no process; OTP pid `undefined`
+ *   STARTING    spawned, waiting for readiness (workers) or for its
+ *               children to start (supervisors)
+ *   RUNNING     started
+ *   STOPPING    otpd asked it to stop and waits for it to be gone
+ *   RESTARTING  a restart attempt failed; a retry is queued (OTP
+ *               `{restarting, Old}`), or restart_delay is running
+ *
+ * Invariants the tests check: a worker has at most one live process; every
+ * termination of siblings walks reverse start order; a supervisor whose
+ * restart history exceeds its intensity exits; no action names a node the
+ * shell was told to forget; deaths otpd caused are never crashes.
+ *
+ * Cascades (group restarts, shutdowns, escalation) run through an explicit
+ * work queue, never recursion, so tree depth and width cannot overflow the
+ * stack.
+ */
+#ifndef OTPD_SUPERVISOR_H
+#define OTPD_SUPERVISOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SUP_NAME_MAX 64                 /* characters, [a-zA-Z0-9_.@-] */
+#define SUP_NO_DEADLINE INT64_MAX
+#define SUP_SHUTDOWN_BRUTAL (-2)        /* shutdown = brutal_kill */
+#define SUP_SHUTDOWN_INFINITY (-1)      /* shutdown = infinity */
+#define SUP_SUCCESS_EXIT_MAX 16
+
+enum sup_type { SUP_WORKER, SUP_SUPERVISOR };
+enum sup_strategy { SUP_ONE_FOR_ONE, SUP_ONE_FOR_ALL, SUP_REST_FOR_ONE, SUP_SIMPLE_ONE_FOR_ONE };
+enum sup_restart { SUP_PERMANENT, SUP_TRANSIENT, SUP_TEMPORARY };
+enum sup_auto_shutdown { SUP_AUTO_NEVER, SUP_AUTO_ANY, SUP_AUTO_ALL };
+enum sup_state { SUP_STOPPED, SUP_STARTING, SUP_RUNNING, SUP_STOPPING, SUP_RESTARTING };
+
+/*
+ * What the core needs to know of a node.  Filled by the config loader
+ * (config/), copied into the tree by sup_tree_add().  `user` is opaque to
+ * the core: the shell keeps the worker's exec details there.
+ */
+struct sup_spec {
+	char name[SUP_NAME_MAX + 1];
+	enum sup_type type;
+	enum sup_restart restart;       /* default permanent */
+	int64_t shutdown_ms;            /* >= 0, or SUP_SHUTDOWN_* ; default 5000 / infinity */
+	bool significant;
+	int stop_signal;                /* default SIGTERM */
+	int64_t ready_timeout_ms;       /* 0: none */
+	int64_t watchdog_ms;            /* 0: none */
+	int64_t restart_delay_ms;       /* 0: OTP-exact immediate retry */
+	/* transient: extra clean outcomes (systemd SuccessExitStatus=) */
+	int success_exit[SUP_SUCCESS_EXIT_MAX];         /* exit codes */
+	int n_success_exit;
+	int success_signal[SUP_SUCCESS_EXIT_MAX];       /* signal numbers */
+	int n_success_signal;
+	/* supervisors only */
+	enum sup_strategy strategy;     /* default one_for_one */
+	int intensity;                  /* OTP MaxR, default 1 */
+	int64_t period_ms;              /* OTP MaxT, default 5000 */
+	enum sup_auto_shutdown auto_shutdown;
+	void *user;
+};
+
+/* Fill `s` with OTP's defaults for a node of `type` named `name`. */
+void sup_spec_init(struct sup_spec *s, enum sup_type type, const char *name);
+
+/* Why a node last stopped (DESIGN §3 exit reasons). */
+enum sup_reason_kind {
+	SUP_R_NONE,             /* never exited */
+	SUP_R_NORMAL,           /* exit 0 */
+	SUP_R_EXIT,             /* exit:N */
+	SUP_R_SIGNAL,           /* signal:SIGxxx (died by itself) */
+	SUP_R_KILLED,           /* killed by otpd after its timeout (or brutal_kill) */
+	SUP_R_SHUTDOWN,         /* stopped by otpd in time; also a supervisor's exit */
+	SUP_R_OOM,
+	SUP_R_WATCHDOG,
+	SUP_R_START_FAILED,     /* start_failed:<why> */
+};
+
+struct sup_reason {
+	enum sup_reason_kind kind;
+	int code;               /* exit code, or signal number */
+	char why[160];          /* for START_FAILED */
+};
+
+/* Render `r` as DESIGN §3 spells it ("exit:3", "signal:SIGSEGV", ...). */
+int sup_reason_format(const struct sup_reason *r, char *buf, size_t len);
+
+struct sup_node;
+struct sup_tree;
+
+/* --- actions ----------------------------------------------------------- */
+
+enum sup_action_kind {
+	SUP_A_SPAWN,            /* start the worker's process; answer with
+	                           sup_child_ready / sup_child_start_failed */
+	SUP_A_SIGNAL,           /* send `signo` (+SIGCONT) to the worker's main process */
+	SUP_A_KILL,             /* SIGKILL the worker's whole cgroup (or process) */
+	SUP_A_REPLY,            /* a management command finished: cookie, result */
+	SUP_A_EXITED,           /* informational: node stopped, with reason
+	                           (log it); `counted` says it was a crash */
+	SUP_A_RESTART,          /* informational: restart decided for node */
+	SUP_A_GAVE_UP,          /* informational: supervisor reached max
+	                           restart intensity because of `child` */
+	SUP_A_FORGET,           /* node left the tree: release what the shell
+	                           holds for it (pipes, mailbox, cgroup) */
+	SUP_A_STATE,            /* node changed state (for waiters, status) */
+	SUP_A_OTPD_EXIT,        /* the root is done: otpd exits with `code` */
+};
+
+/* Management command results (OTP's error atoms). */
+enum sup_result {
+	SUP_OK = 0,
+	SUP_E_NOT_FOUND,
+	SUP_E_RUNNING,
+	SUP_E_RESTARTING,
+	SUP_E_ALREADY_PRESENT,
+	SUP_E_SIMPLE_ONE_FOR_ONE,       /* verb not valid on/for a simple_one_for_one child */
+	SUP_E_NOT_SIMPLE,               /* start-child on a static supervisor */
+	SUP_E_START_FAILED,             /* start attempt failed; detail in reason */
+	SUP_E_SHUTTING_DOWN,            /* otpd is stopping the tree */
+	SUP_E_NOT_RUNNING,              /* kill: no process to signal */
+	SUP_E_INVALID,                  /* bad argument (name, signal) */
+	SUP_E_NOMEM,
+};
+
+const char *sup_result_str(enum sup_result r);
+
+struct sup_action {
+	enum sup_action_kind kind;
+	struct sup_node *node;          /* SPAWN SIGNAL KILL EXITED RESTART FORGET STATE GAVE_UP */
+	struct sup_node *child;         /* GAVE_UP: the child whose restart went over */
+	int signo;                      /* SIGNAL */
+	bool cont;                      /* SIGNAL: also send SIGCONT (a stop) */
+	uint64_t cookie;                /* REPLY */
+	enum sup_result result;         /* REPLY */
+	struct sup_reason reason;       /* EXITED; REPLY on SUP_E_START_FAILED */
+	bool counted;                   /* EXITED: handled as a crash (restart logic ran) */
+	int code;                       /* OTPD_EXIT */
+};
+
+/* --- the tree ------------------------------------------------------------ */
+
+/* A new tree whose root supervisor has `root` as spec.  NULL on ENOMEM. */
+struct sup_tree *sup_tree_new(const struct sup_spec *root);
+void sup_tree_free(struct sup_tree *t);
+
+/*
+ * Append a child with `spec` to supervisor `parent`, last in start order.
+ * Returns the node, or NULL with *ret_err set (SUP_E_NOT_FOUND: parent is not
+ * a supervisor; SUP_E_ALREADY_PRESENT: name taken; SUP_E_SIMPLE_ONE_FOR_ONE:
+ * a simple_one_for_one supervisor already has its template; SUP_E_NOMEM).
+ * Used while building a tree, before sup_boot().
+ */
+struct sup_node *sup_tree_add(struct sup_tree *t, struct sup_node *parent,
+			      const struct sup_spec *spec, enum sup_result *ret_err);
+
+struct sup_node *sup_tree_root(struct sup_tree *t);
+struct sup_node *sup_find(struct sup_tree *t, const char *name);
+
+/* --- events ------------------------------------------------------------ */
+
+/* Start the whole tree (the root supervisor's init). */
+void sup_boot(struct sup_tree *t, int64_t now);
+
+/* The worker spawned for `n` is ready (execve done, READY=1, or fd:N). */
+void sup_child_ready(struct sup_tree *t, struct sup_node *n, int64_t now);
+
+/* The worker could not be started; no process of it remains. */
+void sup_child_start_failed(struct sup_tree *t, struct sup_node *n, const char *why, int64_t now);
+
+/* Flags for sup_child_exited(). */
+#define SUP_EXIT_OOM 0x1                /* the cgroup saw an OOM kill */
+
+/*
+ * The worker `n` is gone (main process reaped and, with cgroups, its cgroup
+ * empty).  `wstatus` is as from waitpid(2).  Exits of nodes the core is not
+ * waiting for are ignored.
+ */
+void sup_child_exited(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
+		      int64_t now);
+
+/* sd_notify WATCHDOG=1 from `n`: push its watchdog deadline. */
+void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now);
+
+/* Deadlines up to `now` have passed. */
+void sup_timer(struct sup_tree *t, int64_t now);
+
+/* Earliest instant the core wants sup_timer(), or SUP_NO_DEADLINE. */
+int64_t sup_next_deadline(const struct sup_tree *t);
+
+/* Orderly shutdown of the whole tree (SIGTERM, otpctl shutdown). */
+void sup_shutdown(struct sup_tree *t, int64_t now);
+
+/*
+ * Management commands.  Each ends with exactly one SUP_A_REPLY carrying
+ * `cookie`, in this batch or a later one (stop waits for the child to be
+ * gone, start for it to be ready or to fail).
+ */
+void sup_cmd_start(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now);
+void sup_cmd_stop(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now);
+void sup_cmd_restart(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now);
+void sup_cmd_delete(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now);
+void sup_cmd_kill(struct sup_tree *t, const char *name, int signo, uint64_t cookie, int64_t now);
+/*
+ * Start a dynamic child of simple_one_for_one supervisor `sup`, named
+ * `name` (NULL: "<template>@N"), with `args` (argc strings, copied) to be
+ * appended to the template's exec.  The reply's node is the new child.
+ */
+void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, int argc,
+			 char *const *args, uint64_t cookie, int64_t now);
+
+/* --- actions ----------------------------------------------------------- */
+
+const struct sup_action *sup_actions(const struct sup_tree *t, size_t *ret_n);
+/* Forget the batch; frees nodes that left the tree. */
+void sup_actions_clear(struct sup_tree *t);
+
+/* --- reading nodes (status, count_children) ---------------------------- */
+
+const char *sup_node_name(const struct sup_node *n);
+uint64_t sup_node_id(const struct sup_node *n);
+const struct sup_spec *sup_node_spec(const struct sup_node *n);
+enum sup_type sup_node_type(const struct sup_node *n);
+enum sup_state sup_node_state(const struct sup_node *n);
+const char *sup_state_str(enum sup_state s);
+struct sup_node *sup_node_parent(const struct sup_node *n);
+/* Children in start order. */
+struct sup_node *sup_node_first(const struct sup_node *sup);
+struct sup_node *sup_node_next(const struct sup_node *n);
+unsigned sup_node_restarts(const struct sup_node *n);
+const struct sup_reason *sup_node_last_exit(const struct sup_node *n);
+/* Dynamic child: the extra arguments given to start-child. */
+char *const *sup_node_args(const struct sup_node *n, int *ret_argc);
+bool sup_node_is_dynamic(const struct sup_node *n);
+/* Instant the node last became RUNNING (ms), or -1. */
+int64_t sup_node_since(const struct sup_node *n);
+/* The shell's per-node data (pid, pidfd, pipes); the core never reads it. */
+void *sup_node_shell(const struct sup_node *n);
+void sup_node_set_shell(struct sup_node *n, void *p);
+
+struct sup_counts { int specs, active, supervisors, workers; };
+/* OTP count_children for supervisor `sup`. */
+struct sup_counts sup_count_children(const struct sup_node *sup);
+
+/* A stopped node that failed: start failure, or a supervisor that gave up. */
+bool sup_node_failed(const struct sup_node *n);
+
+/* Is the whole tree stopped after sup_shutdown / a root exit? */
+bool sup_tree_done(const struct sup_tree *t);
+
+#endif
