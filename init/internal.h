@@ -1,0 +1,200 @@
+/*
+ * internal.h: the shell around the pure core, shared by the files of init/.
+ *
+ * One event loop (loop.c) watches every fd otpd holds; each source is a
+ * struct ev_source whose handler does one bounded piece of work and
+ * returns.  The monotonic clock is read once per wake-up (ev_now()).  The
+ * core is fed events and its actions are executed by actions.c, the only
+ * place that turns decisions into syscalls on children.
+ */
+#ifndef OTPD_INIT_INTERNAL_H
+#define OTPD_INIT_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../config/config.h"
+#include "../ipc/ipc.h"
+#include "../supervisor/supervisor.h"
+
+/* --- loop.c ------------------------------------------------------------ */
+
+struct ev_source;
+typedef void (*ev_handler)(struct ev_source *s, uint32_t revents);
+
+struct ev_source {
+	int fd;
+	uint32_t events;        /* EPOLLIN, EPOLLOUT ... */
+	ev_handler fn;
+	void *data;
+	bool added;
+};
+
+int ev_init(void);
+void ev_fini(void);
+/* Watch s->fd for s->events.  0 or -errno. */
+int ev_add(struct ev_source *s);
+int ev_mod(struct ev_source *s, uint32_t events);
+/* Stop watching (does not close the fd).  Safe on a source not added. */
+void ev_del(struct ev_source *s);
+/* Monotonic milliseconds, read once per wake-up. */
+int64_t ev_now(void);
+/* Sleep until an fd is ready or the core's next deadline; dispatch. */
+int ev_run_once(void);
+
+/* --- log.c: otpd's own messages, one line each on stderr ------------- */
+
+enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+void log_set_level(enum log_level lvl);
+
+/* --- output.c: children's output ------------------------------------ */
+
+/*
+ * A per-child ring of the last N lines for `otpctl logs`, with
+ * subscribers (logs -f) told of each new line.
+ */
+struct log_ring;
+typedef void (*log_sub_fn)(void *data, const char *line, size_t len);
+
+struct log_ring *log_ring_new(unsigned max_lines);
+void log_ring_free(struct log_ring *r);
+void log_ring_push(struct log_ring *r, const char *line, size_t len);
+/* Call fn for each of the last n lines (n = 0: all), oldest first. */
+void log_ring_each(const struct log_ring *r, unsigned n, log_sub_fn fn, void *data);
+/* Returns a subscription id > 0, or -ENOMEM. */
+int log_ring_subscribe(struct log_ring *r, log_sub_fn fn, void *data);
+void log_ring_unsubscribe(struct log_ring *r, int id);
+
+/*
+ * A pipe a child writes its stdout (or stderr) to.  otpd keeps the read
+ * end across restarts (so nothing written by a dying child is lost) and
+ * splits what arrives into lines; each line goes to otpd's stdout as
+ * "name[pid]: line" and into the ring.  Lines longer than OUT_LINE_MAX are
+ * cut into pieces; a partial last line is flushed when the pipe is idle at
+ * EOF or when the child is replaced.  Binary bytes are passed through
+ * except NUL and other control characters, which are escaped as \xNN.
+ */
+#define OUT_LINE_MAX 4096
+struct out_pipe;
+
+struct out_pipe *out_pipe_new(const char *name, struct log_ring *ring);
+void out_pipe_free(struct out_pipe *p);
+/* The write end to hand to a child (close-on-exec in otpd). */
+int out_pipe_wfd(const struct out_pipe *p);
+/* The pid prefixed to lines from now on (the current process). */
+void out_pipe_set_pid(struct out_pipe *p, pid_t pid);
+
+/*
+ * otpd's stdout writer: never blocks.  Lines are queued up to a bound and
+ * written when fd 1 is writable; past the bound they are dropped and
+ * counted, and a marker "otpd: N lines dropped" line is written once the
+ * queue drains.
+ */
+int out_stdout_init(void);
+void out_stdout_line(const char *name, pid_t pid, const char *line, size_t len);
+uint64_t out_stdout_dropped(void);
+/* Flush as much as possible without blocking (shutdown). */
+void out_stdout_flush(void);
+
+/* --- worker shell state ------------------------------------------------ */
+
+struct ws {
+	struct sup_node *node;
+	const struct cfg_node *cfg;     /* NULL for supervisors */
+	pid_t pid;                      /* 0: none */
+	int pidfd;                      /* -1: none */
+	struct ev_source pidfd_src;
+	int exec_fd;                    /* exec-result pipe, -1 when done */
+	struct ev_source exec_src;
+	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
+	struct ev_source ready_src;
+	struct log_ring *ring;
+	struct out_pipe *out, *err;
+	char status[128];               /* last STATUS= */
+	bool exec_ok;                   /* execve succeeded */
+	bool reaped;
+};
+
+struct ws *ws_of(struct sup_node *n);
+/* Find the worker whose current main process is `pid`. */
+struct ws *ws_by_pid(pid_t pid);
+void ws_free(struct ws *w);
+
+/* --- spawn.c ----------------------------------------------------------- */
+
+/* Start w's process.  0, or -errno with *ret_why set (nothing left running). */
+int spawn_worker(struct ws *w, const char **ret_why);
+/* Send `sig` through the pidfd (never to a bare pid). */
+int spawn_signal(struct ws *w, int sig);
+
+/* --- reap.c ------------------------------------------------------------ */
+
+/* Reap every exited child, known ones become core events. */
+void reap_all(void);
+/* The exec-result pipe of w became readable. */
+void reap_exec_result(struct ev_source *s, uint32_t revents);
+
+/* --- actions.c --------------------------------------------------------- */
+
+/* Execute the core's pending actions (and clear them). */
+void actions_run(void);
+
+/* --- notify.c: $NOTIFY_SOCKET for children ------------------------------ */
+
+int notify_init(const char *run_dir);
+const char *notify_path(void);
+
+/* --- sdnotify.c: talking to our own parent (systemd) -------------------- */
+
+void sd_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- control.c: the control socket -------------------------------------- */
+
+int control_init(const char *path, const char *group);
+void control_fini(void);
+/* Earliest instant control wants control_timer() (idle clients, wait
+ * timeouts), or INT64_MAX. */
+int64_t control_next_deadline(void);
+void control_timer(int64_t now);
+/* A core reply for the command with `cookie` (see actions.c). */
+void control_reply(uint64_t cookie, const struct sup_action *a);
+/* A node changed state: wake `otpctl wait` clients. */
+void control_state_changed(struct sup_node *n);
+/* The tree is going away: finish every client with `code`. */
+void control_close_all(int code);
+/* Status and count, text or JSON, appended to a client's output. */
+void status_render(struct ipc_conn *c, struct sup_node *n, bool json);
+void count_render(struct ipc_conn *c, struct sup_node *n, bool json);
+
+/* --- pid1.c -------------------------------------------------------------- */
+
+int pid1_setup(void);
+/* After the tree stopped: TERM+CONT orphans, KILL at the grace deadline. */
+void pid1_reap_orphans(int64_t grace_ms);
+void pid1_halt(int how);      /* RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM */
+
+/* --- main.c: the daemon ------------------------------------------------- */
+
+struct otpd {
+	struct otp_config *cfg;
+	struct sup_tree *tree;
+	bool pid1;
+	bool done;
+	int exit_code;
+	int halt_how;           /* 0: just exit */
+	uint64_t next_cookie;
+};
+extern struct otpd otpd;
+
+/* Ask for an orderly shutdown (signal or otpctl). */
+void otpd_shutdown(int halt_how);
+
+#endif
