@@ -106,7 +106,7 @@ check-man:
 	tests/man/check.sh
 
 demo: all
-	tests/../scripts/demo.sh
+	BUILD=$(BUILD) scripts/demo.sh
 
 bench: all
 	$(MAKE) BUILD=$(BUILD) bench-bins

@@ -119,11 +119,18 @@ struct ws {
 	struct log_ring *ring;
 	struct out_pipe *out, *err;
 	char status[128];               /* last STATUS= */
+	char fail_why[160];             /* set-up step that failed in the child */
 	bool exec_ok;                   /* execve succeeded */
 	bool reaped;
+	struct ws *limbo_next;
 };
 
 struct ws *ws_of(struct sup_node *n);
+int ws_index_pid(struct ws *w);
+void ws_unindex_pid(struct ws *w);
+void ws_process_done(struct ws *w);
+/* Free states parked by ws_free (end of each loop iteration). */
+void ws_collect(void);
 /* Find the worker whose current main process is `pid`. */
 struct ws *ws_by_pid(pid_t pid);
 void ws_free(struct ws *w);
@@ -132,8 +139,14 @@ void ws_free(struct ws *w);
 
 /* Start w's process.  0, or -errno with *ret_why set (nothing left running). */
 int spawn_worker(struct ws *w, const char **ret_why);
+int spawn_env_build(struct ws *w, char ***ret_env, const char **ret_why);
+void spawn_env_free(char **v);
 /* Send `sig` through the pidfd (never to a bare pid). */
 int spawn_signal(struct ws *w, int sig);
+
+/* --- signals.c --------------------------------------------------------- */
+
+int signals_init(void);
 
 /* --- reap.c ------------------------------------------------------------ */
 
@@ -141,6 +154,7 @@ int spawn_signal(struct ws *w, int sig);
 void reap_all(void);
 /* The exec-result pipe of w became readable. */
 void reap_exec_result(struct ev_source *s, uint32_t revents);
+void reap_ready_fd(struct ev_source *s, uint32_t revents);
 
 /* --- actions.c --------------------------------------------------------- */
 
@@ -180,6 +194,8 @@ int pid1_setup(void);
 /* After the tree stopped: TERM+CONT orphans, KILL at the grace deadline. */
 void pid1_reap_orphans(int64_t grace_ms);
 void pid1_halt(int how);      /* RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM */
+/* Process 1 of a machine (not of a container's PID namespace)? */
+bool pid1_in_vm(void);
 
 /* --- main.c: the daemon ------------------------------------------------- */
 

@@ -43,12 +43,16 @@ void sup_emit_reply(struct sup_tree *t, uint64_t cookie, enum sup_result r,
 
 void sup_set_state(struct sup_node *n, enum sup_state s)
 {
+	struct sup_action a = { .kind = SUP_A_STATE, .node = n, .state = s };
+
 	if (n->state == s)
 		return;
 	n->state = s;
-	if (s == SUP_RUNNING)
+	if (s == SUP_RUNNING) {
 		n->since = n->tree->now;
-	sup_emit_node(n->tree, SUP_A_STATE, n);
+		n->retrying = false;    /* a restart loop ends with a start that works */
+	}
+	sup_emit(n->tree, &a);
 }
 
 void sup_work_push(struct sup_tree *t, int kind, struct sup_node *n)

@@ -58,6 +58,13 @@ static void drain_exit(struct sup_deferred *d)
 	sup_child_crashed(n, &d->reason);
 }
 
+/* A queued retry of a failed group start; a stop meanwhile ended the loop. */
+static void drain_retry(struct sup_node *n)
+{
+	if (n->state == SUP_RESTARTING && !n->hidden)
+		sup_retry(n);
+}
+
 /* Run what waited while `sup` was busy, in order, until it is busy again. */
 void sup_defer_drain(struct sup_node *sup)
 {
@@ -80,10 +87,30 @@ void sup_defer_drain(struct sup_node *sup)
 			sv->dq_tail = NULL;
 		if (d->kind == SUP_DEF_EXIT)
 			drain_exit(d);
+		else if (d->kind == SUP_DEF_RESTART)
+			sup_restart_decide(d->node);
+		else if (d->kind == SUP_DEF_RETRY)
+			drain_retry(d->node);
 		else
 			sup_cmd_run(sup->tree, d);
 		deferred_free(d);
 	}
+}
+
+/* Queue a start of `n` (answering its pending command) until its supervisor is free. */
+void sup_cmd_defer_start(struct sup_node *n)
+{
+	struct sup_deferred *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		sup_emit_reply(n->tree, n->cookie, SUP_E_NOMEM, NULL);
+		return;
+	}
+	d->kind = SUP_DEF_CMD;
+	d->cmd = SUP_CMD_START;
+	d->cookie = n->cookie;
+	snprintf(d->name, sizeof(d->name), "%s", n->spec.name);
+	sup_defer_push(n->parent, d);
 }
 
 static void reply(struct sup_tree *t, uint64_t cookie, enum sup_result r)
@@ -91,8 +118,21 @@ static void reply(struct sup_tree *t, uint64_t cookie, enum sup_result r)
 	sup_emit_reply(t, cookie, r, NULL);
 }
 
+/*
+ * OTP's {restarting, _}: a retry is queued, or (otpd never blocks) a retry
+ * is being started after failed attempts.
+ */
+static bool restarting(const struct sup_node *n)
+{
+	return n->state == SUP_RESTARTING || (n->state == SUP_STARTING && n->retrying);
+}
+
 static void cmd_start(struct sup_node *n, uint64_t cookie)
 {
+	if (restarting(n)) {
+		reply(n->tree, cookie, SUP_E_RESTARTING);
+		return;
+	}
 	switch (n->state) {
 	case SUP_STOPPED:
 		n->pending = SUP_PEND_START;
@@ -126,7 +166,7 @@ static void cmd_stop(struct sup_node *n, uint64_t cookie)
 
 static void cmd_restart(struct sup_node *n, uint64_t cookie)
 {
-	if (n->state == SUP_RESTARTING) {
+	if (restarting(n)) {
 		reply(n->tree, cookie, SUP_E_RESTARTING);
 		return;
 	}
@@ -143,7 +183,7 @@ static void cmd_restart(struct sup_node *n, uint64_t cookie)
 
 static void cmd_delete(struct sup_node *n, uint64_t cookie)
 {
-	if (n->state == SUP_RESTARTING) {
+	if (restarting(n)) {
 		reply(n->tree, cookie, SUP_E_RESTARTING);
 	} else if (n->state != SUP_STOPPED) {
 		reply(n->tree, cookie, SUP_E_RUNNING);
@@ -245,6 +285,12 @@ static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_defer
 {
 	bool simple_child = n->dynamic || n->is_template;
 
+	/* Nothing starts under a supervisor that is down (OTP: noproc). */
+	if ((d->cmd == SUP_CMD_START || d->cmd == SUP_CMD_RESTART) && !simple_child &&
+	    (n->parent->state == SUP_STOPPED || n->parent->state == SUP_RESTARTING)) {
+		reply(t, d->cookie, SUP_E_NOT_RUNNING);
+		return;
+	}
 	switch (d->cmd) {
 	case SUP_CMD_START:
 		if (simple_child)

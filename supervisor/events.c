@@ -42,6 +42,7 @@ static void start_failed(struct sup_tree *t, struct sup_node *n, const struct su
 	n->last_exit = *r;
 	n->stop_why = SUP_STOP_NONE;
 	n->kill_sent = false;
+	n->retrying = false;    /* set again if the failure is retried */
 	sup_set_state(n, SUP_STOPPED);
 	sup_emit(t, &a);
 	sup_work_push(t, SUP_W_FAILED, n);

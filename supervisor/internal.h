@@ -43,8 +43,8 @@ enum sup_plan_kind {
 enum sup_phase { SUP_PHASE_TERM, SUP_PHASE_START };
 
 struct sup_deferred {
-	enum { SUP_DEF_EXIT, SUP_DEF_CMD } kind;
-	struct sup_node *node;                  /* EXIT */
+	enum { SUP_DEF_EXIT, SUP_DEF_CMD, SUP_DEF_RESTART, SUP_DEF_RETRY } kind;
+	struct sup_node *node;                  /* EXIT, RESTART, RETRY */
 	struct sup_reason reason;               /* EXIT */
 	int cmd;                                /* CMD: enum sup_cmd_kind */
 	char name[SUP_NAME_MAX + 1];            /* target (START_CHILD: the supervisor) */
@@ -98,6 +98,8 @@ struct sup_node {
 	bool is_template;
 	bool crash_pending;             /* died during a plan; restart logic after it */
 	bool gave_up;                   /* supervisor: last exit was max intensity */
+	bool retrying;                  /* in a failing restart loop: while a retry is
+	                                   STARTING, OTP shows it as `restarting` */
 	enum sup_stop_why stop_why;
 	enum sup_pending pending;
 	uint64_t cookie;
@@ -184,6 +186,7 @@ void sup_remove_dynamic(struct sup_node *sup);
 void sup_child_crashed(struct sup_node *n, const struct sup_reason *r);
 void sup_restart_decide(struct sup_node *n);
 void sup_retry(struct sup_node *n);
+void sup_defer_retry(struct sup_node *n);
 void sup_give_up(struct sup_node *sup, struct sup_node *child);
 void sup_auto_shutdown_check(struct sup_node *n);
 int sup_reason_code(const struct sup_reason *r);
@@ -195,6 +198,7 @@ enum sup_cmd_kind { SUP_CMD_START, SUP_CMD_STOP, SUP_CMD_RESTART, SUP_CMD_DELETE
 void sup_defer_push(struct sup_node *sup, struct sup_deferred *d);
 void sup_defer_drain(struct sup_node *sup);
 void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d);
+void sup_cmd_defer_start(struct sup_node *n);
 
 /* reasons */
 void sup_reason_from_status(struct sup_reason *r, int wstatus);

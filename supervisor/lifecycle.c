@@ -103,6 +103,9 @@ void sup_node_gone(struct sup_node *n, const struct sup_reason *r)
 	n->last_exit = *r;
 	n->stop_why = SUP_STOP_NONE;
 	n->kill_sent = false;
+	/* A group restart stops a looping child only to start it again. */
+	if (!n->parent || n->parent->sv->plan != SUP_PLAN_GROUP)
+		n->retrying = false;
 	sup_set_state(n, SUP_STOPPED);
 	sup_emit(n->tree, &a);
 	if (n->spec.restart == SUP_TEMPORARY)

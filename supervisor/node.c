@@ -41,9 +41,11 @@ char *const *sup_node_args(const struct sup_node *n, int *ret_argc)
 	return n->args;
 }
 
+/* OTP counts a child in a failing restart loop as restarting, not active. */
 static bool counts_active(const struct sup_node *n)
 {
-	return n->state == SUP_RUNNING || n->state == SUP_STARTING || n->state == SUP_STOPPING;
+	return n->state == SUP_RUNNING || (n->state == SUP_STARTING && !n->retrying) ||
+	       n->state == SUP_STOPPING;
 }
 
 struct sup_counts sup_count_children(const struct sup_node *sup)

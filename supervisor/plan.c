@@ -251,18 +251,34 @@ void sup_plan_child_up(struct sup_node *sup, struct sup_node *child)
 		sup_plan_step(sup);
 }
 
+/* The stop half of a restart command is done: now the start half. */
+static void restart_stopped(struct sup_node *sup, struct sup_node *child)
+{
+	enum sup_plan_kind plan = sup->sv->plan;
+
+	child->pending = SUP_PEND_START;
+	if (child->hidden) {
+		/* A temporary child is deleted by its stop: nothing to start. */
+		sup_pending_reply(child, SUP_E_NOT_FOUND);
+	} else if (plan == SUP_PLAN_NONE) {
+		child->restarts++;
+		sup_node_start(child);
+	} else if (plan == SUP_PLAN_GROUP && !sup_plan_member(sup, child)) {
+		/* Another child's rest_for_one group runs: start this one after it. */
+		child->pending = SUP_PEND_NONE;
+		sup_cmd_defer_start(child);
+	} else if (plan != SUP_PLAN_GROUP) {
+		sup_pending_reply(child, SUP_E_SHUTTING_DOWN);
+	}
+	/* A member of the running group restart is started by it (and replied). */
+}
+
 void sup_plan_child_down(struct sup_node *sup, struct sup_node *child)
 {
 	if (child->pending == SUP_PEND_STOP) {
 		sup_pending_reply(child, SUP_OK);
 	} else if (child->pending == SUP_PEND_RESTART) {
-		child->pending = SUP_PEND_START;
-		if (sup->sv->plan == SUP_PLAN_NONE && !child->hidden) {
-			child->restarts++;
-			sup_node_start(child);
-		} else if (sup->sv->plan != SUP_PLAN_GROUP) {
-			sup_pending_reply(child, SUP_E_SHUTTING_DOWN);
-		}
+		restart_stopped(sup, child);
 	}
 	if (sup->sv->plan != SUP_PLAN_NONE && sup->sv->phase == SUP_PHASE_TERM)
 		sup_plan_step(sup);
@@ -299,15 +315,21 @@ void sup_plan_child_failed(struct sup_node *sup, struct sup_node *child)
 		return;
 	}
 	if (is_current_start(sup, child)) {
-		/* Group start stops at the failed child; the retry redoes the group. */
+		/*
+		 * Group start stops at the failed child; the retry redoes the
+		 * group.  Like OTP's try_again cast it queues behind what waited
+		 * during the group (commands are served between attempts).
+		 */
 		plan_end(sup);
 		sup_set_state(child, SUP_RESTARTING);
-		sup_retry(child);
+		child->retrying = true;
+		sup_defer_retry(child);
 		sup_work_push(sup->tree, SUP_W_DRAIN, sup);
 		return;
 	}
 	if (sv->plan == SUP_PLAN_NONE) {
 		sup_set_state(child, SUP_RESTARTING);
+		child->retrying = true;
 		sup_retry(child);
 	}
 }

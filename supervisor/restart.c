@@ -64,6 +64,7 @@ void sup_give_up(struct sup_node *sup, struct sup_node *child)
 	struct sup_reason r;
 
 	sup_deadline_clear(child);
+	child->retrying = false;
 	if (child->state == SUP_RESTARTING)
 		sup_set_state(child, SUP_STOPPED);
 	if (child->spec.restart == SUP_TEMPORARY)
@@ -116,11 +117,46 @@ void sup_retry(struct sup_node *n)
 	restart_now(n);
 }
 
-/* The restart_delay of `n` is over. */
+/* Queue a retry of `n` behind what already waits for its supervisor. */
+void sup_defer_retry(struct sup_node *n)
+{
+	struct sup_deferred *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		n->tree->oom = true;
+		return;
+	}
+	d->kind = SUP_DEF_RETRY;
+	d->node = n;
+	sup_defer_push(n->parent, d);
+}
+
+/*
+ * The restart_delay of `n` is over.  If its supervisor is busy with a plan
+ * (another child's group restart), the restart waits in the deferred queue
+ * like an 'EXIT' would; dropping it would leave `n` RESTARTING forever.
+ */
 void sup_restart_decide(struct sup_node *n)
 {
-	if (n->state == SUP_RESTARTING && n->parent->sv->plan == SUP_PLAN_NONE)
+	struct sup_deferred *d;
+
+	if (n->state != SUP_RESTARTING || n->hidden)
+		return;
+	if (n->parent->sv->plan == SUP_PLAN_NONE) {
 		restart_now(n);
+		return;
+	}
+	/* A shutdown plan stops `n` anyway (and may free a dynamic one). */
+	if (n->parent->sv->plan != SUP_PLAN_GROUP)
+		return;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		n->tree->oom = true;
+		return;
+	}
+	d->kind = SUP_DEF_RESTART;
+	d->node = n;
+	sup_defer_push(n->parent, d);
 }
 
 /* OTP do_restart: `n` ended by itself with reason `r` and nobody is busy. */

@@ -159,6 +159,8 @@ struct sup_action {
 	struct sup_reason reason;       /* EXITED; REPLY on SUP_E_START_FAILED */
 	bool counted;                   /* EXITED: handled as a crash (restart logic ran) */
 	int code;                       /* OTPD_EXIT */
+	enum sup_state state;           /* STATE: the state entered (a node may pass
+	                                   through several in one batch) */
 };
 
 /* --- the tree ------------------------------------------------------------ */

@@ -1,0 +1,157 @@
+/*
+ * keys_signals.c: a worker's signals (stop_signal, success_exit,
+ * forward_signals) and its seccomp filter.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+const char *cfg_set_stop_signal(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	int sig;
+
+	if (cfg_parse_signal(v, &sig) < 0)
+		return "expected a signal name or number";
+	if (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+		return "a stop signal must end the process, not suspend it";
+	p->node.spec.stop_signal = sig;
+	return NULL;
+}
+
+static bool int_in(const int *v, int n, int x)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == x)
+			return true;
+	return false;
+}
+
+/* Add `x` to v[*n] unless present; false when full. */
+static bool set_add(int *v, int *n, int x)
+{
+	if (int_in(v, *n, x))
+		return true;
+	if (*n == SUP_SUCCESS_EXIT_MAX)
+		return false;
+	v[(*n)++] = x;
+	return true;
+}
+
+/* One word of success_exit: an exit code 0..255 or a signal name. */
+static const char *success_word(struct sup_spec *s, const char *w)
+{
+	int64_t code;
+	uint64_t any;
+	int sig;
+
+	if (cfg_parse_uint(w, &any) == 0) {
+		if (cfg_parse_int_range(w, 0, 255, &code) < 0)
+			return "exit codes go from 0 to 255";
+		if (!set_add(s->success_exit, &s->n_success_exit, (int)code))
+			return "too many exit codes (at most 16)";
+		return NULL;
+	}
+	if (cfg_parse_signal(w, &sig) < 0)
+		return "expected exit codes (0 to 255) and signal names";
+	if (!set_add(s->success_signal, &s->n_success_signal, sig))
+		return "too many signals (at most 16)";
+	return NULL;
+}
+
+const char *cfg_set_success_exit(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	struct sup_spec *s = &p->node.spec;
+	const char *msg = NULL;
+	char **words;
+	int n;
+
+	if (cfg_split_list(v, &words, &n) < 0)
+		return cfg_oom;
+	if (n == 0)
+		msg = "expected exit codes (0 to 255) and signal names";
+	for (int i = 0; i < n && !msg; i++)
+		msg = success_word(s, words[i]);
+	cfg_strv_free(words);
+	if (msg) {
+		s->n_success_exit = 0;
+		s->n_success_signal = 0;
+	}
+	return msg;
+}
+
+static const char *forward_word(uint64_t *mask, const char *w)
+{
+	int sig;
+
+	if (cfg_parse_signal(w, &sig) < 0 || sig >= 64)
+		return "expected signal names";
+	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD)
+		return "SIGKILL, SIGSTOP and SIGCHLD cannot be forwarded";
+	*mask |= 1ULL << sig;
+	return NULL;
+}
+
+const char *cfg_set_forward_signals(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	uint64_t mask = 0;
+	const char *msg = NULL;
+	char **words;
+	int n;
+
+	if (cfg_split_list(v, &words, &n) < 0)
+		return cfg_oom;
+	if (n == 0)
+		msg = "expected signal names";
+	for (int i = 0; i < n && !msg; i++)
+		msg = forward_word(&mask, words[i]);
+	cfg_strv_free(words);
+	if (!msg)
+		p->node.w.forward_signals = mask;
+	return msg;
+}
+
+static const char *set_seccomp(struct cfg_worker *w, enum cfg_seccomp_mode mode, const char *v)
+{
+	char **words;
+	int n;
+
+	if (w->seccomp != CFG_SECCOMP_NONE && w->seccomp != mode)
+		return "seccomp_allow and seccomp_deny exclude each other";
+	if (cfg_split_list(v, &words, &n) < 0)
+		return cfg_oom;
+	if (n == 0)
+		return "expected a list of system call names or @groups";
+	cfg_strv_free(w->seccomp_list);
+	w->seccomp_list = words;
+	w->seccomp = mode;
+	return NULL;
+}
+
+const char *cfg_set_seccomp_allow(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_seccomp(&p->node.w, CFG_SECCOMP_ALLOW, v);
+}
+
+const char *cfg_set_seccomp_deny(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_seccomp(&p->node.w, CFG_SECCOMP_DENY, v);
+}
+
+const char *cfg_set_seccomp_action(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	struct cfg_worker *w = &p->node.w;
+
+	if (strcmp(v, "kill") == 0) {
+		w->seccomp_action = CFG_SECCOMP_KILL;
+	} else if (strcmp(v, "log") == 0) {
+		w->seccomp_action = CFG_SECCOMP_LOG;
+	} else if (strncmp(v, "errno:", 6) == 0 && cfg_parse_errno(v + 6, &w->seccomp_errno) == 0) {
+		w->seccomp_action = CFG_SECCOMP_ERRNO;
+	} else {
+		return "expected kill, log or errno:NAME (as errno:EPERM)";
+	}
+	return NULL;
+}

@@ -1,0 +1,177 @@
+/*
+ * keys_worker.c: what a worker runs and in which environment.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *set_str(char **dst, const char *v)
+{
+	char *copy = strdup(v);
+
+	if (!copy)
+		return cfg_oom;
+	free(*dst);
+	*dst = copy;
+	return NULL;
+}
+
+const char *cfg_set_exec(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	struct cfg_worker *w = &p->node.w;
+	char **argv;
+	int argc, r;
+
+	r = cfg_split_words(v, &argv, &argc);
+	if (r == -ENOMEM)
+		return cfg_oom;
+	if (r < 0)
+		return "unterminated quote or trailing backslash";
+	if (argc == 0) {
+		cfg_strv_free(argv);
+		return "expected a command";
+	}
+	cfg_strv_free(w->argv);
+	w->argv = argv;
+	w->argc = argc;
+	return NULL;
+}
+
+const char *cfg_set_ready(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	struct cfg_worker *w = &p->node.w;
+	int64_t fd;
+
+	if (strcmp(v, "exec") == 0) {
+		w->ready = CFG_READY_EXEC;
+	} else if (strcmp(v, "notify") == 0) {
+		w->ready = CFG_READY_NOTIFY;
+	} else if (strncmp(v, "fd:", 3) == 0 && cfg_parse_int_range(v + 3, 3, INT_MAX, &fd) == 0) {
+		w->ready = CFG_READY_FD;
+		w->ready_fd = (int)fd;
+	} else {
+		return "expected exec, notify or fd:N with N >= 3";
+	}
+	return NULL;
+}
+
+static const char *set_duration(int64_t *dst, const char *v)
+{
+	if (cfg_parse_duration(v, dst) < 0)
+		return "expected a duration (250ms, 5s, 2min, 1h; a bare number is ms)";
+	return NULL;
+}
+
+const char *cfg_set_ready_timeout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_duration(&p->node.spec.ready_timeout_ms, v);
+}
+
+const char *cfg_set_restart_delay(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_duration(&p->node.spec.restart_delay_ms, v);
+}
+
+const char *cfg_set_watchdog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_duration(&p->node.spec.watchdog_ms, v);
+}
+
+const char *cfg_set_user(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (!cfg_is_account(v))
+		return "expected a user name or number";
+	return set_str(&p->node.w.user, v);
+}
+
+const char *cfg_set_group(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (!cfg_is_account(v))
+		return "expected a group name or number";
+	return set_str(&p->node.w.group, v);
+}
+
+/* Repeatable; kept in file order, so for one KEY the last one wins. */
+const char *cfg_set_env(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	const char *eq = strchr(v, '=');
+
+	if (!eq || !cfg_is_env_name(v, (size_t)(eq - v)))
+		return "expected KEY=VALUE with KEY a valid environment variable name";
+	if (cfg_strv_push(&p->node.w.env, &p->node.w.n_env, v) < 0)
+		return cfg_oom;
+	return NULL;
+}
+
+/* "-/path" (systemd's EnvironmentFile=-): a missing file is not an error. */
+const char *cfg_set_environment_file(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (!cfg_is_abs_path(v[0] == '-' ? v + 1 : v))
+		return "expected an absolute path (prefixed with - when the file is optional)";
+	return set_str(&p->node.w.environment_file, v);
+}
+
+const char *cfg_set_workdir(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (!cfg_is_abs_path(v))
+		return "expected an absolute path";
+	return set_str(&p->node.w.workdir, v);
+}
+
+static const char *set_bool(bool *dst, const char *v)
+{
+	if (cfg_parse_bool(v, dst) < 0)
+		return "expected true or false";
+	return NULL;
+}
+
+const char *cfg_set_clear_env(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_bool(&p->node.w.clear_env, v);
+}
+
+const char *cfg_set_mailbox(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_bool(&p->node.w.mailbox, v);
+}
+
+const char *cfg_set_no_new_privs(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_bool(&p->node.w.no_new_privs, v);
+}
+
+static const char *set_output(struct cfg_output_spec *o, const char *v)
+{
+	const char *msg;
+
+	if (strcmp(v, "log") == 0)
+		o->mode = CFG_OUT_LOG;
+	else if (strcmp(v, "inherit") == 0)
+		o->mode = CFG_OUT_INHERIT;
+	else if (strcmp(v, "null") == 0)
+		o->mode = CFG_OUT_NULL;
+	else if (strncmp(v, "file:", 5) == 0 && cfg_is_abs_path(v + 5))
+		o->mode = CFG_OUT_FILE;
+	else
+		return "expected log, inherit, null or file:/ABSOLUTE/PATH";
+	if (o->mode != CFG_OUT_FILE)
+		return NULL;
+	msg = set_str(&o->path, v + 5);
+	if (msg)
+		o->mode = CFG_OUT_LOG;
+	return msg;
+}
+
+const char *cfg_set_stdout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_output(&p->node.w.out, v);
+}
+
+const char *cfg_set_stderr(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	p->err_set = true;
+	return set_output(&p->node.w.err, v);
+}

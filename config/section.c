@@ -1,0 +1,166 @@
+/*
+ * section.c: section headers, node names, and a node's defaults and release.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* [a-zA-Z0-9_.@-], 1..SUP_NAME_MAX characters */
+bool cfg_name_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > SUP_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && !strchr("_.@-", s[i]))
+			return false;
+	return true;
+}
+
+void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
+{
+	memset(n, 0, sizeof(*n));
+	sup_spec_init(&n->spec, type, name);
+	n->limits = (struct cfg_limits){
+		.memory_max = -1, .memory_high = -1, .memory_swap_max = -1,
+		.cpu_quota_us = -1, .cpu_period_us = -1, .cpu_weight = -1,
+		.pids_max = -1, .io_weight = -1,
+	};
+	n->w.ready = CFG_READY_EXEC;
+	n->w.out.mode = CFG_OUT_LOG;
+	n->w.err.mode = CFG_OUT_LOG;
+}
+
+/* Free what the node owns; `file` belongs to the config's file list. */
+void cfg_node_release(struct cfg_node *n)
+{
+	free(n->limits.io_max);
+	free(n->limits.cpuset_cpus);
+	cfg_strv_free(n->w.argv);
+	cfg_strv_free(n->w.env);
+	free(n->w.environment_file);
+	free(n->w.workdir);
+	free(n->w.out.path);
+	free(n->w.err.path);
+	free(n->w.user);
+	free(n->w.group);
+	cfg_strv_free(n->w.seccomp_list);
+	memset(n, 0, sizeof(*n));
+}
+
+struct cfg_pnode *cfg_pnode_find(struct cfg_ctx *x, const char *name)
+{
+	for (size_t i = 0; i < x->n_pn; i++)
+		if (!x->pn[i].bad && strcmp(x->pn[i].node.spec.name, name) == 0)
+			return &x->pn[i];
+	return NULL;
+}
+
+/* Append a node declared here; its index, or CFG_NONE on ENOMEM. */
+size_t cfg_pnode_add(struct cfg_ctx *x, enum sup_type type, const char *name)
+{
+	struct cfg_pnode *p;
+
+	if (x->n_pn == x->cap_pn) {
+		size_t cap = x->cap_pn ? 2 * x->cap_pn : 16;
+		struct cfg_pnode *v = realloc(x->pn, cap * sizeof(*v));
+
+		if (!v)
+			return CFG_NONE;
+		x->pn = v;
+		x->cap_pn = cap;
+	}
+	p = &x->pn[x->n_pn++];
+	memset(p, 0, sizeof(*p));
+	cfg_node_init(&p->node, type, name);
+	p->node.file = (char *)x->file;
+	p->node.line = x->line;
+	p->parent = p->first_child = p->next_sibling = p->last_child = CFG_NONE;
+	return x->n_pn - 1;
+}
+
+/* Is the name acceptable for a new node?  Reports why not. */
+static bool name_check(struct cfg_ctx *x, const char *hdr, enum sup_type type,
+		       const char *name)
+{
+	const struct cfg_pnode *old;
+
+	if (!cfg_name_valid(name)) {
+		cfg_err(x, x->file, x->line, hdr, name,
+			"name must be 1 to %d characters of [a-zA-Z0-9_.@-]", SUP_NAME_MAX);
+		return false;
+	}
+	if (type == SUP_WORKER && strcmp(name, CFG_ROOT) == 0) {
+		cfg_err(x, x->file, x->line, hdr, name,
+			"\"root\" is the root supervisor and cannot be a worker");
+		return false;
+	}
+	old = cfg_pnode_find(x, name);
+	if (old) {
+		cfg_err(x, x->file, x->line, hdr, name, "duplicate name, first declared at %s:%d",
+			old->node.file, old->node.line);
+		return false;
+	}
+	return true;
+}
+
+static void node_open(struct cfg_ctx *x, const char *kind, enum sup_type type,
+		      const char *name)
+{
+	char hdr[SUP_NAME_MAX + 32];
+	size_t i;
+	bool ok;
+
+	snprintf(hdr, sizeof(hdr), "[%s %.*s]", kind, SUP_NAME_MAX, name);
+	if (!*name) {
+		cfg_err(x, x->file, x->line, NULL, NULL, "[%s]: a %s section needs a name", kind,
+			kind);
+		x->skip_section = true;
+		return;
+	}
+	ok = name_check(x, hdr, type, name);
+	i = cfg_pnode_add(x, type, name);
+	if (i == CFG_NONE) {
+		x->oom = true;
+		x->skip_section = true;
+		return;
+	}
+	x->pn[i].bad = !ok;
+	x->cur = i;
+	x->sec = type == SUP_WORKER ? CFG_SEC_WORKER : CFG_SEC_SUP;
+}
+
+/* `inside` is what stands between '[' and ']'. */
+void cfg_section_open(struct cfg_ctx *x, const char *inside)
+{
+	char buf[CFG_MAX_LINE];
+	char *kind, *name, *end;
+
+	x->sec = CFG_SEC_NONE;
+	x->cur = CFG_NONE;
+	x->skip_section = false;
+	snprintf(buf, sizeof(buf), "%s", inside);
+	kind = buf + strspn(buf, " \t");
+	name = kind + strcspn(kind, " \t");
+	if (*name)
+		*name++ = '\0';
+	name += strspn(name, " \t");
+	for (end = name + strlen(name); end > name && isspace((unsigned char)end[-1]); end--)
+		end[-1] = '\0';
+
+	if (strcmp(kind, "otpd") == 0 && !*name)
+		x->sec = CFG_SEC_OTPD;
+	else if (strcmp(kind, "supervisor") == 0)
+		node_open(x, "supervisor", SUP_SUPERVISOR, name);
+	else if (strcmp(kind, "worker") == 0)
+		node_open(x, "worker", SUP_WORKER, name);
+	else {
+		cfg_err(x, x->file, x->line, NULL, inside,
+			"unknown section, expected [otpd], [supervisor NAME] or [worker NAME]");
+		x->skip_section = true;
+	}
+}

@@ -1,0 +1,200 @@
+/*
+ * tree.c: from parsed sections to the ordered node list.
+ *
+ * Parents may be declared anywhere, even after their children (in another
+ * file, say); they are resolved once every file is read.  The result lists
+ * nodes in pre-order: each parent before its children, siblings in
+ * declaration order, nodes[0] the root.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static size_t find_index(struct cfg_ctx *x, const char *name)
+{
+	struct cfg_pnode *p = cfg_pnode_find(x, name);
+
+	return p ? (size_t)(p - x->pn) : CFG_NONE;
+}
+
+/* The root: declared as [supervisor root], or made with defaults. */
+static size_t root_get(struct cfg_ctx *x)
+{
+	size_t r = find_index(x, CFG_ROOT);
+
+	if (r != CFG_NONE)
+		return r;
+	r = cfg_pnode_add(x, SUP_SUPERVISOR, CFG_ROOT);
+	if (r == CFG_NONE) {
+		x->oom = true;
+		return CFG_NONE;
+	}
+	x->pn[r].node.file = NULL;
+	x->pn[r].node.line = 0;
+	return r;
+}
+
+static void child_append(struct cfg_ctx *x, size_t parent, size_t child)
+{
+	struct cfg_pnode *p = &x->pn[parent];
+
+	x->pn[child].parent = parent;
+	if (p->last_child == CFG_NONE)
+		p->first_child = child;
+	else
+		x->pn[p->last_child].next_sibling = child;
+	p->last_child = child;
+}
+
+static void parent_resolve(struct cfg_ctx *x, size_t i)
+{
+	struct cfg_pnode *p = &x->pn[i];
+	size_t j;
+
+	if (!p->node.parent[0])
+		snprintf(p->node.parent, sizeof(p->node.parent), "%s", CFG_ROOT);
+	j = find_index(x, p->node.parent);
+	if (j == CFG_NONE || x->pn[j].node.spec.type != SUP_SUPERVISOR) {
+		/* "root" always exists, so the key was given */
+		cfg_err_at_key(x, &p->seen, CFG_K_PARENT, j == CFG_NONE ?
+			       "no such supervisor" : "is a worker, not a supervisor");
+		p->orphan = true;
+		return;
+	}
+	child_append(x, j, i);
+}
+
+/* Pre-order walk without a stack; fills order[], returns its length. */
+static size_t walk(struct cfg_ctx *x, size_t root, size_t *order)
+{
+	size_t n = 0, i = root;
+
+	for (;;) {
+		x->pn[i].placed = true;
+		order[n++] = i;
+		if (x->pn[i].first_child != CFG_NONE) {
+			i = x->pn[i].first_child;
+			continue;
+		}
+		while (i != root && x->pn[i].next_sibling == CFG_NONE)
+			i = x->pn[i].parent;
+		if (i == root)
+			return n;
+		i = x->pn[i].next_sibling;
+	}
+}
+
+/* Nodes not reached from the root hang on a cycle of parents. */
+static void cycle_report(struct cfg_ctx *x, size_t i)
+{
+	char chain[256];
+	size_t j = i, len = 0, steps = 0;
+	bool on_cycle = false;
+
+	chain[0] = '\0';
+	do {
+		len += (size_t)snprintf(chain + len, sizeof(chain) - len, "%s -> ",
+					x->pn[j].node.spec.name);
+		if (len >= sizeof(chain))
+			len = sizeof(chain) - 1;
+		j = x->pn[j].parent;
+		on_cycle = j == i;
+	} while (j != CFG_NONE && !on_cycle && ++steps <= x->n_pn);
+	if (on_cycle) {
+		snprintf(chain + len, sizeof(chain) - len, "%s", x->pn[i].node.spec.name);
+		cfg_err_at_key(x, &x->pn[i].seen, CFG_K_PARENT, "parents form a cycle (%s)",
+			       chain);
+	} else if (j != CFG_NONE) {
+		/* (a chain ending at an orphan was reported at the orphan) */
+		cfg_err_at_key(x, &x->pn[i].seen, CFG_K_PARENT,
+			       "not reachable from the root: an ancestor is in a cycle");
+	}
+}
+
+/* Move the placed nodes, in `order`, into the result. */
+static int nodes_take(struct cfg_ctx *x, const size_t *order, size_t n)
+{
+	struct cfg_node *nodes = calloc(n, sizeof(*nodes));
+
+	if (!nodes)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		struct cfg_pnode *p = &x->pn[order[k]];
+
+		nodes[k] = p->node;
+		memset(&p->node, 0, sizeof(p->node));
+		nodes[k].spec.user = &nodes[k];
+	}
+	nodes[0].parent[0] = '\0';
+	x->cfg->nodes = nodes;
+	x->cfg->n_nodes = n;
+	return 0;
+}
+
+static int defaults_fill(struct cfg_ctx *x)
+{
+	struct cfg_otpd *o = &x->cfg->otpd;
+
+	if (!o->run_dir && !(o->run_dir = strdup("/run/otp")))
+		return -ENOMEM;
+	if (!o->socket && asprintf(&o->socket, "%s/otpd.sock",
+				   strcmp(o->run_dir, "/") ? o->run_dir : "") < 0) {
+		o->socket = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < x->n_pn; i++) {
+		struct cfg_pnode *p = &x->pn[i];
+		struct cfg_worker *w = &p->node.w;
+
+		if (p->bad || p->node.spec.type != SUP_WORKER)
+			continue;
+		if (!w->workdir && !(w->workdir = strdup("/")))
+			return -ENOMEM;
+		if (!p->err_set) {
+			w->err.mode = w->out.mode;
+			if (w->out.path && !(w->err.path = strdup(w->out.path)))
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+/* Resolve, order and check every node; on success fill x->cfg. */
+int cfg_ctx_finish(struct cfg_ctx *x)
+{
+	size_t root, n, *order;
+	int r;
+
+	cfg_validate_sections(x);
+	root = root_get(x);
+	if (root == CFG_NONE)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n_pn; i++)
+		if (i != root && !x->pn[i].bad)
+			parent_resolve(x, i);
+	order = malloc(x->n_pn * sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	n = walk(x, root, order);
+	for (size_t i = 0; i < x->n_pn; i++)
+		if (!x->pn[i].bad && !x->pn[i].orphan && !x->pn[i].placed)
+			cycle_report(x, i);
+	cfg_validate_tree(x, order, n);
+	r = defaults_fill(x);
+	if (r == 0 && !x->oom && x->errs->n == x->errs_before)
+		r = nodes_take(x, order, n);
+	free(order);
+	return x->oom ? -ENOMEM : r;
+}
+
+const struct cfg_node *cfg_find(const struct otp_config *c, const char *name)
+{
+	if (!c || !name)
+		return NULL;
+	for (size_t i = 0; i < c->n_nodes; i++)
+		if (strcmp(c->nodes[i].spec.name, name) == 0)
+			return &c->nodes[i];
+	return NULL;
+}

@@ -1,0 +1,102 @@
+/*
+ * validate.c: rules that involve more than one key or node (OTP's
+ * supervisor checks, OTP-SEMANTICS §6 and §9 item 32).
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "internal.h"
+
+static void section_err(struct cfg_ctx *x, const struct cfg_pnode *p, const char *msg)
+{
+	cfg_err(x, p->node.file, p->node.line, NULL, NULL, "[%s %s]: %s",
+		p->node.spec.type == SUP_WORKER ? "worker" : "supervisor", p->node.spec.name, msg);
+}
+
+/* Per section, before the tree exists. */
+void cfg_validate_sections(struct cfg_ctx *x)
+{
+	for (size_t i = 0; i < x->n_pn; i++) {
+		const struct cfg_pnode *p = &x->pn[i];
+
+		if (p->node.spec.type == SUP_WORKER && !p->node.w.argv &&
+		    !(p->seen.bits & (1ULL << CFG_K_EXEC)))
+			section_err(x, p, "exec is required");
+	}
+}
+
+static size_t children_count(const struct cfg_ctx *x, const struct cfg_pnode *s)
+{
+	size_t n = 0;
+
+	for (size_t c = s->first_child; c != CFG_NONE; c = x->pn[c].next_sibling)
+		n++;
+	return n;
+}
+
+static void simple_check(struct cfg_ctx *x, struct cfg_pnode *s)
+{
+	size_t n = children_count(x, s);
+
+	if (n != 1)
+		cfg_err_at_key(x, &s->seen, CFG_K_STRATEGY,
+			       "needs exactly one child (its template worker), has %zu", n);
+	if (n >= 1 && x->pn[s->first_child].node.spec.type != SUP_WORKER)
+		section_err(x, &x->pn[s->first_child],
+			    "the template of a simple_one_for_one supervisor must be a worker");
+	if (s->node.spec.auto_shutdown != SUP_AUTO_NEVER)
+		cfg_err_at_key(x, &s->seen, CFG_K_AUTO_SHUTDOWN,
+			       "must be never under strategy simple_one_for_one");
+}
+
+/* OTP checks auto_shutdown = never first, then restart = permanent. */
+static void significant_check(struct cfg_ctx *x, struct cfg_pnode *c)
+{
+	const struct cfg_pnode *parent = &x->pn[c->parent];
+
+	if (!c->node.spec.significant)
+		return;
+	if (parent->node.spec.auto_shutdown == SUP_AUTO_NEVER)
+		cfg_err_at_key(x, &c->seen, CFG_K_SIGNIFICANT,
+			       "parent \"%s\" has auto_shutdown = never", parent->node.spec.name);
+	else if (c->node.spec.restart == SUP_PERMANENT)
+		cfg_err_at_key(x, &c->seen, CFG_K_SIGNIFICANT,
+			       "a permanent child cannot be significant "
+			       "(set restart = transient or temporary)");
+}
+
+/*
+ * "T@N" is how dynamic children of template T are named: a static node
+ * of that name would take the name of a future dynamic child.
+ */
+static void dynamic_name_check(struct cfg_ctx *x, struct cfg_pnode *p)
+{
+	const char *name = p->node.spec.name, *at = strrchr(name, '@');
+	char tmpl[SUP_NAME_MAX + 1];
+	const struct cfg_pnode *t;
+
+	if (!at || !at[1] || strspn(at + 1, "0123456789") != strlen(at + 1))
+		return;
+	snprintf(tmpl, sizeof(tmpl), "%.*s", (int)(at - name), name);
+	t = cfg_pnode_find(x, tmpl);
+	if (!t || t->parent == CFG_NONE ||
+	    x->pn[t->parent].node.spec.strategy != SUP_SIMPLE_ONE_FOR_ONE ||
+	    x->pn[t->parent].node.spec.type != SUP_SUPERVISOR)
+		return;
+	section_err(x, p, "name is reserved for a dynamic child of a simple_one_for_one template");
+}
+
+void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		struct cfg_pnode *p = &x->pn[order[k]];
+
+		if (p->node.spec.type == SUP_SUPERVISOR &&
+		    p->node.spec.strategy == SUP_SIMPLE_ONE_FOR_ONE)
+			simple_check(x, p);
+		if (k > 0)
+			significant_check(x, p);
+		if (strchr(p->node.spec.name, '@'))
+			dynamic_name_check(x, p);
+	}
+}

@@ -1,0 +1,148 @@
+/*
+ * actions.c: carrying out what the core decided.
+ *
+ * The batch is executed in order; a spawn that fails synchronously cannot
+ * be fed back while the batch is being read, so it is queued and reported
+ * after the batch has been cleared, which starts a new batch.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+
+struct failed_spawn {
+	struct sup_node *node;
+	char why[160];
+};
+
+static struct failed_spawn *failed;
+static size_t n_failed, cap_failed;
+static bool running;
+
+static void queue_failure(struct sup_node *n, const char *why, int err)
+{
+	if (n_failed == cap_failed) {
+		size_t cap = cap_failed ? cap_failed * 2 : 16;
+		struct failed_spawn *f = realloc(failed, cap * sizeof(*f));
+
+		if (!f) {
+			log_err("out of memory queueing the start failure of %s", sup_node_name(n));
+			return;
+		}
+		failed = f;
+		cap_failed = cap;
+	}
+	failed[n_failed].node = n;
+	snprintf(failed[n_failed].why, sizeof(failed[n_failed].why), "%s:%s", why,
+		 strerror(-err));
+	n_failed++;
+}
+
+static void do_spawn(struct sup_node *n)
+{
+	struct ws *w = ws_of(n);
+	const char *why = NULL;
+	int r;
+
+	if (!w) {
+		queue_failure(n, "spawn", -ENOMEM);
+		return;
+	}
+	r = spawn_worker(w, &why);
+	if (r < 0)
+		queue_failure(n, why ? why : "spawn", r);
+}
+
+static void do_signal(struct sup_node *n, int sig, bool cont)
+{
+	struct ws *w = sup_node_shell(n);
+
+	if (!w || w->pid <= 0)
+		return;
+	if (spawn_signal(w, sig) < 0)
+		return;
+	if (cont && sig != SIGKILL && sig != SIGCONT)
+		(void)spawn_signal(w, SIGCONT);
+}
+
+/* SIGKILL to the worker: its main process, and its process group while the
+ * main process is not yet reaped (so the group id cannot have been reused). */
+static void do_kill(struct sup_node *n)
+{
+	struct ws *w = sup_node_shell(n);
+
+	if (!w || w->pid <= 0)
+		return;
+	(void)kill(-w->pid, SIGKILL);
+	(void)spawn_signal(w, SIGKILL);
+}
+
+static void log_exit(const struct sup_action *a)
+{
+	char why[200];
+
+	sup_reason_format(&a->reason, why, sizeof(why));
+	if (a->reason.kind == SUP_R_START_FAILED)
+		log_err("%s: %s", sup_node_name(a->node), why);
+	else if (a->counted && a->reason.kind != SUP_R_NORMAL)
+		log_warn("%s exited: %s", sup_node_name(a->node), why);
+	else
+		log_info("%s stopped: %s", sup_node_name(a->node), why);
+}
+
+static void one(const struct sup_action *a)
+{
+	switch (a->kind) {
+	case SUP_A_SPAWN: do_spawn(a->node); break;
+	case SUP_A_SIGNAL: do_signal(a->node, a->signo, a->cont); break;
+	case SUP_A_KILL: do_kill(a->node); break;
+	case SUP_A_REPLY: control_reply(a->cookie, a); break;
+	case SUP_A_EXITED: log_exit(a); break;
+	case SUP_A_RESTART: log_info("restarting %s", sup_node_name(a->node)); break;
+	case SUP_A_GAVE_UP:
+		log_err("%s: reached max restart intensity (child %s), shutting down",
+			sup_node_name(a->node), sup_node_name(a->child));
+		break;
+	case SUP_A_FORGET:
+		if (sup_node_is_dynamic(a->node))
+			ws_free(sup_node_shell(a->node));
+		break;
+	case SUP_A_STATE:
+		control_state_changed(a->node);
+		if (a->node == sup_tree_root(otpd.tree) && sup_node_state(a->node) == SUP_RUNNING)
+			sd_report("READY=1\nSTATUS=running");
+		break;
+	case SUP_A_OTPD_EXIT:
+		otpd.done = true;
+		otpd.exit_code = a->code;
+		break;
+	}
+}
+
+void actions_run(void)
+{
+	size_t n;
+	const struct sup_action *acts;
+
+	if (running)
+		return;         /* re-entered from a handler the batch called */
+	running = true;
+	for (;;) {
+		acts = sup_actions(otpd.tree, &n);
+		for (size_t i = 0; i < n; i++)
+			one(&acts[i]);
+		sup_actions_clear(otpd.tree);
+		if (!n_failed)
+			break;
+		/* Report one failure at a time: each may change what the rest mean. */
+		struct failed_spawn f = failed[0];
+
+		memmove(failed, failed + 1, (n_failed - 1) * sizeof(*failed));
+		n_failed--;
+		sup_child_start_failed(otpd.tree, f.node, f.why, ev_now());
+	}
+	running = false;
+}

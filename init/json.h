@@ -1,0 +1,86 @@
+/*
+ * json.h: a growing text buffer and a small JSON writer (no library).
+ *
+ * The writer is stackless: a comma is due before a key or an array
+ * element unless the last byte written opened an object or array or was
+ * a key's colon.  So nesting depth costs nothing and a deep tree renders
+ * iteratively.  Allocation failure or growth past JBUF_MAX sets `failed`
+ * and makes every later write a no-op; the caller checks once at the end.
+ *
+ * Strings are written as UTF-8: valid sequences pass through, quotes,
+ * backslashes and control characters (and DEL) are escaped, and each byte
+ * that is not part of a valid UTF-8 sequence becomes U+FFFD, so the output
+ * is always valid JSON whatever bytes a worker put in its STATUS=.
+ *
+ * The second half declares what control.c and control_verbs.c share.
+ * It belongs in init/internal.h; it lives here until the lead moves it.
+ */
+#ifndef OTPD_INIT_JSON_H
+#define OTPD_INIT_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JBUF_MAX (4u * 1024 * 1024)     /* the control connection's queue limit */
+
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+/* Release the buffer; the struct may be reused (empty) afterwards. */
+void jbuf_free(struct jbuf *b);
+void jbuf_putn(struct jbuf *b, const char *s, size_t n);
+void jbuf_puts(struct jbuf *b, const char *s);
+void jbuf_printf(struct jbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append `n` spaces. */
+void jbuf_pad(struct jbuf *b, size_t n);
+
+/* `s` (n bytes) as a quoted, escaped JSON string. */
+void json_string(struct jbuf *b, const char *s, size_t n);
+void json_obj_begin(struct jbuf *b);
+void json_obj_end(struct jbuf *b);
+void json_arr_begin(struct jbuf *b);
+void json_arr_end(struct jbuf *b);
+/* "key": inside an object (comma first when due). */
+void json_key(struct jbuf *b, const char *key);
+/* Values: after json_key, or as array elements.  NULL string -> null. */
+void json_str(struct jbuf *b, const char *s);
+void json_int(struct jbuf *b, int64_t v);
+void json_null(struct jbuf *b);
+
+/* --- control.c <-> control_verbs.c (to move to internal.h) -------------- */
+
+struct ctl_client;
+struct log_ring;
+struct ipc_conn;
+struct sup_node;
+
+struct ipc_conn *ctl_client_conn(struct ctl_client *cl);
+/* Queue END(code); the client is freed once it is flushed. */
+void ctl_client_end(struct ctl_client *cl, int code);
+/* One line "otpctl: ..." on the client's stderr, then END(code). */
+void ctl_client_fail(struct ctl_client *cl, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Wait for the core's reply to `cookie` (register before calling the
+ * core).  On success print "ok", or the reply node's name if print_node.
+ */
+void ctl_client_await_reply(struct ctl_client *cl, uint64_t cookie, const char *name,
+			    bool print_node);
+/* Wait until node `name` is in rendered state `state`, until `deadline`. */
+void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
+			    int64_t deadline);
+/* Stream new lines of `ring` (node `name`) until the client goes.  0 or -errno. */
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name);
+/* Queue `line` + "\n" on the client's stdout; -ENOBUFS when full. */
+int ctl_client_line(struct ctl_client *cl, const char *line, size_t len);
+
+/* Handle one request (control_verbs.c).  The client may be freed on return. */
+void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv);
+/* The state otpctl shows: "failed" for failed nodes, else sup_state_str. */
+const char *ctl_node_state(const struct sup_node *n);
+
+#endif

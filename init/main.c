@@ -1,0 +1,194 @@
+/*
+ * main.c: otpd.  Load the configuration, become PID 1 or a subreaper,
+ * start the tree and run the event loop until the tree is done.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/reboot.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef OTPD_VERSION
+#define OTPD_VERSION "0.1.0"
+#endif
+
+struct otpd otpd;
+
+struct opts {
+	const char *config;
+	bool check;
+	int pid1;               /* -1 detect, 0 no, 1 yes */
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: otpd [-c PATH] [--check] [--pid1|--no-pid1]\n"
+		   "  -c, --config PATH  config file or directory (default %s + %s/*.conf)\n"
+		   "      --check        validate the config, print the tree, exit 0 or 2\n"
+		   "      --pid1         act as process 1 (default: when pid is 1)\n"
+		   "      --no-pid1      act as a subreaper daemon even as pid 1\n"
+		   "  -h, --help         this text\n"
+		   "      --version      print the version\n",
+		CFG_DEFAULT_PATH, CFG_DEFAULT_DIR);
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+	static const struct option longs[] = {
+		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'k' },
+		{ "pid1", no_argument, NULL, '1' },          { "no-pid1", no_argument, NULL, '0' },
+		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->pid1 = -1;
+	while ((c = getopt_long(argc, argv, "c:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': o->config = optarg; break;
+		case 'k': o->check = true; break;
+		case '1': o->pid1 = 1; break;
+		case '0': o->pid1 = 0; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("otpd %s\n", OTPD_VERSION); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "otpd: unexpected argument \"%s\"\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct otp_config *load(const char *path)
+{
+	struct cfg_errors errs = { 0 };
+	struct otp_config *cfg = NULL;
+
+	if (cfg_load(path, &cfg, &errs) < 0) {
+		for (size_t i = 0; i < errs.n; i++)
+			fprintf(stderr, "otpd: error: %s\n", errs.msgs[i]);
+		if (!errs.n)
+			fprintf(stderr, "otpd: error: cannot load %s\n", path ? path : CFG_DEFAULT_PATH);
+		cfg_errors_clear(&errs);
+		return NULL;
+	}
+	cfg_errors_clear(&errs);
+	return cfg;
+}
+
+/* Limits and cgroup keys parse but are not enforced yet: say so once. */
+static int warn_unenforced(void)
+{
+	for (size_t i = 0; i < otpd.cfg->n_nodes; i++) {
+		const struct cfg_limits *l = &otpd.cfg->nodes[i].limits;
+
+		if (l->memory_max < 0 && l->memory_high < 0 && l->memory_swap_max < 0 &&
+		    l->cpu_quota_us < 0 && l->cpu_weight < 0 && l->pids_max < 0 &&
+		    l->io_weight < 0 && !l->io_max && !l->cpuset_cpus)
+			continue;
+		if (otpd.cfg->otpd.cgroup == CFG_CGROUP_REQUIRED) {
+			log_err("%s: resource limits need cgroup support, which this otpd lacks",
+				otpd.cfg->nodes[i].spec.name);
+			return -ENOTSUP;
+		}
+		log_warn("%s: resource limits are NOT enforced: this otpd has no cgroup support yet",
+			 otpd.cfg->nodes[i].spec.name);
+	}
+	if (otpd.cfg->otpd.cgroup == CFG_CGROUP_REQUIRED) {
+		log_err("cgroup = required, but this otpd has no cgroup support yet");
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static int become_supervisor(bool pid1)
+{
+	otpd.pid1 = pid1;
+	if (pid1)
+		return pid1_setup();
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		log_warn("cannot become child subreaper (%s): orphans of workers will not be "
+			 "reaped by otpd", strerror(errno));
+	return 0;
+}
+
+static int setup(void)
+{
+	const struct cfg_otpd *o = &otpd.cfg->otpd;
+	int r;
+
+	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0) {
+		log_err("cannot set up the event loop: %s", strerror(-r));
+		return r;
+	}
+	if ((r = notify_init(o->run_dir)) < 0) {
+		log_err("cannot create the notify socket in %s: %s", o->run_dir, strerror(-r));
+		return r;
+	}
+	if ((r = control_init(o->socket, o->control_group)) < 0) {
+		log_err("cannot listen on %s: %s", o->socket, strerror(-r));
+		return r;
+	}
+	if ((r = cfg_build_tree(otpd.cfg, &otpd.tree)) < 0) {
+		log_err("cannot build the tree: %s", strerror(-r));
+		return r;
+	}
+	return warn_unenforced();
+}
+
+static void finish(void)
+{
+	sd_report("STOPPING=1\nSTATUS=stopped (exit %d)", otpd.exit_code);
+	control_close_all(otpd.exit_code);
+	if (otpd.pid1)
+		pid1_reap_orphans(otpd.cfg->otpd.shutdown_grace_ms);
+	out_stdout_flush();
+	if (otpd.pid1 && otpd.halt_how)
+		pid1_halt(otpd.halt_how);
+}
+
+void otpd_shutdown(int halt_how)
+{
+	if (halt_how)
+		otpd.halt_how = halt_how;
+	sd_report("STOPPING=1\nSTATUS=shutting down");
+	sup_shutdown(otpd.tree, ev_now());
+	actions_run();
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+
+	if (parse_args(argc, argv, &o) < 0)
+		return 2;
+	otpd.cfg = load(o.config);
+	if (!otpd.cfg)
+		return 2;
+	if (o.check) {
+		cfg_print_tree(otpd.cfg, stdout);
+		cfg_free(otpd.cfg);
+		return 0;
+	}
+	if (become_supervisor(o.pid1 == 1 || (o.pid1 < 0 && getpid() == 1)) < 0 || setup() < 0)
+		return 2;
+	if (otpd.pid1 && pid1_in_vm())
+		otpd.halt_how = RB_POWER_OFF;   /* a VM's init has nowhere to return to */
+	sd_report("STATUS=starting");
+	sup_boot(otpd.tree, ev_now());
+	actions_run();
+	while (!otpd.done) {
+		if (ev_run_once() < 0)
+			log_err("event loop: %s", strerror(errno));
+		ws_collect();
+	}
+	finish();
+	return otpd.exit_code;
+}

@@ -1,0 +1,140 @@
+/*
+ * pid1.c: duties of process 1.
+ *
+ * In a VM nothing is mounted yet: /proc, /sys, /dev and /run are mounted
+ * when missing.  At the end of a shutdown every process left (orphans of
+ * dead workers) gets TERM+CONT, and KILL at the grace deadline; the wait
+ * ends the moment none remain.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct mnt { const char *src, *dir, *type; unsigned long flags; const char *data; };
+
+static const struct mnt mounts[] = {
+	{ "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+	{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
+	{ "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755" },
+};
+
+/* Is `dir` a mount point already?  (Its device differs from its parent's.) */
+static bool mounted(const char *dir)
+{
+	struct stat a, b;
+	char parent[64];
+
+	snprintf(parent, sizeof(parent), "%s/..", dir);
+	if (stat(dir, &a) < 0 || stat(parent, &b) < 0)
+		return false;
+	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
+}
+
+int pid1_setup(void)
+{
+	int fd;
+
+	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
+		const struct mnt *m = &mounts[i];
+
+		if (mounted(m->dir))
+			continue;
+		(void)mkdir(m->dir, 0755);
+		if (mount(m->src, m->dir, m->type, m->flags, m->data) < 0)
+			log_warn("mount %s on %s: %s, ignoring", m->type, m->dir, strerror(errno));
+	}
+	/* The OOM killer must never pick process 1. */
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "-1000", 5);
+		close(fd);
+	}
+	return 0;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reap what is ready; true when no child at all remains. */
+static bool reap_some(void)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0)
+			return errno == ECHILD;
+		if (si.si_pid == 0)
+			return false;
+	}
+}
+
+void pid1_reap_orphans(int64_t grace_ms)
+{
+	int64_t deadline = mono_ms() + grace_ms;
+	sigset_t chld;
+	bool killed = false;
+
+	if (reap_some())
+		return;
+	log_info("stopping leftover processes");
+	/* kill(-1) reaches every process but us: nothing here can be a reused pid. */
+	(void)kill(-1, SIGTERM);
+	(void)kill(-1, SIGCONT);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	while (!reap_some()) {
+		int64_t left = deadline - mono_ms();
+		struct timespec ts;
+
+		if (left <= 0 && !killed) {
+			log_warn("leftover processes after %lld ms: killing them",
+				 (long long)grace_ms);
+			(void)kill(-1, SIGKILL);
+			killed = true;
+			deadline = mono_ms() + 60000;
+			continue;
+		}
+		if (left <= 0)
+			break;
+		ts.tv_sec = left / 1000;
+		ts.tv_nsec = (left % 1000) * 1000000;
+		(void)sigtimedwait(&chld, NULL, &ts);
+	}
+}
+
+void pid1_halt(int how)
+{
+	sync();
+	if (reboot(how) < 0)
+		log_err("reboot: %s", strerror(errno));
+}
+
+/* In a VM (the initial PID namespace) kthreadd is process 2. */
+bool pid1_in_vm(void)
+{
+	char buf[64] = "";
+	int fd = open("/proc/2/comm", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 && strncmp(buf, "kthreadd", 8) == 0;
+}

@@ -1,0 +1,128 @@
+/*
+ * reap.c: turning process events into core events.
+ *
+ * Every SIGCHLD drains all exited children with waitid(WNOHANG): known
+ * main processes become sup_child_exited, anything else (orphans that
+ * re-parented to us as PID 1 or subreaper) is just reaped.  The exec-result
+ * pipe is always settled before the exit it precedes, so a child that execs
+ * and exits at once is "ready, then exited", never a start failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static void exec_done(struct ws *w)
+{
+	ev_del(&w->exec_src);
+	if (w->exec_fd >= 0)
+		close(w->exec_fd);
+	w->exec_fd = -1;
+}
+
+/* Read the exec-result pipe: 1 exec ok, 0 not yet known, -1 failed. */
+static int exec_settle(struct ws *w)
+{
+	char buf[128], why[160];
+	ssize_t n;
+	int err = 0;
+
+	if (w->exec_fd < 0)
+		return w->exec_ok ? 1 : -1;
+	n = read(w->exec_fd, buf, sizeof(buf) - 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	exec_done(w);
+	if (n <= 0) {
+		w->exec_ok = true;
+		if (w->cfg->w.ready == CFG_READY_EXEC)
+			sup_child_ready(otpd.tree, w->node, ev_now());
+		return 1;
+	}
+	buf[n] = '\0';
+	char *step = strchr(buf, ':');
+
+	err = atoi(buf);
+	snprintf(why, sizeof(why), "%s:%s", step ? step + 1 : "exec", strerror(err));
+	w->exec_ok = false;
+	/* The core hears of it once the process is reaped: nothing may remain. */
+	snprintf(w->fail_why, sizeof(w->fail_why), "%s", why);
+	return -1;
+}
+
+void reap_exec_result(struct ev_source *s, uint32_t revents)
+{
+	struct ws *w = s->data;
+
+	(void)exec_settle(w);
+	actions_run();
+}
+
+/* fd:N readiness: a newline written to N (s6 style). */
+void reap_ready_fd(struct ev_source *s, uint32_t revents)
+{
+	struct ws *w = s->data;
+	char buf[256];
+	ssize_t n = read(w->ready_fd, buf, sizeof(buf));
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0 && memchr(buf, '\n', (size_t)n)) {
+		if (w->exec_fd >= 0)
+			(void)exec_settle(w);
+		sup_child_ready(otpd.tree, w->node, ev_now());
+		actions_run();
+	}
+	if (n <= 0 || memchr(buf, '\n', (size_t)n)) {
+		ev_del(&w->ready_src);
+		close(w->ready_fd);
+		w->ready_fd = -1;
+	}
+}
+
+static void reaped(pid_t pid, int wstatus)
+{
+	struct ws *w = ws_by_pid(pid);
+	int exec_state;
+
+	if (!w) {
+		log_debug("reaped orphan %d", (int)pid);
+		return;
+	}
+	exec_state = exec_settle(w);
+	if (exec_state == 0) {
+		/* Still open although the process is gone: treat EOF as success. */
+		exec_done(w);
+		exec_state = 1;
+	}
+	ws_process_done(w);
+	if (exec_state < 0) {
+		sup_child_start_failed(otpd.tree, w->node, w->fail_why, ev_now());
+		return;
+	}
+	sup_child_exited(otpd.tree, w->node, wstatus, 0, ev_now());
+}
+
+void reap_all(void)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+		int wstatus;
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0)
+			break;  /* ECHILD: nothing left */
+		if (si.si_pid == 0)
+			break;
+		if (si.si_code == CLD_EXITED)
+			wstatus = W_EXITCODE(si.si_status, 0);
+		else
+			wstatus = si.si_status & 0x7f;   /* killed or dumped: a signal status */
+		reaped(si.si_pid, wstatus);
+		actions_run();
+	}
+}

@@ -1,0 +1,111 @@
+/*
+ * signals.c: signals are fd events (signalfd).  The asynchronous signals
+ * otpd acts on are blocked; synchronous faults never are.  Children get an
+ * empty mask and default dispositions back before execve (spawn_child.c).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+static struct ev_source sig_src = { .fd = -1 };
+
+static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
+			       SIGPWR, SIGWINCH, SIGALRM, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU };
+
+/* Workers that claimed `sig` with forward_signals get it instead of otpd. */
+static bool forward(int sig)
+{
+	bool claimed = false;
+
+	for (size_t i = 1; i < otpd.cfg->n_nodes; i++) {
+		const struct cfg_node *c = &otpd.cfg->nodes[i];
+		struct sup_node *n;
+		struct ws *w;
+
+		if (c->spec.type != SUP_WORKER || !(c->w.forward_signals & (1ull << sig)))
+			continue;
+		claimed = true;
+		n = sup_find(otpd.tree, c->spec.name);
+		w = n ? sup_node_shell(n) : NULL;
+		if (w && w->pid > 0)
+			(void)spawn_signal(w, sig);
+	}
+	return claimed;
+}
+
+static void on_signal(int sig)
+{
+	if (sig == SIGCHLD) {
+		reap_all();
+		return;
+	}
+	if (forward(sig))
+		return;
+	switch (sig) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: shutting down", sigabbrev_np(sig));
+		otpd_shutdown(0);
+		break;
+	case SIGHUP:
+		log_warn("SIGHUP: reload is not available in this version of otpd, ignoring");
+		break;
+	case SIGUSR1:
+		if (otpd.pid1)
+			otpd_shutdown(RB_HALT_SYSTEM);
+		break;
+	case SIGUSR2:
+	case SIGPWR:
+		if (otpd.pid1)
+			otpd_shutdown(RB_POWER_OFF);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_readable(struct ev_source *s, uint32_t revents)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t n = read(s->fd, &si, sizeof(si));
+
+		if (n != (ssize_t)sizeof(si))
+			break;  /* EAGAIN: drained */
+		on_signal((int)si.ssi_signo);
+	}
+	/* SIGCHLD coalesces: whatever woke us, collect every exit. */
+	reap_all();
+}
+
+int signals_init(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
+		sigaddset(&set, handled[i]);
+	/* Forwarded signals must be claimable too. */
+	for (size_t i = 1; otpd.cfg && i < otpd.cfg->n_nodes; i++)
+		for (int s = 1; s < 64; s++)
+			if ((otpd.cfg->nodes[i].w.forward_signals & (1ull << s)) && s != SIGKILL &&
+			    s != SIGSTOP)
+				sigaddset(&set, s);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	/* Writes to a dead pipe or socket must be EPIPE, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	sig_src.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sig_src.fd < 0)
+		return -errno;
+	sig_src.events = EPOLLIN;
+	sig_src.fn = on_readable;
+	return ev_add(&sig_src);
+}

@@ -1,0 +1,147 @@
+/*
+ * spawn_child.c: the child side of a spawn.  Each step that fails reports
+ * "ERRNO:STEP" on the exec-result pipe and exits 127; the parent turns it
+ * into start_failed:STEP:<errno text>.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "spawn_child.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Mark [lo, hi] close-on-exec (kernel >= 5.11), else close them one by one. */
+static int syscall_close_range(unsigned lo, unsigned hi)
+{
+	if (lo > hi)
+		return 0;
+	if (syscall(SYS_close_range, lo, hi, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	for (unsigned fd = lo; fd < 4096 && fd <= hi; fd++)
+		(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+static void fail(const struct child_plan *p, const char *step, int err)
+	__attribute__((noreturn));
+static void fail(const struct child_plan *p, const char *step, int err)
+{
+	char buf[96];
+	int n = snprintf(buf, sizeof(buf), "%d:%s", err, step);
+
+	if (n > 0)
+		(void)!write(p->exec_fd, buf, (size_t)n);
+	_exit(127);
+}
+
+static void reset_signals(void)
+{
+	sigset_t none;
+
+	for (int s = 1; s < NSIG; s++)
+		(void)signal(s, SIG_DFL);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
+{
+	int fd;
+
+	switch (o->mode) {
+	case CFG_OUT_INHERIT:
+		return 0;
+	case CFG_OUT_LOG:
+		fd = log_fd;
+		break;
+	case CFG_OUT_NULL:
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+		break;
+	case CFG_OUT_FILE:
+		fd = open(o->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (fd < 0 || dup2(fd, target) < 0)
+		return -errno;
+	return 0;
+}
+
+static void setup_fds(const struct child_plan *p)
+{
+	const struct cfg_worker *c = p->cfg;
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (null < 0 || dup2(null, 0) < 0)
+		fail(p, "stdin", errno);
+	if (open_output(&c->out, p->out_fd, 1) < 0)
+		fail(p, "stdout", errno);
+	if (open_output(&c->err, p->err_fd >= 0 ? p->err_fd : p->out_fd, 2) < 0)
+		fail(p, "stderr", errno);
+	if (p->ready_fd >= 0 && dup2(p->ready_fd, c->ready_fd) < 0)
+		fail(p, "ready_fd", errno);
+	/* Only 0-2 (and fd:N) survive execve, whatever otpd holds. */
+	if (p->ready_fd >= 0) {
+		if (c->ready_fd > 3)
+			(void)syscall_close_range(3, (unsigned)c->ready_fd - 1);
+		(void)syscall_close_range((unsigned)c->ready_fd + 1, ~0U);
+	} else {
+		(void)syscall_close_range(3, ~0U);
+	}
+}
+
+static void set_identity(const struct child_plan *p)
+{
+	const struct cfg_worker *c = p->cfg;
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
+	gid_t gid;
+
+	if (!c->user && !c->group)
+		return;
+	/* NSS runs here, in the child, never in otpd (which may be PID 1). */
+	if (c->user && !(pw = getpwnam(c->user)))
+		fail(p, "user", errno ? errno : ENOENT);
+	if (c->group && !(gr = getgrnam(c->group)))
+		fail(p, "group", errno ? errno : ENOENT);
+	gid = gr ? gr->gr_gid : pw->pw_gid;
+	if (pw && initgroups(pw->pw_name, gid) < 0)
+		fail(p, "groups", errno);
+	if (!pw && setgroups(0, NULL) < 0)
+		fail(p, "groups", errno);
+	if (setresgid(gid, gid, gid) < 0)
+		fail(p, "group", errno);
+	if (pw && setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
+		fail(p, "user", errno);
+}
+
+void child_run(const struct child_plan *p)
+{
+	const struct cfg_worker *c = p->cfg;
+
+	reset_signals();
+	if (setsid() < 0)
+		fail(p, "setsid", errno);
+	setup_fds(p);
+	if (chdir(c->workdir ? c->workdir : "/") < 0)
+		fail(p, "workdir", errno);
+	set_identity(p);
+	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(p, "no_new_privs", errno);
+	/* Never silently weaker than configured: seccomp is not built yet. */
+	if (c->seccomp != CFG_SECCOMP_NONE)
+		fail(p, "seccomp", ENOTSUP);
+	execvpe(p->argv[0], p->argv, p->envp);
+	fail(p, "exec", errno);
+}

@@ -1,0 +1,23 @@
+/*
+ * spawn_child.h: what the forked child does between clone and execve.
+ * Only async-signal-safe work happens there, with everything prepared by
+ * the parent in a struct child_plan.
+ */
+#ifndef OTPD_INIT_SPAWN_CHILD_H
+#define OTPD_INIT_SPAWN_CHILD_H
+
+#include "internal.h"
+
+struct child_plan {
+	const struct cfg_worker *cfg;
+	char **argv;
+	char **envp;
+	int exec_fd;            /* write end of the exec-result pipe (cloexec) */
+	int out_fd, err_fd;     /* log pipes, or -1 */
+	int ready_fd;           /* fd:N readiness pipe write end, or -1 */
+};
+
+/* Set up the child and execve; never returns. */
+void child_run(const struct child_plan *p) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,270 @@
+/*
+ * status.c: `otpctl status` and `otpctl count`, as text or JSON.
+ *
+ * The tree is walked iteratively (first child, next sibling, back up
+ * through parents), never recursively, so no tree depth can overflow the
+ * stack.  Output is built in one buffer and queued as one IPC_OUT write:
+ * the connection either gets the whole document or an error.
+ *
+ * Text: a header and one line per node, children indented by two spaces:
+ *   NAME  TYPE  STATE  PID  RESTARTS  LAST_EXIT  UPTIME  STATUS
+ * JSON: DESIGN §5; a node is an object, supervisors carry `strategy` and
+ * `children` (start order).  `cgroup` is null until cgroups are wired.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "internal.h"
+#include "json.h"
+
+#define ST_INDENT 2
+
+/* What status shows of one node, gathered once. */
+struct st_row {
+	const char *name, *type, *state;
+	pid_t pid;                      /* 0: none */
+	unsigned restarts;
+	char last_exit[200];            /* "" when the node never exited */
+	int64_t uptime_ms;              /* -1 when not running */
+	const char *status;             /* NULL when unset */
+};
+
+const char *ctl_node_state(const struct sup_node *n)
+{
+	return sup_node_failed(n) ? "failed" : sup_state_str(sup_node_state(n));
+}
+
+static const char *st_strategy_str(enum sup_strategy s)
+{
+	switch (s) {
+	case SUP_ONE_FOR_ONE: return "one_for_one";
+	case SUP_ONE_FOR_ALL: return "one_for_all";
+	case SUP_REST_FOR_ONE: return "rest_for_one";
+	case SUP_SIMPLE_ONE_FOR_ONE: return "simple_one_for_one";
+	}
+	return "unknown";
+}
+
+static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
+{
+	const struct sup_reason *why = sup_node_last_exit(n);
+	bool sup = sup_node_type(n) == SUP_SUPERVISOR;
+	struct ws *w = sup ? NULL : ws_of(n);
+	int64_t since = sup_node_since(n);
+
+	r->name = sup_node_name(n);
+	r->type = sup ? "supervisor" : "worker";
+	r->state = ctl_node_state(n);
+	r->pid = w ? w->pid : 0;
+	r->restarts = sup_node_restarts(n);
+	r->last_exit[0] = '\0';
+	if (why && why->kind != SUP_R_NONE)
+		sup_reason_format(why, r->last_exit, sizeof(r->last_exit));
+	r->uptime_ms = -1;
+	if (sup_node_state(n) == SUP_RUNNING && since >= 0)
+		r->uptime_ms = now > since ? now - since : 0;
+	r->status = w && w->status[0] ? w->status : NULL;
+}
+
+/*
+ * Pre-order walk below `top`: the node after `n`, at *depth (updated);
+ * NULL when the walk is over.  *ret_up counts the levels closed on the
+ * way (JSON closes that many children arrays).
+ */
+static struct sup_node *st_walk_next(struct sup_node *top, struct sup_node *n, int *depth,
+				     int *ret_up)
+{
+	struct sup_node *c = sup_node_first(n);
+
+	*ret_up = 0;
+	if (c) {
+		(*depth)++;
+		return c;
+	}
+	while (n != top && !sup_node_next(n)) {
+		n = sup_node_parent(n);
+		(*depth)--;
+		(*ret_up)++;
+	}
+	return n == top ? NULL : sup_node_next(n);
+}
+
+/* "3.2s", "5m", "2h", "4d" */
+static void st_uptime_fmt(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		snprintf(buf, len, "-");
+	else if (ms < 60000)
+		snprintf(buf, len, "%" PRId64 ".%" PRId64 "s", ms / 1000, ms % 1000 / 100);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%" PRId64 "m", ms / 60000);
+	else if (ms < 86400000)
+		snprintf(buf, len, "%" PRId64 "h", ms / 3600000);
+	else
+		snprintf(buf, len, "%" PRId64 "d", ms / 86400000);
+}
+
+/* Widths of the name (with its indent) and last-exit columns. */
+static void st_text_widths(struct sup_node *top, int64_t now, size_t *ret_name, size_t *ret_exit)
+{
+	size_t wname = strlen("NAME"), wexit = strlen("LAST_EXIT"), l;
+	struct sup_node *n = top;
+	struct st_row r;
+	int depth = 0, up;
+
+	while (n) {
+		st_row_fill(n, now, &r);
+		l = (size_t)depth * ST_INDENT + strlen(r.name);
+		wname = l > wname ? l : wname;
+		l = r.last_exit[0] ? strlen(r.last_exit) : 1;
+		wexit = l > wexit ? l : wexit;
+		n = st_walk_next(top, n, &depth, &up);
+	}
+	*ret_name = wname;
+	*ret_exit = wexit;
+}
+
+static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_t wname,
+			size_t wexit)
+{
+	char pid[16], up[32];
+
+	if (r->pid > 0)
+		snprintf(pid, sizeof(pid), "%d", (int)r->pid);
+	else
+		snprintf(pid, sizeof(pid), "-");
+	st_uptime_fmt(r->uptime_ms, up, sizeof(up));
+	jbuf_pad(b, (size_t)depth * ST_INDENT);
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s",
+		    (int)(wname - (size_t)depth * ST_INDENT), r->name, r->type, r->state, pid, r->restarts, (int)wexit,
+		    r->last_exit[0] ? r->last_exit : "-", up);
+	if (r->status) {
+		jbuf_puts(b, "  ");
+		jbuf_puts(b, r->status);
+	}
+	/* Trailing blanks of the padded columns help nobody. */
+	while (b->len > 0 && !b->failed && b->p[b->len - 1] == ' ')
+		b->p[--b->len] = '\0';
+	jbuf_puts(b, "\n");
+}
+
+static void st_text(struct jbuf *b, struct sup_node *top, int64_t now)
+{
+	struct sup_node *n = top;
+	size_t wname, wexit;
+	struct st_row r;
+	int depth = 0, up;
+
+	st_text_widths(top, now, &wname, &wexit);
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  %s\n", (int)wname, "NAME", "TYPE",
+		    "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME", "STATUS");
+	while (n) {
+		st_row_fill(n, now, &r);
+		st_text_row(b, &r, depth, wname, wexit);
+		n = st_walk_next(top, n, &depth, &up);
+	}
+}
+
+/* One node's fields; a supervisor's object is left open in "children":[. */
+static void st_json_node(struct jbuf *b, struct sup_node *n, int64_t now)
+{
+	struct st_row r;
+
+	st_row_fill(n, now, &r);
+	json_obj_begin(b);
+	json_key(b, "name");
+	json_str(b, r.name);
+	json_key(b, "type");
+	json_str(b, r.type);
+	json_key(b, "state");
+	json_str(b, r.state);
+	json_key(b, "pid");
+	if (r.pid > 0)
+		json_int(b, r.pid);
+	else
+		json_null(b);
+	json_key(b, "restarts");
+	json_int(b, r.restarts);
+	json_key(b, "last_exit");
+	json_str(b, r.last_exit[0] ? r.last_exit : NULL);
+	json_key(b, "cgroup");
+	json_null(b);
+	json_key(b, "uptime_ms");
+	if (r.uptime_ms >= 0)
+		json_int(b, r.uptime_ms);
+	else
+		json_null(b);
+	json_key(b, "status");
+	json_str(b, r.status);
+	if (sup_node_type(n) != SUP_SUPERVISOR)
+		return;
+	json_key(b, "strategy");
+	json_str(b, st_strategy_str(sup_node_spec(n)->strategy));
+	json_key(b, "children");
+	json_arr_begin(b);
+}
+
+/* Close node `n`: a supervisor also closes its children array. */
+static void st_json_close(struct jbuf *b, const struct sup_node *n)
+{
+	if (sup_node_type(n) == SUP_SUPERVISOR)
+		json_arr_end(b);
+	json_obj_end(b);
+}
+
+static void st_json(struct jbuf *b, struct sup_node *top, int64_t now)
+{
+	struct sup_node *n = top, *nx, *p;
+	int depth = 0, up;
+
+	while (n) {
+		st_json_node(b, n, now);
+		nx = st_walk_next(top, n, &depth, &up);
+		if (nx && sup_node_parent(nx) == n)
+			continue;               /* descended: n stays open */
+		st_json_close(b, n);
+		/* Climbing `up` levels closes that many ancestors. */
+		for (p = n; up > 0; up--) {
+			p = sup_node_parent(p);
+			st_json_close(b, p);
+		}
+		n = nx;
+	}
+	jbuf_puts(b, "\n");
+}
+
+/* Queue the buffer on `c`, or an error line if it could not be built. */
+static void st_send(struct ipc_conn *c, struct jbuf *b)
+{
+	if (b->failed)
+		(void)ipc_conn_printf(c, IPC_ERR, "otpctl: output too large or out of memory\n");
+	else if (ipc_conn_out(c, IPC_OUT, b->p, b->len) < 0)
+		(void)ipc_conn_printf(c, IPC_ERR, "otpctl: output too large for the connection\n");
+	jbuf_free(b);
+}
+
+void status_render(struct ipc_conn *c, struct sup_node *n, bool json)
+{
+	struct jbuf b = { 0 };
+
+	if (json)
+		st_json(&b, n, ev_now());
+	else
+		st_text(&b, n, ev_now());
+	st_send(c, &b);
+}
+
+void count_render(struct ipc_conn *c, struct sup_node *n, bool json)
+{
+	struct sup_counts k = sup_count_children(n);
+	struct jbuf b = { 0 };
+
+	if (json)
+		jbuf_printf(&b, "{\"specs\":%d,\"active\":%d,\"supervisors\":%d,\"workers\":%d}\n",
+			    k.specs, k.active, k.supervisors, k.workers);
+	else
+		jbuf_printf(&b, "specs %d active %d supervisors %d workers %d\n", k.specs, k.active,
+			    k.supervisors, k.workers);
+	st_send(c, &b);
+}

@@ -1,0 +1,99 @@
+# lib.sh: shared helpers for otpd's integration tests (bash).
+#
+# Each test sources this file, writes a config with `conf`, starts otpd with
+# `start_otpd`, drives it with `ctl`, and asserts with `expect_*`.  The EXIT
+# trap stops otpd and every process it started (by pid), and removes the
+# temporary directory, also when the test fails.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+OTPD=$BUILD/otpd
+OTPCTL=$BUILD/otpctl
+TW=$BUILD/helpers/tworker
+T=$(mktemp -d /tmp/otpd-it.XXXXXX)
+SOCK=$T/run/otpd.sock
+OTPD_PID=
+FAILS=0
+
+fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
+pass() { echo "ok: $*"; }
+
+# Pids of every worker otpd reports (to clean up if otpd itself dies).
+worker_pids() {
+	[ -S "$SOCK" ] || return 0
+	timeout 5 "$OTPCTL" -s "$SOCK" status --json 2>/dev/null | python3 -c '
+import json, sys
+def walk(n):
+    if n.get("pid"): print(n["pid"])
+    for c in n.get("children", []): walk(c)
+try: walk(json.load(sys.stdin))
+except Exception: pass'
+}
+
+cleanup() {
+	local pids p
+	pids=$(worker_pids)
+	if [ -n "$OTPD_PID" ] && kill -0 "$OTPD_PID" 2>/dev/null; then
+		kill -TERM "$OTPD_PID" 2>/dev/null
+		for _ in $(seq 100); do kill -0 "$OTPD_PID" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$OTPD_PID" 2>/dev/null
+		wait "$OTPD_PID" 2>/dev/null
+	fi
+	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+# conf: write the config from stdin, with [otpd] pointing into $T.
+conf() {
+	{
+		printf '[otpd]\nrun_dir = %s/run\n' "$T"
+		cat
+	} > "$T/otp.conf"
+}
+
+start_otpd() {
+	"$OTPD" -c "$T/otp.conf" "$@" > "$T/out" 2> "$T/err" &
+	OTPD_PID=$!
+	for _ in $(seq 200); do
+		[ -S "$SOCK" ] && return 0
+		kill -0 "$OTPD_PID" 2>/dev/null || return 1
+		sleep 0.025
+	done
+	return 1
+}
+
+ctl() { "$OTPCTL" -s "$SOCK" "$@"; }
+
+# json NAME FIELD: one field of `status NAME --json`.
+json() {
+	ctl status "$1" --json | python3 -c "import json,sys; v=json.load(sys.stdin).get('$2'); print('null' if v is None else v)"
+}
+
+wait_state() { ctl wait "$1" --state "$2" --timeout "${3:-5s}" >/dev/null; }
+
+# wait_for CMD...: retry a condition for up to 5 s (test side only).
+wait_for() {
+	for _ in $(seq 200); do "$@" && return 0; sleep 0.025; done
+	return 1
+}
+
+expect_eq() { # what got want
+	if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+# Wait (up to 20 s) for otpd to exit; its exit code goes to $RC.
+RC=
+otpd_wait() {
+	for _ in $(seq 800); do kill -0 "$OTPD_PID" 2>/dev/null || break; sleep 0.025; done
+	wait "$OTPD_PID"; RC=$?
+	OTPD_PID=
+}
+
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		echo "--- otpd stderr:" >&2; cat "$T/err" >&2 2>/dev/null
+		exit 1
+	fi
+	exit 0
+}

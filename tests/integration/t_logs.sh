@@ -1,0 +1,28 @@
+# Output capture: lines prefixed on stdout, kept in the ring, none lost;
+# child hygiene as seen from inside the child.
+. "$(dirname "$0")/lib.sh"
+conf <<EOF2
+[otpd]
+log_lines = 20000
+[worker chatty]
+exec = $TW --lines 10000
+[worker hyg]
+exec = $TW --hygiene
+EOF2
+# conf adds its own [otpd]: merge by writing it ourselves
+{ printf '[otpd]\nrun_dir = %s/run\nlog_lines = 20000\n' "$T"; sed -n '/^\[worker/,$p' "$T/otp.conf"; } > "$T/c2" && mv "$T/c2" "$T/otp.conf"
+start_otpd || { fail "otpd did not start"; finish; }
+wait_state chatty running; wait_state hyg running
+wait_for sh -c "[ \$($OTPCTL -s $SOCK logs chatty | wc -l) -ge 10000 ]"
+expect_eq "ring has all 10000 lines" "$(ctl logs chatty | grep -c '^line ')" 10000
+expect_eq "logs -n 3" "$(ctl logs chatty -n 3 | tr '\n' '|')" "line 9998 of 10000|line 9999 of 10000|line 10000 of 10000|"
+pid=$(json chatty pid)
+wait_for sh -c "[ \$(grep -c '^chatty\[$pid\]: line ' $T/out) -ge 10000 ]"
+expect_eq "stdout has all 10000 prefixed lines" "$(grep -c "^chatty\[$pid\]: line " "$T/out")" 10000
+h=$(ctl logs hyg)
+echo "$h" | grep -q 'hygiene: blocked=0' && pass "empty signal mask" || fail "mask: $h"
+echo "$h" | grep -q 'hygiene: ignored=0' && pass "default dispositions" || fail "dispositions: $h"
+echo "$h" | grep -q 'hygiene: fds=0,1,2,$' && pass "only fds 0-2" || fail "fds: $(echo "$h" | grep fds)"
+echo "$h" | grep -q 'hygiene: cwd=/$' && pass "cwd /" || fail "cwd"
+echo "$h" | grep -q 'hygiene: sid_is_self=1' && pass "own session" || fail "session"
+finish

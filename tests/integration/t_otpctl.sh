@@ -1,0 +1,48 @@
+# Every available otpctl verb and its exit codes (0 ok, 1 refused, 2 usage,
+# 3 unreachable, 4 timeout).
+. "$(dirname "$0")/lib.sh"
+conf <<EOF2
+[supervisor root]
+intensity = 10
+period = 60s
+[worker w]
+exec = $TW
+[supervisor pool]
+strategy = simple_one_for_one
+[worker job]
+parent = pool
+exec = $TW --stamp $T/jobs
+restart = transient
+EOF2
+start_otpd || { fail "otpd did not start"; finish; }
+wait_state w running
+ctl status >/dev/null; expect_eq "status" $? 0
+ctl status --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["name"]=="root" and d["type"]=="supervisor" and d["strategy"]=="one_for_one" and [c["name"] for c in d["children"]]==["w","pool"]' \
+	&& pass "status --json shape" || fail "status --json shape"
+ctl status nope >/dev/null 2>&1; expect_eq "status unknown -> 1" $? 1
+expect_eq "count" "$(ctl count --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["specs"], d["active"], d["supervisors"], d["workers"])')" "2 2 1 1"
+ctl start w >/dev/null 2>&1; expect_eq "start running -> 1" $? 1
+ctl stop w >/dev/null; expect_eq "stop" $? 0
+expect_eq "stopped state" "$(json w state)" stopped
+ctl stop w >/dev/null; expect_eq "stop is idempotent" $? 0
+ctl start w >/dev/null; expect_eq "start stopped" $? 0
+expect_eq "running again" "$(json w state)" running
+p=$(json w pid); ctl restart w >/dev/null; expect_eq "restart" $? 0
+[ "$(json w pid)" != "$p" ] && pass "restart gives a new pid" || fail "restart kept pid"
+ctl delete-child w >/dev/null 2>&1; expect_eq "delete running -> 1" $? 1
+ctl stop w >/dev/null; ctl delete-child w >/dev/null; expect_eq "delete stopped" $? 0
+ctl status w >/dev/null 2>&1; expect_eq "deleted -> not_found" $? 1
+name=$(ctl start-child pool -- --lines 2); expect_eq "start-child" $? 0
+expect_eq "dynamic name" "$name" "job@1"
+ctl start-child pool --name extra >/dev/null; expect_eq "start-child --name" $? 0
+expect_eq "pool count" "$(ctl count pool --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["specs"], d["active"], d["workers"])')" "1 2 2"
+ctl start-child w >/dev/null 2>&1; expect_eq "start-child on a worker -> 1" $? 1
+ctl stop job@1 >/dev/null; ctl status job@1 >/dev/null 2>&1; expect_eq "stopped dynamic child removed" $? 1
+ctl wait extra --state stopped --timeout 300ms >/dev/null 2>&1; expect_eq "wait timeout -> 4" $? 4
+ctl frobnicate >/dev/null 2>&1; expect_eq "unknown verb -> 2" $? 2
+ctl stop >/dev/null 2>&1; expect_eq "missing arg -> 2" $? 2
+ctl reload >/dev/null 2>&1; expect_eq "reload not available -> 2" $? 2
+"$OTPCTL" -s "$T/none.sock" status >/dev/null 2>&1; expect_eq "unreachable -> 3" $? 3
+ctl shutdown >/dev/null; expect_eq "shutdown" $? 0
+otpd_wait; expect_eq "otpd exit after shutdown" "$RC" 0
+finish

@@ -1,0 +1,53 @@
+# otpd as PID 1 in a PID namespace: orphans reaped, SIGTERM -> exit 0, the
+# significant child's exit code propagated.
+. "$(dirname "$0")/lib.sh"
+command -v unshare >/dev/null || { echo "unshare missing"; exit 77; }
+unshare --pid --fork --kill-child --mount-proc true 2>/dev/null || { echo "cannot create PID namespaces here"; exit 77; }
+# 1) 100 orphans, then significant exit code
+cat > "$T/orphans.sh" <<'SH'
+#!/bin/sh
+for i in $(seq 100); do ( sleep 0.05 & ) ; done
+sleep 0.5
+ps -eo stat= | grep -c '^Z' > "$1"
+exit 0
+SH
+chmod +x "$T/orphans.sh"
+conf <<EOF2
+[supervisor root]
+auto_shutdown = any_significant
+[worker maker]
+exec = $T/orphans.sh $T/zombies
+restart = transient
+significant = true
+success_exit = 0
+EOF2
+timeout -s KILL 20 unshare --pid --fork --kill-child --mount-proc "$OTPD" -c "$T/otp.conf" > "$T/out" 2> "$T/err"
+rc=$?
+expect_eq "significant clean exit -> 0" "$rc" 0
+expect_eq "zombies seen by the worker" "$(head -1 $T/zombies)" 0
+# 2) significant temporary child exits 7 -> otpd exits 7
+conf <<EOF2
+[supervisor root]
+auto_shutdown = any_significant
+[worker job]
+exec = $TW --exit-after 100 7
+restart = temporary
+significant = true
+EOF2
+timeout -s KILL 20 unshare --pid --fork --kill-child --mount-proc "$OTPD" -c "$T/otp.conf" > "$T/out" 2> "$T/err"
+expect_eq "significant exit code" "$?" 7
+# 3) SIGTERM -> orderly stop, exit 0 (signal PID 1 by its host pid)
+conf <<EOF2
+[worker a]
+exec = $TW --stamp $T/stamps
+EOF2
+: > "$T/stamps"
+unshare --pid --fork --kill-child --mount-proc "$OTPD" -c "$T/otp.conf" > "$T/out" 2> "$T/err" &
+U=$!
+wait_for grep -q start "$T/stamps" || fail "worker did not start in the namespace"
+inner=$(pgrep -P $U | head -1)
+kill -TERM "$inner"
+wait $U; rc=$?
+expect_eq "exit 0 after SIGTERM" "$rc" 0
+grep -q '^term' "$T/stamps" && pass "worker got TERM" || fail "worker not stopped in order"
+finish

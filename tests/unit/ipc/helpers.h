@@ -1,0 +1,51 @@
+/*
+ * helpers.h: shared fixtures of the ipc unit tests (temp dirs, fd and
+ * zombie accounting, stdout/stderr capture, a scriptable fake otpd).
+ */
+#ifndef OTPD_TESTS_IPC_HELPERS_H
+#define OTPD_TESTS_IPC_HELPERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../../ipc/ipc.h"
+
+/* Per-test state set up by th_setup and checked by th_teardown. */
+extern char th_dir[64];
+
+void th_setup(void);
+void th_teardown(void);
+/* "<th_dir>/<name>" in a static buffer (the last 8 results stay valid). */
+const char *th_path(const char *name);
+
+/* Everything written to fd 1 and fd 2 between begin and end. */
+struct th_capture {
+	int saved_out, saved_err;
+	int out_fd, err_fd;
+	char *out, *err;
+	size_t out_len, err_len;
+};
+void th_capture_begin(struct th_capture *cap);
+void th_capture_end(struct th_capture *cap);
+void th_capture_free(struct th_capture *cap);
+
+/* What the fake server does after sending its script. */
+enum th_after { TH_CLOSE, TH_HOLD };
+
+/*
+ * Fork a server that accepts one client on `lfd`, reads its REQ, sends
+ * an OUT frame "argv:a|b|c\n" if echo is set, then the bytes of `script`,
+ * then closes (TH_CLOSE) or waits for the client to go away (TH_HOLD).
+ * It exits 0, or 1 if the request was not a well-formed REQ.
+ */
+pid_t th_server_start(int lfd, bool echo, const uint8_t *script, size_t len,
+		      enum th_after after);
+/* Reap the server: its exit code, or 128+signal. */
+int th_server_wait(pid_t pid);
+
+/* Append a frame to a script buffer (aborts the test on overflow). */
+void th_put(uint8_t *buf, size_t cap, size_t *len, enum ipc_type type, const void *p, size_t n);
+
+#endif
