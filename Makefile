@@ -80,13 +80,15 @@ SANBUILD := build/san
 check: all
 	$(MAKE) check-unit
 	$(MAKE) check-integration
+	$(MAKE) check-man
 	@echo "make check: all tiers passed"
 
-check-unit:
+check-unit: all
 	$(MAKE) BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" unit-bins
 	@set -e; for d in $(UNIT_DIRS); do \
 		echo "== unit: $$d"; \
-		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp \
+		UBSAN_OPTIONS=print_stacktrace=1 OTPCTL=$(CURDIR)/$(BUILD)/otpctl \
 			$(SANBUILD)/tests/unit_$$d --jobs 2 --timeout 60 ; \
 	done
 
@@ -100,7 +102,7 @@ endef
 $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 
 check-integration: all
-	tests/integration/run.sh
+	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh
 
 check-man:
 	tests/man/check.sh

@@ -221,8 +221,10 @@ static void st_json(struct jbuf *b, struct sup_node *top, int64_t now)
 	while (n) {
 		st_json_node(b, n, now);
 		nx = st_walk_next(top, n, &depth, &up);
-		if (nx && sup_node_parent(nx) == n)
-			continue;               /* descended: n stays open */
+		if (nx && sup_node_parent(nx) == n) {
+			n = nx;                 /* descended: n stays open */
+			continue;
+		}
 		st_json_close(b, n);
 		/* Climbing `up` levels closes that many ancestors. */
 		for (p = n; up > 0; up--) {

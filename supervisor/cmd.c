@@ -50,8 +50,12 @@ static void drain_exit(struct sup_deferred *d)
 {
 	struct sup_node *n = d->node;
 
-	/* Restarted meanwhile by a group restart, or stopped for good: absorbed. */
-	if (!n->crash_pending || n->state != SUP_STOPPED || n->hidden) {
+	/*
+	 * Restarted meanwhile by a group restart, stopped for good, or its
+	 * supervisor ended meanwhile (init failed, gave up): absorbed.
+	 */
+	if (!n->crash_pending || n->state != SUP_STOPPED || n->hidden ||
+	    !sup_node_live(n->parent)) {
 		n->crash_pending = false;
 		return;
 	}
@@ -158,10 +162,12 @@ static void cmd_stop(struct sup_node *n, uint64_t cookie)
 	}
 	n->pending = SUP_PEND_STOP;
 	n->cookie = cookie;
-	/* On a RESTARTING child this ends the retry loop at once. */
+	/*
+	 * On a RESTARTING child this ends the retry loop at once.  A dynamic
+	 * child leaves the tree once it is gone (sup_node_gone), not now: its
+	 * process still runs and its exit must find the node.
+	 */
 	sup_node_terminate(n, SUP_STOP_CMD);
-	if (n->dynamic)
-		sup_node_remove(n);     /* terminate_child on simple_one_for_one deletes */
 }
 
 static void cmd_restart(struct sup_node *n, uint64_t cookie)

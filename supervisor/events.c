@@ -34,6 +34,8 @@ void sup_child_ready(struct sup_tree *t, struct sup_node *n, int64_t now)
 	settle(t);
 }
 
+static void exited_stopping(struct sup_tree *t, struct sup_node *n);
+
 static void start_failed(struct sup_tree *t, struct sup_node *n, const struct sup_reason *r)
 {
 	struct sup_action a = { .kind = SUP_A_EXITED, .node = n, .reason = *r };
@@ -53,7 +55,15 @@ void sup_child_start_failed(struct sup_tree *t, struct sup_node *n, const char *
 	struct sup_reason r;
 
 	t->now = now;
-	if (n->spec.type != SUP_WORKER || n->state != SUP_STARTING)
+	if (n->spec.type != SUP_WORKER)
+		return;
+	if (n->state == SUP_STOPPING) {
+		/* Stopped while starting, and no process remains: it is gone. */
+		exited_stopping(t, n);
+		settle(t);
+		return;
+	}
+	if (n->state != SUP_STARTING)
 		return;
 	sup_reason_set(&r, SUP_R_START_FAILED, 0);
 	snprintf(r.why, sizeof(r.why), "%s", why ? why : "unknown");

@@ -108,7 +108,8 @@ void sup_node_gone(struct sup_node *n, const struct sup_reason *r)
 		n->retrying = false;
 	sup_set_state(n, SUP_STOPPED);
 	sup_emit(n->tree, &a);
-	if (n->spec.restart == SUP_TEMPORARY)
+	/* terminate_child deletes temporary and simple_one_for_one children. */
+	if (n->spec.restart == SUP_TEMPORARY || (n->dynamic && n->pending == SUP_PEND_STOP))
 		sup_node_remove(n);
 	sup_work_push(n->tree, SUP_W_DOWN, n);
 }

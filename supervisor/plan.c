@@ -182,6 +182,17 @@ static void init_done(struct sup_node *sup)
 	sup_work_push(sup->tree, SUP_W_DRAIN, sup);
 }
 
+/*
+ * `sup` is down: a command still waiting on one of its children (a start
+ * that a failed group start never reached) can no longer complete.
+ */
+static void pending_sweep(struct sup_node *sup)
+{
+	for (struct sup_node *c = sup->first; c; c = c->next)
+		if (c->pending != SUP_PEND_NONE)
+			sup_pending_reply(c, SUP_E_SHUTTING_DOWN);
+}
+
 static void init_failed(struct sup_node *sup)
 {
 	struct sup_sv *sv = sup->sv;
@@ -190,6 +201,9 @@ static void init_failed(struct sup_node *sup)
 	plan_end(sup);
 	sup->last_exit = sv->exit_reason;
 	sup_set_state(sup, SUP_STOPPED);
+	pending_sweep(sup);
+	/* Commands that waited for the plan get their answer now. */
+	sup_work_push(t, SUP_W_DRAIN, sup);
 	if (!sup->parent) {
 		struct sup_action a = { .kind = SUP_A_OTPD_EXIT, .code = 1 };
 
@@ -279,6 +293,10 @@ void sup_plan_child_down(struct sup_node *sup, struct sup_node *child)
 		sup_pending_reply(child, SUP_OK);
 	} else if (child->pending == SUP_PEND_RESTART) {
 		restart_stopped(sup, child);
+	} else if (child->pending == SUP_PEND_START && !(sup->sv->plan == SUP_PLAN_GROUP &&
+		   sup_plan_member(sup, child) && !child->hidden)) {
+		/* Stopped before it was up (its supervisor is ending): still one reply. */
+		sup_pending_reply(child, SUP_E_SHUTTING_DOWN);
 	}
 	if (sup->sv->plan != SUP_PLAN_NONE && sup->sv->phase == SUP_PHASE_TERM)
 		sup_plan_step(sup);
@@ -349,6 +367,10 @@ void sup_exit_finish(struct sup_node *sup)
 {
 	struct sup_tree *t = sup->tree;
 	struct sup_sv *sv = sup->sv;
+
+	/* Commands that waited for the shutdown get their answer now. */
+	pending_sweep(sup);
+	sup_work_push(t, SUP_W_DRAIN, sup);
 
 	if (!sup->parent) {
 		struct sup_action a = { .kind = SUP_A_OTPD_EXIT, .code = sv->exit_code };

@@ -10,8 +10,9 @@
 
 void sup_pending_reply(struct sup_node *n, enum sup_result r)
 {
-	struct sup_action a = { .kind = SUP_A_REPLY, .node = n, .cookie = n->cookie,
-				.result = r, .reason = n->last_exit };
+	/* A node that already left the tree (FORGET) is not named again. */
+	struct sup_action a = { .kind = SUP_A_REPLY, .node = n->hidden ? NULL : n,
+				.cookie = n->cookie, .result = r, .reason = n->last_exit };
 
 	n->pending = SUP_PEND_NONE;
 	sup_emit(n->tree, &a);
@@ -171,7 +172,8 @@ static void do_restart(struct sup_node *n, const struct sup_reason *r)
 	sup_emit(n->tree, &a);
 	if (n->spec.restart == SUP_TEMPORARY ||
 	    (n->spec.restart == SUP_TRANSIENT && sup_reason_clean(n, r))) {
-		if (n->spec.restart == SUP_TEMPORARY)
+		/* OTP deletes a simple_one_for_one child it does not restart. */
+		if (n->spec.restart == SUP_TEMPORARY || n->dynamic)
 			sup_node_remove(n);
 		sup_auto_shutdown_check(n);
 		return;

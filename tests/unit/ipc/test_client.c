@@ -15,7 +15,7 @@
 
 #include "helpers.h"
 
-TestSuite(ipc_client, .init = th_setup, .fini = th_teardown, .timeout = 30);
+TestSuite(ipc_client, .init = th_setup, .fini = th_teardown);
 
 static int lfd = -1;
 static struct th_capture cap;

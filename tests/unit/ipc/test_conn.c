@@ -37,7 +37,7 @@ static void conn_teardown(void)
 	th_teardown();
 }
 
-TestSuite(ipc_conn, .init = conn_setup, .fini = conn_teardown, .timeout = 20);
+TestSuite(ipc_conn, .init = conn_setup, .fini = conn_teardown);
 
 static void peer_write(const void *p, size_t n)
 {

@@ -13,7 +13,7 @@
 
 #include "helpers.h"
 
-TestSuite(ipc_listen, .init = th_setup, .fini = th_teardown, .timeout = 20);
+TestSuite(ipc_listen, .init = th_setup, .fini = th_teardown);
 
 static int try_connect(const char *path)
 {

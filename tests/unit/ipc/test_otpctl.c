@@ -21,7 +21,7 @@
 
 #include "helpers.h"
 
-TestSuite(otpctl, .init = th_setup, .fini = th_teardown, .timeout = 30);
+TestSuite(otpctl, .init = th_setup, .fini = th_teardown);
 
 static const char *otpctl_path(void)
 {

@@ -55,6 +55,7 @@ struct h_cmd {
 	int replies;
 	struct h_rec *target;           /* stop/restart: the node stopped */
 	char name[SUP_NAME_MAX + 1];    /* reply's node */
+	char what[SUP_NAME_MAX + 16];   /* verb and target, for messages */
 };
 
 struct h {
@@ -63,8 +64,8 @@ struct h {
 	int next_pid;
 	struct h_rec **recs;
 	size_t n_recs, cap_recs;
-	struct h_ev *ev;
-	size_t ev_n, ev_cap;
+	struct h_ev *ev;                /* pending answers: [ev_h, ev_n) */
+	size_t ev_h, ev_n, ev_cap;
 	struct h_act *log;
 	size_t log_n, log_cap;
 	struct h_cmd *cmds;
@@ -141,7 +142,7 @@ static void ev_push(struct h *h, int64_t at, enum h_ev_kind k, struct h_rec *r, 
 
 	h->ev = grow(h->ev, &h->ev_cap, h->ev_n + 1, sizeof(*h->ev));
 	/* Keep the queue sorted by time, FIFO among equal times. */
-	for (i = h->ev_n; i > 0 && h->ev[i - 1].at > at; i--)
+	for (i = h->ev_n; i > h->ev_h && h->ev[i - 1].at > at; i--)
 		;
 	memmove(h->ev + i + 1, h->ev + i, (h->ev_n - i) * sizeof(*h->ev));
 	h->ev[i] = (struct h_ev){ at, k, r, r->pid, status };
@@ -272,7 +273,7 @@ static void log_action(struct h *h, const struct sup_action *a, struct h_rec *r)
 	l->cookie = a->cookie;
 	l->code = a->code;
 	l->reason = a->reason;
-	l->state = r && r->node ? sup_node_state(r->node) : SUP_STOPPED;
+	l->state = a->state;
 	l->at = h->now;
 }
 
@@ -325,8 +326,15 @@ static void take(struct h *h)
 	size_t n;
 	const struct sup_action *a = sup_actions(h->t, &n);
 
-	for (size_t i = 0; i < n; i++)
+	size_t from = h->log_n;
+
+	for (size_t i = 0; i < n; i++) {
+		if (getenv("H_TRACE") && a[i].node)
+			fprintf(stderr, "  [%d %s]\n", a[i].kind, sup_node_name(a[i].node));
 		do_action(h, &a[i]);
+	}
+	if (getenv("H_TRACE") && h->log_n > from)
+		fprintf(stderr, "@%lld %s\n", (long long)(h->now - H_T0), h_trace(h, from, H_ALL));
 	sup_actions_clear(h->t);
 	check_parents(h);
 }
@@ -356,11 +364,11 @@ static void deliver(struct h *h, struct h_ev e)
 
 void h_run(struct h *h)
 {
-	while (h->ev_n && h->ev[0].at <= h->now) {
-		struct h_ev e = h->ev[0];
+	while (h->ev_h < h->ev_n && h->ev[h->ev_h].at <= h->now) {
+		struct h_ev e = h->ev[h->ev_h++];
 
-		memmove(h->ev, h->ev + 1, (h->ev_n - 1) * sizeof(*h->ev));
-		h->ev_n--;
+		if (h->ev_h == h->ev_n)
+			h->ev_h = h->ev_n = 0;
 		deliver(h, e);
 	}
 }
@@ -373,8 +381,8 @@ void h_advance(struct h *h, int64_t ms)
 	for (;;) {
 		int64_t next = sup_next_deadline(h->t);
 
-		if (h->ev_n && h->ev[0].at < next)
-			next = h->ev[0].at;
+		if (h->ev_h < h->ev_n && h->ev[h->ev_h].at < next)
+			next = h->ev[h->ev_h].at;
 		if (next > end)
 			break;
 		if (next > h->now)
@@ -554,7 +562,7 @@ void h_manual(struct h *h, const char *name, bool on) { rec_named(h, name)->manu
 
 /* --- commands ------------------------------------------------------------------ */
 
-static uint64_t cmd_new(struct h *h, const char *target)
+static uint64_t cmd_new(struct h *h, const char *target, const char *verb, const char *name)
 {
 	struct h_cmd *c;
 
@@ -562,6 +570,7 @@ static uint64_t cmd_new(struct h *h, const char *target)
 	c = &h->cmds[h->n_cmds++];
 	memset(c, 0, sizeof(*c));
 	c->result = H_PENDING;
+	snprintf(c->what, sizeof(c->what), "%s %.64s", verb, name ? name : "");
 	if (target) {
 		struct sup_node *n = sup_find(h->t, target);
 
@@ -582,7 +591,7 @@ static int cmd_done(struct h *h, uint64_t cookie)
 
 int h_cmd_start(struct h *h, const char *name)
 {
-	uint64_t c = cmd_new(h, NULL);
+	uint64_t c = cmd_new(h, NULL, "start", name);
 
 	sup_cmd_start(h->t, name, c, h->now);
 	return cmd_done(h, c);
@@ -590,7 +599,7 @@ int h_cmd_start(struct h *h, const char *name)
 
 int h_cmd_stop(struct h *h, const char *name)
 {
-	uint64_t c = cmd_new(h, name);
+	uint64_t c = cmd_new(h, name, "stop", name);
 
 	sup_cmd_stop(h->t, name, c, h->now);
 	return cmd_done(h, c);
@@ -598,7 +607,7 @@ int h_cmd_stop(struct h *h, const char *name)
 
 int h_cmd_restart(struct h *h, const char *name)
 {
-	uint64_t c = cmd_new(h, name);
+	uint64_t c = cmd_new(h, name, "restart", name);
 
 	sup_cmd_restart(h->t, name, c, h->now);
 	return cmd_done(h, c);
@@ -606,7 +615,7 @@ int h_cmd_restart(struct h *h, const char *name)
 
 int h_cmd_delete(struct h *h, const char *name)
 {
-	uint64_t c = cmd_new(h, NULL);
+	uint64_t c = cmd_new(h, NULL, "delete", name);
 
 	sup_cmd_delete(h->t, name, c, h->now);
 	return cmd_done(h, c);
@@ -614,7 +623,7 @@ int h_cmd_delete(struct h *h, const char *name)
 
 int h_cmd_kill(struct h *h, const char *name, int signo)
 {
-	uint64_t c = cmd_new(h, NULL);
+	uint64_t c = cmd_new(h, NULL, "kill", name);
 
 	sup_cmd_kill(h->t, name, signo, c, h->now);
 	return cmd_done(h, c);
@@ -623,7 +632,7 @@ int h_cmd_kill(struct h *h, const char *name, int signo)
 int h_cmd_start_child(struct h *h, const char *sup, const char *name, int argc,
 		      char *const *args, char *ret_name)
 {
-	uint64_t c = cmd_new(h, NULL);
+	uint64_t c = cmd_new(h, NULL, "start_child", sup);
 	int res;
 
 	sup_cmd_start_child(h->t, sup, name, argc, args, c, h->now);
@@ -776,7 +785,7 @@ void h_end(struct h *h)
 	for (size_t i = 0; i < h->n_recs; i++)
 		cr_assert_eq(h->recs[i]->pid, 0, "%s still has a process", h->recs[i]->name);
 	for (size_t i = 0; i < h->n_cmds; i++)
-		cr_assert_eq(h->cmds[i].replies, 1, "command %zu got %d replies", i + 1,
-			     h->cmds[i].replies);
+		cr_assert_eq(h->cmds[i].replies, 1, "command %zu (%s) got %d replies", i + 1,
+			     h->cmds[i].what, h->cmds[i].replies);
 	h_free(h);
 }

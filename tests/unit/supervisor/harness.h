@@ -10,6 +10,7 @@
  * process, stops of siblings in reverse start order, no supervisor history
  * over its intensity, no action naming a forgotten dynamic node, exactly
  * one reply per command, no live child under a stopped supervisor.
+ * With H_TRACE set in the environment every batch is printed to stderr.
  */
 #ifndef OTPD_TESTS_SUPERVISOR_HARNESS_H
 #define OTPD_TESTS_SUPERVISOR_HARNESS_H

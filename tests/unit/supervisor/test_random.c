@@ -1,0 +1,197 @@
+/*
+ * test_random.c: random trees driven by random event sequences.  The
+ * harness checks its invariants after every batch (one live process per
+ * worker, stops in reverse start order, history within intensity, no
+ * action naming a forgotten node, one reply per command, nothing live
+ * under a stopped supervisor) and h_end() that the tree ends consistent.
+ * Each Test has its own fixed seed, so a failure replays exactly.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "harness.h"
+
+#define MAX_NAMES 256
+
+struct rnd {
+	uint64_t s;
+	struct h *h;
+	char names[MAX_NAMES][SUP_NAME_MAX + 1];
+	bool is_sup[MAX_NAMES], simple[MAX_NAMES];
+	int n;
+	int serial;
+};
+
+static uint64_t rnd_next(struct rnd *r)
+{
+	r->s ^= r->s << 13;
+	r->s ^= r->s >> 7;
+	r->s ^= r->s << 17;
+	return r->s;
+}
+
+static int rnd_int(struct rnd *r, int n) { return (int)(rnd_next(r) % (uint64_t)n); }
+static bool rnd_chance(struct rnd *r, int pct) { return rnd_int(r, 100) < pct; }
+
+static void name_add(struct rnd *r, const char *name, bool is_sup, bool simple)
+{
+	if (r->n == MAX_NAMES)
+		return;
+	snprintf(r->names[r->n], sizeof(r->names[0]), "%s", name);
+	r->is_sup[r->n] = is_sup;
+	r->simple[r->n] = simple;
+	r->n++;
+}
+
+static void worker_add(struct rnd *r, const char *parent, enum sup_auto_shutdown as, bool tmpl)
+{
+	static const int64_t shutdowns[] = { SUP_SHUTDOWN_BRUTAL, 0, 300, 1000,
+					     SUP_SHUTDOWN_INFINITY };
+	struct sup_spec s;
+	char name[32];
+
+	snprintf(name, sizeof(name), "w%d", r->serial++);
+	sup_spec_init(&s, SUP_WORKER, name);
+	s.restart = (enum sup_restart)rnd_int(r, 3);
+	s.shutdown_ms = shutdowns[rnd_int(r, tmpl ? 4 : 5)];
+	if (rnd_chance(r, 15))
+		s.restart_delay_ms = 50 + rnd_int(r, 300);
+	if (as != SUP_AUTO_NEVER && s.restart != SUP_PERMANENT)
+		s.significant = rnd_chance(r, 40);
+	h_add(r->h, parent, &s);
+	h_ready_delay(r->h, name, rnd_int(r, 3) * 100);
+	/* A worker that ignores its stop signal needs a finite shutdown. */
+	if (s.shutdown_ms != SUP_SHUTDOWN_INFINITY && rnd_chance(r, 20))
+		h_stop_delay(r->h, name, H_NEVER);
+	else
+		h_stop_delay(r->h, name, rnd_int(r, 8) * 100);
+	if (!tmpl)
+		name_add(r, name, false, false);
+}
+
+static void sup_fill(struct rnd *r, const char *parent, int depth);
+
+static void sup_add(struct rnd *r, const char *parent, int depth)
+{
+	struct sup_spec s;
+	char name[32];
+
+	snprintf(name, sizeof(name), "s%d", r->serial++);
+	sup_spec_init(&s, SUP_SUPERVISOR, name);
+	s.restart = (enum sup_restart)rnd_int(r, 3);
+	s.strategy = (enum sup_strategy)rnd_int(r, 4);
+	s.intensity = rnd_int(r, 4);
+	s.period_ms = 500 + rnd_int(r, 5000);
+	if (s.strategy != SUP_SIMPLE_ONE_FOR_ONE)
+		s.auto_shutdown = (enum sup_auto_shutdown)rnd_int(r, 3);
+	if (rnd_chance(r, 30))
+		s.shutdown_ms = 200 + rnd_int(r, 2000);
+	h_add(r->h, parent, &s);
+	name_add(r, name, true, s.strategy == SUP_SIMPLE_ONE_FOR_ONE);
+	if (s.strategy == SUP_SIMPLE_ONE_FOR_ONE)
+		worker_add(r, name, SUP_AUTO_NEVER, true);
+	else
+		sup_fill(r, name, depth + 1);
+}
+
+static void sup_fill(struct rnd *r, const char *parent, int depth)
+{
+	const struct sup_spec *ps = sup_node_spec(parent ? h_node(r->h, parent)
+							 : sup_tree_root(h_tree(r->h)));
+	int n = 1 + rnd_int(r, 4);
+
+	for (int i = 0; i < n; i++) {
+		if (depth < 3 && rnd_chance(r, 25))
+			sup_add(r, parent, depth);
+		else
+			worker_add(r, parent, ps->auto_shutdown, false);
+	}
+}
+
+static void tree_build(struct rnd *r)
+{
+	struct sup_spec s;
+
+	sup_spec_init(&s, SUP_SUPERVISOR, "root");
+	s.strategy = (enum sup_strategy)rnd_int(r, 3);
+	s.intensity = 1 + rnd_int(r, 5);
+	s.period_ms = 500 + rnd_int(r, 5000);
+	s.auto_shutdown = (enum sup_auto_shutdown)rnd_int(r, 3);
+	r->h = h_new_spec(&s);
+	r->n = 0;
+	r->serial = 0;
+	name_add(r, "root", true, false);
+	sup_fill(r, NULL, 1);
+	h_default_ready_delay(r->h, 50);
+}
+
+static const int statuses[] = { 0, H_EXIT(1), H_EXIT(3), H_SIG(SIGKILL), H_SIG(SIGTERM),
+				H_SIG(SIGSEGV), H_SIG(SIGHUP) };
+
+static void step(struct rnd *r)
+{
+	const char *name = r->names[rnd_int(r, r->n)];
+	int k = rnd_int(r, r->n);
+
+	switch (rnd_int(r, 10)) {
+	case 0: case 1: case 2:
+		if (!r->is_sup[k] && h_pid(r->h, r->names[k]))
+			h_crash(r->h, r->names[k], statuses[rnd_int(r, 7)]);
+		break;
+	case 3: case 4:
+		h_advance(r->h, rnd_int(r, 2000));
+		break;
+	case 5:
+		h_cmd_stop(r->h, name);
+		break;
+	case 6:
+		if (rnd_chance(r, 50))
+			h_cmd_start(r->h, name);
+		else
+			h_cmd_restart(r->h, name);
+		break;
+	case 7:
+		if (rnd_chance(r, 30))
+			h_cmd_delete(r->h, name);
+		else
+			h_cmd_kill(r->h, name, rnd_chance(r, 50) ? SIGKILL : SIGUSR1);
+		break;
+	case 8:
+		if (r->simple[k]) {
+			char child[SUP_NAME_MAX + 1] = "";
+
+			if (h_cmd_start_child(r->h, r->names[k], NULL, 0, NULL, child) != SUP_OK ||
+			    !child[0])
+				break;
+			name_add(r, child, false, false);
+			if (rnd_chance(r, 20))
+				h_fail_always(r->h, child, rnd_chance(r, 50));
+		}
+		break;
+	default:
+		if (!r->is_sup[k] && sup_find(h_tree(r->h), r->names[k]))
+			h_fail_next(r->h, r->names[k], rnd_int(r, 3));
+		break;
+	}
+}
+
+static void run(uint64_t seed, int trees, int steps)
+{
+	struct rnd r = { .s = seed };
+
+	for (int t = 0; t < trees; t++) {
+		tree_build(&r);
+		h_boot(r.h);
+		for (int i = 0; i < steps && !sup_tree_done(h_tree(r.h)); i++)
+			step(&r);
+		h_end(r.h);     /* shutdown, deliver everything, check, free */
+	}
+}
+
+Test(random, seed_1) { run(0x9e3779b97f4a7c15ull, 150, 80); }
+Test(random, seed_2) { run(0xbf58476d1ce4e5b9ull, 150, 80); }
+Test(random, seed_3) { run(0x94d049bb133111ebull, 150, 80); }
+Test(random, seed_4) { run(0x2545f4914f6cdd1dull, 150, 80); }
+Test(random, seed_5) { run(0x123456789abcdefull, 150, 80); }
+Test(random, seed_6) { run(0xdeadbeefcafef00dull, 150, 80); }
