@@ -112,7 +112,7 @@ demo: all
 
 bench: all
 	$(MAKE) BUILD=$(BUILD) bench-bins
-	bench/run.sh
+	BUILD=$(BUILD) bench/run.sh
 
 bench-bins: $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 $(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
