@@ -16,7 +16,7 @@ static const char *esc(const char *s, size_t n)
 	struct jbuf b = { 0 };
 
 	json_string(&b, s, n);
-	cr_assert(!b.failed);
+	cr_assert(eq(int, b.failed, false));
 	cr_assert(lt(sz, b.len, sizeof(out)));
 	memcpy(out, b.p, b.len + 1);
 	jbuf_free(&b);
@@ -87,7 +87,7 @@ Test(json_writer, commas_follow_structure)
 	json_key(&b, "d");
 	json_str(&b, "");
 	json_obj_end(&b);
-	cr_assert(!b.failed);
+	cr_assert(eq(int, b.failed, false));
 	cr_assert(eq(str, b.p, "{\"a\":-5,\"b\":null,\"c\":[\"x\",{},[],null],\"d\":\"\"}"));
 	jbuf_free(&b);
 }
@@ -113,16 +113,16 @@ Test(jbuf, grows_and_stops_at_the_limit)
 	memset(chunk, 'x', sizeof(chunk));
 	for (i = 0; i < JBUF_MAX / sizeof(chunk); i++)
 		jbuf_putn(&b, chunk, sizeof(chunk));
-	cr_assert(!b.failed);
+	cr_assert(eq(int, b.failed, false));
 	cr_assert(eq(sz, b.len, (size_t)JBUF_MAX));
 	jbuf_puts(&b, "y");
-	cr_assert(b.failed);
+	cr_assert(eq(int, b.failed, true));
 	cr_assert(eq(sz, b.len, (size_t)JBUF_MAX), "a failed write changes nothing");
 	jbuf_printf(&b, "%d", 42);
 	cr_assert(eq(sz, b.len, (size_t)JBUF_MAX));
 	jbuf_free(&b);
 	cr_assert(eq(sz, b.len, 0));
-	cr_assert(!b.failed);
+	cr_assert(eq(int, b.failed, false));
 }
 
 Test(jbuf, printf_and_pad)
