@@ -74,7 +74,7 @@ $(BUILD)/helpers/%: tests/helpers/%.c
 # Unit tests: one criterion binary per directory of tests/unit/, built with
 # ASan and UBSan in their own tree (build/san).
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-UNIT_DIRS := $(notdir $(wildcard tests/unit/*))
+UNIT_DIRS := $(notdir $(patsubst %/,%,$(wildcard tests/unit/*/)))
 SANBUILD := build/san
 
 check: all

@@ -10,6 +10,7 @@
  *
  * Phases of a client:
  *   READING   until its request is in (deadline CTL_REQUEST_MS)
+ *   DISPATCH  while its verb runs; the verb moves it on
  *   CMD       a core command is pending under `cookie`
  *   WAIT      `otpctl wait`: re-checked on every state change (deadline)
  *   LOGS      `otpctl logs -f`: subscribed to a worker's ring
@@ -37,7 +38,7 @@
 #define CTL_FLUSH_MS 30000
 #define CTL_ACCEPT_BACKOFF_MS 100
 
-enum ctl_phase { CTL_FREE, CTL_READING, CTL_CMD, CTL_WAIT, CTL_LOGS, CTL_FLUSHING };
+enum ctl_phase { CTL_FREE, CTL_READING, CTL_DISPATCH, CTL_CMD, CTL_WAIT, CTL_LOGS, CTL_FLUSHING };
 
 struct ctl_client {
 	struct ipc_conn *conn;
@@ -79,7 +80,7 @@ static void ctl_client_unfollow(struct ctl_client *cl)
 	struct sup_node *n;
 	struct ws *w;
 
-	if (!cl->ring)
+	if (!cl->ring || !otpd.tree)
 		return;
 	/* A dynamic child's ring dies with its node: never touch a stale one. */
 	n = sup_find(otpd.tree, cl->name);
@@ -253,7 +254,7 @@ static void ctl_client_read(struct ctl_client *cl)
 		return;
 	}
 	cl->deadline = INT64_MAX;
-	cl->phase = CTL_CMD;    /* no longer reading; dispatch sets the real phase */
+	cl->phase = CTL_DISPATCH;
 	if (!cl->allowed)
 		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: permission denied");
 	else

@@ -125,6 +125,17 @@ static void st_text_widths(struct sup_node *top, int64_t now, size_t *ret_name, 
 	*ret_exit = wexit;
 }
 
+/* A worker's STATUS= as one line: control characters become \xNN. */
+static void st_text_clean(struct jbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			jbuf_printf(b, "\\x%02x", (unsigned char)*s);
+		else
+			jbuf_putn(b, s, 1);
+	}
+}
+
 static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_t wname,
 			size_t wexit)
 {
@@ -141,7 +152,7 @@ static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_
 		    r->last_exit[0] ? r->last_exit : "-", up);
 	if (r->status) {
 		jbuf_puts(b, "  ");
-		jbuf_puts(b, r->status);
+		st_text_clean(b, r->status);
 	}
 	/* Trailing blanks of the padded columns help nobody. */
 	while (b->len > 0 && !b->failed && b->p[b->len - 1] == ' ')

@@ -102,8 +102,9 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--term-exit") && i + 1 < argc)
 			term_exit_ms = atoi(argv[++i]);
 	}
-	stamp_line("start");
+	/* The handler first: a "start" stamp promises TERM will be stamped. */
 	signal(SIGTERM, ignore_term ? SIG_IGN : on_term);
+	stamp_line("start");
 	for (int i = 0; i < lines; i++)
 		printf("line %d of %d\n", i + 1, lines);
 	fflush(stdout);

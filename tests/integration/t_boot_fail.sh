@@ -3,7 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 conf <<EOF2
 [worker first]
-exec = $TW --stamp $T/stamps
+exec = $TW --stamp $T/stamps --notify-ready 0
+ready = notify
 [worker broken]
 exec = /nonexistent/binary --flag
 [worker never]

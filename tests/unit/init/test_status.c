@@ -229,7 +229,7 @@ Test(status, text_is_an_indented_table)
 	int n = 0;
 
 	w->pid = 77;
-	strcpy(w->status, "ready");
+	strcpy(w->status, "ready\n2");
 	render(status_render, sup_tree_root(otpd.tree), false, &r);
 	cr_assert(eq(int, r.code, 0));
 	for (char *l = strtok_r(r.out, "\n", &save); l && n < 5; l = strtok_r(NULL, "\n", &save))
@@ -240,7 +240,7 @@ Test(status, text_is_an_indented_table)
 	cr_assert(eq(str, line[1], "root       supervisor  running     -               0  "
 				   "-          3.2s"));
 	cr_assert(eq(str, line[2], "  db       worker      running     77              0  "
-				   "-          3.2s    ready"));
+				   "-          3.2s    ready\\x0a2"));
 	cr_assert(eq(str, line[3], "  backend  supervisor  running     -               0  "
 				   "-          3.2s"));
 	cr_assert(eq(str, line[4], "    cache  worker      running     -               0  "
