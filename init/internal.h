@@ -55,6 +55,16 @@ void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(pri
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 void log_set_level(enum log_level lvl);
 
+/* --- fd_private.c ------------------------------------------------------ */
+
+struct stat;
+/*
+ * A descriptor for writing fd 1 or 2 (whose fstat is `st`) that never
+ * blocks: a private non-blocking reopen, or `fd` itself; *ret_socket says
+ * to write it with send(MSG_DONTWAIT).
+ */
+int fd_private_nonblock(int fd, const struct stat *st, bool *ret_socket);
+
 /* --- output.c: children's output ------------------------------------ */
 
 /*

@@ -7,12 +7,9 @@
  *
  * A message is formatted into one buffer and written with one write(2),
  * so lines from otpd never interleave with each other.  Logging never
- * blocks the loop for long: when stderr is a pipe, FIFO or terminal it is
- * reopened through /proc/self/fd/2 as a private, non-blocking file
- * description (O_NONBLOCK on fd 2 itself would change the description we
- * share with our parent), and a socket (journald) gets MSG_DONTWAIT.  A
- * message that does not fit right now is dropped.  Regular files are
- * written directly.  errno is preserved across log_msg().
+ * blocks the loop: stderr is written through fd_private_nonblock(), and a
+ * message that does not fit right now is dropped.  errno is preserved
+ * across log_msg().
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -65,15 +62,7 @@ static void log_open(void)
 	if (fstat(2, &st) < 0)
 		return;
 	lg.journal = log_stderr_is_journal(&st);
-	if (S_ISSOCK(st.st_mode)) {
-		lg.socket = true;
-	} else if (S_ISFIFO(st.st_mode) || (S_ISCHR(st.st_mode) && isatty(2))) {
-		int fd = open("/proc/self/fd/2", O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-
-		/* No /proc yet, or a FIFO without reader: write fd 2 directly. */
-		if (fd >= 0)
-			lg.fd = fd;
-	}
+	lg.fd = fd_private_nonblock(2, &st, &lg.socket);
 }
 
 void log_set_level(enum log_level lvl)

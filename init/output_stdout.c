@@ -8,14 +8,7 @@
  * drained completely one "otpd: N lines dropped" line tells the reader
  * where the hole is.
  *
- * How fd 1 is written depends on what it is.  O_NONBLOCK on fd 1 itself
- * would change the open file description we share with our parent (a
- * shell's terminal, a container runtime's pipe), so:
- *   pipe, FIFO, terminal: a private description opened through
- *       /proc/self/fd/1 with O_NONBLOCK (falls back to fd 1 when /proc is
- *       missing or the FIFO has no reader);
- *   socket: fd 1 with send(MSG_DONTWAIT | MSG_NOSIGNAL);
- *   regular file and anything else: fd 1 directly (does not stall).
+ * fd 1 is written through fd_private_nonblock() (fd_private.c).
  * Writing to a pipe whose reader is gone raises SIGPIPE: otpd must ignore
  * it (main.c), then the write fails with EPIPE and the lines are dropped.
  */
@@ -50,23 +43,6 @@ static struct {
 
 static void so_on_writable(struct ev_source *s, uint32_t revents);
 
-/* A private non-blocking description of fd 1, or fd 1 itself. */
-static int so_open_fd(const struct stat *st)
-{
-	if (S_ISSOCK(st->st_mode)) {
-		so.socket = true;
-		return 1;
-	}
-	if (S_ISFIFO(st->st_mode) || (S_ISCHR(st->st_mode) && isatty(1))) {
-		int fd = open("/proc/self/fd/1", O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-
-		if (fd >= 0)
-			return fd;
-		log_debug("stdout: cannot reopen non-blocking: %m, writing fd 1 directly");
-	}
-	return 1;
-}
-
 int out_stdout_init(void)
 {
 	struct stat st;
@@ -80,7 +56,7 @@ int out_stdout_init(void)
 		return -ENOMEM;
 	if (fstat(1, &st) < 0)
 		return -errno;  /* fd 1 closed: every line is dropped */
-	so.fd = so_open_fd(&st);
+	so.fd = fd_private_nonblock(1, &st, &so.socket);
 	so.src.fd = so.fd;
 	return 0;
 }
