@@ -217,6 +217,7 @@ struct otpd {
 	int exit_code;
 	int halt_how;           /* 0: just exit */
 	uint64_t next_cookie;
+	unsigned long nofile_soft;      /* RLIMIT_NOFILE soft limit we started with */
 };
 extern struct otpd otpd;
 

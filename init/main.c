@@ -3,12 +3,14 @@
  * start the tree and run the event loop until the tree is done.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/reboot.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -108,6 +110,37 @@ static int warn_unenforced(void)
 	return 0;
 }
 
+/*
+ * fds 0-2 must be open: otherwise pipes and sockets would land there and a
+ * child's stdout could be one of otpd's own descriptors.
+ */
+static void std_fds_ensure(void)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0)
+			continue;
+		int n = open("/dev/null", O_RDWR);
+
+		if (n >= 0 && n != fd) {
+			(void)dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
+/* Every worker costs otpd a few fds: take the hard limit, give children back the soft one. */
+static void nofile_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	otpd.nofile_soft = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		log_warn("cannot raise the open file limit: %s, ignoring", strerror(errno));
+}
+
 static int become_supervisor(bool pid1)
 {
 	otpd.pid1 = pid1;
@@ -167,6 +200,7 @@ int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
 
+	std_fds_ensure();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	otpd.cfg = load(o.config);
@@ -177,6 +211,7 @@ int main(int argc, char **argv)
 		cfg_free(otpd.cfg);
 		return 0;
 	}
+	nofile_raise();
 	if (become_supervisor(o.pid1 == 1 || (o.pid1 < 0 && getpid() == 1)) < 0 || setup() < 0)
 		return 2;
 	if (otpd.pid1 && pid1_in_vm())

@@ -53,7 +53,8 @@ static int ensure_pipes(struct ws *w)
 	if (!w->out && c->out.mode == CFG_OUT_LOG &&
 	    !(w->out = out_pipe_new(sup_node_name(w->node), w->ring)))
 		return -ENOMEM;
-	if (!w->err && c->err.mode == CFG_OUT_LOG &&
+	/* Both to the log: one pipe carries both (half the fds per worker). */
+	if (!w->err && c->err.mode == CFG_OUT_LOG && c->out.mode != CFG_OUT_LOG &&
 	    !(w->err = out_pipe_new(sup_node_name(w->node), w->ring)))
 		return -ENOMEM;
 	return 0;
@@ -69,6 +70,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, int exec_wfd, int read
 	p->out_fd = w->out ? out_pipe_wfd(w->out) : -1;
 	p->err_fd = w->err ? out_pipe_wfd(w->err) : -1;
 	p->ready_fd = ready_wfd;
+	p->nofile_soft = otpd.nofile_soft;
 }
 
 static int build_argv(struct ws *w, char ***ret_argv)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -78,7 +79,30 @@ static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
 	return 0;
 }
 
-static void setup_fds(const struct child_plan *p)
+/*
+ * fd:N: the readiness pipe lands on N without CLOEXEC, and the exec-result
+ * pipe is moved out of N's way first (it must survive until execve).
+ */
+static void place_ready_fd(struct child_plan *p)
+{
+	int n = p->cfg->ready_fd;
+
+	if (p->exec_fd == n) {
+		int moved = fcntl(p->exec_fd, F_DUPFD_CLOEXEC, n + 1);
+
+		if (moved < 0)
+			_exit(127);     /* cannot even report it */
+		p->exec_fd = moved;
+	}
+	if (p->ready_fd == n) {
+		if (fcntl(n, F_SETFD, 0) < 0)
+			fail(p, "ready_fd", errno);
+	} else if (dup2(p->ready_fd, n) < 0) {
+		fail(p, "ready_fd", errno);
+	}
+}
+
+static void setup_fds(struct child_plan *p)
 {
 	const struct cfg_worker *c = p->cfg;
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -89,8 +113,8 @@ static void setup_fds(const struct child_plan *p)
 		fail(p, "stdout", errno);
 	if (open_output(&c->err, p->err_fd >= 0 ? p->err_fd : p->out_fd, 2) < 0)
 		fail(p, "stderr", errno);
-	if (p->ready_fd >= 0 && dup2(p->ready_fd, c->ready_fd) < 0)
-		fail(p, "ready_fd", errno);
+	if (p->ready_fd >= 0)
+		place_ready_fd(p);
 	/* Only 0-2 (and fd:N) survive execve, whatever otpd holds. */
 	if (p->ready_fd >= 0) {
 		if (c->ready_fd > 3)
@@ -111,8 +135,10 @@ static void set_identity(const struct child_plan *p)
 	if (!c->user && !c->group)
 		return;
 	/* NSS runs here, in the child, never in otpd (which may be PID 1). */
+	errno = 0;
 	if (c->user && !(pw = getpwnam(c->user)))
 		fail(p, "user", errno ? errno : ENOENT);
+	errno = 0;
 	if (c->group && !(gr = getgrnam(c->group)))
 		fail(p, "group", errno ? errno : ENOENT);
 	gid = gr ? gr->gr_gid : pw->pw_gid;
@@ -126,11 +152,21 @@ static void set_identity(const struct child_plan *p)
 		fail(p, "user", errno);
 }
 
-void child_run(const struct child_plan *p)
+void child_run(const struct child_plan *plan)
 {
+	struct child_plan copy = *plan, *p = &copy;
 	const struct cfg_worker *c = p->cfg;
 
 	reset_signals();
+	/* otpd raised its own soft RLIMIT_NOFILE; workers get the usual one. */
+	if (p->nofile_soft > 0) {
+		struct rlimit rl;
+
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > p->nofile_soft) {
+			rl.rlim_cur = p->nofile_soft;
+			(void)setrlimit(RLIMIT_NOFILE, &rl);
+		}
+	}
 	if (setsid() < 0)
 		fail(p, "setsid", errno);
 	setup_fds(p);

@@ -6,6 +6,8 @@
 #ifndef OTPD_INIT_SPAWN_CHILD_H
 #define OTPD_INIT_SPAWN_CHILD_H
 
+#include <sys/resource.h>
+
 #include "internal.h"
 
 struct child_plan {
@@ -15,6 +17,7 @@ struct child_plan {
 	int exec_fd;            /* write end of the exec-result pipe (cloexec) */
 	int out_fd, err_fd;     /* log pipes, or -1 */
 	int ready_fd;           /* fd:N readiness pipe write end, or -1 */
+	rlim_t nofile_soft;     /* RLIMIT_NOFILE soft limit to restore, or 0 */
 };
 
 /* Set up the child and execve; never returns. */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +75,12 @@ static void hygiene(void)
 	printf("hygiene: cwd=%s\n", getcwd(cwd, sizeof(cwd)) ? cwd : "?");
 	printf("hygiene: sid_is_self=%d\n", getsid(0) == getpid());
 	printf("hygiene: stdin=%s\n", isatty(0) ? "tty" : "notty");
+	{
+		struct rlimit rl;
+
+		getrlimit(RLIMIT_NOFILE, &rl);
+		printf("hygiene: nofile=%llu\n", (unsigned long long)rl.rlim_cur);
+	}
 	fflush(stdout);
 }
 

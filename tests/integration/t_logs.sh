@@ -8,6 +8,8 @@ log_lines = 20000
 exec = $TW --lines 10000
 [worker hyg]
 exec = $TW --hygiene
+[worker errout]
+exec = /bin/sh -c "echo to-stdout; echo to-stderr >&2; exec sleep 60"
 EOF2
 # conf adds its own [otpd]: merge by writing it ourselves
 { printf '[otpd]\nrun_dir = %s/run\nlog_lines = 20000\n' "$T"; sed -n '/^\[worker/,$p' "$T/otp.conf"; } > "$T/c2" && mv "$T/c2" "$T/otp.conf"
@@ -25,4 +27,7 @@ echo "$h" | grep -q 'hygiene: ignored=0' && pass "default dispositions" || fail 
 echo "$h" | grep -q 'hygiene: fds=0,1,2,$' && pass "only fds 0-2" || fail "fds: $(echo "$h" | grep fds)"
 echo "$h" | grep -q 'hygiene: cwd=/$' && pass "cwd /" || fail "cwd"
 echo "$h" | grep -q 'hygiene: sid_is_self=1' && pass "own session" || fail "session"
+echo "$h" | grep -q "hygiene: nofile=$(ulimit -Sn)\$" && pass "usual open-file limit" || fail "nofile: $(echo "$h" | grep nofile) want $(ulimit -Sn)"
+wait_for sh -c "$OTPCTL -s $SOCK logs errout | grep -q to-stderr"
+expect_eq "stdout and stderr both logged" "$(ctl logs errout | sort | tr '\n' ' ')" "to-stderr to-stdout "
 finish
