@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../../init/internal.h"
+#include "tutil.h"
 
 static char dir[64];
 static char run_dir[96];
@@ -26,19 +26,6 @@ static struct sup_node *node;
 static struct ws *w;
 static int fds_before;
 
-static int fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	cr_assert(d != NULL);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
 
 /* A tree root -> "svc" (ready=notify), booted: svc is starting. */
 static void tree_make(void)

@@ -14,26 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../../init/internal.h"
+#include "tutil.h"
 
 /* --- fixture ------------------------------------------------------------- */
 
 static int fds_before;
 static int out_rfd = -1;        /* read end of the pipe fd 1 was redirected to */
 
-static int fd_count(void)
-{
-	DIR *d = opendir("/proc/self/fd");
-	struct dirent *e;
-	int n = 0;
-
-	cr_assert(d != NULL);
-	while ((e = readdir(d)))
-		if (e->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n - 1;
-}
 
 /* fd 1 becomes a pipe; out_rfd is its non-blocking read end. */
 static void capture_stdout(void)
@@ -86,34 +73,6 @@ static char *stdout_take(void)
 
 /* --- collecting ring lines ---------------------------------------------- */
 
-struct lines {
-	char *v[64];
-	size_t len[64];
-	int n;
-};
-
-static void lines_add(void *data, const char *line, size_t len)
-{
-	struct lines *l = data;
-
-	cr_assert(lt(int, l->n, 64));
-	l->v[l->n] = strndup(line, len);
-	l->len[l->n] = len;
-	l->n++;
-}
-
-static void lines_clear(struct lines *l)
-{
-	for (int i = 0; i < l->n; i++)
-		free(l->v[i]);
-	l->n = 0;
-}
-
-static void ring_lines(const struct log_ring *r, unsigned n, struct lines *out)
-{
-	lines_clear(out);
-	log_ring_each(r, n, lines_add, out);
-}
 
 /* --- out_pipe ------------------------------------------------------------ */
 

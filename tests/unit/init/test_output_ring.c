@@ -7,36 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../../init/internal.h"
+#include "tutil.h"
 
-struct lines {
-	char *v[64];
-	size_t len[64];
-	int n;
-};
-
-static void lines_add(void *data, const char *line, size_t len)
-{
-	struct lines *l = data;
-
-	cr_assert(lt(int, l->n, 64));
-	l->v[l->n] = strndup(line, len);
-	l->len[l->n] = len;
-	l->n++;
-}
-
-static void lines_clear(struct lines *l)
-{
-	for (int i = 0; i < l->n; i++)
-		free(l->v[i]);
-	l->n = 0;
-}
-
-static void ring_lines(const struct log_ring *r, unsigned n, struct lines *out)
-{
-	lines_clear(out);
-	log_ring_each(r, n, lines_add, out);
-}
 
 /* --- log_ring ------------------------------------------------------------ */
 

@@ -1,0 +1,47 @@
+/*
+ * tutil.c: helpers shared by the init/ unit tests.
+ */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <dirent.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tutil.h"
+
+void lines_add(void *data, const char *line, size_t len)
+{
+	struct lines *l = data;
+
+	cr_assert(lt(int, l->n, 64));
+	l->v[l->n] = strndup(line, len);
+	l->len[l->n] = len;
+	l->n++;
+}
+
+void lines_clear(struct lines *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->v[i]);
+	l->n = 0;
+}
+
+void ring_lines(const struct log_ring *r, unsigned n, struct lines *out)
+{
+	lines_clear(out);
+	log_ring_each(r, n, lines_add, out);
+}
+
+int fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert(d != NULL);
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;   /* the directory's own fd */
+}

@@ -1,0 +1,26 @@
+/*
+ * tutil.h: helpers shared by the init/ unit tests.
+ */
+#ifndef OTPD_TESTS_INIT_TUTIL_H
+#define OTPD_TESTS_INIT_TUTIL_H
+
+#include <stddef.h>
+
+#include "../../../init/internal.h"
+
+/* Lines collected from a log ring (at most 64). */
+struct lines {
+	char *v[64];
+	size_t len[64];
+	int n;
+};
+
+/* A log_sub_fn appending to the struct lines in `data`. */
+void lines_add(void *data, const char *line, size_t len);
+void lines_clear(struct lines *l);
+/* The last n lines of `r` (0: all) into `out`, replacing what it held. */
+void ring_lines(const struct log_ring *r, unsigned n, struct lines *out);
+/* Open fds of this process (for leak checks). */
+int fd_count(void);
+
+#endif
