@@ -41,8 +41,9 @@ static bool set_add(int *v, int *n, int x)
 }
 
 /* One word of success_exit: an exit code 0..255 or a signal name. */
-static const char *success_word(struct sup_spec *s, const char *w)
+static const char *success_word(void *ctx, const char *w)
 {
+	struct sup_spec *s = ctx;
 	int64_t code;
 	uint64_t any;
 	int sig;
@@ -61,9 +62,13 @@ static const char *success_word(struct sup_spec *s, const char *w)
 	return NULL;
 }
 
-const char *cfg_set_success_exit(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+/*
+ * Apply `fn` to each word of the list `v` until one fails; `empty` is the
+ * error for an empty list.
+ */
+static const char *each_word(const char *v, const char *empty,
+			     const char *(*fn)(void *ctx, const char *w), void *ctx)
 {
-	struct sup_spec *s = &p->node.spec;
 	const char *msg = NULL;
 	char **words;
 	int n;
@@ -71,10 +76,19 @@ const char *cfg_set_success_exit(struct cfg_ctx *x, struct cfg_pnode *p, const c
 	if (cfg_split_list(v, &words, &n) < 0)
 		return cfg_oom;
 	if (n == 0)
-		msg = "expected exit codes (0 to 255) and signal names";
+		msg = empty;
 	for (int i = 0; i < n && !msg; i++)
-		msg = success_word(s, words[i]);
+		msg = fn(ctx, words[i]);
 	cfg_strv_free(words);
+	return msg;
+}
+
+const char *cfg_set_success_exit(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	struct sup_spec *s = &p->node.spec;
+	const char *msg = each_word(v, "expected exit codes (0 to 255) and signal names",
+				    success_word, s);
+
 	if (msg) {
 		s->n_success_exit = 0;
 		s->n_success_signal = 0;
@@ -82,8 +96,9 @@ const char *cfg_set_success_exit(struct cfg_ctx *x, struct cfg_pnode *p, const c
 	return msg;
 }
 
-static const char *forward_word(uint64_t *mask, const char *w)
+static const char *forward_word(void *ctx, const char *w)
 {
+	uint64_t *mask = ctx;
 	int sig;
 
 	if (cfg_parse_signal(w, &sig) < 0 || sig >= 64)
@@ -97,17 +112,8 @@ static const char *forward_word(uint64_t *mask, const char *w)
 const char *cfg_set_forward_signals(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	uint64_t mask = 0;
-	const char *msg = NULL;
-	char **words;
-	int n;
+	const char *msg = each_word(v, "expected signal names", forward_word, &mask);
 
-	if (cfg_split_list(v, &words, &n) < 0)
-		return cfg_oom;
-	if (n == 0)
-		msg = "expected signal names";
-	for (int i = 0; i < n && !msg; i++)
-		msg = forward_word(&mask, words[i]);
-	cfg_strv_free(words);
 	if (!msg)
 		p->node.w.forward_signals = mask;
 	return msg;
