@@ -198,6 +198,41 @@ void control_close_all(int code);
 void status_render(struct ipc_conn *c, struct sup_node *n, bool json);
 void count_render(struct ipc_conn *c, struct sup_node *n, bool json);
 
+/* --- control.c <-> control_verbs.c ----------------------------------------- */
+
+struct ctl_client;
+struct ipc_conn *ctl_client_conn(struct ctl_client *cl);
+/* Queue END(code); the client is freed once it is flushed. */
+void ctl_client_end(struct ctl_client *cl, int code);
+/* One line "otpctl: ..." on the client's stderr, then END(code). */
+void ctl_client_fail(struct ctl_client *cl, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * Wait for the core's reply to `cookie` (register before calling the
+ * core).  On success print "ok", or the reply node's name if print_node.
+ */
+void ctl_client_await_reply(struct ctl_client *cl, uint64_t cookie, const char *name,
+			    bool print_node);
+/* Wait until node `name` is in rendered state `state`, until `deadline`. */
+void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
+			    int64_t deadline);
+/* Stream new lines of `ring` (node `name`) until the client goes.  0 or -errno. */
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name);
+/* Queue `line` + "\n" on the client's stdout; -ENOBUFS when full. */
+int ctl_client_line(struct ctl_client *cl, const char *line, size_t len);
+
+/* control_peer.c: is the peer in `gid` (supplementary groups included)? */
+bool ctl_peer_in_group(int fd, pid_t pid, gid_t gid);
+/* A group name or number, without NSS.  0, or -ENOENT. */
+int ctl_group_resolve(const char *group, gid_t *ret_gid);
+/* mkdir -p of the directory holding `path` (0755). */
+int ctl_mkdir_parents(const char *path);
+
+/* Handle one request (control_verbs.c).  The client may be freed on return. */
+void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv);
+/* The state otpctl shows: "failed" for failed nodes, else sup_state_str. */
+const char *ctl_node_state(const struct sup_node *n);
+
 /* --- pid1.c -------------------------------------------------------------- */
 
 int pid1_setup(void);
