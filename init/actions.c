@@ -107,12 +107,13 @@ static void one(const struct sup_action *a)
 			sup_node_name(a->node), sup_node_name(a->child));
 		break;
 	case SUP_A_FORGET:
+		control_node_forgotten(a->node);
 		if (sup_node_is_dynamic(a->node))
 			ws_free(sup_node_shell(a->node));
 		break;
 	case SUP_A_STATE:
-		control_state_changed(a->node);
-		if (a->node == sup_tree_root(otpd.tree) && sup_node_state(a->node) == SUP_RUNNING)
+		control_state_changed(a->node, a->state);
+		if (a->node == sup_tree_root(otpd.tree) && a->state == SUP_RUNNING)
 			sd_report("READY=1\nSTATUS=running");
 		break;
 	case SUP_A_OTPD_EXIT:

@@ -467,29 +467,47 @@ void control_timer(int64_t now)
 			ctl_client_expire(&ctl.clients[i]);
 }
 
-/* Waiters and followers whose node changed or left the tree. */
-static void ctl_client_recheck(struct ctl_client *cl)
+static bool ctl_watches(const struct ctl_client *cl, const struct sup_node *n)
 {
-	struct sup_node *n = sup_find(otpd.tree, cl->name);
-
-	if (cl->phase == CTL_WAIT && n && strcmp(ctl_node_state(n), cl->state) == 0)
-		ctl_client_end(cl, IPC_EXIT_OK);
-	else if (cl->phase == CTL_WAIT && !n)
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not_found", cl->name);
-	else if (cl->phase == CTL_LOGS && !n)
-		ctl_client_end(cl, IPC_EXIT_OK);
+	return (cl->phase == CTL_WAIT || cl->phase == CTL_LOGS) &&
+	       strcmp(cl->name, sup_node_name(n)) == 0;
 }
 
-static void ctl_recheck_all(void)
+/*
+ * `n` entered `state` (one batch may pass through several states, so the
+ * state comes with the event rather than from the node).
+ */
+void control_state_changed(struct sup_node *n, enum sup_state state)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
-		if (ctl.clients[i].phase == CTL_WAIT || ctl.clients[i].phase == CTL_LOGS)
-			ctl_client_recheck(&ctl.clients[i]);
+	const char *shown = state == SUP_STOPPED && sup_node_failed(n) ? "failed"
+									: sup_state_str(state);
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (ctl_watches(cl, n) && cl->phase == CTL_WAIT && strcmp(shown, cl->state) == 0)
+			ctl_client_end(cl, IPC_EXIT_OK);
+	}
 }
 
-void control_state_changed(struct sup_node *n)
+/* `n` left the tree: waiters get not_found, followers their end, while the
+ * ring they follow is still alive. */
+void control_node_forgotten(struct sup_node *n)
 {
-	ctl_recheck_all();
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (!ctl_watches(cl, n))
+			continue;
+		if (cl->phase == CTL_WAIT) {
+			ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not_found", cl->name);
+			continue;
+		}
+		if (cl->ring)
+			log_ring_unsubscribe(cl->ring, cl->sub);
+		cl->ring = NULL;
+		ctl_client_end(cl, IPC_EXIT_OK);
+	}
 }
 
 static void ctl_reply_send(struct ctl_client *cl, const struct sup_action *a)
@@ -524,8 +542,6 @@ void control_reply(uint64_t cookie, const struct sup_action *a)
 			break;
 		}
 	}
-	/* Nodes may have left the tree without a state change (delete-child). */
-	ctl_recheck_all();
 }
 
 void control_close_all(int code)

@@ -190,8 +190,10 @@ int64_t control_next_deadline(void);
 void control_timer(int64_t now);
 /* A core reply for the command with `cookie` (see actions.c). */
 void control_reply(uint64_t cookie, const struct sup_action *a);
-/* A node changed state: wake `otpctl wait` clients. */
-void control_state_changed(struct sup_node *n);
+/* A node entered `state`: wake `otpctl wait` clients. */
+void control_state_changed(struct sup_node *n, enum sup_state state);
+/* A node left the tree (SUP_A_FORGET), before its shell state is freed. */
+void control_node_forgotten(struct sup_node *n);
 /* The tree is going away: finish every client with `code`. */
 void control_close_all(int code);
 /* Status and count, text or JSON, appended to a client's output. */

@@ -29,6 +29,11 @@ ctl start w >/dev/null; expect_eq "start stopped" $? 0
 expect_eq "running again" "$(json w state)" running
 p=$(json w pid); ctl restart w >/dev/null; expect_eq "restart" $? 0
 [ "$(json w pid)" != "$p" ] && pass "restart gives a new pid" || fail "restart kept pid"
+# restart passes through "stopped" within one batch (exit, then start again)
+ctl wait w --state stopped --timeout 5s >/dev/null & waiter=$!
+sleep 0.2
+ctl restart w >/dev/null
+wait $waiter; expect_eq "wait sees the stopped moment of a restart" $? 0
 ctl delete-child w >/dev/null 2>&1; expect_eq "delete running -> 1" $? 1
 ctl stop w >/dev/null; ctl delete-child w >/dev/null; expect_eq "delete stopped" $? 0
 ctl status w >/dev/null 2>&1; expect_eq "deleted -> not_found" $? 1
@@ -37,7 +42,10 @@ expect_eq "dynamic name" "$name" "job@1"
 ctl start-child pool --name extra >/dev/null; expect_eq "start-child --name" $? 0
 expect_eq "pool count" "$(ctl count pool --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["specs"], d["active"], d["workers"])')" "1 2 2"
 ctl start-child w >/dev/null 2>&1; expect_eq "start-child on a worker -> 1" $? 1
+ctl logs job@1 -f > "$T/follow" & follower=$!
+wait_for grep -q "line 2 of 2" "$T/follow"
 ctl stop job@1 >/dev/null; ctl status job@1 >/dev/null 2>&1; expect_eq "stopped dynamic child removed" $? 1
+wait $follower; expect_eq "logs -f ends when its child leaves the tree" $? 0
 ctl wait extra --state stopped --timeout 300ms >/dev/null 2>&1; expect_eq "wait timeout -> 4" $? 4
 ctl frobnicate >/dev/null 2>&1; expect_eq "unknown verb -> 2" $? 2
 ctl stop >/dev/null 2>&1; expect_eq "missing arg -> 2" $? 2
