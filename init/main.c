@@ -157,6 +157,9 @@ static int setup(void)
 	const struct cfg_otpd *o = &otpd.cfg->otpd;
 	int r;
 
+	/* Refuse before creating anything (sockets) we would leave behind. */
+	if ((r = warn_unenforced()) < 0)
+		return r;
 	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(-r));
 		return r;
@@ -173,7 +176,7 @@ static int setup(void)
 		log_err("cannot build the tree: %s", strerror(-r));
 		return r;
 	}
-	return warn_unenforced();
+	return 0;
 }
 
 static void finish(void)

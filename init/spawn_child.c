@@ -175,9 +175,11 @@ void child_run(const struct child_plan *plan)
 	set_identity(p);
 	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(p, "no_new_privs", errno);
-	/* Never silently weaker than configured: seccomp is not built yet. */
+	/* Never silently weaker than configured: these are not built yet. */
 	if (c->seccomp != CFG_SECCOMP_NONE)
 		fail(p, "seccomp", ENOTSUP);
+	if (c->mailbox)
+		fail(p, "mailbox", ENOTSUP);
 	execvpe(p->argv[0], p->argv, p->envp);
 	fail(p, "exec", errno);
 }
