@@ -183,6 +183,9 @@ static void finish(void)
 {
 	sd_report("STOPPING=1\nSTATUS=stopped (exit %d)", otpd.exit_code);
 	control_close_all(otpd.exit_code);
+	control_fini();                 /* removes the socket file */
+	if (notify_path())
+		(void)unlink(notify_path());
 	if (otpd.pid1)
 		pid1_reap_orphans(otpd.cfg->otpd.shutdown_grace_ms);
 	out_stdout_flush();

@@ -53,4 +53,6 @@ ctl reload >/dev/null 2>&1; expect_eq "reload not available -> 2" $? 2
 "$OTPCTL" -s "$T/none.sock" status >/dev/null 2>&1; expect_eq "unreachable -> 3" $? 3
 ctl shutdown >/dev/null; expect_eq "shutdown" $? 0
 otpd_wait; expect_eq "otpd exit after shutdown" "$RC" 0
+[ ! -e "$SOCK" ] && [ ! -e "$T/run/notify" ] && pass "sockets removed at exit" || fail "sockets left: $(ls $T/run)"
+
 finish
