@@ -18,25 +18,43 @@ static struct ev_source sig_src = { .fd = -1 };
 static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
 			       SIGPWR, SIGWINCH, SIGALRM, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU };
 
-/* Workers that claimed `sig` with forward_signals get it instead of otpd. */
+static bool claims(const struct cfg_node *c, int sig)
+{
+	return c && c->spec.type == SUP_WORKER && (c->w.forward_signals & (1ull << sig));
+}
+
+/* The next node of a depth-first walk of the tree, or NULL. */
+static struct sup_node *walk_next(struct sup_node *n)
+{
+	struct sup_node *c = sup_node_type(n) == SUP_SUPERVISOR ? sup_node_first(n) : NULL;
+
+	if (c)
+		return c;
+	for (; n; n = sup_node_parent(n))
+		if (sup_node_parent(n) && (c = sup_node_next(n)))
+			return c;
+	return NULL;
+}
+
+/*
+ * Workers that claimed `sig` with forward_signals get it instead of otpd,
+ * dynamic children of a claiming template included.
+ */
 static bool forward(int sig)
 {
 	bool claimed = false;
 
-	for (size_t i = 1; i < otpd.cfg->n_nodes; i++) {
-		const struct cfg_node *c = &otpd.cfg->nodes[i];
-		struct sup_node *n;
-		struct ws *w;
+	for (size_t i = 1; i < otpd.cfg->n_nodes; i++)
+		claimed |= claims(&otpd.cfg->nodes[i], sig);
+	if (!claimed)
+		return false;
+	for (struct sup_node *n = sup_tree_root(otpd.tree); n; n = walk_next(n)) {
+		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
 
-		if (c->spec.type != SUP_WORKER || !(c->w.forward_signals & (1ull << sig)))
-			continue;
-		claimed = true;
-		n = sup_find(otpd.tree, c->spec.name);
-		w = n ? sup_node_shell(n) : NULL;
-		if (w && w->pid > 0)
+		if (w && w->pid > 0 && claims(w->cfg, sig))
 			(void)spawn_signal(w, sig);
 	}
-	return claimed;
+	return true;
 }
 
 static void on_signal(int sig)

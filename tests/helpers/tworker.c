@@ -49,6 +49,11 @@ static void on_term(int sig)
 	_exit(0);
 }
 
+static void on_other(int sig)
+{
+	stamp_line(sig == SIGHUP ? "hup" : "usr1");
+}
+
 static void hygiene(void)
 {
 	sigset_t cur;
@@ -111,6 +116,8 @@ int main(int argc, char **argv)
 	}
 	/* The handler first: a "start" stamp promises TERM will be stamped. */
 	signal(SIGTERM, ignore_term ? SIG_IGN : on_term);
+	signal(SIGHUP, on_other);
+	signal(SIGUSR1, on_other);
 	stamp_line("start");
 	for (int i = 0; i < lines; i++)
 		printf("line %d of %d\n", i + 1, lines);
