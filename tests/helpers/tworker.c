@@ -3,6 +3,7 @@
  *
  *   tworker [--notify-ready MS] [--ready-fd N] [--ignore-term] [--exit-after MS CODE]
  *           [--lines N] [--hygiene] [--stamp FILE] [--term-exit MS]
+ *           [--watchdog-ping MS]
  *
  * --hygiene prints what a child should see (blocked signals, ignored
  * signals, open fds, cwd, session) as "hygiene: KEY=VALUE" lines.
@@ -91,13 +92,15 @@ static void hygiene(void)
 
 int main(int argc, char **argv)
 {
-	long exit_after = -1, notify_ms = -1;
+	long exit_after = -1, notify_ms = -1, ping_ms = -1;
 	int exit_code = 0, ready_fd = -1, lines = 0;
 	bool ignore_term = false;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--notify-ready") && i + 1 < argc)
 			notify_ms = atol(argv[++i]);
+		else if (!strcmp(argv[i], "--watchdog-ping") && i + 1 < argc)
+			ping_ms = atol(argv[++i]);
 		else if (!strcmp(argv[i], "--ready-fd") && i + 1 < argc)
 			ready_fd = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--ignore-term"))
@@ -129,6 +132,10 @@ int main(int argc, char **argv)
 	}
 	if (ready_fd >= 0)
 		(void)!write(ready_fd, "\n", 1);
+	while (ping_ms > 0) {
+		sd_notify(0, "WATCHDOG=1");
+		sleep_ms(ping_ms);
+	}
 	if (exit_after >= 0) {
 		sleep_ms(exit_after);
 		return exit_code;

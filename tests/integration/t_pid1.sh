@@ -50,4 +50,33 @@ kill -TERM "$inner"
 wait $U; rc=$?
 expect_eq "exit 0 after SIGTERM" "$rc" 0
 grep -q '^term' "$T/stamps" && pass "worker got TERM" || fail "worker not stopped in order"
+# 4) a significant child killed by a signal: otpd exits 128+signal
+conf <<EOF2
+[supervisor root]
+auto_shutdown = any_significant
+[worker job]
+exec = /bin/sh -c "kill -SEGV \$\$"
+restart = temporary
+significant = true
+EOF2
+timeout -s KILL 20 unshare --pid --fork --kill-child --mount-proc "$OTPD" -c "$T/otp.conf" > "$T/out" 2> "$T/err"
+expect_eq "128+SIGSEGV" "$?" 139
+# 5) at the end of a shutdown, an orphan ignoring TERM is killed at shutdown_grace
+cat > "$T/otp.conf" <<EOF2
+[otpd]
+run_dir = $T/run
+shutdown_grace = 300ms
+[worker w]
+exec = /bin/sh -c "(trap '' TERM; exec sleep 100) & echo started >> $T/stamps2; exec sleep 100"
+EOF2
+: > "$T/stamps2"
+unshare --pid --fork --kill-child --mount-proc "$OTPD" -c "$T/otp.conf" > "$T/out" 2> "$T/err" &
+U=$!
+wait_for grep -q started "$T/stamps2" || fail "worker did not start"
+inner=$(pgrep -P $U | head -1)
+kill -TERM "$inner"
+wait $U; rc=$?
+expect_eq "exit 0 after killing the stubborn orphan" "$rc" 0
+grep -q "stopping leftover processes" "$T/err" && pass "orphans got TERM" || fail "$(cat $T/err)"
+grep -q "leftover processes after 300 ms: killing them" "$T/err" && pass "KILL at the grace deadline" || fail "$(cat $T/err)"
 finish
