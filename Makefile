@@ -114,7 +114,11 @@ bench: all
 	$(MAKE) BUILD=$(BUILD) bench-bins
 	BUILD=$(BUILD) bench/run.sh
 
-bench-bins: $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
+bench-bins: $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)) \
+	$(patsubst bench/helpers/%.c,$(BUILD)/bench/%,$(wildcard bench/helpers/*.c))
+$(BUILD)/bench/%: bench/helpers/%.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -o $@ $<
 $(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)

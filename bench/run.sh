@@ -7,5 +7,7 @@ cd "$(dirname "$0")/.."
 B=${BUILD:-build}
 mkdir -p "$B/bench"
 "$B/bench/core_bench" | tee "$B/bench/core.txt" | grep -v '^metric'
-grep '^metric' "$B/bench/core.txt" | sed 's/^metric //' > "$B/bench/results.txt"
+BUILD=$B python3 bench/proc_bench.py | tee "$B/bench/proc.txt" | grep -v '^metric'
+cat "$B/bench/core.txt" "$B/bench/proc.txt" | grep '^metric' | sed 's/^metric //' \
+	> "$B/bench/results.txt"
 echo "results: $B/bench/results.txt"

@@ -59,10 +59,8 @@ static bool forward(int sig)
 
 static void on_signal(int sig)
 {
-	if (sig == SIGCHLD) {
-		reap_all();
-		return;
-	}
+	if (sig == SIGCHLD)
+		return;         /* reaped once the signalfd is drained */
 	if (forward(sig))
 		return;
 	switch (sig) {
