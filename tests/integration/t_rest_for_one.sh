@@ -24,7 +24,8 @@ p7=$(json ch7 pid); p3=$(json ch3 pid); p2=$(json ch2 pid); p5=$(json ch5 pid); 
 ctl kill ch10 KILL >/dev/null
 wait_for grep -q "start" "$T/stamps"
 for c in ch10 ch2 ch5; do wait_state $c running; done
-sleep 0.2
+# running (exec done) can come before the new process wrote its stamp
+wait_for sh -c "[ \$(grep -c '^start' $T/stamps) -ge 3 ]"
 # terms: ch5 then ch2 (ch10 was killed); then starts ch10, ch2, ch5
 got=$(awk '{print $1}' "$T/stamps" | tr '\n' ' ')
 expect_eq "stop ch5 then ch2, then three starts" "$got" "term term start start start "
