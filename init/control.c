@@ -54,6 +54,7 @@ struct ctl_client {
 	struct log_ring *ring;          /* LOGS */
 	int sub;
 	uint64_t dropped;               /* LOGS: lines lost to a full queue */
+	bool json;                      /* LOGS -f: each line as a JSON string */
 };
 
 static struct {
@@ -154,6 +155,16 @@ int ctl_client_line(struct ctl_client *cl, const char *line, size_t len)
 {
 	char buf[OUT_LINE_MAX + 1];
 
+	if (cl->json) {
+		struct jbuf b = { 0 };
+		int r;
+
+		json_string(&b, line, len);
+		jbuf_puts(&b, "\n");
+		r = b.failed ? -ENOMEM : ipc_conn_out(cl->conn, IPC_OUT, b.p, b.len);
+		jbuf_free(&b);
+		return r;
+	}
 	/* Rings cut lines at OUT_LINE_MAX; one frame per line keeps them whole. */
 	if (len > OUT_LINE_MAX)
 		len = OUT_LINE_MAX;
@@ -193,13 +204,14 @@ static void ctl_follow_line(void *data, const char *line, size_t len)
 	ctl_client_sync(cl);
 }
 
-int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name)
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name, bool json)
 {
 	int id = log_ring_subscribe(ring, ctl_follow_line, (void *)(uintptr_t)cl->gen);
 
 	if (id < 0)
 		return id;
 	cl->phase = CTL_LOGS;
+	cl->json = json;
 	cl->ring = ring;
 	cl->sub = id;
 	snprintf(cl->name, sizeof(cl->name), "%s", name);

@@ -241,16 +241,21 @@ static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: no logs (not a worker)", q->pos[0]);
 		return;
 	}
+	/* Following: subscribe first, so the backlog is printed the same way. */
+	if (q->follow && ctl_client_follow(cl, w->ring, q->pos[0], q->json) < 0) {
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: out of memory", q->pos[0]);
+		return;
+	}
 	/* "-n 0" prints nothing (the ring reads 0 as "all"). */
-	if (!q->lines || count > 0)
+	if (q->json && !q->follow)
+		logs_render_json(ctl_client_conn(cl), n, q->lines && !count ? NULL : w->ring, count);
+	else if (!q->lines || count > 0)
 		log_ring_each(w->ring, count, cv_logs_line, &x);
 	if (x.dropped)
 		(void)ipc_conn_printf(ctl_client_conn(cl), IPC_ERR,
 				      "otpctl: %lu lines dropped (reply too large)\n", x.dropped);
 	if (!q->follow)
 		ctl_client_end(cl, IPC_EXIT_OK);
-	else if (ctl_client_follow(cl, w->ring, q->pos[0]) < 0)
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: out of memory", q->pos[0]);
 }
 
 static bool cv_state_valid(const char *s)

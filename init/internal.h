@@ -199,6 +199,9 @@ void control_close_all(int code);
 /* Status and count, text or JSON, appended to a client's output. */
 void status_render(struct ipc_conn *c, struct sup_node *n, bool json);
 void count_render(struct ipc_conn *c, struct sup_node *n, bool json);
+/* logs --json: {"name": NAME, "lines": [...]}, the last n lines of r (0: all; r NULL: none). */
+void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_ring *r,
+		      unsigned n_lines);
 
 /* --- control.c <-> control_verbs.c ----------------------------------------- */
 
@@ -218,8 +221,11 @@ void ctl_client_await_reply(struct ctl_client *cl, uint64_t cookie, const char *
 /* Wait until node `name` is in rendered state `state`, until `deadline`. */
 void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
 			    int64_t deadline);
-/* Stream new lines of `ring` (node `name`) until the client goes.  0 or -errno. */
-int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name);
+/*
+ * Stream new lines of `ring` (node `name`) until the client goes, as text
+ * or (json) one JSON string per line.  0 or -errno.
+ */
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name, bool json);
 /* Queue `line` + "\n" on the client's stdout; -ENOBUFS when full. */
 int ctl_client_line(struct ctl_client *cl, const char *line, size_t len);
 

@@ -202,11 +202,17 @@ void json_key(struct jbuf *b, const char *key)
 
 void json_str(struct jbuf *b, const char *s)
 {
+	if (!s) {
+		json_null(b);
+		return;
+	}
+	json_strn(b, s, strlen(s));
+}
+
+void json_strn(struct jbuf *b, const char *s, size_t n)
+{
 	json_sep(b);
-	if (!s)
-		jbuf_puts(b, "null");
-	else
-		json_string(b, s, strlen(s));
+	json_string(b, s, n);
 }
 
 void json_int(struct jbuf *b, int64_t v)

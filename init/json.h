@@ -11,9 +11,6 @@
  * backslashes and control characters (and DEL) are escaped, and each byte
  * that is not part of a valid UTF-8 sequence becomes U+FFFD, so the output
  * is always valid JSON whatever bytes a worker put in its STATUS=.
- *
- * The second half declares what control.c and control_verbs.c share.
- * It belongs in init/internal.h; it lives here until the lead moves it.
  */
 #ifndef OTPD_INIT_JSON_H
 #define OTPD_INIT_JSON_H
@@ -48,6 +45,8 @@ void json_arr_end(struct jbuf *b);
 void json_key(struct jbuf *b, const char *key);
 /* Values: after json_key, or as array elements.  NULL string -> null. */
 void json_str(struct jbuf *b, const char *s);
+/* `n` bytes of `s` as a string value. */
+void json_strn(struct jbuf *b, const char *s, size_t n);
 void json_int(struct jbuf *b, int64_t v);
 void json_null(struct jbuf *b);
 

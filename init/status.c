@@ -281,3 +281,26 @@ void count_render(struct ipc_conn *c, struct sup_node *n, bool json)
 			    k.supervisors, k.workers);
 	st_send(c, &b);
 }
+
+static void logs_json_line(void *data, const char *line, size_t len)
+{
+	json_strn(data, line, len);
+}
+
+void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_ring *r,
+		      unsigned n_lines)
+{
+	struct jbuf b = { 0 };
+
+	json_obj_begin(&b);
+	json_key(&b, "name");
+	json_str(&b, sup_node_name(n));
+	json_key(&b, "lines");
+	json_arr_begin(&b);
+	if (r)
+		log_ring_each(r, n_lines, logs_json_line, &b);
+	json_arr_end(&b);
+	json_obj_end(&b);
+	jbuf_puts(&b, "\n");
+	st_send(c, &b);
+}

@@ -18,6 +18,12 @@ wait_state chatty running; wait_state hyg running
 wait_for sh -c "[ \$($OTPCTL -s $SOCK logs chatty | wc -l) -ge 10000 ]"
 expect_eq "ring has all 10000 lines" "$(ctl logs chatty | grep -c '^line ')" 10000
 expect_eq "logs -n 3" "$(ctl logs chatty -n 3 | tr '\n' '|')" "line 9998 of 10000|line 9999 of 10000|line 10000 of 10000|"
+expect_eq "logs --json" "$(ctl logs chatty -n 2 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["name"], "|".join(d["lines"]))')" "chatty line 9999 of 10000|line 10000 of 10000"
+expect_eq "logs -n 0 --json" "$(ctl logs chatty -n 0 --json)" '{"name":"chatty","lines":[]}'
+ctl logs chatty -f -n 1 --json > "$T/follow" & f=$!
+wait_for grep -q . "$T/follow"
+kill $f; wait $f 2>/dev/null
+expect_eq "logs -f --json: one JSON string per line" "$(head -1 $T/follow)" '"line 10000 of 10000"'
 pid=$(json chatty pid)
 wait_for sh -c "[ \$(grep -c '^chatty\[$pid\]: line ' $T/out) -ge 10000 ]"
 expect_eq "stdout has all 10000 prefixed lines" "$(grep -c "^chatty\[$pid\]: line " "$T/out")" 10000
