@@ -78,6 +78,9 @@ struct cfg_worker {
 	char *user, *group;             /* NULL: unchanged */
 	bool no_new_privs;
 	bool mailbox;
+	int mailbox_backlog;             /* default 128 */
+	unsigned mailbox_mode;          /* default 0660 */
+	char *mailbox_group;            /* NULL: [otpd] control_group */
 	uint64_t forward_signals;       /* bit (1 << signo) */
 	enum cfg_seccomp_mode seccomp;
 	char **seccomp_list;            /* names as written, NULL-terminated */

@@ -138,6 +138,37 @@ const char *cfg_set_mailbox(struct cfg_ctx *x, struct cfg_pnode *p, const char *
 	return set_bool(&p->node.w.mailbox, v);
 }
 
+const char *cfg_set_mailbox_backlog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	int64_t n;
+
+	if (cfg_parse_int_range(v, 1, 65535, &n) < 0)
+		return "expected a number from 1 to 65535";
+	p->node.w.mailbox_backlog = (int)n;
+	return NULL;
+}
+
+/* Octal, as chmod takes it; the owner (root) always keeps read and write. */
+const char *cfg_set_mailbox_mode(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	char *end;
+	unsigned long m;
+
+	errno = 0;
+	m = strtoul(v, &end, 8);
+	if (!*v || *end || errno || m > 0777 || (m & 0600) != 0600)
+		return "expected an octal mode from 0600 to 0777, as 0660";
+	p->node.w.mailbox_mode = (unsigned)m;
+	return NULL;
+}
+
+const char *cfg_set_mailbox_group(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (!cfg_is_account(v))
+		return "expected a group name or number";
+	return set_str(&p->node.w.mailbox_group, v);
+}
+
 const char *cfg_set_no_new_privs(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	return set_bool(&p->node.w.no_new_privs, v);

@@ -33,6 +33,8 @@ void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
 	n->w.ready = CFG_READY_EXEC;
 	n->w.out.mode = CFG_OUT_LOG;
 	n->w.err.mode = CFG_OUT_LOG;
+	n->w.mailbox_backlog = 128;
+	n->w.mailbox_mode = 0660;
 }
 
 /* Free what the node owns; `file` belongs to the config's file list. */
@@ -48,6 +50,7 @@ void cfg_node_release(struct cfg_node *n)
 	free(n->w.err.path);
 	free(n->w.user);
 	free(n->w.group);
+	free(n->w.mailbox_group);
 	cfg_strv_free(n->w.seccomp_list);
 	memset(n, 0, sizeof(*n));
 }

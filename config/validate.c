@@ -86,6 +86,16 @@ static void dynamic_name_check(struct cfg_ctx *x, struct cfg_pnode *p)
 	section_err(x, p, "name is reserved for a dynamic child of a simple_one_for_one template");
 }
 
+/* The mailbox is fd 3 (sd_listen_fds): fd:3 readiness would collide. */
+static void mailbox_check(struct cfg_ctx *x, struct cfg_pnode *p)
+{
+	const struct cfg_worker *w = &p->node.w;
+
+	if (w->mailbox && w->ready == CFG_READY_FD && w->ready_fd == 3)
+		cfg_err_at_key(x, &p->seen, CFG_K_READY,
+			       "fd 3 is the mailbox (mailbox = true): choose another fd");
+}
+
 void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n)
 {
 	for (size_t k = 0; k < n; k++) {
@@ -98,5 +108,7 @@ void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n)
 			significant_check(x, p);
 		if (strchr(p->node.spec.name, '@'))
 			dynamic_name_check(x, p);
+		if (p->node.spec.type == SUP_WORKER)
+			mailbox_check(x, p);
 	}
 }

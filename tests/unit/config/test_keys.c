@@ -106,7 +106,7 @@ Test(cfg_keys, supervisor_keys)
 Test(cfg_keys, worker_process_keys)
 {
 	struct otp_config *c = load_ok(
-		"[worker w]\nexec = /bin/sh -c 'echo hi'\nready = fd:3\nready_timeout = 1h\n"
+		"[worker w]\nexec = /bin/sh -c 'echo hi'\nready = fd:4\nready_timeout = 1h\n"
 		"user = 1000\ngroup = staff\nenv = A=1\nenv = B=x=y\nenv = _C=\n"
 		"environment_file = -/etc/default/w\nclear_env = true\nworkdir = /srv\n"
 		"stdout = file:/var/log/w.log\nstop_signal = INT\nrestart_delay = 100ms\n"
@@ -116,7 +116,7 @@ Test(cfg_keys, worker_process_keys)
 	cr_assert_eq(w->w.argc, 3);
 	cr_assert_str_eq(w->w.argv[2], "echo hi");
 	cr_assert_eq(w->w.ready, CFG_READY_FD);
-	cr_assert_eq(w->w.ready_fd, 3);
+	cr_assert_eq(w->w.ready_fd, 4);
 	cr_assert_eq(w->spec.ready_timeout_ms, 3600000);
 	cr_assert_str_eq(w->w.user, "1000");
 	cr_assert_str_eq(w->w.group, "staff");
@@ -269,5 +269,21 @@ Test(cfg_keys, long_line)
 	c = load_ok(text);
 	cr_assert_gt(cfg_find(c, "w")->w.argc, 900);
 	cr_assert_str_eq(cfg_find(c, "w")->w.user, "u");
+	cfg_free(c);
+}
+
+Test(cfg_keys, mailbox_keys_and_defaults)
+{
+	struct otp_config *c = load_ok("[worker a]\nexec = /a\nmailbox = true\n"
+				       "[worker b]\nexec = /b\nmailbox = true\nmailbox_backlog = 16\n"
+				       "mailbox_mode = 0600\nmailbox_group = staff\n");
+	const struct cfg_node *a = cfg_find(c, "a"), *b = cfg_find(c, "b");
+
+	cr_assert_eq(a->w.mailbox_backlog, 128);
+	cr_assert_eq(a->w.mailbox_mode, 0660);
+	cr_assert_null(a->w.mailbox_group);
+	cr_assert_eq(b->w.mailbox_backlog, 16);
+	cr_assert_eq(b->w.mailbox_mode, 0600);
+	cr_assert_str_eq(b->w.mailbox_group, "staff");
 	cfg_free(c);
 }
