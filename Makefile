@@ -27,7 +27,7 @@ LDFLAGS_ALL := $(EXTRA_LDFLAGS)
 
 SUP_SRC := $(wildcard supervisor/*.c)
 CFG_SRC := $(wildcard config/*.c)
-IPC_SRC := $(filter-out ipc/otpctl.c,$(wildcard ipc/*.c))
+IPC_SRC := $(filter-out ipc/otpctl%.c,$(wildcard ipc/*.c))
 UTIL_SRC := $(wildcard util/*.c)
 INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c))
 
@@ -40,7 +40,7 @@ LIBUTIL := $(BUILD)/libutil.a
 LIBINIT := $(BUILD)/libinit.a
 LIBS_ALL := $(LIBINIT) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
 
-all: $(BUILD)/otpd $(BUILD)/otpctl helpers
+all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,16 +59,23 @@ $(BUILD)/lib%.a:
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+# The gen_server mailbox library workers link against (libc only).
+MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
+$(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
+$(BUILD)/examples/counter: etc/examples/counter.c $(BUILD)/libotp_mailbox.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -Iipc -o $@ $^
 
 # Small test helper programs (workers that misbehave on purpose).
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 helpers: $(HELPERS)
-$(BUILD)/helpers/%: tests/helpers/%.c
+$(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -o $@ $< $(PKG_LIBS)
+	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -Iipc -o $@ $^ $(PKG_LIBS)
 
 # --- tests -------------------------------------------------------------------
 # Unit tests: one criterion binary per directory of tests/unit/, built with
@@ -132,6 +139,13 @@ install: all
 	install -m 0644 man/otpctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 0644 man/otp.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 man/otpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
+		$(DESTDIR)$(PREFIX)/libexec/otpd
+	install -m 0644 $(BUILD)/libotp_mailbox.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0644 ipc/otp_mailbox.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0755 $(BUILD)/examples/counter $(DESTDIR)$(PREFIX)/libexec/otpd/
+	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: otp_mailbox\nDescription: gen_server mailboxes for otpd workers\nVersion: 0.1.0\nLibs: -L$${libdir} -lotp_mailbox\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/otp_mailbox.pc
 
 clean:
 	rm -rf build

@@ -110,6 +110,8 @@ static void one(const struct sup_action *a)
 		control_node_forgotten(a->node);
 		if (sup_node_is_dynamic(a->node))
 			ws_free(sup_node_shell(a->node));
+		else if (sup_node_shell(a->node))
+			mailbox_close(sup_node_shell(a->node));   /* back at its next start */
 		break;
 	case SUP_A_STATE:
 		control_state_changed(a->node, a->state);

@@ -130,6 +130,7 @@ struct ws {
 	struct out_pipe *out, *err;
 	char status[128];               /* last STATUS= */
 	char fail_why[160];             /* set-up step that failed in the child */
+	int mb_fd;                      /* listening mailbox socket, -1: none */
 	bool exec_ok;                   /* execve succeeded */
 	bool reaped;
 	struct ws *limbo_next;
@@ -139,6 +140,9 @@ struct ws *ws_of(struct sup_node *n);
 int ws_index_pid(struct ws *w);
 void ws_unindex_pid(struct ws *w);
 void ws_process_done(struct ws *w);
+/* Depth-first walk of the tree (templates and removed nodes skipped). */
+struct sup_node *tree_walk_next(struct sup_node *n);
+void ws_close_mailboxes(void);
 /* Free states parked by ws_free (end of each loop iteration). */
 void ws_collect(void);
 /* Find the worker whose current main process is `pid`. */
@@ -149,6 +153,8 @@ void ws_free(struct ws *w);
 
 /* Start w's process.  0, or -errno with *ret_why set (nothing left running). */
 int spawn_worker(struct ws *w, const char **ret_why);
+/* Room for a pid in LISTEN_PID=, filled by the child itself. */
+#define SPAWN_PID_ROOM "                    "
 int spawn_env_build(struct ws *w, char ***ret_env, const char **ret_why);
 void spawn_env_free(char **v);
 /* Send `sig` through the pidfd (never to a bare pid). */
@@ -157,6 +163,13 @@ int spawn_signal(struct ws *w, int sig);
 /* --- signals.c --------------------------------------------------------- */
 
 int signals_init(void);
+
+/* --- mailbox.c -------------------------------------------------------- */
+
+/* Create w's mailbox socket if it needs one and has none.  0 or -errno. */
+int mailbox_open(struct ws *w);
+/* Close and remove it (the worker left the tree: callers get noproc). */
+void mailbox_close(struct ws *w);
 
 /* --- reap.c ------------------------------------------------------------ */
 

@@ -184,6 +184,7 @@ static void finish(void)
 	sd_report("STOPPING=1\nSTATUS=stopped (exit %d)", otpd.exit_code);
 	control_close_all(otpd.exit_code);
 	control_fini();                 /* removes the socket file */
+	ws_close_mailboxes();
 	if (notify_path())
 		(void)unlink(notify_path());
 	if (otpd.pid1)

@@ -23,19 +23,6 @@ static bool claims(const struct cfg_node *c, int sig)
 	return c && c->spec.type == SUP_WORKER && (c->w.forward_signals & (1ull << sig));
 }
 
-/* The next node of a depth-first walk of the tree, or NULL. */
-static struct sup_node *walk_next(struct sup_node *n)
-{
-	struct sup_node *c = sup_node_type(n) == SUP_SUPERVISOR ? sup_node_first(n) : NULL;
-
-	if (c)
-		return c;
-	for (; n; n = sup_node_parent(n))
-		if (sup_node_parent(n) && (c = sup_node_next(n)))
-			return c;
-	return NULL;
-}
-
 /*
  * Workers that claimed `sig` with forward_signals get it instead of otpd,
  * dynamic children of a claiming template included.
@@ -48,7 +35,7 @@ static bool forward(int sig)
 		claimed |= claims(&otpd.cfg->nodes[i], sig);
 	if (!claimed)
 		return false;
-	for (struct sup_node *n = sup_tree_root(otpd.tree); n; n = walk_next(n)) {
+	for (struct sup_node *n = sup_tree_root(otpd.tree); n; n = tree_walk_next(n)) {
 		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
 
 		if (w && w->pid > 0 && claims(w->cfg, sig))

@@ -71,6 +71,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, int exec_wfd, int read
 	p->err_fd = w->err ? out_pipe_wfd(w->err) : -1;
 	p->ready_fd = ready_wfd;
 	p->nofile_soft = otpd.nofile_soft;
+	p->mb_fd = w->mb_fd;
 }
 
 static int build_argv(struct ws *w, char ***ret_argv)
@@ -106,6 +107,10 @@ int spawn_worker(struct ws *w, const char **ret_why)
 	pid_t pid;
 
 	*ret_why = NULL;
+	if ((r = mailbox_open(w)) < 0) {
+		*ret_why = "mailbox";
+		goto out;
+	}
 	if ((r = ensure_pipes(w)) < 0 || (r = spawn_env_build(w, &env, ret_why)) < 0 ||
 	    (r = build_argv(w, &argv)) < 0)
 		goto out;
@@ -117,6 +122,9 @@ int spawn_worker(struct ws *w, const char **ret_why)
 	fill_plan(w, &plan, ep[1], rp[1]);
 	plan.argv = argv;
 	plan.envp = env;
+	for (char **e = env; *e; e++)
+		if (strncmp(*e, "LISTEN_PID=", 11) == 0)
+			plan.listen_pid = *e;
 	pid = clone_pidfd(&pidfd);
 	if (pid == 0)
 		child_run(&plan);       /* never returns */

@@ -80,26 +80,27 @@ static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
 }
 
 /*
- * fd:N: the readiness pipe lands on N without CLOEXEC, and the exec-result
- * pipe is moved out of N's way first (it must survive until execve).
+ * Move a descriptor above every target fd (3 and N), so that placing one
+ * never clobbers another, and the exec-result pipe survives until execve.
  */
-static void place_ready_fd(struct child_plan *p)
+static int lift(const struct child_plan *p, int fd)
 {
-	int n = p->cfg->ready_fd;
+	int floor = p->cfg->ready == CFG_READY_FD ? p->cfg->ready_fd + 1 : 4;
+	int nfd;
 
-	if (p->exec_fd == n) {
-		int moved = fcntl(p->exec_fd, F_DUPFD_CLOEXEC, n + 1);
+	if (fd < 0 || fd >= floor)
+		return fd;
+	nfd = fcntl(fd, F_DUPFD_CLOEXEC, floor);
+	if (nfd < 0)
+		_exit(127);     /* cannot even report it */
+	return nfd;
+}
 
-		if (moved < 0)
-			_exit(127);     /* cannot even report it */
-		p->exec_fd = moved;
-	}
-	if (p->ready_fd == n) {
-		if (fcntl(n, F_SETFD, 0) < 0)
-			fail(p, "ready_fd", errno);
-	} else if (dup2(p->ready_fd, n) < 0) {
-		fail(p, "ready_fd", errno);
-	}
+/* `src` becomes `target`, open across execve. */
+static void place(struct child_plan *p, int src, int target, const char *step)
+{
+	if (dup2(src, target) < 0)
+		fail(p, step, errno);
 }
 
 static void setup_fds(struct child_plan *p)
@@ -113,16 +114,17 @@ static void setup_fds(struct child_plan *p)
 		fail(p, "stdout", errno);
 	if (open_output(&c->err, p->err_fd >= 0 ? p->err_fd : p->out_fd, 2) < 0)
 		fail(p, "stderr", errno);
+	p->exec_fd = lift(p, p->exec_fd);
+	p->mb_fd = lift(p, p->mb_fd);
+	p->ready_fd = lift(p, p->ready_fd);
+	if (p->mb_fd >= 0)
+		place(p, p->mb_fd, 3, "mailbox");
 	if (p->ready_fd >= 0)
-		place_ready_fd(p);
-	/* Only 0-2 (and fd:N) survive execve, whatever otpd holds. */
-	if (p->ready_fd >= 0) {
-		if (c->ready_fd > 3)
-			(void)syscall_close_range(3, (unsigned)c->ready_fd - 1);
-		(void)syscall_close_range((unsigned)c->ready_fd + 1, ~0U);
-	} else {
-		(void)syscall_close_range(3, ~0U);
-	}
+		place(p, p->ready_fd, c->ready_fd, "ready_fd");
+	/* Only 0-2, the mailbox (3) and fd:N survive execve, whatever otpd holds. */
+	(void)syscall_close_range(p->mb_fd >= 0 ? 4 : 3, ~0U);
+	if (p->ready_fd >= 0)
+		(void)fcntl(c->ready_fd, F_SETFD, 0);
 }
 
 static void set_identity(const struct child_plan *p)
@@ -175,11 +177,11 @@ void child_run(const struct child_plan *plan)
 	set_identity(p);
 	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(p, "no_new_privs", errno);
-	/* Never silently weaker than configured: these are not built yet. */
+	/* Never silently weaker than configured: seccomp is not built yet. */
 	if (c->seccomp != CFG_SECCOMP_NONE)
 		fail(p, "seccomp", ENOTSUP);
-	if (c->mailbox)
-		fail(p, "mailbox", ENOTSUP);
+	if (p->listen_pid)
+		snprintf(p->listen_pid + 11, sizeof(SPAWN_PID_ROOM), "%d", (int)getpid());
 	execvpe(p->argv[0], p->argv, p->envp);
 	fail(p, "exec", errno);
 }

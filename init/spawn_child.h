@@ -18,6 +18,8 @@ struct child_plan {
 	int out_fd, err_fd;     /* log pipes, or -1 */
 	int ready_fd;           /* fd:N readiness pipe write end, or -1 */
 	rlim_t nofile_soft;     /* RLIMIT_NOFILE soft limit to restore, or 0 */
+	int mb_fd;              /* mailbox listening socket (becomes fd 3), or -1 */
+	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
 };
 
 /* Set up the child and execve; never returns. */

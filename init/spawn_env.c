@@ -132,6 +132,12 @@ int spawn_env_build(struct ws *w, char ***ret_env, const char **ret_why)
 		r = env_setf(&e, "WATCHDOG_USEC=%lld", (long long)sup_node_spec(w->node)->watchdog_ms * 1000);
 	if (r == 0)
 		r = env_setf(&e, "OTP_NAME=%s", sup_node_name(w->node));
+	if (r == 0)
+		r = env_setf(&e, "OTP_MAILBOX_DIR=%s/mailbox", otpd.cfg->otpd.run_dir);
+	/* sd_listen_fds(3): the child writes its own pid into LISTEN_PID's room. */
+	if (r == 0 && c->mailbox && (r = env_set(&e, "LISTEN_FDS=1")) == 0 &&
+	    (r = env_set(&e, "LISTEN_FDNAMES=mailbox")) == 0)
+		r = env_set(&e, "LISTEN_PID=" SPAWN_PID_ROOM);
 	if (r < 0) {
 		if (!*ret_why)
 			*ret_why = "environment";

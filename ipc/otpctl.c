@@ -20,6 +20,7 @@
 
 #include "../config/config.h"
 #include "ipc.h"
+#include "otpctl.h"
 
 #define CTL_DEFAULT_SOCKET "/run/otp/otpd.sock"
 #define CTL_VERSION "0.1.0"
@@ -102,8 +103,8 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "start-child", true, 1, 1, "start-child SUP [--name N] [-- ARGS...]", opts_start_child,
 	  NULL, NULL, true },
 	{ "delete-child", true, 1, 1, "delete-child NAME", opts_none, NULL, NULL, false },
-	{ "call", false, 2, 2, "call NAME MSG [--timeout D]", opts_call, NULL, "--timeout", false },
-	{ "cast", false, 2, 2, "cast NAME MSG", opts_none, NULL, NULL, false },
+	{ "call", true, 2, 2, "call NAME MSG [--timeout D]", opts_call, NULL, "--timeout", false },
+	{ "cast", true, 2, 2, "cast NAME MSG", opts_none, NULL, NULL, false },
 	{ "logs", true, 1, 1, "logs NAME [-f] [-n N]", opts_logs, NULL, NULL, false },
 	{ "freeze", false, 1, 1, "freeze NAME", opts_none, NULL, NULL, false },
 	{ "thaw", false, 1, 1, "thaw NAME", opts_none, NULL, NULL, false },
@@ -403,7 +404,10 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 		return IPC_EXIT_REFUSED;
 	}
 	r = ctl_verb_check(v, argc, argv, a, fwd, &nfwd);
-	if (r == 0)
+	if (r == 0 && (strcmp(v->name, "call") == 0 || strcmp(v->name, "cast") == 0))
+		r = ctl_mailbox(ctl_socket_path(a), strcmp(v->name, "call") == 0,
+				argc - 1, argv + 1);
+	else if (r == 0)
 		r = ipc_client_run_timeout(ctl_socket_path(a), nfwd, fwd, a->guard_ms);
 	free(fwd);
 	return r;

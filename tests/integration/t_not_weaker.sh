@@ -1,7 +1,7 @@
 # Features this version lacks never run a worker weaker than configured:
 # the start fails naming the step; limits are refused under cgroup=required.
 . "$(dirname "$0")/lib.sh"
-for key in "seccomp_deny = ptrace" "mailbox = true"; do
+for key in "seccomp_deny = ptrace"; do
 	conf <<EOF2
 [worker w]
 exec = $TW

@@ -1,0 +1,144 @@
+/*
+ * counter.c: an example otpd worker built on otp_mailbox.h.
+ *
+ * A counter, gen_server style:
+ *   call "get"    -> the current value, as decimal text
+ *   call "add N"  -> adds N, replies with the new value
+ *   cast "add N"  -> adds N
+ *   anything else -> reply "error: unknown request" (a bad cast is ignored)
+ * Run it under otpd with `mailbox = true` (see counter.conf), then:
+ *   otpctl call counter "add 5"; otpctl cast counter "add 1"; otpctl call counter get
+ * The value lives in this process only: a restart starts again from 0.
+ *
+ * Build: cc -std=gnu11 -D_GNU_SOURCE -Iipc etc/examples/counter.c \
+ *           ipc/mailbox_server.c ipc/mailbox_client.c -o counter
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "otp_mailbox.h"
+
+#define COUNTER_REQ_MAX 64      /* longer than any request we understand */
+
+struct counter {
+	long long value;
+};
+
+/* Copy a request into a NUL-terminated string, minus one trailing newline. */
+static bool counter_req_text(const void *req, size_t len, char *buf, size_t size)
+{
+	if (len >= size || memchr(req, '\0', len))
+		return false;
+	memcpy(buf, req, len);
+	if (len > 0 && buf[len - 1] == '\n')
+		len--;
+	buf[len] = '\0';
+	return true;
+}
+
+/* "add N": parse N; false if the text is anything else. */
+static bool counter_parse_add(const char *text, long long *ret_n)
+{
+	char *end;
+	long long n;
+
+	if (strncmp(text, "add ", 4) != 0 || text[4] == '\0')
+		return false;
+	errno = 0;
+	n = strtoll(text + 4, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*ret_n = n;
+	return true;
+}
+
+/* Apply "add N" to the counter; false if it is not one or would overflow. */
+static bool counter_apply_add(struct counter *c, const void *req, size_t len)
+{
+	char text[COUNTER_REQ_MAX];
+	long long n, sum;
+
+	if (!counter_req_text(req, len, text, sizeof(text)) || !counter_parse_add(text, &n))
+		return false;
+	if (__builtin_add_overflow(c->value, n, &sum))
+		return false;
+	c->value = sum;
+	return true;
+}
+
+static ssize_t counter_reply(void *reply, size_t cap, const char *text)
+{
+	size_t len = strlen(text);
+
+	if (len > cap)
+		return -1;
+	memcpy(reply, text, len);
+	return (ssize_t)len;
+}
+
+static ssize_t counter_call(void *state, const void *req, size_t len, void *reply, size_t cap)
+{
+	struct counter *c = state;
+	char text[COUNTER_REQ_MAX];
+	char num[32];
+
+	if (counter_req_text(req, len, text, sizeof(text)) && strcmp(text, "get") == 0) {
+		snprintf(num, sizeof(num), "%lld", c->value);
+		return counter_reply(reply, cap, num);
+	}
+	if (counter_apply_add(c, req, len)) {
+		snprintf(num, sizeof(num), "%lld", c->value);
+		return counter_reply(reply, cap, num);
+	}
+	return counter_reply(reply, cap, "error: unknown request");
+}
+
+static void counter_cast(void *state, const void *msg, size_t len)
+{
+	(void)counter_apply_add(state, msg, len);       /* a cast has nobody to tell */
+}
+
+static int counter_init(void *state)
+{
+	struct counter *c = state;
+
+	/* The one line that says we are serving (stdout may be a pipe: flush). */
+	printf("counter: serving, value %lld\n", c->value);
+	fflush(stdout);
+	return 0;
+}
+
+static void counter_terminate(void *state, int why)
+{
+	struct counter *c = state;
+
+	if (why < 0)
+		fprintf(stderr, "counter: stopping on error: %s\n", strerror(-why));
+	else
+		fprintf(stderr, "counter: stopping at %lld\n", c->value);
+}
+
+int main(void)
+{
+	static const struct otp_mb_callbacks cb = {
+		.init = counter_init,
+		.handle_call = counter_call,
+		.handle_cast = counter_cast,
+		.terminate = counter_terminate,
+	};
+	struct counter c = { 0 };
+	int r = otp_mb_serve(&cb, &c);
+
+	if (r == -ENOENT) {
+		fprintf(stderr, "counter: no mailbox on fd 3 (run me under otpd with mailbox = true)\n");
+		return 1;
+	}
+	if (r != 0) {
+		fprintf(stderr, "counter: %s\n", r < 0 ? strerror(-r) : "init failed");
+		return 1;
+	}
+	return 0;
+}

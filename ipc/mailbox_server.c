@@ -1,0 +1,268 @@
+/*
+ * mailbox_server.c: the worker side of otpd mailboxes (otp_mailbox.h).
+ *
+ * One connection at a time, like a gen_server: accept, read one datagram,
+ * dispatch on its kind byte, answer a call, close.  SIGTERM and SIGINT
+ * arrive through a signalfd polled next to the listening socket, so a
+ * stop never interrupts a handler.  Only libc is used: this file is part
+ * of the library workers link against.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "otp_mailbox.h"
+
+#define MB_LISTEN_FDS_START 3   /* SD_LISTEN_FDS_START, without libsystemd */
+#define MB_CONN_TIMEOUT_S 5     /* a silent or stuck client cannot hold the server */
+
+struct mb_server {
+	const struct otp_mb_callbacks *cb;
+	void *state;
+	int listen_fd;
+	int sig_fd;
+	uint8_t *req;           /* kind byte + OTP_MB_MSG_MAX */
+	uint8_t *rep;           /* kind byte + OTP_MB_MSG_MAX */
+};
+
+/* Parse a decimal environment variable as a positive long; false if unset or bad. */
+static bool mb_env_long(const char *name, long *ret_val)
+{
+	const char *s = getenv(name);
+	char *end;
+	long v;
+
+	if (!s || !*s)
+		return false;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v <= 0)
+		return false;
+	*ret_val = v;
+	return true;
+}
+
+int otp_mb_listen_fd(void)
+{
+	long pid, n;
+	int flags;
+
+	if (!mb_env_long("LISTEN_PID", &pid) || pid != (long)getpid())
+		return -ENOENT;
+	if (!mb_env_long("LISTEN_FDS", &n) || n < 1)
+		return -ENOENT;
+	/* Our children must not inherit the mailbox: it is otpd's to hand out. */
+	flags = fcntl(MB_LISTEN_FDS_START, F_GETFD);
+	if (flags < 0)
+		return -errno;
+	if (!(flags & FD_CLOEXEC) &&
+	    fcntl(MB_LISTEN_FDS_START, F_SETFD, flags | FD_CLOEXEC) < 0)
+		return -errno;
+	return MB_LISTEN_FDS_START;
+}
+
+int otp_mb_serve(const struct otp_mb_callbacks *cb, void *state)
+{
+	int fd = otp_mb_listen_fd();
+
+	if (fd < 0)
+		return fd;
+	/* fd 3 stays open: it is otpd's socket, and a later serve may reuse it. */
+	return otp_mb_serve_fd(fd, cb, state);
+}
+
+/* A listening seqpacket socket, or -errno (checked before init runs). */
+static int mb_listen_check(int fd)
+{
+	int type = 0, acc = 0;
+	socklen_t len = sizeof(type);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0)
+		return -errno;
+	len = sizeof(acc);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) < 0)
+		return -errno;
+	if (type != SOCK_SEQPACKET || !acc)
+		return -EINVAL;
+	return 0;
+}
+
+/* Reply to a call, or close without reply when the handler fails. */
+static void mb_call_dispatch(struct mb_server *s, int fd, size_t len)
+{
+	ssize_t n = -1;
+
+	if (s->cb && s->cb->handle_call)
+		n = s->cb->handle_call(s->state, s->req + 1, len, s->rep + 1, OTP_MB_MSG_MAX);
+	if (n < 0 || n > OTP_MB_MSG_MAX)
+		return;
+	s->rep[0] = OTP_MB_REPLY;
+	/* A caller that went away gets nothing; MSG_NOSIGNAL keeps us alive. */
+	(void)send(fd, s->rep, (size_t)n + 1, MSG_NOSIGNAL);
+}
+
+/* Bound every blocking read and write on an accepted connection. */
+static int mb_conn_timeouts(int fd)
+{
+	struct timeval tv = { .tv_sec = MB_CONN_TIMEOUT_S };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Serve one accepted connection: one message, then close. */
+static void mb_conn_serve(struct mb_server *s, int fd)
+{
+	ssize_t n;
+
+	if (mb_conn_timeouts(fd) < 0)
+		return;
+	do
+		n = recv(fd, s->req, 1 + OTP_MB_MSG_MAX, MSG_TRUNC);
+	while (n < 0 && errno == EINTR);
+	/* EOF, timeout, error, empty or truncated: drop without a word. */
+	if (n < 1 || n > 1 + OTP_MB_MSG_MAX)
+		return;
+	switch (s->req[0]) {
+	case OTP_MB_CALL:
+		mb_call_dispatch(s, fd, (size_t)n - 1);
+		break;
+	case OTP_MB_CAST:
+		if (s->cb && s->cb->handle_cast)
+			s->cb->handle_cast(s->state, s->req + 1, (size_t)n - 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Errors of accept() that concern one connection, not the server. */
+static bool mb_accept_transient(int err)
+{
+	switch (err) {
+	case EINTR:
+	case EAGAIN:
+	case ECONNABORTED:
+	case EPROTO:
+	case EPERM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int mb_accept_one(struct mb_server *s)
+{
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return mb_accept_transient(errno) ? 0 : -errno;
+	mb_conn_serve(s, fd);
+	close(fd);
+	return 0;
+}
+
+/* Drain the signalfd; true if a stop was asked for. */
+static bool mb_signals_read(int sig_fd)
+{
+	struct signalfd_siginfo si;
+	bool stop = false;
+
+	while (read(sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			stop = true;
+	return stop;
+}
+
+/* Poll until a stop signal (0) or a fatal error (-errno). */
+static int mb_loop(struct mb_server *s)
+{
+	struct pollfd p[2] = {
+		{ .fd = s->listen_fd, .events = POLLIN },
+		{ .fd = s->sig_fd, .events = POLLIN },
+	};
+	int r;
+
+	for (;;) {
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (p[1].revents && mb_signals_read(s->sig_fd))
+			return 0;
+		if (p[0].revents & POLLNVAL)
+			return -EBADF;
+		if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+			r = mb_accept_one(s);
+			if (r < 0)
+				return r;
+		}
+	}
+}
+
+/* Init, loop, terminate; signals are already routed to s->sig_fd. */
+static int mb_run(struct mb_server *s)
+{
+	int r;
+
+	s->req = malloc(1 + OTP_MB_MSG_MAX);
+	s->rep = malloc(1 + OTP_MB_MSG_MAX);
+	if (!s->req || !s->rep) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if (s->cb && s->cb->init) {
+		r = s->cb->init(s->state);
+		if (r != 0)
+			goto out;       /* like gen_server: no terminate after a failed init */
+	}
+	r = mb_loop(s);
+	if (s->cb && s->cb->terminate)
+		s->cb->terminate(s->state, r);
+out:
+	free(s->req);
+	free(s->rep);
+	return r;
+}
+
+int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *state)
+{
+	struct mb_server s = { .cb = cb, .state = state, .listen_fd = listen_fd };
+	sigset_t stop, old;
+	int r;
+
+	if (listen_fd < 0)
+		return -EBADF;
+	r = mb_listen_check(listen_fd);
+	if (r < 0)
+		return r;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &stop, &old) < 0)
+		return -errno;
+	s.sig_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s.sig_fd < 0) {
+		r = -errno;
+	} else {
+		r = mb_run(&s);
+		/* A second stop signal already pending must not kill us on unblock. */
+		(void)mb_signals_read(s.sig_fd);
+		close(s.sig_fd);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}

@@ -1,0 +1,223 @@
+/*
+ * test_serve.c: otp_mb_serve_fd and otp_mb_serve as a worker sees them:
+ * stopping, init, fd 3 from the environment, and clients that break the
+ * protocol.
+ */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+TestSuite(mb_serve, .init = mh_setup, .fini = mh_teardown, .timeout = 30);
+
+static const struct mh_opts plain = { 0 };
+
+/* One call that must be echoed: proves the server is up and serving. */
+static void assert_echo_within(const char *name, const char *text, int timeout_ms)
+{
+	char reply[64];
+	ssize_t n = otp_call_path(mh_path(name), text, strlen(text), reply, sizeof(reply),
+				  timeout_ms);
+
+	cr_assert(eq(i64, n, strlen(text)));
+	cr_assert(memcmp(reply, text, strlen(text)) == 0);
+}
+
+static void assert_echo(const char *name, const char *text)
+{
+	assert_echo_within(name, text, 5000);
+}
+
+static void stop_by(int sig)
+{
+	int why = 1;
+
+	mh_server_start("echo", &plain);
+	assert_echo("echo", "up");
+	/* 0: serve returned 0, left no fd open and restored the signal mask. */
+	cr_assert(eq(int, mh_server_stop(sig, &why), 0));
+	cr_assert(eq(int, why, 0), "terminate(state, %d)", why);
+	mh_assert_clean();
+}
+
+Test(mb_serve, sigterm_stops_cleanly_and_calls_terminate_with_0)
+{
+	stop_by(SIGTERM);
+}
+
+Test(mb_serve, sigint_stops_cleanly_and_calls_terminate_with_0)
+{
+	stop_by(SIGINT);
+}
+
+Test(mb_serve, failing_init_is_returned_without_terminate)
+{
+	const struct mh_opts bad = { .init_ret = 7 };
+	int why = 0;
+
+	mh_server_start("echo", &bad);
+	cr_assert(eq(int, mh_server_stop(0, &why), 7));
+	cr_assert(eq(int, why, INT32_MIN), "terminate ran after a failed init");
+	mh_assert_clean();
+}
+
+Test(mb_serve, serve_takes_fd_3_from_the_environment)
+{
+	const struct mh_opts env = { .via_env = true };
+	int why = 1;
+
+	mh_server_start("echo", &env);
+	assert_echo("echo", "via fd 3");
+	cr_assert(eq(int, mh_server_stop(SIGTERM, &why), 0));
+	cr_assert(eq(int, why, 0));
+	mh_assert_clean();
+}
+
+Test(mb_serve, serve_fd_refuses_a_socket_that_does_not_listen)
+{
+	int sv[2];
+
+	cr_assert(eq(int, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0));
+	cr_assert(eq(int, otp_mb_serve_fd(sv[0], NULL, NULL), -EINVAL));
+	cr_assert(eq(int, otp_mb_serve_fd(-1, NULL, NULL), -EBADF));
+	close(sv[0]);
+	close(sv[1]);
+	mh_assert_clean();
+}
+
+/*
+ * otp_mb_listen_fd in a child, whose fd 3 and environment we may clobber.
+ * pid_mode: 's' LISTEN_PID is ours, 'p' our parent's, 'u' unset.
+ * Exit 0: returned 3 with FD_CLOEXEC set; 1: -ENOENT; 2: anything else.
+ */
+static int listen_fd_in_child(char pid_mode, const char *fds)
+{
+	char pid[32];
+	int status, fd, r;
+	pid_t child = fork();
+
+	cr_assert(child >= 0);
+	if (child == 0) {
+		fd = socket(AF_UNIX, SOCK_SEQPACKET, 0);   /* inheritable, as otpd passes it */
+		if (fd < 0 || dup2(fd, 3) != 3)
+			_exit(3);
+		snprintf(pid, sizeof(pid), "%d", pid_mode == 's' ? (int)getpid() : (int)getppid());
+		if (pid_mode == 'u')
+			unsetenv("LISTEN_PID");
+		else
+			setenv("LISTEN_PID", pid, 1);
+		if (fds)
+			setenv("LISTEN_FDS", fds, 1);
+		else
+			unsetenv("LISTEN_FDS");
+		r = otp_mb_listen_fd();
+		if (r == 3)
+			_exit(fcntl(3, F_GETFD) & FD_CLOEXEC ? 0 : 2);
+		_exit(r == -ENOENT ? 1 : 2);
+	}
+	cr_assert(eq(int, waitpid(child, &status, 0), child));
+	cr_assert(eq(int, status & 0x7f, 0), "killed by signal %d", status & 0x7f);
+	return (status >> 8) & 0xff;
+}
+
+Test(mb_serve, listen_fd_with_and_without_the_environment)
+{
+	cr_assert(eq(int, listen_fd_in_child('s', "1"), 0));
+	cr_assert(eq(int, listen_fd_in_child('s', "2"), 0));
+	cr_assert(eq(int, listen_fd_in_child('u', NULL), 1));
+	cr_assert(eq(int, listen_fd_in_child('u', "1"), 1));
+	cr_assert(eq(int, listen_fd_in_child('s', NULL), 1));
+	cr_assert(eq(int, listen_fd_in_child('s', "0"), 1));
+	cr_assert(eq(int, listen_fd_in_child('s', "x"), 1));
+	cr_assert(eq(int, listen_fd_in_child('p', "1"), 1), "LISTEN_PID of another process");
+	mh_assert_clean();
+}
+
+/* A raw client connection to the server. */
+static int raw_connect(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	cr_assert(fd >= 0);
+	strcpy(sa.sun_path, mh_path(name));
+	cr_assert(eq(int, connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0));
+	return fd;
+}
+
+/* Send one raw datagram; the server must close without a reply, quickly. */
+static void assert_dropped(const void *p, size_t len)
+{
+	struct pollfd pfd;
+	char buf[8];
+	int fd = raw_connect("echo");
+
+	cr_assert(eq(i64, send(fd, p, len, MSG_NOSIGNAL), len));
+	pfd = (struct pollfd){ .fd = fd, .events = POLLIN };
+	cr_assert(eq(int, poll(&pfd, 1, 3000), 1), "the server kept the connection");
+	cr_assert(eq(i64, recv(fd, buf, sizeof(buf), 0), 0), "expected EOF, no reply");
+	close(fd);
+}
+
+Test(mb_serve, bad_datagrams_are_dropped_and_the_server_goes_on)
+{
+	uint8_t *big = malloc(2 + OTP_MB_MSG_MAX);
+
+	cr_assert(big != NULL);
+	memset(big, 'z', 2 + OTP_MB_MSG_MAX);
+	big[0] = OTP_MB_CALL;
+	mh_server_start("echo", &plain);
+	assert_dropped("xhello", 6);                    /* unknown kind */
+	assert_dropped("r", 1);                         /* a reply sent to a server */
+	assert_dropped("", 0);                          /* empty datagram */
+	assert_dropped(big, 2 + OTP_MB_MSG_MAX);        /* one byte over */
+	big[0] = OTP_MB_CAST;
+	assert_dropped(big, 2 + OTP_MB_MSG_MAX);
+	free(big);
+	assert_echo("echo", "still here");
+	cr_assert(eq(int, mh_server_stop(SIGTERM, NULL), 0));
+	mh_assert_clean();
+}
+
+Test(mb_serve, silent_client_does_not_block_the_server_forever)
+{
+	int64_t t0, took;
+	int fd;
+
+	mh_server_start("echo", &plain);
+	fd = raw_connect("echo");       /* connects, never sends */
+	t0 = mh_now_ms();
+	assert_echo_within("echo", "behind a silent client", 15000);
+	took = mh_now_ms() - t0;
+	cr_assert(lt(i64, took, 10000));
+	cr_assert(ge(i64, took, 3000), "took %lld ms: the silent client was not served first",
+		  (long long)took);
+	close(fd);
+	cr_assert(eq(int, mh_server_stop(SIGTERM, NULL), 0));
+	mh_assert_clean();
+}
+
+Test(mb_serve, client_gone_before_the_reply_does_not_kill_the_server)
+{
+	const struct mh_opts slow = { .delay_ms = 300 };
+	char reply[8];
+
+	mh_server_start("echo", &slow);
+	/* Times out and closes while the server still works on it. */
+	cr_assert(eq(i64, otp_call_path(mh_path("echo"), "slow", 4, reply, sizeof(reply), 50),
+		     -ETIMEDOUT));
+	assert_echo("echo", "alive");   /* the reply to a closed socket raised no SIGPIPE */
+	cr_assert(eq(int, mh_server_stop(SIGTERM, NULL), 0));
+	mh_assert_clean();
+}
