@@ -67,7 +67,7 @@ const char *mh_path(const char *name)
 	static unsigned next;
 	char *b = buf[next++ % 8];
 
-	snprintf(b, sizeof(buf[0]), "%s/%s", mh_dir, name);
+	snprintf(b, sizeof(buf[0]), "%.63s/%.190s", mh_dir, name);
 	return b;
 }
 
