@@ -136,12 +136,25 @@ def bench_start_many(d):
     stop(p)
 
 
+def bench_mailbox(d):
+    p = start_otpd(d, f"[worker echo]\nexec = {B}/helpers/techo\nmailbox = true\n")
+    path = f"{d}/run/mailbox/echo"
+    end = time.monotonic() + 10
+    while not os.path.exists(path) and time.monotonic() < end:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    subprocess.run([f"{B}/bench/mailbox_bench", path], check=False)
+    stop(p)
+
+
 def main():
     d = tempfile.mkdtemp(prefix="otpd-bench.")
     try:
-        os.mkdir(f"{d}/r"); os.mkdir(f"{d}/s")
+        for sub in ("r", "s", "m"):
+            os.mkdir(f"{d}/{sub}")
         bench_restart(f"{d}/r")
         bench_start_many(f"{d}/s")
+        bench_mailbox(f"{d}/m")
     finally:
         for p in procs:
             stop(p)
