@@ -73,7 +73,7 @@ const char *th_path(const char *name)
 	static unsigned next;
 	char *b = buf[next++ % 8];
 
-	snprintf(b, sizeof(buf[0]), "%s/%s", th_dir, name);
+	snprintf(b, sizeof(buf[0]), "%.63s/%.190s", th_dir, name);
 	return b;
 }
 

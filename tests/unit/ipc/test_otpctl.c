@@ -151,8 +151,7 @@ Test(otpctl, usage_errors_exit_2)
 
 Test(otpctl, verbs_not_available_yet_exit_2)
 {
-	static const char *const verbs[] = { "call", "cast", "reload", "reexec", "upgrade",
-					     "freeze", "thaw" };
+	static const char *const verbs[] = { "reload", "reexec", "upgrade", "freeze", "thaw" };
 	char want[128];
 	size_t i;
 
@@ -163,6 +162,20 @@ Test(otpctl, verbs_not_available_yet_exit_2)
 			 verbs[i]);
 		cr_assert(eq(int, r.status, 2));
 		cr_assert(eq(str, r.err, want));
+		run_free(&r);
+	}
+}
+
+/* call/cast go to the mailbox next to the control socket: none there. */
+Test(otpctl, call_and_cast_without_mailbox_are_noproc_exit_4)
+{
+	static const char *const verbs[] = { "call", "cast" };
+
+	for (size_t i = 0; i < 2; i++) {
+		struct run r = run_otpctl(ARGS(verbs[i], "ghost", "hi"), th_path("otpd.sock"));
+
+		cr_assert(eq(int, r.status, 4));
+		cr_assert(eq(str, r.err, "otpctl: ghost: noproc\n"));
 		run_free(&r);
 	}
 }
