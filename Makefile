@@ -29,6 +29,7 @@ SUP_SRC := $(wildcard supervisor/*.c)
 CFG_SRC := $(wildcard config/*.c)
 IPC_SRC := $(filter-out ipc/otpctl%.c,$(wildcard ipc/*.c))
 UTIL_SRC := $(wildcard util/*.c)
+CG_SRC := $(wildcard cgroups/*.c)
 INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
@@ -37,8 +38,9 @@ LIBSUP := $(BUILD)/libsup.a
 LIBCFG := $(BUILD)/libcfg.a
 LIBIPC := $(BUILD)/libipc.a
 LIBUTIL := $(BUILD)/libutil.a
+LIBCG := $(BUILD)/libcg.a
 LIBINIT := $(BUILD)/libinit.a
-LIBS_ALL := $(LIBINIT) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+LIBS_ALL := $(LIBINIT) $(LIBCG) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
 
 all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers
 
@@ -50,6 +52,7 @@ $(LIBSUP): $(call obj,$(SUP_SRC))
 $(LIBCFG): $(call obj,$(CFG_SRC))
 $(LIBIPC): $(call obj,$(IPC_SRC))
 $(LIBUTIL): $(call obj,$(UTIL_SRC))
+$(LIBCG): $(call obj,$(CG_SRC))
 $(LIBINIT): $(call obj,$(INIT_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)

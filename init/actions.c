@@ -56,27 +56,50 @@ static void do_spawn(struct sup_node *n)
 		queue_failure(n, why ? why : "spawn", r);
 }
 
+/* A frozen process does not act on a stop signal: thaw what froze it. */
+static void thaw_for_stop(struct sup_node *n)
+{
+	struct sup_node *f = cgroup_frozen_by(n);
+
+	if (!f)
+		return;
+	log_info("thawing %s to stop %s", sup_node_name(f), sup_node_name(n));
+	(void)cgroup_freeze(f, false);
+	control_state_notify(f, ctl_node_state(f));
+}
+
 static void do_signal(struct sup_node *n, int sig, bool cont)
 {
 	struct ws *w = sup_node_shell(n);
 
-	if (!w || w->pid <= 0)
+	if (!w)
 		return;
-	if (spawn_signal(w, sig) < 0)
+	if (cont)
+		thaw_for_stop(n);
+	/* Main process gone, leftovers being stopped: they get it too. */
+	cgroup_signal_leftovers(w, sig);
+	if (cont && sig != SIGKILL && sig != SIGCONT)
+		cgroup_signal_leftovers(w, SIGCONT);
+	if (w->pid <= 0 || spawn_signal(w, sig) < 0)
 		return;
 	if (cont && sig != SIGKILL && sig != SIGCONT)
 		(void)spawn_signal(w, SIGCONT);
 }
 
-/* SIGKILL to the worker: its main process, and its process group while the
- * main process is not yet reaped (so the group id cannot have been reused). */
+/* SIGKILL to the worker: its whole cgroup; without one, its main process
+ * and its process group while the main process is not yet reaped (so the
+ * group id cannot have been reused). */
 static void do_kill(struct sup_node *n)
 {
 	struct ws *w = sup_node_shell(n);
 
-	if (!w || w->pid <= 0)
+	if (!w)
 		return;
-	(void)kill(-w->pid, SIGKILL);
+	cgroup_kill(w);
+	if (w->pid <= 0)
+		return;
+	if (w->cg_fd < 0)
+		(void)kill(-w->pid, SIGKILL);
 	(void)spawn_signal(w, SIGKILL);
 }
 
@@ -108,10 +131,14 @@ static void one(const struct sup_action *a)
 		break;
 	case SUP_A_FORGET:
 		control_node_forgotten(a->node);
-		if (sup_node_is_dynamic(a->node))
+		cgroup_node_release(a->node);
+		if (sup_node_is_dynamic(a->node)) {
 			ws_free(sup_node_shell(a->node));
-		else if (sup_node_shell(a->node))
-			mailbox_close(sup_node_shell(a->node));   /* back at its next start */
+		} else if (sup_node_shell(a->node)) {
+			/* back at its next start */
+			mailbox_close(sup_node_shell(a->node));
+			cgroup_worker_release(sup_node_shell(a->node));
+		}
 		break;
 	case SUP_A_STATE:
 		control_state_changed(a->node, a->state);

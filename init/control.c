@@ -49,6 +49,7 @@ struct ctl_client {
 	int64_t deadline;               /* INT64_MAX: none */
 	uint64_t cookie;                /* CMD */
 	bool print_node;                /* CMD: start-child prints the new name */
+	bool say_ok;                    /* WAIT: print "ok" when reached (freeze) */
 	char name[SUP_NAME_MAX + 1];    /* CMD, WAIT, LOGS */
 	char state[16];                 /* WAIT */
 	struct log_ring *ring;          /* LOGS */
@@ -143,9 +144,10 @@ void ctl_client_await_reply(struct ctl_client *cl, uint64_t cookie, const char *
 }
 
 void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
-			    int64_t deadline)
+			    int64_t deadline, bool say_ok)
 {
 	cl->phase = CTL_WAIT;
+	cl->say_ok = say_ok;
 	snprintf(cl->name, sizeof(cl->name), "%s", name);
 	snprintf(cl->state, sizeof(cl->state), "%s", state);
 	cl->deadline = deadline;
@@ -491,14 +493,20 @@ static bool ctl_watches(const struct ctl_client *cl, const struct sup_node *n)
  */
 void control_state_changed(struct sup_node *n, enum sup_state state)
 {
-	const char *shown = state == SUP_STOPPED && sup_node_failed(n) ? "failed"
-									: sup_state_str(state);
+	control_state_notify(n, state == SUP_STOPPED && sup_node_failed(n) ? "failed"
+									    : sup_state_str(state));
+}
 
+void control_state_notify(struct sup_node *n, const char *shown)
+{
 	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
-		if (ctl_watches(cl, n) && cl->phase == CTL_WAIT && strcmp(shown, cl->state) == 0)
-			ctl_client_end(cl, IPC_EXIT_OK);
+		if (!ctl_watches(cl, n) || cl->phase != CTL_WAIT || strcmp(shown, cl->state) != 0)
+			continue;
+		if (cl->say_ok)
+			(void)ipc_conn_printf(cl->conn, IPC_OUT, "ok\n");
+		ctl_client_end(cl, IPC_EXIT_OK);
 	}
 }
 

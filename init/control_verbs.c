@@ -260,8 +260,8 @@ static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 
 static bool cv_state_valid(const char *s)
 {
-	static const char *const states[] = { "starting", "running",    "stopping",
-					      "stopped",  "restarting", "failed" };
+	static const char *const states[] = { "starting",   "running", "stopping", "stopped",
+					      "restarting", "failed",  "frozen" };
 
 	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
 		if (strcmp(s, states[i]) == 0)
@@ -291,7 +291,58 @@ static void cv_wait(struct ctl_client *cl, const struct cv_req *q)
 		ctl_client_end(cl, IPC_EXIT_OK);
 		return;
 	}
-	ctl_client_await_state(cl, q->pos[0], q->state, ms < 0 ? INT64_MAX : ev_now() + ms);
+	ctl_client_await_state(cl, q->pos[0], q->state, ms < 0 ? INT64_MAX : ev_now() + ms, false);
+}
+
+/*
+ * freeze: the kernel freezes asynchronously; the verb returns once
+ * cgroup.events says frozen (or exit 4 at --timeout, default 5s, with the
+ * cgroup left freezing: `thaw` undoes it).  A worker must be running.
+ */
+static void cv_freeze(struct ctl_client *cl, const struct cv_req *q)
+{
+	int64_t ms = 5000;
+	struct sup_node *n;
+	int r;
+
+	if (q->timeout && (cfg_parse_duration(q->timeout, &ms) < 0 || ms < 0)) {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: freeze: bad timeout: %s", q->timeout);
+		return;
+	}
+	if (!(n = cv_find(cl, q->pos[0])))
+		return;
+	if (sup_node_type(n) == SUP_WORKER && sup_node_state(n) != SUP_RUNNING) {
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not_running", q->pos[0]);
+		return;
+	}
+	if ((r = cgroup_freeze(n, true)) < 0) {
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: freeze %s: %s", q->pos[0],
+				r == -EOPNOTSUPP ? "otpd runs without cgroups" : strerror(-r));
+		return;
+	}
+	if (r == 0) {
+		(void)ipc_conn_printf(ctl_client_conn(cl), IPC_OUT, "ok\n");
+		ctl_client_end(cl, IPC_EXIT_OK);
+		return;
+	}
+	ctl_client_await_state(cl, q->pos[0], "frozen", ev_now() + ms, true);
+}
+
+static void cv_thaw(struct ctl_client *cl, const struct cv_req *q)
+{
+	struct sup_node *n = cv_find(cl, q->pos[0]);
+	int r;
+
+	if (!n)
+		return;
+	if ((r = cgroup_freeze(n, false)) < 0) {
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: thaw %s: %s", q->pos[0],
+				r == -EOPNOTSUPP ? "otpd runs without cgroups" : strerror(-r));
+		return;
+	}
+	control_state_notify(n, ctl_node_state(n));
+	(void)ipc_conn_printf(ctl_client_conn(cl), IPC_OUT, "ok\n");
+	ctl_client_end(cl, IPC_EXIT_OK);
 }
 
 /* shutdown, poweroff, reboot, halt: answer first, then act. */
@@ -326,6 +377,8 @@ static const struct cv_verb cv_verbs[] = {
 	  "start-child SUP [--name N] [-- ARGS...]" },
 	{ "logs", 1, 1, CV_O_LINES | CV_O_FOLLOW, cv_logs, "logs NAME [-f] [-n N]" },
 	{ "wait", 1, 1, CV_O_STATE | CV_O_TIMEOUT, cv_wait, "wait NAME --state S [--timeout D]" },
+	{ "freeze", 1, 1, CV_O_TIMEOUT, cv_freeze, "freeze NAME [--timeout D]" },
+	{ "thaw", 1, 1, 0, cv_thaw, "thaw NAME" },
 	{ "shutdown", 0, 0, 0, cv_shutdown, "shutdown" },
 	{ "poweroff", 0, 0, 0, cv_poweroff, "poweroff" },
 	{ "reboot", 0, 0, 0, cv_reboot, "reboot" },
@@ -333,8 +386,7 @@ static const struct cv_verb cv_verbs[] = {
 };
 
 /* Verbs of DESIGN §5 this version does not implement yet. */
-static const char *const cv_later[] = { "call", "cast", "reload", "reexec", "upgrade", "freeze",
-					"thaw" };
+static const char *const cv_later[] = { "call", "cast", "reload", "reexec", "upgrade" };
 
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)
 {

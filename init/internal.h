@@ -134,6 +134,15 @@ struct ws {
 	bool exec_ok;                   /* execve succeeded */
 	bool reaped;
 	struct ws *limbo_next;
+	/* cgroup (cgroup*.c); cg_fd -1 without one.  Kept across restarts. */
+	int cg_fd;
+	int cg_wd;                      /* inotify watch while draining, -1 */
+	int64_t cg_ooms;                /* memory.events oom_kill seen so far */
+	bool draining;                  /* main gone, leftovers being stopped */
+	bool cg_killed;                 /* cgroup.kill was used: make a new one */
+	int drain_status;               /* the main process's wait status */
+	int64_t drain_deadline;         /* cgroup.kill then; INT64_MAX: none */
+	struct ws *drain_next;
 };
 
 struct ws *ws_of(struct sup_node *n);
@@ -159,6 +168,65 @@ int spawn_env_build(struct ws *w, char ***ret_env, const char **ret_why);
 void spawn_env_free(char **v);
 /* Send `sig` through the pidfd (never to a bare pid). */
 int spawn_signal(struct ws *w, int sig);
+
+/* --- cgroup*.c: the tree's cgroups (DESIGN §3 "a worker is its cgroup") */
+
+#define CG_DEPTH_MAX 64                 /* supervision depth with cgroups */
+
+struct cg_freezing {
+	struct sup_node *node;
+	int wd;
+};
+
+struct cg_shell {
+	bool on;                        /* workers get cgroups */
+	int base_fd;
+	char base[4096];
+	size_t mount_len;               /* base + mount_len: as /proc/PID/cgroup says */
+	bool moved;                     /* otpd moved itself into <base>/otpd */
+	bool private_base;              /* <own>/otpd.PID: removed at exit */
+	unsigned needed, usable, missing;       /* controllers (cgroups.h bits) */
+	unsigned *own, *kids;           /* per config node: its limits, its children's */
+	int ino_fd;
+	struct ev_source ino_src;
+	struct ws *draining;            /* workers whose leftovers are being stopped */
+	struct sup_node **frozen;       /* nodes otpctl froze */
+	size_t n_frozen;
+	struct cg_freezing *freezing;   /* freeze requested, not yet frozen */
+	size_t n_freezing;
+};
+extern struct cg_shell cgs;
+
+/* Find the base, clean stale cgroups, enable controllers.  <0: exit 2. */
+int cgroup_init(void);
+void cgroup_fini(void);
+int cgroup_relpath(const struct sup_node *n, char *buf, size_t len);
+/* n's cgroup directory fd (created with its ancestors if `create`). */
+int cgroup_node_open(const struct sup_node *n, bool create, const char **why);
+/* Give w its cgroup before a spawn (no-op without cgroups). */
+int cgroup_worker_prepare(struct ws *w, const char **why);
+/*
+ * w's main process was reaped with `wstatus`.  false: report the exit now
+ * with *ret_flags; true: leftovers are being stopped, the exit is reported
+ * once the cgroup is empty.
+ */
+bool cgroup_exit_held(struct ws *w, int wstatus, unsigned *ret_flags);
+void cgroup_kill(struct ws *w);
+/* While draining, signal the leftovers too. */
+void cgroup_signal_leftovers(struct ws *w, int sig);
+void cgroup_worker_release(struct ws *w);
+void cgroup_node_release(struct sup_node *n);
+int64_t cgroup_next_deadline(void);
+void cgroup_timer(int64_t now);
+int cgroup_watch_init(void);
+int cgroup_watch_add(int dirfd);
+void cgroup_watch_drop(int wd);
+/* Wait (blocking, bounded) for dirfd's cgroup to be empty. */
+int cgroup_wait_empty(int dirfd, int timeout_ms);
+int cgroup_freeze(struct sup_node *n, bool on);
+void cgroup_freeze_check(void);
+struct sup_node *cgroup_frozen_by(const struct sup_node *n);
+void cgroup_frozen_forget(struct sup_node *n);
 
 /* --- signals.c --------------------------------------------------------- */
 
@@ -205,6 +273,8 @@ void control_timer(int64_t now);
 void control_reply(uint64_t cookie, const struct sup_action *a);
 /* A node entered `state`: wake `otpctl wait` clients. */
 void control_state_changed(struct sup_node *n, enum sup_state state);
+/* A node is now shown as `shown` (e.g. "frozen"): wake waiters. */
+void control_state_notify(struct sup_node *n, const char *shown);
 /* A node left the tree (SUP_A_FORGET), before its shell state is freed. */
 void control_node_forgotten(struct sup_node *n);
 /* The tree is going away: finish every client with `code`. */
@@ -231,9 +301,10 @@ void ctl_client_fail(struct ctl_client *cl, int code, const char *fmt, ...)
  */
 void ctl_client_await_reply(struct ctl_client *cl, uint64_t cookie, const char *name,
 			    bool print_node);
-/* Wait until node `name` is in rendered state `state`, until `deadline`. */
+/* Wait until node `name` is in rendered state `state`, until `deadline`;
+ * then print "ok" if say_ok. */
 void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
-			    int64_t deadline);
+			    int64_t deadline, bool say_ok);
 /*
  * Stream new lines of `ring` (node `name`) until the client goes, as text
  * or (json) one JSON string per line.  0 or -errno.

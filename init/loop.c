@@ -79,8 +79,10 @@ static int64_t next_deadline(void)
 {
 	int64_t a = sup_next_deadline(otpd.tree);
 	int64_t b = control_next_deadline();
+	int64_t c = cgroup_next_deadline();
 
-	return a < b ? a : b;
+	a = a < b ? a : b;
+	return a < c ? a : c;
 }
 
 static int wait_timeout(void)
@@ -102,6 +104,8 @@ static void run_timers(void)
 	}
 	if (control_next_deadline() <= now_ms)
 		control_timer(now_ms);
+	if (cgroup_next_deadline() <= now_ms)
+		cgroup_timer(now_ms);
 }
 
 int ev_run_once(void)

@@ -85,31 +85,6 @@ static struct otp_config *load(const char *path)
 	return cfg;
 }
 
-/* Limits and cgroup keys parse but are not enforced yet: say so once. */
-static int warn_unenforced(void)
-{
-	for (size_t i = 0; i < otpd.cfg->n_nodes; i++) {
-		const struct cfg_limits *l = &otpd.cfg->nodes[i].limits;
-
-		if (l->memory_max < 0 && l->memory_high < 0 && l->memory_swap_max < 0 &&
-		    l->cpu_quota_us < 0 && l->cpu_weight < 0 && l->pids_max < 0 &&
-		    l->io_weight < 0 && !l->io_max && !l->cpuset_cpus)
-			continue;
-		if (otpd.cfg->otpd.cgroup == CFG_CGROUP_REQUIRED) {
-			log_err("%s: resource limits need cgroup support, which this otpd lacks",
-				otpd.cfg->nodes[i].spec.name);
-			return -ENOTSUP;
-		}
-		log_warn("%s: resource limits are NOT enforced: this otpd has no cgroup support yet",
-			 otpd.cfg->nodes[i].spec.name);
-	}
-	if (otpd.cfg->otpd.cgroup == CFG_CGROUP_REQUIRED) {
-		log_err("cgroup = required, but this otpd has no cgroup support yet");
-		return -ENOTSUP;
-	}
-	return 0;
-}
-
 /*
  * fds 0-2 must be open: otherwise pipes and sockets would land there and a
  * child's stdout could be one of otpd's own descriptors.
@@ -157,13 +132,13 @@ static int setup(void)
 	const struct cfg_otpd *o = &otpd.cfg->otpd;
 	int r;
 
-	/* Refuse before creating anything (sockets) we would leave behind. */
-	if ((r = warn_unenforced()) < 0)
-		return r;
 	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(-r));
 		return r;
 	}
+	/* Refuse (cgroup = required) before creating sockets we would leave behind. */
+	if ((r = cgroup_init()) < 0)
+		return r;
 	if ((r = notify_init(o->run_dir)) < 0) {
 		log_err("cannot create the notify socket in %s: %s", o->run_dir, strerror(-r));
 		return r;
@@ -185,6 +160,7 @@ static void finish(void)
 	control_close_all(otpd.exit_code);
 	control_fini();                 /* removes the socket file */
 	ws_close_mailboxes();
+	cgroup_fini();
 	if (notify_path())
 		(void)unlink(notify_path());
 	if (otpd.pid1)

@@ -88,6 +88,7 @@ void reap_ready_fd(struct ev_source *s, uint32_t revents)
 static void reaped(pid_t pid, int wstatus)
 {
 	struct ws *w = ws_by_pid(pid);
+	unsigned flags;
 	int exec_state;
 
 	if (!w) {
@@ -105,7 +106,9 @@ static void reaped(pid_t pid, int wstatus)
 		sup_child_start_failed(otpd.tree, w->node, w->fail_why, ev_now());
 		return;
 	}
-	sup_child_exited(otpd.tree, w->node, wstatus, 0, ev_now());
+	if (cgroup_exit_held(w, wstatus, &flags))
+		return;         /* reported once its cgroup is empty */
+	sup_child_exited(otpd.tree, w->node, wstatus, flags, ev_now());
 }
 
 void reap_all(void)

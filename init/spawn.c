@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,21 +23,42 @@
 #include "internal.h"
 #include "spawn_child.h"
 
-static pid_t clone_pidfd(int *ret_pidfd)
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/*
+ * With a cgroup, the child is born in it (CLONE_INTO_CGROUP, 5.7+); where
+ * that is refused, *ret_join tells the child to move itself in before it
+ * does anything else, so it never runs a line of the worker outside.
+ */
+static pid_t clone_pidfd(int cg_fd, int *ret_pidfd, bool *ret_join)
 {
 	struct clone_args args = { 0 };
 	int pidfd = -1;
 	pid_t pid;
 
+	*ret_join = false;
 	args.flags = CLONE_PIDFD;
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
+	if (cg_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cg_fd;
+	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && cg_fd >= 0 && (errno == EINVAL || errno == E2BIG)) {
+		args.flags &= ~CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		*ret_join = true;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	}
 	if (pid >= 0 || (errno != ENOSYS && errno != EINVAL && errno != EPERM)) {
 		*ret_pidfd = pidfd;
 		return pid;
 	}
 	/* Older kernel, or a seccomp filter refusing clone3: fork, then pin. */
+	*ret_join = cg_fd >= 0;
 	pid = fork();
 	if (pid > 0) {
 		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
@@ -72,6 +94,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, int exec_wfd, int read
 	p->ready_fd = ready_wfd;
 	p->nofile_soft = otpd.nofile_soft;
 	p->mb_fd = w->mb_fd;
+	p->cg_fd = w->cg_fd;
 }
 
 static int build_argv(struct ws *w, char ***ret_argv)
@@ -111,6 +134,8 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		*ret_why = "mailbox";
 		goto out;
 	}
+	if ((r = cgroup_worker_prepare(w, ret_why)) < 0)
+		goto out;
 	if ((r = ensure_pipes(w)) < 0 || (r = spawn_env_build(w, &env, ret_why)) < 0 ||
 	    (r = build_argv(w, &argv)) < 0)
 		goto out;
@@ -125,7 +150,7 @@ int spawn_worker(struct ws *w, const char **ret_why)
 	for (char **e = env; *e; e++)
 		if (strncmp(*e, "LISTEN_PID=", 11) == 0)
 			plan.listen_pid = *e;
-	pid = clone_pidfd(&pidfd);
+	pid = clone_pidfd(w->cg_fd, &pidfd, &plan.cg_join);
 	if (pid == 0)
 		child_run(&plan);       /* never returns */
 	if (pid < 0) {

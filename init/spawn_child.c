@@ -15,6 +15,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../cgroups/cgroups.h"
 #include "spawn_child.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
@@ -159,6 +160,9 @@ void child_run(const struct child_plan *plan)
 	struct child_plan copy = *plan, *p = &copy;
 	const struct cfg_worker *c = p->cfg;
 
+	/* First of all: nothing of the worker may run outside its cgroup. */
+	if (p->cg_join && cg_move_self(p->cg_fd) < 0)
+		fail(p, "cgroup", errno);
 	reset_signals();
 	/* otpd raised its own soft RLIMIT_NOFILE; workers get the usual one. */
 	if (p->nofile_soft > 0) {

@@ -6,6 +6,7 @@
 #ifndef OTPD_INIT_SPAWN_CHILD_H
 #define OTPD_INIT_SPAWN_CHILD_H
 
+#include <stdbool.h>
 #include <sys/resource.h>
 
 #include "internal.h"
@@ -20,6 +21,8 @@ struct child_plan {
 	rlim_t nofile_soft;     /* RLIMIT_NOFILE soft limit to restore, or 0 */
 	int mb_fd;              /* mailbox listening socket (becomes fd 3), or -1 */
 	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
+	int cg_fd;              /* the worker's cgroup directory, or -1 */
+	bool cg_join;           /* not born inside it: move in first */
 };
 
 /* Set up the child and execve; never returns. */

@@ -9,12 +9,17 @@
  * Text: a header and one line per node, children indented by two spaces:
  *   NAME  TYPE  STATE  PID  RESTARTS  LAST_EXIT  UPTIME  STATUS
  * JSON: DESIGN §5; a node is an object, supervisors carry `strategy` and
- * `children` (start order).  `cgroup` is null until cgroups are wired.
+ * `children` (start order).  `cgroup` is the node's cgroup as
+ * /proc/PID/cgroup names it (null without one) and `stats` what it costs
+ * (memory_current, memory_peak, cpu_usage_usec, pids_current; null where
+ * the controller is not enabled).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../cgroups/cgroups.h"
 #include "internal.h"
 #include "json.h"
 
@@ -28,11 +33,46 @@ struct st_row {
 	char last_exit[200];            /* "" when the node never exited */
 	int64_t uptime_ms;              /* -1 when not running */
 	const char *status;             /* NULL when unset */
+	char cgroup[512];               /* "" without one */
+	struct cg_stats st;             /* -1 fields: unknown */
 };
 
 const char *ctl_node_state(const struct sup_node *n)
 {
-	return sup_node_failed(n) ? "failed" : sup_state_str(sup_node_state(n));
+	const struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
+
+	if (sup_node_failed(n))
+		return "failed";
+	/* Main process gone, leftovers still being stopped. */
+	if (w && w->draining)
+		return "stopping";
+	if (sup_node_state(n) == SUP_RUNNING && cgroup_frozen_by(n))
+		return "frozen";
+	return sup_state_str(sup_node_state(n));
+}
+
+/* The node's cgroup and its stats, when it has one worth reading. */
+static void st_cgroup_fill(struct sup_node *n, struct ws *w, struct st_row *r)
+{
+	char rel[sizeof(r->cgroup)];
+	const char *why;
+	int fd;
+
+	r->cgroup[0] = '\0';
+	r->st = (struct cg_stats){ -1, -1, -1, -1 };
+	if (!cgs.on || (w && w->cg_fd < 0) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
+		return;
+	if ((size_t)snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", cgs.base + cgs.mount_len, rel) >=
+	    sizeof(r->cgroup))
+		r->cgroup[0] = '\0';
+	if (w) {
+		cg_stats_read(w->cg_fd, &r->st);
+	} else if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
+		cg_stats_read(fd, &r->st);
+		close(fd);
+	} else {
+		r->cgroup[0] = '\0';   /* not made yet: no child ever ran */
+	}
 }
 
 static const char *st_strategy_str(enum sup_strategy s)
@@ -65,6 +105,7 @@ static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
 	if (sup_node_state(n) == SUP_RUNNING && since >= 0)
 		r->uptime_ms = now > since ? now - since : 0;
 	r->status = w && w->status[0] ? w->status : NULL;
+	st_cgroup_fill(n, w, r);
 }
 
 /*
@@ -136,20 +177,43 @@ static void st_text_clean(struct jbuf *b, const char *s)
 	}
 }
 
+/* "512K", "12.3M", "1.1G"; "-" when unknown. */
+static void st_bytes_fmt(int64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	double x = (double)v;
+	int u = -1;
+
+	if (v < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRId64 "B", v);
+	else
+		snprintf(buf, len, x < 10 ? "%.1f%c" : "%.0f%c", x, units[u]);
+}
+
 static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_t wname,
 			size_t wexit)
 {
-	char pid[16], up[32];
+	char pid[16], up[32], mem[24], cpu[32];
 
 	if (r->pid > 0)
 		snprintf(pid, sizeof(pid), "%d", (int)r->pid);
 	else
 		snprintf(pid, sizeof(pid), "-");
 	st_uptime_fmt(r->uptime_ms, up, sizeof(up));
+	st_bytes_fmt(r->st.memory_current, mem, sizeof(mem));
+	st_uptime_fmt(r->st.cpu_usage_usec < 0 ? -1 : r->st.cpu_usage_usec / 1000, cpu, sizeof(cpu));
 	jbuf_pad(b, (size_t)depth * ST_INDENT);
-	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s",
-		    (int)(wname - (size_t)depth * ST_INDENT), r->name, r->type, r->state, pid, r->restarts, (int)wexit,
-		    r->last_exit[0] ? r->last_exit : "-", up);
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s  %-6s  %-6s",
+		    (int)(wname - (size_t)depth * ST_INDENT), r->name, r->type, r->state, pid,
+		    r->restarts, (int)wexit, r->last_exit[0] ? r->last_exit : "-", up, mem, cpu);
 	if (r->status) {
 		jbuf_puts(b, "  ");
 		st_text_clean(b, r->status);
@@ -168,13 +232,37 @@ static void st_text(struct jbuf *b, struct sup_node *top, int64_t now)
 	int depth = 0, up;
 
 	st_text_widths(top, now, &wname, &wexit);
-	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  %s\n", (int)wname, "NAME", "TYPE",
-		    "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME", "STATUS");
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  %-6s  %-6s  %s\n", (int)wname,
+		    "NAME", "TYPE", "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME",
+		    "MEM", "CPU", "STATUS");
 	while (n) {
 		st_row_fill(n, now, &r);
 		st_text_row(b, &r, depth, wname, wexit);
 		n = st_walk_next(top, n, &depth, &up);
 	}
+}
+
+static void st_json_num(struct jbuf *b, const char *key, int64_t v)
+{
+	json_key(b, key);
+	if (v >= 0)
+		json_int(b, v);
+	else
+		json_null(b);
+}
+
+static void st_json_stats(struct jbuf *b, const struct st_row *r)
+{
+	if (!r->cgroup[0]) {
+		json_null(b);
+		return;
+	}
+	json_obj_begin(b);
+	st_json_num(b, "memory_current", r->st.memory_current);
+	st_json_num(b, "memory_peak", r->st.memory_peak);
+	st_json_num(b, "cpu_usage_usec", r->st.cpu_usage_usec);
+	st_json_num(b, "pids_current", r->st.pids_current);
+	json_obj_end(b);
 }
 
 /* One node's fields; a supervisor's object is left open in "children":[. */
@@ -200,7 +288,9 @@ static void st_json_node(struct jbuf *b, struct sup_node *n, int64_t now)
 	json_key(b, "last_exit");
 	json_str(b, r.last_exit[0] ? r.last_exit : NULL);
 	json_key(b, "cgroup");
-	json_null(b);
+	json_str(b, r.cgroup[0] ? r.cgroup : NULL);
+	json_key(b, "stats");
+	st_json_stats(b, &r);
 	json_key(b, "uptime_ms");
 	if (r.uptime_ms >= 0)
 		json_int(b, r.uptime_ms);

@@ -103,7 +103,7 @@ struct ws *ws_of(struct sup_node *n)
 		return NULL;
 	w->node = n;
 	w->cfg = spec->user;
-	w->pidfd = w->exec_fd = w->ready_fd = w->mb_fd = -1;
+	w->pidfd = w->exec_fd = w->ready_fd = w->mb_fd = w->cg_fd = w->cg_wd = -1;
 	w->ring = log_ring_new(otpd.cfg ? otpd.cfg->otpd.log_lines : 1000);
 	sup_node_set_shell(n, w);
 	return w;
@@ -135,6 +135,7 @@ void ws_free(struct ws *w)
 	close_src(&w->exec_src, &w->exec_fd);
 	close_src(&w->ready_src, &w->ready_fd);
 	mailbox_close(w);
+	cgroup_worker_release(w);
 	out_pipe_free(w->out);
 	out_pipe_free(w->err);
 	log_ring_free(w->ring);
@@ -168,13 +169,15 @@ struct sup_node *tree_walk_next(struct sup_node *n)
 	return NULL;
 }
 
-/* otpd is leaving: remove every mailbox socket it holds. */
+/* otpd is leaving: remove every mailbox socket and cgroup it holds. */
 void ws_close_mailboxes(void)
 {
 	for (struct sup_node *n = sup_tree_root(otpd.tree); n; n = tree_walk_next(n)) {
 		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
 
-		if (w)
+		if (w) {
 			mailbox_close(w);
+			cgroup_worker_release(w);
+		}
 	}
 }

@@ -63,8 +63,8 @@ static bool ctl_valid_count(const char *v)
 
 static bool ctl_valid_state(const char *v)
 {
-	static const char *const states[] = { "starting", "running", "stopping",
-					      "stopped",  "restarting", "failed" };
+	static const char *const states[] = { "starting",   "running", "stopping", "stopped",
+					      "restarting", "failed",  "frozen" };
 	size_t i;
 
 	for (i = 0; i < sizeof(states) / sizeof(states[0]); i++)
@@ -106,8 +106,8 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "call", true, 2, 2, "call NAME MSG [--timeout D]", opts_call, NULL, "--timeout", false },
 	{ "cast", true, 2, 2, "cast NAME MSG", opts_none, NULL, NULL, false },
 	{ "logs", true, 1, 1, "logs NAME [-f] [-n N]", opts_logs, NULL, NULL, false },
-	{ "freeze", false, 1, 1, "freeze NAME", opts_none, NULL, NULL, false },
-	{ "thaw", false, 1, 1, "thaw NAME", opts_none, NULL, NULL, false },
+	{ "freeze", true, 1, 1, "freeze NAME [--timeout D]", opts_call, NULL, "--timeout", false },
+	{ "thaw", true, 1, 1, "thaw NAME", opts_none, NULL, NULL, false },
 	{ "wait", true, 1, 1, "wait NAME --state S [--timeout D]", opts_wait, "--state",
 	  "--timeout", false },
 	{ "reload", false, 0, 0, "reload [--keep-running]", opts_reload, NULL, NULL, false },

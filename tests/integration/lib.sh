@@ -14,6 +14,13 @@ T=$(mktemp -d /tmp/otpd-it.XXXXXX)
 SOCK=$T/run/otpd.sock
 OTPD_PID=
 FAILS=0
+# Workers get cgroups below a directory of this test's own ($CGBASE, under
+# the cgroup2 mount), never the host's; cleanup kills and removes it.
+CG2=$(awk '{for (i = 1; i <= NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break }}' /proc/self/mountinfo)
+CGBASE=
+[ -n "$CG2" ] && [ -w "$CG2" ] && CGBASE=$CG2/otpd-it.${T##*.}
+# Extra [otpd] keys for conf, one per line.
+OTPD_KEYS=
 
 fail() { echo "FAIL: $*" >&2; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; }
@@ -40,7 +47,24 @@ cleanup() {
 		wait "$OTPD_PID" 2>/dev/null
 	fi
 	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
+	cg_cleanup
 	rm -rf "$T"
+}
+
+# Kill whatever is left in $CGBASE and remove it, deepest first.
+cg_cleanup() {
+	[ -n "$CGBASE" ] && [ -d "$CGBASE" ] || return 0
+	local d
+	for d in $(find "$CGBASE" -depth -type d); do
+		[ -e "$d/cgroup.kill" ] && echo 1 > "$d/cgroup.kill" 2>/dev/null
+	done
+	for _ in $(seq 100); do
+		grep -q 'populated 1' "$CGBASE/cgroup.events" 2>/dev/null || break
+		sleep 0.02
+	done
+	find "$CGBASE" -depth -type d -exec rmdir {} + 2>/dev/null
+	[ -d "$CGBASE" ] && echo "warning: could not remove $CGBASE" >&2
+	return 0
 }
 trap cleanup EXIT
 
@@ -48,6 +72,8 @@ trap cleanup EXIT
 conf() {
 	{
 		printf '[otpd]\nrun_dir = %s/run\n' "$T"
+		[ -n "$CGBASE" ] && printf 'cgroup_base = %s\n' "$CGBASE"
+		[ -n "$OTPD_KEYS" ] && printf '%s\n' "$OTPD_KEYS"
 		cat
 	} > "$T/otp.conf"
 }
@@ -74,7 +100,12 @@ wait_state() { ctl wait "$1" --state "$2" --timeout "${3:-5s}" >/dev/null; }
 
 # wait_for CMD...: retry a condition for up to 5 s (test side only).
 wait_for() {
-	for _ in $(seq 200); do "$@" && return 0; sleep 0.025; done
+	for _ in $(seq 200); do
+		"$@" && return 0
+		# otpd gone: nothing will change any more
+		[ -n "$OTPD_PID" ] && ! kill -0 "$OTPD_PID" 2>/dev/null && return 1
+		sleep 0.025
+	done
 	return 1
 }
 

@@ -1,9 +1,8 @@
 # Output capture: lines prefixed on stdout, kept in the ring, none lost;
 # child hygiene as seen from inside the child.
 . "$(dirname "$0")/lib.sh"
+OTPD_KEYS="log_lines = 20000"
 conf <<EOF2
-[otpd]
-log_lines = 20000
 [worker chatty]
 exec = $TW --lines 10000
 [worker hyg]
@@ -11,8 +10,6 @@ exec = $TW --hygiene
 [worker errout]
 exec = /bin/sh -c "echo to-stdout; echo to-stderr >&2; exec sleep 60"
 EOF2
-# conf adds its own [otpd]: merge by writing it ourselves
-{ printf '[otpd]\nrun_dir = %s/run\nlog_lines = 20000\n' "$T"; sed -n '/^\[worker/,$p' "$T/otp.conf"; } > "$T/c2" && mv "$T/c2" "$T/otp.conf"
 start_otpd || { fail "otpd did not start"; finish; }
 wait_state chatty running; wait_state hyg running
 wait_for sh -c "[ \$($OTPCTL -s $SOCK logs chatty | wc -l) -ge 10000 ]"

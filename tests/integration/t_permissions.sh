@@ -21,7 +21,11 @@ expect_eq "refused command changed nothing" "$(json w state)" running
 ctl shutdown >/dev/null; otpd_wait
 # control_group lets its members in, through the file mode and the peer check
 gid=$(getent group daemon | cut -d: -f3) || { echo "no group daemon"; finish; }
-{ printf '[otpd]\nrun_dir = %s/run\ncontrol_group = daemon\n[worker w]\nexec = %s\n' "$T" "$TW"; } > "$T/otp.conf"
+OTPD_KEYS="control_group = daemon"
+conf <<EOF2
+[worker w]
+exec = $TW
+EOF2
 start_otpd || { fail "otpd did not start with control_group"; finish; }
 wait_state w running
 chmod 0755 "$T/run"
