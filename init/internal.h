@@ -274,6 +274,7 @@ struct otpd {
 	int halt_how;           /* 0: just exit */
 	uint64_t next_cookie;
 	unsigned long nofile_soft;      /* RLIMIT_NOFILE soft limit we started with */
+	char oom_score_adj[8];          /* PID 1: ours before -1000, for workers; or "" */
 };
 extern struct otpd otpd;
 

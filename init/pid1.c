@@ -59,9 +59,29 @@ static bool mounted(const char *dir)
 	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
+/*
+ * The OOM killer must never pick process 1.  Children inherit the value,
+ * and a worker the OOM killer may not kill would turn its cgroup's
+ * memory_max into a livelock: the value we had goes back to each worker
+ * (otpd.oom_score_adj, "" when there is nothing to give back).
+ */
+static void oom_protect_self(void)
+{
+	char old[sizeof(otpd.oom_score_adj)] = "";
+	int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, old, sizeof(old) - 1);
+	old[n > 0 ? strcspn(old, "\n") : 0] = '\0';
+	if (n > 0 && strcmp(old, "-1000") != 0 && write(fd, "-1000", 5) == 5)
+		memcpy(otpd.oom_score_adj, old, sizeof(old));
+	close(fd);
+}
+
 int pid1_setup(void)
 {
-	int fd;
 
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		const struct mnt *m = &mounts[i];
@@ -78,12 +98,7 @@ int pid1_setup(void)
 			continue;
 		log_warn("mount %s on %s: %s, ignoring", m->type, m->dir, strerror(errno));
 	}
-	/* The OOM killer must never pick process 1. */
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, "-1000", 5);
-		close(fd);
-	}
+	oom_protect_self();
 	return 0;
 }
 

@@ -17,11 +17,16 @@ CG_ROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
 pass() { echo "RESULT $CASE.$1 PASS ${2:-}"; }
 fail() { echo "RESULT $CASE.$1 FAIL ${2:-}"; FAILS=$((FAILS + 1)); }
 
-# check WHAT WHY CMD...: pass when CMD succeeds.
+# check WHAT WHY CMD...: pass when CMD succeeds.  WHY is expanded after
+# CMD ran: in single quotes, a $(show ...) in it tells the state CMD left.
 check() {
 	local what=$1 why=$2
 	shift 2
-	if "$@"; then pass "$what" "$why"; else fail "$what" "$why"; fi
+	if "$@"; then
+		eval "pass \"\$what\" \"$why\""
+	else
+		eval "fail \"\$what\" \"$why\""
+	fi
 }
 
 # finish [CODE]: exit CODE (default 0) when every assertion passed, else 1.
@@ -30,14 +35,15 @@ finish() {
 	exit 1
 }
 
-# wait_for SECONDS CMD...: retry CMD every 100 ms for up to SECONDS.
+# wait_for SECONDS CMD...: retry CMD every 100 ms until it succeeds or
+# SECONDS have passed (by the clock: under TCG one try can take long).
+uptime_s() { local up rest; read -r up rest < /proc/uptime; echo "${up%.*}"; }
 wait_for() {
-	local n=$(($1 * 10))
+	local end=$(($(uptime_s) + $1))
 	shift
-	while [ "$n" -gt 0 ]; do
+	while [ "$(uptime_s)" -lt "$end" ]; do
 		"$@" && return 0
 		sleep 0.1
-		n=$((n - 1))
 	done
 	"$@"
 }

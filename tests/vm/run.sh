@@ -23,11 +23,13 @@
 # Environment: BUILD (default ./build), OTPD_VM_CACHE (where
 # tests/vm/setup.sh put the kernel), OTPD_VM_KERNEL (a vmlinux to boot
 # instead), OTPD_VM_ACCEL (tcg|kvm; default kvm only where it works),
-# VM_JOBS (VMs at once, default and at most 2).
+# VM_JOBS (VMs at once, default and at most 2), VM_CASES (another
+# directory of cases, for trying cases out).
 set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
+CASEDIR=${VM_CASES:-$HERE/cases}
 CACHE=${OTPD_VM_CACHE:-/var/cache/otpd-vm}
 KERNEL=${OTPD_VM_KERNEL:-$CACHE/current/vmlinux}
 JOBS=${VM_JOBS:-2}
@@ -115,9 +117,9 @@ build_case_initrd() {
 	local name=$1 d=$W/cases/$1
 	rm -rf "$d/root"
 	mkdir -p "$d/root/etc/otp" "$d/root/case"
-	cp -a "$HERE/cases/$name/." "$d/root/case/"
+	cp -a "$CASEDIR/$name/." "$d/root/case/"
 	echo "$name" > "$d/root/case/name"
-	cp "$HERE/cases/$name/otp.conf" "$d/root/etc/otp/otp.conf"
+	cp "$CASEDIR/$name/otp.conf" "$d/root/etc/otp/otp.conf"
 	cpio_gz "$d/root" "$d/case.cpio.gz"
 	cat "$W/base.cpio.gz" "$d/case.cpio.gz" > "$d/initrd.gz"
 }
@@ -126,17 +128,19 @@ build_case_initrd() {
 # boot NAME: runs the case's VM to its end; writes d/rc and d/secs.
 boot() {
 	local name=$1 d=$W/cases/$1 limit=90 t0 rc
-	[ -f "$HERE/cases/$name/timeout" ] && limit=$(cat "$HERE/cases/$name/timeout")
+	[ -f "$CASEDIR/$name/timeout" ] && limit=$(cat "$CASEDIR/$name/timeout")
 	t0=$(date +%s%N)
 	# loglevel=3 keeps kernel errors (OOM kills, panics) and drops the chatter.
 	timeout -s KILL "$limit" $QEMU $ACCEL -m 256 -smp 1 -nodefaults -no-user-config \
 		-display none -no-reboot -serial "file:$d/console.log" -pidfile "$d/qemu.pid" \
 		-kernel "$KERNEL" -initrd "$d/initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=3" \
-		> "$d/qemu.out" 2>&1 < /dev/null
+		> "$d/qemu.out" 2>&1 < /dev/null &
+	echo $! > "$d/timeout.pid"
+	wait $!
 	rc=$?
 	echo $((($(date +%s%N) - t0) / 1000000)) > "$d/ms"
-	rm -f "$d/qemu.pid"
+	rm -f "$d/qemu.pid" "$d/timeout.pid"
 	echo $rc > "$d/rc"              # last: it says the boot is over
 }
 
@@ -144,7 +148,7 @@ boot() {
 verdict() {
 	local name=$1 d=$W/cases/$1 rc want=0 got log=$W/cases/$1/console.log
 	rc=$(cat "$d/rc")
-	[ -f "$HERE/cases/$name/exit" ] && want=$(tr -d ' \n' < "$HERE/cases/$name/exit")
+	[ -f "$CASEDIR/$name/exit" ] && want=$(tr -d ' \n' < "$CASEDIR/$name/exit")
 	got=$(grep -a -o 'otpd: info: exit status [0-9]*, powering off' "$log" | tail -1 |
 		grep -o '[0-9]\+')
 	if [ "$rc" -eq 137 ]; then
@@ -168,9 +172,13 @@ verdict() {
 
 # --- main --------------------------------------------------------------------
 declare -A PIDS=()
+# Interrupted: TERM to each timeout (it passes TERM on to its qemu), KILL
+# to each qemu that wrote its pid, and the boot job itself.  By pid only.
 stop_all() {
 	local n p
 	for n in "${!PIDS[@]}"; do
+		p=$(cat "$W/cases/$n/timeout.pid" 2>/dev/null)
+		[ -n "$p" ] && kill -TERM "$p" 2>/dev/null
 		p=$(cat "$W/cases/$n/qemu.pid" 2>/dev/null)
 		[ -n "$p" ] && kill -KILL "$p" 2>/dev/null
 		kill -KILL "${PIDS[$n]}" 2>/dev/null
@@ -184,12 +192,12 @@ if [ $# -gt 0 ]; then
 	CASES=("$@")
 else
 	CASES=()
-	for c in "$HERE"/cases/*/; do
+	for c in "$CASEDIR"/*/; do
 		[ -f "$c/otp.conf" ] && CASES+=("$(basename "$c")")
 	done
 fi
 for n in "${CASES[@]}"; do
-	[ -f "$HERE/cases/$n/otp.conf" ] || { echo "vm: no case $n" >&2; exit 2; }
+	[ -f "$CASEDIR/$n/otp.conf" ] || { echo "vm: no case $n" >&2; exit 2; }
 done
 
 echo "vm: kernel $(basename "$(dirname "$(readlink -f "$KERNEL")")"), ${ACCEL#-accel }, $JOBS at once"
@@ -204,9 +212,9 @@ report() {
 	if [ "$v" = PASS ]; then
 		passed=$((passed + 1))
 		echo "PASS $n ($((ms / 1000)).$((ms % 1000 / 100)) s)"
-		[ -f "$HERE/cases/$n/pending" ] &&
+		[ -f "$CASEDIR/$n/pending" ] &&
 			echo "    $n passes now: delete tests/vm/cases/$n/pending"
-	elif [ -f "$HERE/cases/$n/pending" ]; then
+	elif [ -f "$CASEDIR/$n/pending" ]; then
 		pending=$((pending + 1))
 		echo "PENDING $n: $v"
 		grep -a 'RESULT [^ ]* FAIL\|otpd: error' "$W/cases/$n/console.log" |
@@ -238,9 +246,9 @@ for n in "${CASES[@]}"; do
 		reap_finished
 	done
 	mkdir -p "$W/cases/$n"
-	rm -f "$W/cases/$n"/{console.log,rc,ms}
+	rm -f "$W/cases/$n"/{console.log,rc,ms,qemu.pid,timeout.pid}
 	build_case_initrd "$n"
-	boot "$n" &
+	boot "$n" 2>/dev/null &       # not bash's "Killed" note on a timeout
 	PIDS[$n]=$!
 done
 while [ ${#PIDS[@]} -gt 0 ]; do
