@@ -59,13 +59,15 @@ fi
 
 # KVM only where it truly works: a PVM /dev/kvm (kvm_pvm, no VMX/SVM)
 # accepts KVM_CREATE_VM and then hangs any stock kernel.
+# With KVM, qemu falls back to TCG by itself when KVM cannot start (-cpu
+# max suits both).
 accel() {
 	case ${OTPD_VM_ACCEL:-} in
 	tcg) echo "-accel tcg"; return ;;
-	kvm) echo "-accel kvm -cpu host"; return ;;
+	kvm) echo "-accel kvm -accel tcg -cpu max"; return ;;
 	esac
 	if [ -w /dev/kvm ] && [ ! -d /sys/module/kvm_pvm ]; then
-		echo "-accel kvm -cpu host"
+		echo "-accel kvm -accel tcg -cpu max"
 	else
 		echo "-accel tcg"
 	fi
@@ -200,7 +202,7 @@ for n in "${CASES[@]}"; do
 	[ -f "$CASEDIR/$n/otp.conf" ] || { echo "vm: no case $n" >&2; exit 2; }
 done
 
-echo "vm: kernel $(basename "$(dirname "$(readlink -f "$KERNEL")")"), ${ACCEL#-accel }, $JOBS at once"
+echo "vm: kernel $(basename "$(dirname "$(readlink -f "$KERNEL")")"), $ACCEL, $JOBS at once"
 mkdir -p "$W"
 build_base
 passed=0 failed=0 skipped=0 pending=0

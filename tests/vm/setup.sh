@@ -112,6 +112,7 @@ mkdir -p "$CACHE"
 # Two checkouts setting up at once share the cache: one fetches, one waits.
 exec 9> "$CACHE/.lock"
 flock 9
+rm -rf "$CACHE"/.fetch.*        # left by a fetch that was killed
 if ! fetch_kernel "$kver"; then
 	# A stale list names a .deb the mirror no longer has: refresh once.
 	need_root "cannot download linux-image-$kver"
