@@ -330,7 +330,7 @@ const char *ctl_node_state(const struct sup_node *n);
 int pid1_setup(void);
 /* After the tree stopped: TERM+CONT orphans, KILL at the grace deadline. */
 void pid1_reap_orphans(int64_t grace_ms);
-void pid1_halt(int how);      /* RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM */
+void pid1_halt(int how, int code);   /* how: RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM */
 /* Process 1 of a machine (not of a container's PID namespace)? */
 bool pid1_in_vm(void);
 
@@ -345,6 +345,7 @@ struct otpd {
 	int halt_how;           /* 0: just exit */
 	uint64_t next_cookie;
 	unsigned long nofile_soft;      /* RLIMIT_NOFILE soft limit we started with */
+	char oom_score_adj[8];          /* PID 1: ours before -1000, for workers; or "" */
 };
 extern struct otpd otpd;
 

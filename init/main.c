@@ -167,7 +167,7 @@ static void finish(void)
 		pid1_reap_orphans(otpd.cfg->otpd.shutdown_grace_ms);
 	out_stdout_flush();
 	if (otpd.pid1 && otpd.halt_how)
-		pid1_halt(otpd.halt_how);
+		pid1_halt(otpd.halt_how, otpd.exit_code);
 }
 
 void otpd_shutdown(int halt_how)

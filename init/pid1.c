@@ -1,8 +1,9 @@
 /*
  * pid1.c: duties of process 1.
  *
- * In a VM nothing is mounted yet: /proc, /sys, /dev and /run are mounted
- * when missing.  At the end of a shutdown every process left (orphans of
+ * In a VM nothing is mounted yet: /proc, /sys, /dev, /run and cgroup2 on
+ * /sys/fs/cgroup are mounted when missing (cgroup2 not with cgroup = off,
+ * which promises never to touch cgroupfs).  At the end of a shutdown every process left (orphans of
  * dead workers) gets TERM+CONT, and KILL at the grace deadline; the wait
  * ends the moment none remain.
  */
@@ -15,18 +16,35 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-struct mnt { const char *src, *dir, *type; unsigned long flags; const char *data; };
+struct mnt {
+	const char *src, *dir, *type;
+	unsigned long flags;
+	const char *data;
+	const char *data_fallback;      /* for kernels that refuse `data` */
+	bool cgroup;                    /* skipped with cgroup = off */
+};
 
 static const struct mnt mounts[] = {
-	{ "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
-	{ "sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
-	{ "devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755" },
-	{ "tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755" },
+	{ .src = "proc", .dir = "/proc", .type = "proc",
+	  .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC },
+	{ .src = "sysfs", .dir = "/sys", .type = "sysfs",
+	  .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC },
+	{ .src = "devtmpfs", .dir = "/dev", .type = "devtmpfs", .flags = MS_NOSUID,
+	  .data = "mode=0755" },
+	{ .src = "tmpfs", .dir = "/run", .type = "tmpfs", .flags = MS_NOSUID | MS_NODEV,
+	  .data = "mode=0755" },
+	/* memory_recursiveprot needs 5.7; nsdelegate keeps delegated subtrees
+	 * (containers below us) from moving processes out of themselves. */
+	{ .src = "cgroup2", .dir = "/sys/fs/cgroup", .type = "cgroup2",
+	  .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	  .data = "nsdelegate,memory_recursiveprot", .data_fallback = "nsdelegate",
+	  .cgroup = true },
 };
 
 /* Is `dir` a mount point already?  (Its device differs from its parent's.) */
@@ -41,25 +59,46 @@ static bool mounted(const char *dir)
 	return a.st_dev != b.st_dev || a.st_ino == b.st_ino;
 }
 
+/*
+ * The OOM killer must never pick process 1.  Children inherit the value,
+ * and a worker the OOM killer may not kill would turn its cgroup's
+ * memory_max into a livelock: the value we had goes back to each worker
+ * (otpd.oom_score_adj, "" when there is nothing to give back).
+ */
+static void oom_protect_self(void)
+{
+	char old[sizeof(otpd.oom_score_adj)] = "";
+	int fd = open("/proc/self/oom_score_adj", O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return;
+	n = read(fd, old, sizeof(old) - 1);
+	old[n > 0 ? strcspn(old, "\n") : 0] = '\0';
+	if (n > 0 && strcmp(old, "-1000") != 0 && write(fd, "-1000", 5) == 5)
+		memcpy(otpd.oom_score_adj, old, sizeof(old));
+	close(fd);
+}
+
 int pid1_setup(void)
 {
-	int fd;
 
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		const struct mnt *m = &mounts[i];
 
+		if (m->cgroup && otpd.cfg->otpd.cgroup == CFG_CGROUP_OFF)
+			continue;
 		if (mounted(m->dir))
 			continue;
 		(void)mkdir(m->dir, 0755);
-		if (mount(m->src, m->dir, m->type, m->flags, m->data) < 0)
-			log_warn("mount %s on %s: %s, ignoring", m->type, m->dir, strerror(errno));
+		if (mount(m->src, m->dir, m->type, m->flags, m->data) == 0)
+			continue;
+		if (errno == EINVAL && m->data_fallback &&
+		    mount(m->src, m->dir, m->type, m->flags, m->data_fallback) == 0)
+			continue;
+		log_warn("mount %s on %s: %s, ignoring", m->type, m->dir, strerror(errno));
 	}
-	/* The OOM killer must never pick process 1. */
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)!write(fd, "-1000", 5);
-		close(fd);
-	}
+	oom_protect_self();
 	return 0;
 }
 
@@ -118,8 +157,26 @@ void pid1_reap_orphans(int64_t grace_ms)
 	}
 }
 
-void pid1_halt(int how)
+static const char *halt_word(int how)
 {
+	switch (how) {
+	case RB_POWER_OFF: return "powering off";
+	case RB_AUTOBOOT: return "rebooting";
+	default: return "halting";
+	}
+}
+
+/*
+ * The machine's end is where PID 1's exit status would get lost, so it is
+ * said on the console first (a VM's test runner reads it from there), and
+ * the console drained: reboot(2) does not wait for a tty's pending output.
+ */
+void pid1_halt(int how, int code)
+{
+	log_info("exit status %d, %s", code, halt_word(how));
+	for (int fd = 1; fd <= 2; fd++)
+		if (isatty(fd))
+			(void)tcdrain(fd);
 	sync();
 	if (reboot(how) < 0)
 		log_err("reboot: %s", strerror(errno));

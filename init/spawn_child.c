@@ -155,6 +155,21 @@ static void set_identity(const struct child_plan *p)
 		fail(p, "user", errno);
 }
 
+/* Raising it back is always allowed; done before dropping privileges. */
+static void restore_oom_score_adj(const struct child_plan *p)
+{
+	size_t len;
+	int fd;
+
+	if (!p->oom_score_adj)
+		return;
+	len = strlen(p->oom_score_adj);
+	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, p->oom_score_adj, len) != (ssize_t)len)
+		fail(p, "oom_score_adj", errno);
+	close(fd);
+}
+
 void child_run(const struct child_plan *plan)
 {
 	struct child_plan copy = *plan, *p = &copy;
@@ -178,6 +193,7 @@ void child_run(const struct child_plan *plan)
 	setup_fds(p);
 	if (chdir(c->workdir ? c->workdir : "/") < 0)
 		fail(p, "workdir", errno);
+	restore_oom_score_adj(p);
 	set_identity(p);
 	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		fail(p, "no_new_privs", errno);

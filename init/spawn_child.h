@@ -19,6 +19,7 @@ struct child_plan {
 	int out_fd, err_fd;     /* log pipes, or -1 */
 	int ready_fd;           /* fd:N readiness pipe write end, or -1 */
 	rlim_t nofile_soft;     /* RLIMIT_NOFILE soft limit to restore, or 0 */
+	const char *oom_score_adj;      /* value to restore (PID 1 is -1000), or NULL */
 	int mb_fd;              /* mailbox listening socket (becomes fd 3), or -1 */
 	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
 	int cg_fd;              /* the worker's cgroup directory, or -1 */

@@ -9,6 +9,7 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
+"$(dirname "$0")/../tests/vm/setup.sh"       # qemu, busybox and a kernel for make check-vm
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup: missing packages:$missing (run as root to install them)" >&2
