@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,7 +36,7 @@ static int open_text(const char *path, FILE **ret)
 	return *ret ? 0 : -errno;
 }
 
-/* The cgroup2 mount point; as PID 1 mount it at /sys/fs/cgroup if absent. */
+/* The cgroup2 mount point (as PID 1, pid1_setup mounted it if absent). */
 static int find_mount(char *buf, size_t len)
 {
 	FILE *f;
@@ -47,16 +46,7 @@ static int find_mount(char *buf, size_t len)
 		return r;
 	r = cg_find_mount(f, buf, len);
 	fclose(f);
-	if (r != -ENOENT || !otpd.pid1)
-		return r;
-	(void)mkdir("/sys/fs/cgroup", 0755);
-	if (mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  "nsdelegate") < 0 &&
-	    mount("cgroup2", "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-		  NULL) < 0)
-		return -errno;
-	snprintf(buf, len, "/sys/fs/cgroup");
-	return 0;
+	return r;
 }
 
 static int own_cgroup(const char *mount, char *buf, size_t len)

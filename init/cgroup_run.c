@@ -71,6 +71,15 @@ int cgroup_wait_empty(int dirfd, int timeout_ms)
 
 /* --- a worker's cgroup ------------------------------------------------- */
 
+static void cg_fds_close(struct ws *w)
+{
+	close(w->cg_fd);
+	w->cg_fd = -1;
+	if (w->cg_mem_fd >= 0)
+		close(w->cg_mem_fd);
+	w->cg_mem_fd = -1;
+}
+
 /* cgroup.kill, remembering that this cgroup must not be reused. */
 static void kill_cgroup(struct ws *w)
 {
@@ -90,11 +99,35 @@ static void replace_if_killed(struct ws *w)
 
 	if (w->cg_fd < 0 || !w->cg_killed)
 		return;
-	close(w->cg_fd);
-	w->cg_fd = -1;
+	cg_fds_close(w);
 	w->cg_killed = false;
 	if (cgroup_relpath(w->node, rel, sizeof(rel)) == 0)
 		(void)cg_remove(cgs.base_fd, rel);
+}
+
+/*
+ * The cgroup whose memory.events counts w's OOM kills: its own, or, when
+ * only a supervisor above has a memory limit (the memory controller is
+ * enabled only where limits need it), the nearest such ancestor.
+ */
+static int memory_events_fd(struct ws *w)
+{
+	const char *why;
+
+	if (!(cgs.usable & CG_MEMORY))
+		return -1;
+	if (faccessat(w->cg_fd, "memory.events", F_OK, 0) == 0)
+		return fcntl(w->cg_fd, F_DUPFD_CLOEXEC, 3);
+	for (struct sup_node *p = sup_node_parent(w->node); p; p = sup_node_parent(p)) {
+		int fd = cgroup_node_open(p, false, &why);
+
+		if (fd < 0)
+			return -1;
+		if (faccessat(fd, "memory.events", F_OK, 0) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
 }
 
 int cgroup_worker_prepare(struct ws *w, const char **why)
@@ -103,14 +136,18 @@ int cgroup_worker_prepare(struct ws *w, const char **why)
 
 	*why = NULL;
 	replace_if_killed(w);
-	if (!cgs.on || w->cg_fd >= 0)
+	if (!cgs.on)
 		return 0;
-	fd = cgroup_node_open(w->node, true, why);
-	if (fd < 0)
-		return fd;
-	w->cg_fd = fd;
-	w->cg_wd = -1;
-	w->cg_ooms = cg_oom_kills(fd);
+	if (w->cg_fd < 0) {
+		if ((fd = cgroup_node_open(w->node, true, why)) < 0)
+			return fd;
+		w->cg_fd = fd;
+		w->cg_wd = -1;
+		w->cg_mem_fd = memory_events_fd(w);
+	}
+	/* Per start: a supervisor's counter also moves with its other children. */
+	if (w->cg_mem_fd >= 0)
+		w->cg_ooms = cg_oom_kills(w->cg_mem_fd);
 	return 0;
 }
 
@@ -138,9 +175,9 @@ static unsigned exit_flags(struct ws *w, int wstatus)
 {
 	int64_t ooms;
 
-	if (w->cg_fd < 0)
+	if (w->cg_mem_fd < 0)
 		return 0;
-	ooms = cg_oom_kills(w->cg_fd);
+	ooms = cg_oom_kills(w->cg_mem_fd);
 	if (ooms <= w->cg_ooms)
 		return 0;
 	w->cg_ooms = ooms;
@@ -240,8 +277,7 @@ void cgroup_worker_release(struct ws *w)
 		drain_unlink(w);
 	if (w->cg_fd < 0)
 		return;
-	close(w->cg_fd);
-	w->cg_fd = -1;
+	cg_fds_close(w);
 	if (cgroup_relpath(w->node, rel, sizeof(rel)) == 0 &&
 	    (r = cg_remove(cgs.base_fd, rel)) < 0)
 		log_warn("cannot remove cgroup %s/%s: %s", cgs.base, rel, strerror(-r));

@@ -137,6 +137,7 @@ struct ws {
 	/* cgroup (cgroup*.c); cg_fd -1 without one.  Kept across restarts. */
 	int cg_fd;
 	int cg_wd;                      /* inotify watch while draining, -1 */
+	int cg_mem_fd;                  /* the cgroup counting its OOM kills, -1 */
 	int64_t cg_ooms;                /* memory.events oom_kill seen so far */
 	bool draining;                  /* main gone, leftovers being stopped */
 	bool cg_killed;                 /* cgroup.kill was used: make a new one */

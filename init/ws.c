@@ -103,7 +103,7 @@ struct ws *ws_of(struct sup_node *n)
 		return NULL;
 	w->node = n;
 	w->cfg = spec->user;
-	w->pidfd = w->exec_fd = w->ready_fd = w->mb_fd = w->cg_fd = w->cg_wd = -1;
+	w->pidfd = w->exec_fd = w->ready_fd = w->mb_fd = w->cg_fd = w->cg_wd = w->cg_mem_fd = -1;
 	w->ring = log_ring_new(otpd.cfg ? otpd.cfg->otpd.log_lines : 1000);
 	sup_node_set_shell(n, w);
 	return w;
