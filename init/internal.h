@@ -134,6 +134,7 @@ struct ws {
 	bool exec_ok;                   /* execve succeeded */
 	bool reaped;
 	struct ws *limbo_next;
+	struct sb_prep *sb;             /* sandbox.h: built at the first start */
 };
 
 struct ws *ws_of(struct sup_node *n);

@@ -120,6 +120,8 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		goto out;
 	}
 	fill_plan(w, &plan, ep[1], rp[1]);
+	if ((r = sandbox_prepare(w, &plan, ret_why)) < 0)
+		goto out;
 	plan.argv = argv;
 	plan.envp = env;
 	for (char **e = env; *e; e++)

@@ -5,12 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -33,9 +30,7 @@ static int syscall_close_range(unsigned lo, unsigned hi)
 	return 0;
 }
 
-static void fail(const struct child_plan *p, const char *step, int err)
-	__attribute__((noreturn));
-static void fail(const struct child_plan *p, const char *step, int err)
+void child_fail(const struct child_plan *p, const char *step, int err)
 {
 	char buf[96];
 	int n = snprintf(buf, sizeof(buf), "%d:%s", err, step);
@@ -100,7 +95,7 @@ static int lift(const struct child_plan *p, int fd)
 static void place(struct child_plan *p, int src, int target, const char *step)
 {
 	if (dup2(src, target) < 0)
-		fail(p, step, errno);
+		child_fail(p, step, errno);
 }
 
 static void setup_fds(struct child_plan *p)
@@ -109,11 +104,11 @@ static void setup_fds(struct child_plan *p)
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (null < 0 || dup2(null, 0) < 0)
-		fail(p, "stdin", errno);
+		child_fail(p, "stdin", errno);
 	if (open_output(&c->out, p->out_fd, 1) < 0)
-		fail(p, "stdout", errno);
+		child_fail(p, "stdout", errno);
 	if (open_output(&c->err, p->err_fd >= 0 ? p->err_fd : p->out_fd, 2) < 0)
-		fail(p, "stderr", errno);
+		child_fail(p, "stderr", errno);
 	p->exec_fd = lift(p, p->exec_fd);
 	p->mb_fd = lift(p, p->mb_fd);
 	p->ready_fd = lift(p, p->ready_fd);
@@ -127,37 +122,9 @@ static void setup_fds(struct child_plan *p)
 		(void)fcntl(c->ready_fd, F_SETFD, 0);
 }
 
-static void set_identity(const struct child_plan *p)
-{
-	const struct cfg_worker *c = p->cfg;
-	struct passwd *pw = NULL;
-	struct group *gr = NULL;
-	gid_t gid;
-
-	if (!c->user && !c->group)
-		return;
-	/* NSS runs here, in the child, never in otpd (which may be PID 1). */
-	errno = 0;
-	if (c->user && !(pw = getpwnam(c->user)))
-		fail(p, "user", errno ? errno : ENOENT);
-	errno = 0;
-	if (c->group && !(gr = getgrnam(c->group)))
-		fail(p, "group", errno ? errno : ENOENT);
-	gid = gr ? gr->gr_gid : pw->pw_gid;
-	if (pw && initgroups(pw->pw_name, gid) < 0)
-		fail(p, "groups", errno);
-	if (!pw && setgroups(0, NULL) < 0)
-		fail(p, "groups", errno);
-	if (setresgid(gid, gid, gid) < 0)
-		fail(p, "group", errno);
-	if (pw && setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-		fail(p, "user", errno);
-}
-
 void child_run(const struct child_plan *plan)
 {
 	struct child_plan copy = *plan, *p = &copy;
-	const struct cfg_worker *c = p->cfg;
 
 	reset_signals();
 	/* otpd raised its own soft RLIMIT_NOFILE; workers get the usual one. */
@@ -170,18 +137,12 @@ void child_run(const struct child_plan *plan)
 		}
 	}
 	if (setsid() < 0)
-		fail(p, "setsid", errno);
+		child_fail(p, "setsid", errno);
 	setup_fds(p);
-	if (chdir(c->workdir ? c->workdir : "/") < 0)
-		fail(p, "workdir", errno);
-	set_identity(p);
-	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		fail(p, "no_new_privs", errno);
-	/* Never silently weaker than configured: seccomp is not built yet. */
-	if (c->seccomp != CFG_SECCOMP_NONE)
-		fail(p, "seccomp", ENOTSUP);
 	if (p->listen_pid)
 		snprintf(p->listen_pid + 11, sizeof(SPAWN_PID_ROOM), "%d", (int)getpid());
-	execvpe(p->argv[0], p->argv, p->envp);
-	fail(p, "exec", errno);
+	/* namespaces ... seccomp, in the order sandbox.h documents */
+	sandbox_apply(p);
+	execve(p->exec_path, p->argv, p->envp);
+	child_fail(p, "exec", errno);
 }

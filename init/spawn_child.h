@@ -9,6 +9,7 @@
 #include <sys/resource.h>
 
 #include "internal.h"
+#include "sandbox.h"
 
 struct child_plan {
 	const struct cfg_worker *cfg;
@@ -20,9 +21,16 @@ struct child_plan {
 	rlim_t nofile_soft;     /* RLIMIT_NOFILE soft limit to restore, or 0 */
 	int mb_fd;              /* mailbox listening socket (becomes fd 3), or -1 */
 	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
+	const struct sb_filter *filter; /* seccomp filter to load, or NULL */
+	const char *exec_path;  /* argv[0] found in PATH (set in the child) */
+	int oom_fd;             /* /proc/self/oom_score_adj, opened in the child */
+	char exec_buf[4096];
 };
 
 /* Set up the child and execve; never returns. */
 void child_run(const struct child_plan *p) __attribute__((noreturn));
+/* Report "ERRNO:STEP" on the exec-result pipe and exit 127. */
+void child_fail(const struct child_plan *p, const char *step, int err)
+	__attribute__((noreturn));
 
 #endif
