@@ -69,7 +69,11 @@ void sb_filter_release(struct sb_filter *f);
 /* "x86_64", "x86", ... for SCMP_ARCH_* (status). */
 const char *sb_arch_name(uint32_t arch);
 
-/* status_sandbox.c: the sandbox of worker w, as a JSON object value or text lines. */
+/*
+ * status_sandbox.c: the sandbox of worker w, as a "sandbox" member of its
+ * open JSON object, or as text lines (nothing for a worker without a
+ * configuration).
+ */
 struct jbuf;
 void status_sandbox_json(struct jbuf *b, struct ws *w);
 void status_sandbox_text(struct jbuf *b, struct ws *w);

@@ -232,10 +232,8 @@ static void st_json(struct jbuf *b, struct sup_node *top, int64_t now)
 
 	while (n) {
 		st_json_node(b, n, now);
-		if (n == top && sup_node_type(n) == SUP_WORKER) {
-			json_key(b, "sandbox");
+		if (n == top && sup_node_type(n) == SUP_WORKER)
 			status_sandbox_json(b, ws_of(n));
-		}
 		nx = st_walk_next(top, n, &depth, &up);
 		if (nx && sup_node_parent(nx) == n) {
 			n = nx;                 /* descended: n stays open */

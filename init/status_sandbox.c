@@ -277,12 +277,11 @@ void status_sandbox_json(struct jbuf *b, struct ws *w)
 	const struct cfg_worker *c;
 	struct sb_seen s;
 
-	if (!w || !w->cfg) {
-		json_null(b);
+	if (!w || !w->cfg)
 		return;
-	}
 	c = &w->cfg->w;
 	seen_read(w, &s);
+	json_key(b, "sandbox");
 	json_obj_begin(b);
 	json_key(b, "source");
 	json_str(b, s.live ? "process" : "config");
