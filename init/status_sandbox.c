@@ -320,18 +320,26 @@ static void caps_text(struct jbuf *b, uint64_t mask)
 		jbuf_puts(b, "none");
 }
 
-/* otpd's own bounding set: a worker's equal to it kept everything. */
-static uint64_t own_bounding(void)
+/* otpd's own sets: a worker's equal to them is shown as "as otpd". */
+static void own_caps(struct sb_seen *s)
 {
-	struct sb_seen s = { 0 };
 	char line[512];
 	FILE *f = fopen("/proc/self/status", "re");
 
+	memset(s, 0, sizeof(*s));
 	while (f && fgets(line, sizeof(line), f))
-		status_line(&s, line);
+		status_line(s, line);
 	if (f)
 		fclose(f);
-	return s.cap_bnd;
+}
+
+static void caps_item(struct jbuf *b, const char *what, uint64_t mask, uint64_t own)
+{
+	jbuf_printf(b, "%s: ", what);
+	if (mask == own && mask)
+		jbuf_puts(b, "as otpd");
+	else
+		caps_text(b, mask);
 }
 
 static void ids_text(struct jbuf *b, const struct cfg_worker *c, const struct sb_seen *s)
@@ -351,23 +359,19 @@ static void ids_text(struct jbuf *b, const struct cfg_worker *c, const struct sb
 
 static void caps_line(struct jbuf *b, const struct cfg_sandbox *sb, const struct sb_seen *s)
 {
+	struct sb_seen own;
+
 	jbuf_puts(b, "  capabilities  ");
-	if (s->live && s->cap_bnd == own_bounding()) {
-		jbuf_puts(b, "bounding: as otpd");
-	} else if (s->live) {
-		jbuf_puts(b, "bounding: ");
-		caps_text(b, s->cap_bnd);
+	if (s->live) {
+		own_caps(&own);
+		caps_item(b, "bounding", s->cap_bnd, own.cap_bnd);
+		caps_item(b, "; effective", s->cap_eff, own.cap_eff);
+		caps_item(b, "; ambient", s->cap_amb, own.cap_amb);
 	} else if (sb->caps_set) {
 		jbuf_puts(b, "keeps: ");
 		caps_text(b, sb->caps);
 	} else {
 		jbuf_puts(b, "unchanged");
-	}
-	if (s->live) {
-		jbuf_puts(b, "; effective: ");
-		caps_text(b, s->cap_eff);
-		jbuf_puts(b, "; ambient: ");
-		caps_text(b, s->cap_amb);
 	}
 	jbuf_puts(b, "\n");
 }

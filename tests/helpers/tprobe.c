@@ -22,6 +22,7 @@
  *   ls DIR                   ls DIR=a,b,c (sorted)
  *   once FILE                the rest runs only the first time (FILE absent: created)
  *   bind PORT                bind PORT ok|ERRNO (TCP on 127.0.0.1)
+ *   line PATH                line PATH=first line of the file, or an error name
  */
 #include <dirent.h>
 #include <errno.h>
@@ -285,6 +286,15 @@ static int run(int argc, char **argv, int i, bool *stop)
 		out("%s %s %s", cmd, arg, err_name(rw(arg, cmd[0] == 'w')));
 	} else if (!strcmp(cmd, "ls")) {
 		ls(arg);
+	} else if (!strcmp(cmd, "line")) {
+		FILE *f = fopen(arg, "re");
+		char buf[512] = "";
+
+		if (f && fgets(buf, sizeof(buf), f))
+			buf[strcspn(buf, "\n")] = '\0';
+		out("line %s=%s", arg, f ? buf : err_name(errno));
+		if (f)
+			fclose(f);
 	} else if (!strcmp(cmd, "bind")) {
 		out("bind %s %s", arg, err_name(bind_port(atoi(arg))));
 	} else if (!strcmp(cmd, "once")) {
