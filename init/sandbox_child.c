@@ -31,7 +31,9 @@ static bool join(struct child_plan *p, const char *dir, size_t dlen, const char 
  * Find argv[0] as execvp(3) would, in the PATH otpd was started with (it
  * is the child's copy of otpd's environment that getenv() reads).  The
  * first executable candidate wins; otherwise ENOENT, or EACCES when a
- * candidate was there but not executable.
+ * candidate was there but not executable.  A name with a slash is only
+ * checked.  Either way a missing program is reported here, before the
+ * filter is loaded, whatever the filter lets the report's write(2) do.
  */
 static void exec_lookup(struct child_plan *p)
 {
@@ -39,6 +41,8 @@ static void exec_lookup(struct child_plan *p)
 	int err = ENOENT;
 
 	if (strchr(name, '/')) {
+		if (access(name, X_OK) < 0)
+			child_fail(p, "exec", errno);
 		p->exec_path = name;
 		return;
 	}
