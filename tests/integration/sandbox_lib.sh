@@ -50,3 +50,10 @@ has_cap() {
 	eff=$(sed -n 's/^CapEff:[[:space:]]*//p' /proc/self/status)
 	(( (0x$eff >> $1) & 1 ))
 }
+
+# What `ls /dev` shows under private_devices (tty only when the host has one).
+private_dev_list() {
+	local tty=
+	[ -e /dev/tty ] && tty=tty,
+	echo "fd,full,null,ptmx,pts,random,shm,stderr,stdin,stdout,${tty}urandom,zero"
+}
