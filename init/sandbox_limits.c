@@ -38,7 +38,8 @@ static void set_rlimits(struct child_plan *p)
 
 /*
  * Opened before step 1: read_only_paths may cover /proc, and the
- * namespaces must not keep the worker from its configured score.
+ * namespaces must not keep the worker from its configured score.  Without
+ * /proc, PID 1 could not lower its own score either: nothing to undo.
  */
 void sb_limits_open(struct child_plan *p)
 {
@@ -48,7 +49,7 @@ void sb_limits_open(struct child_plan *p)
 	if (!sb->oom_set && !otpd.pid1)
 		return;
 	p->oom_fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (p->oom_fd < 0)
+	if (p->oom_fd < 0 && (sb->oom_set || errno != ENOENT))
 		child_fail(p, "oom_score_adj", errno);
 }
 
