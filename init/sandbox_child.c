@@ -7,12 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spawn_child.h"
 
 /* The PATH execvp(3) uses when there is none. */
 #define SB_DEFAULT_PATH "/bin:/usr/bin"
+
+/* Could execve(2) run `path`?  0 or -errno (a directory: -EACCES). */
+static int runnable(const char *path)
+{
+	struct stat st;
+
+	if (access(path, X_OK) < 0 || stat(path, &st) < 0)
+		return -errno;
+	return S_ISDIR(st.st_mode) ? -EACCES : 0;
+}
 
 /* `dir`/`name` into p->exec_buf; false when it does not fit. */
 static bool join(struct child_plan *p, const char *dir, size_t dlen, const char *name)
@@ -38,11 +49,11 @@ static bool join(struct child_plan *p, const char *dir, size_t dlen, const char 
 static void exec_lookup(struct child_plan *p)
 {
 	const char *name = p->argv[0], *path = getenv("PATH"), *s, *e;
-	int err = ENOENT;
+	int err = ENOENT, r;
 
 	if (strchr(name, '/')) {
-		if (access(name, X_OK) < 0)
-			child_fail(p, "exec", errno);
+		if ((r = runnable(name)) < 0)
+			child_fail(p, "exec", -r);
 		p->exec_path = name;
 		return;
 	}
@@ -52,11 +63,11 @@ static void exec_lookup(struct child_plan *p)
 		e = strchrnul(s, ':');
 		/* An empty entry is the current directory, as for execvp(3). */
 		if (join(p, e > s ? s : ".", e > s ? (size_t)(e - s) : 1, name)) {
-			if (access(p->exec_buf, X_OK) == 0) {
+			if ((r = runnable(p->exec_buf)) == 0) {
 				p->exec_path = p->exec_buf;
 				return;
 			}
-			if (errno == EACCES)
+			if (r == -EACCES)
 				err = EACCES;
 		}
 		if (!*e)

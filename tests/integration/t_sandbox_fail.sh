@@ -23,6 +23,10 @@ start_otpd; otpd_wait
 expect_eq "missing program under a tight filter: otpd exits 1" "$RC" 1
 grep -q "w: start_failed:exec:No such file or directory" "$T/err" &&
 	pass "... and the start failure names exec" || fail "$(cat "$T/err")"
+printf '[otpd]\nrun_dir = %s/run\n[worker w]\nexec = /usr\n' "$T" > "$T/otp.conf"
+start_otpd; otpd_wait
+grep -q "w: start_failed:exec:Permission denied" "$T/err" &&
+	pass "a directory is no program" || fail "$(cat "$T/err")"
 # Names a filter cannot use are configuration errors (otpd --check: exit 2).
 printf '[worker w]\nexec = /bin/true\nseccomp_deny = ptrace fly\n' > "$T/bad.conf"
 "$OTPD" --check -c "$T/bad.conf" > /dev/null 2> "$T/check.err"
