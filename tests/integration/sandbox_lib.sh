@@ -13,9 +13,19 @@ probe_done() {
 	ctl logs "$1" | sed -n "s/^probe: //p" > "$T/probe.$1"
 }
 
-# probe NAME TEXT: the last line of NAME's probe containing TEXT, without "probe: ".
+# probe NAME TEXT: the last line of NAME's probe containing TEXT, without
+# "probe: " (bash only: no process to start per check).
 probe() {
-	grep -F -- "$2" "$T/probe.$1" | tail -1
+	local line found=
+	while IFS= read -r line; do
+		[[ $line == *"$2"* ]] && found=$line
+	done < "$T/probe.$1"
+	printf '%s\n' "$found"
+}
+
+# restarts NAME: the RESTARTS column of `otpctl status NAME`.
+restarts() {
+	ctl status "$1" | awk 'NR == 2 { print $5 }'
 }
 
 # expect_probe WHAT NAME PREFIX WANT: the probe line starting with PREFIX is WANT.
