@@ -22,6 +22,7 @@
 #include "../cgroups/cgroups.h"
 #include "internal.h"
 #include "json.h"
+#include "sandbox.h"
 
 #define ST_INDENT 2
 
@@ -321,6 +322,8 @@ static void st_json(struct jbuf *b, struct sup_node *top, int64_t now)
 
 	while (n) {
 		st_json_node(b, n, now);
+		if (n == top && sup_node_type(n) == SUP_WORKER)
+			status_sandbox_json(b, ws_of(n));
 		nx = st_walk_next(top, n, &depth, &up);
 		if (nx && sup_node_parent(nx) == n) {
 			n = nx;                 /* descended: n stays open */
@@ -355,6 +358,8 @@ void status_render(struct ipc_conn *c, struct sup_node *n, bool json)
 		st_json(&b, n, ev_now());
 	else
 		st_text(&b, n, ev_now());
+	if (!json && sup_node_type(n) == SUP_WORKER)
+		status_sandbox_text(&b, ws_of(n));
 	st_send(c, &b);
 }
 
