@@ -209,12 +209,17 @@ static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_
 	else
 		snprintf(pid, sizeof(pid), "-");
 	st_uptime_fmt(r->uptime_ms, up, sizeof(up));
-	st_bytes_fmt(r->st.memory_current, mem, sizeof(mem));
-	st_uptime_fmt(r->st.cpu_usage_usec < 0 ? -1 : r->st.cpu_usage_usec / 1000, cpu, sizeof(cpu));
 	jbuf_pad(b, (size_t)depth * ST_INDENT);
-	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s  %-6s  %-6s",
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s",
 		    (int)(wname - (size_t)depth * ST_INDENT), r->name, r->type, r->state, pid,
-		    r->restarts, (int)wexit, r->last_exit[0] ? r->last_exit : "-", up, mem, cpu);
+		    r->restarts, (int)wexit, r->last_exit[0] ? r->last_exit : "-", up);
+	/* Cost columns only when otpd uses cgroups (else they would be all "-"). */
+	if (cgs.on) {
+		st_bytes_fmt(r->st.memory_current, mem, sizeof(mem));
+		st_uptime_fmt(r->st.cpu_usage_usec < 0 ? -1 : r->st.cpu_usage_usec / 1000, cpu,
+			      sizeof(cpu));
+		jbuf_printf(b, "  %-6s  %-6s", mem, cpu);
+	}
 	if (r->status) {
 		jbuf_puts(b, "  ");
 		st_text_clean(b, r->status);
@@ -233,9 +238,11 @@ static void st_text(struct jbuf *b, struct sup_node *top, int64_t now)
 	int depth = 0, up;
 
 	st_text_widths(top, now, &wname, &wexit);
-	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  %-6s  %-6s  %s\n", (int)wname,
-		    "NAME", "TYPE", "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME",
-		    "MEM", "CPU", "STATUS");
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  ", (int)wname, "NAME", "TYPE",
+		    "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME");
+	if (cgs.on)
+		jbuf_printf(b, "%-6s  %-6s  ", "MEM", "CPU");
+	jbuf_puts(b, "STATUS\n");
 	while (n) {
 		st_row_fill(n, now, &r);
 		st_text_row(b, &r, depth, wname, wexit);

@@ -154,16 +154,16 @@ Test(status, json_of_the_whole_tree)
 	cr_assert(eq(sz, r.err_len, 0));
 	cr_assert(eq(str, r.out,
 		     "{\"name\":\"root\",\"type\":\"supervisor\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null,\"strategy\":\"one_for_one\",\"children\":["
 		     "{\"name\":\"db\",\"type\":\"worker\",\"state\":\"running\",\"pid\":4242,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":\"serving \\\"x\\\"\\n\"},"
 		     "{\"name\":\"backend\",\"type\":\"supervisor\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null,\"strategy\":\"rest_for_one\",\"children\":["
 		     "{\"name\":\"cache\",\"type\":\"worker\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null}]}]}\n"));
 }
 
@@ -174,7 +174,7 @@ Test(status, json_of_one_worker)
 	render(status_render, cache, true, &r);
 	cr_assert(eq(str, r.out,
 		     "{\"name\":\"cache\",\"type\":\"worker\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null}\n"));
 }
 
@@ -198,7 +198,7 @@ Test(status, stopped_worker_has_nulls_and_last_exit)
 	render(status_render, db, true, &r);
 	cr_assert(eq(str, r.out,
 		     "{\"name\":\"db\",\"type\":\"worker\",\"state\":\"stopped\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":\"shutdown\",\"cgroup\":null,\"uptime_ms\":null,"
+		     "\"restarts\":0,\"last_exit\":\"shutdown\",\"cgroup\":null,\"stats\":null,\"uptime_ms\":null,"
 		     "\"status\":null}\n"));
 }
 
