@@ -154,16 +154,16 @@ Test(status, json_of_the_whole_tree)
 	cr_assert(eq(sz, r.err_len, 0));
 	cr_assert(eq(str, r.out,
 		     "{\"name\":\"root\",\"type\":\"supervisor\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null,\"strategy\":\"one_for_one\",\"children\":["
 		     "{\"name\":\"db\",\"type\":\"worker\",\"state\":\"running\",\"pid\":4242,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":\"serving \\\"x\\\"\\n\"},"
 		     "{\"name\":\"backend\",\"type\":\"supervisor\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null,\"strategy\":\"rest_for_one\",\"children\":["
 		     "{\"name\":\"cache\",\"type\":\"worker\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null}]}]}\n"));
 }
 
@@ -174,7 +174,7 @@ Test(status, json_of_one_worker)
 	render(status_render, cache, true, &r);
 	cr_assert(eq(str, r.out,
 		     "{\"name\":\"cache\",\"type\":\"worker\",\"state\":\"running\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"uptime_ms\":3200,"
+		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null}\n"));
 }
 
@@ -198,7 +198,7 @@ Test(status, stopped_worker_has_nulls_and_last_exit)
 	render(status_render, db, true, &r);
 	cr_assert(eq(str, r.out,
 		     "{\"name\":\"db\",\"type\":\"worker\",\"state\":\"stopped\",\"pid\":null,"
-		     "\"restarts\":0,\"last_exit\":\"shutdown\",\"cgroup\":null,\"uptime_ms\":null,"
+		     "\"restarts\":0,\"last_exit\":\"shutdown\",\"cgroup\":null,\"stats\":null,\"uptime_ms\":null,"
 		     "\"status\":null}\n"));
 }
 
@@ -236,15 +236,16 @@ Test(status, text_is_an_indented_table)
 		line[n++] = l;
 	cr_assert(eq(int, n, 5), "header + 4 nodes");
 	cr_assert(eq(str, line[0], "NAME       TYPE        STATE       PID      RESTARTS  "
-				   "LAST_EXIT  UPTIME  STATUS"));
+				   "LAST_EXIT  UPTIME  MEM     CPU     STATUS"));
+	/* no cgroups here: MEM and CPU are "-" */
 	cr_assert(eq(str, line[1], "root       supervisor  running     -               0  "
-				   "-          3.2s"));
+				   "-          3.2s    -       -"));
 	cr_assert(eq(str, line[2], "  db       worker      running     77              0  "
-				   "-          3.2s    ready\\x0a2"));
+				   "-          3.2s    -       -       ready\\x0a2"));
 	cr_assert(eq(str, line[3], "  backend  supervisor  running     -               0  "
-				   "-          3.2s"));
+				   "-          3.2s    -       -"));
 	cr_assert(eq(str, line[4], "    cache  worker      running     -               0  "
-				   "-          3.2s"));
+				   "-          3.2s    -       -"));
 }
 
 Test(count, text_and_json)
