@@ -63,6 +63,34 @@ struct cfg_output_spec {
 	char *path;                     /* CFG_OUT_FILE */
 };
 
+/*
+ * A worker's sandbox beyond user, group and seccomp (otp.conf(5),
+ * SANDBOXING; parsed by keys_sandbox*.c).  What is unset changes nothing.
+ */
+#define CFG_RLIMIT_N 16                 /* RLIMIT_NLIMITS: indexed by RLIMIT_* */
+#define CFG_CPU_MAX 1024                /* cpu_affinity knows CPUs 0..1023 */
+#define CFG_RLIM_INFINITY UINT64_MAX
+
+struct cfg_rlimit {
+	bool set;
+	uint64_t cur, max;              /* CFG_RLIM_INFINITY: no limit */
+};
+
+struct cfg_sandbox {
+	char **supplementary_groups;    /* names or numbers, NULL-terminated */
+	bool groups_set;                /* false: the user's own groups */
+	int umask;                      /* -1: unchanged */
+	struct cfg_rlimit rlimit[CFG_RLIMIT_N];
+	bool nice_set, oom_set, affinity_set, caps_set;
+	int nice;                       /* -20..19 */
+	int oom_score_adj;              /* -1000..1000 */
+	uint64_t affinity[CFG_CPU_MAX / 64];    /* bit n: CPU n */
+	uint64_t caps;                  /* bit (1 << CAP_*): capabilities kept */
+	bool private_tmp, private_network, private_devices;
+	char **read_only_paths;         /* absolute; "-/p": skipped when missing */
+	char **inaccessible_paths;
+};
+
 /* What the spawner needs to run a worker. */
 struct cfg_worker {
 	char **argv;                    /* exec, split like a shell; NULL-terminated */
@@ -86,6 +114,7 @@ struct cfg_worker {
 	char **seccomp_list;            /* names as written, NULL-terminated */
 	enum cfg_seccomp_action seccomp_action;
 	int seccomp_errno;              /* CFG_SECCOMP_ERRNO */
+	struct cfg_sandbox sb;
 };
 
 struct cfg_node {
@@ -152,5 +181,38 @@ void cfg_strv_free(char **v);
 int cfg_parse_signal(const char *s, int *ret_signo);
 /* 15 -> "SIGTERM" (static string), or NULL. */
 const char *cfg_signal_name(int signo);
+
+/* --- sandbox names (keys_sandbox*.c, caps.c, seccomp_groups.c) ------- */
+
+/* "CAP_NET_BIND_SERVICE" or "net_bind_service" -> 10.  0 or -EINVAL. */
+int cfg_parse_cap(const char *s, int *ret_cap);
+/* 10 -> "CAP_NET_BIND_SERVICE" (static string), or NULL. */
+const char *cfg_cap_name(int cap);
+/* RLIMIT_NOFILE -> "rlimit_nofile" (the key, also the failing step), or NULL. */
+const char *cfg_rlimit_key(int resource);
+
+/*
+ * Named groups of system calls for seccomp_allow and seccomp_deny, modelled
+ * on systemd's sets.  Members are system call names or other @groups.
+ */
+struct cfg_seccomp_group {
+	const char *name;               /* "@mount" */
+	const char *about;              /* one line for otp.conf(5) */
+	const char *const *members;     /* NULL-terminated */
+};
+/* Every group, ending with a zeroed entry. */
+extern const struct cfg_seccomp_group cfg_seccomp_groups[];
+/* Always allowed in allow-list mode: what a process needs to exec and exit. */
+#define CFG_SECCOMP_BASE "@default"
+const struct cfg_seccomp_group *cfg_seccomp_group_find(const char *name);
+/* Is `word` a group or a system call libseccomp knows (on any architecture)? */
+bool cfg_seccomp_word_known(const char *word);
+/*
+ * Call fn(name, data) for each system call `words` name, groups expanded
+ * (nested ones too); a name may come more than once.  Stops at and returns
+ * the first non-zero fn result; 0 when done.
+ */
+int cfg_seccomp_expand(char *const *words, int (*fn)(const char *name, void *data),
+		       void *data);
 
 #endif

@@ -61,12 +61,24 @@ struct cfg_seen {
 	const char *value[CFG_K_COUNT];         /* owned copy, for later messages */
 };
 
+/*
+ * The sandbox keys (keys_sandbox.c) have a table of their own, so that the
+ * main table stays within the 64 bits of struct cfg_seen.
+ */
+#define CFG_SB_KEYS_MAX 64
+struct cfg_sb_seen {
+	uint64_t bits;
+	int line[CFG_SB_KEYS_MAX];
+	const char *file[CFG_SB_KEYS_MAX];
+};
+
 /* A node while parsing. */
 struct cfg_pnode {
 	struct cfg_node node;
 	bool bad;                       /* section in error: keys checked, node dropped */
 	bool err_set;                   /* stderr given explicitly */
 	struct cfg_seen seen;
+	struct cfg_sb_seen sb_seen;
 	size_t parent;                  /* index into ctx->pn, after resolving */
 	size_t first_child, next_sibling, last_child;   /* CFG_NONE-terminated */
 	bool orphan;                    /* parent missing or not a supervisor */
@@ -168,6 +180,15 @@ const char *cfg_set_pids_max(struct cfg_ctx *x, struct cfg_pnode *p, const char 
 const char *cfg_set_io_weight(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_io_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_cpuset_cpus(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+
+/* keys_sandbox.c: a sandbox key?  false: not one (the caller reports it). */
+bool cfg_sb_dispatch(struct cfg_ctx *x, const char *name, const char *value);
+void cfg_sandbox_init(struct cfg_sandbox *sb);
+void cfg_sandbox_release(struct cfg_sandbox *sb);
+/* keys_sandbox_limits.c: rlimit_* values, for the table of keys_sandbox.c */
+const char *cfg_sb_set_rlimit(struct cfg_sandbox *sb, const char *v, int resource);
+/* seccomp_groups.c: NULL, or why `words` cannot be a filter (static text) */
+const char *cfg_seccomp_check(char *const *words);
 
 /* values.c */
 int cfg_parse_uint(const char *s, uint64_t *ret);

@@ -121,6 +121,8 @@ void cfg_key_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 		return;
 	}
 	k = key_lookup(name);
+	if (k < 0 && cfg_sb_dispatch(x, name, value))
+		return;
 	if (k < 0 || !(cfg_keys[k].in & (1u << x->sec))) {
 		cfg_err(x, x->file, x->line, name, value, "%s key in a %s section",
 			k < 0 ? "unknown" : "invalid", sec_names[x->sec]);

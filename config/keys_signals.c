@@ -121,6 +121,7 @@ const char *cfg_set_forward_signals(struct cfg_ctx *x, struct cfg_pnode *p, cons
 
 static const char *set_seccomp(struct cfg_worker *w, enum cfg_seccomp_mode mode, const char *v)
 {
+	const char *msg;
 	char **words;
 	int n;
 
@@ -130,6 +131,11 @@ static const char *set_seccomp(struct cfg_worker *w, enum cfg_seccomp_mode mode,
 		return cfg_oom;
 	if (n == 0)
 		return "expected a list of system call names or @groups";
+	msg = cfg_seccomp_check(words);
+	if (msg) {
+		cfg_strv_free(words);
+		return msg;
+	}
 	cfg_strv_free(w->seccomp_list);
 	w->seccomp_list = words;
 	w->seccomp = mode;

@@ -144,6 +144,7 @@ struct ws {
 	int drain_status;               /* the main process's wait status */
 	int64_t drain_deadline;         /* cgroup.kill then; INT64_MAX: none */
 	struct ws *drain_next;
+	struct sb_prep *sb;             /* sandbox.h: built at the first start */
 };
 
 struct ws *ws_of(struct sup_node *n);

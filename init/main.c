@@ -19,8 +19,6 @@
 #define OTPD_VERSION "0.1.0"
 #endif
 
-struct otpd otpd;
-
 struct opts {
 	const char *config;
 	bool check;
@@ -168,15 +166,6 @@ static void finish(void)
 	out_stdout_flush();
 	if (otpd.pid1 && otpd.halt_how)
 		pid1_halt(otpd.halt_how, otpd.exit_code);
-}
-
-void otpd_shutdown(int halt_how)
-{
-	if (halt_how)
-		otpd.halt_how = halt_how;
-	sd_report("STOPPING=1\nSTATUS=shutting down");
-	sup_shutdown(otpd.tree, ev_now());
-	actions_run();
 }
 
 int main(int argc, char **argv)

@@ -93,7 +93,6 @@ static void fill_plan(struct ws *w, struct child_plan *p, int exec_wfd, int read
 	p->err_fd = w->err ? out_pipe_wfd(w->err) : -1;
 	p->ready_fd = ready_wfd;
 	p->nofile_soft = otpd.nofile_soft;
-	p->oom_score_adj = otpd.oom_score_adj[0] ? otpd.oom_score_adj : NULL;
 	p->mb_fd = w->mb_fd;
 	p->cg_fd = w->cg_fd;
 }
@@ -146,6 +145,8 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		goto out;
 	}
 	fill_plan(w, &plan, ep[1], rp[1]);
+	if ((r = sandbox_prepare(w, &plan, ret_why)) < 0)
+		goto out;
 	plan.argv = argv;
 	plan.envp = env;
 	for (char **e = env; *e; e++)

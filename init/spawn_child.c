@@ -5,12 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -34,9 +31,7 @@ static int syscall_close_range(unsigned lo, unsigned hi)
 	return 0;
 }
 
-static void fail(const struct child_plan *p, const char *step, int err)
-	__attribute__((noreturn));
-static void fail(const struct child_plan *p, const char *step, int err)
+void child_fail(const struct child_plan *p, const char *step, int err)
 {
 	char buf[96];
 	int n = snprintf(buf, sizeof(buf), "%d:%s", err, step);
@@ -101,7 +96,7 @@ static int lift(const struct child_plan *p, int fd)
 static void place(struct child_plan *p, int src, int target, const char *step)
 {
 	if (dup2(src, target) < 0)
-		fail(p, step, errno);
+		child_fail(p, step, errno);
 }
 
 static void setup_fds(struct child_plan *p)
@@ -110,11 +105,11 @@ static void setup_fds(struct child_plan *p)
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
 	if (null < 0 || dup2(null, 0) < 0)
-		fail(p, "stdin", errno);
+		child_fail(p, "stdin", errno);
 	if (open_output(&c->out, p->out_fd, 1) < 0)
-		fail(p, "stdout", errno);
+		child_fail(p, "stdout", errno);
 	if (open_output(&c->err, p->err_fd >= 0 ? p->err_fd : p->out_fd, 2) < 0)
-		fail(p, "stderr", errno);
+		child_fail(p, "stderr", errno);
 	p->exec_fd = lift(p, p->exec_fd);
 	p->mb_fd = lift(p, p->mb_fd);
 	p->ready_fd = lift(p, p->ready_fd);
@@ -128,56 +123,13 @@ static void setup_fds(struct child_plan *p)
 		(void)fcntl(c->ready_fd, F_SETFD, 0);
 }
 
-static void set_identity(const struct child_plan *p)
-{
-	const struct cfg_worker *c = p->cfg;
-	struct passwd *pw = NULL;
-	struct group *gr = NULL;
-	gid_t gid;
-
-	if (!c->user && !c->group)
-		return;
-	/* NSS runs here, in the child, never in otpd (which may be PID 1). */
-	errno = 0;
-	if (c->user && !(pw = getpwnam(c->user)))
-		fail(p, "user", errno ? errno : ENOENT);
-	errno = 0;
-	if (c->group && !(gr = getgrnam(c->group)))
-		fail(p, "group", errno ? errno : ENOENT);
-	gid = gr ? gr->gr_gid : pw->pw_gid;
-	if (pw && initgroups(pw->pw_name, gid) < 0)
-		fail(p, "groups", errno);
-	if (!pw && setgroups(0, NULL) < 0)
-		fail(p, "groups", errno);
-	if (setresgid(gid, gid, gid) < 0)
-		fail(p, "group", errno);
-	if (pw && setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) < 0)
-		fail(p, "user", errno);
-}
-
-/* Raising it back is always allowed; done before dropping privileges. */
-static void restore_oom_score_adj(const struct child_plan *p)
-{
-	size_t len;
-	int fd;
-
-	if (!p->oom_score_adj)
-		return;
-	len = strlen(p->oom_score_adj);
-	fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, p->oom_score_adj, len) != (ssize_t)len)
-		fail(p, "oom_score_adj", errno);
-	close(fd);
-}
-
 void child_run(const struct child_plan *plan)
 {
 	struct child_plan copy = *plan, *p = &copy;
-	const struct cfg_worker *c = p->cfg;
 
 	/* First of all: nothing of the worker may run outside its cgroup. */
 	if (p->cg_join && cg_move_self(p->cg_fd) < 0)
-		fail(p, "cgroup", errno);
+		child_fail(p, "cgroup", errno);
 	reset_signals();
 	/* otpd raised its own soft RLIMIT_NOFILE; workers get the usual one. */
 	if (p->nofile_soft > 0) {
@@ -189,19 +141,12 @@ void child_run(const struct child_plan *plan)
 		}
 	}
 	if (setsid() < 0)
-		fail(p, "setsid", errno);
+		child_fail(p, "setsid", errno);
 	setup_fds(p);
-	if (chdir(c->workdir ? c->workdir : "/") < 0)
-		fail(p, "workdir", errno);
-	restore_oom_score_adj(p);
-	set_identity(p);
-	if (c->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		fail(p, "no_new_privs", errno);
-	/* Never silently weaker than configured: seccomp is not built yet. */
-	if (c->seccomp != CFG_SECCOMP_NONE)
-		fail(p, "seccomp", ENOTSUP);
 	if (p->listen_pid)
 		snprintf(p->listen_pid + 11, sizeof(SPAWN_PID_ROOM), "%d", (int)getpid());
-	execvpe(p->argv[0], p->argv, p->envp);
-	fail(p, "exec", errno);
+	/* namespaces ... seccomp, in the order sandbox.h documents */
+	sandbox_apply(p);
+	execve(p->exec_path, p->argv, p->envp);
+	child_fail(p, "exec", errno);
 }

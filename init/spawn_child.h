@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 
 #include "internal.h"
+#include "sandbox.h"
 
 struct child_plan {
 	const struct cfg_worker *cfg;
@@ -19,14 +20,20 @@ struct child_plan {
 	int out_fd, err_fd;     /* log pipes, or -1 */
 	int ready_fd;           /* fd:N readiness pipe write end, or -1 */
 	rlim_t nofile_soft;     /* RLIMIT_NOFILE soft limit to restore, or 0 */
-	const char *oom_score_adj;      /* value to restore (PID 1 is -1000), or NULL */
 	int mb_fd;              /* mailbox listening socket (becomes fd 3), or -1 */
 	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
 	int cg_fd;              /* the worker's cgroup directory, or -1 */
 	bool cg_join;           /* not born inside it: move in first */
+	const struct sb_filter *filter; /* seccomp filter to load, or NULL */
+	const char *exec_path;  /* argv[0] found in PATH (set in the child) */
+	int oom_fd;             /* /proc/self/oom_score_adj, opened in the child */
+	char exec_buf[4096];
 };
 
 /* Set up the child and execve; never returns. */
 void child_run(const struct child_plan *p) __attribute__((noreturn));
+/* Report "ERRNO:STEP" on the exec-result pipe and exit 127. */
+void child_fail(const struct child_plan *p, const char *step, int err)
+	__attribute__((noreturn));
 
 #endif

@@ -89,6 +89,17 @@ static int env_file(struct envv *e, const char *path)
 	return r;
 }
 
+/* otpd's own HOME, USER, LOGNAME, SHELL: the child sets the worker user's. */
+static bool identity_var(const char *kv)
+{
+	static const char *const keys[] = { "HOME=", "USER=", "LOGNAME=", "SHELL=" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strncmp(kv, keys[i], strlen(keys[i])) == 0)
+			return true;
+	return false;
+}
+
 void spawn_env_free(char **v)
 {
 	if (!v)
@@ -111,7 +122,7 @@ int spawn_env_build(struct ws *w, char ***ret_env, const char **ret_why)
 
 	for (char **p = environ; !c->clear_env && p && *p && r == 0; p++)
 		if (strncmp(*p, "NOTIFY_SOCKET=", 14) && strncmp(*p, "LISTEN_", 7) &&
-		    strncmp(*p, "WATCHDOG_", 9))
+		    strncmp(*p, "WATCHDOG_", 9) && !(c->user && identity_var(*p)))
 			r = env_set(&e, *p);
 	if (r == 0 && c->environment_file) {
 		/* "-PATH": a missing file is fine (systemd's EnvironmentFile=-). */

@@ -22,6 +22,7 @@
 #include "../cgroups/cgroups.h"
 #include "internal.h"
 #include "json.h"
+#include "sandbox.h"
 
 #define ST_INDENT 2
 
@@ -208,12 +209,17 @@ static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_
 	else
 		snprintf(pid, sizeof(pid), "-");
 	st_uptime_fmt(r->uptime_ms, up, sizeof(up));
-	st_bytes_fmt(r->st.memory_current, mem, sizeof(mem));
-	st_uptime_fmt(r->st.cpu_usage_usec < 0 ? -1 : r->st.cpu_usage_usec / 1000, cpu, sizeof(cpu));
 	jbuf_pad(b, (size_t)depth * ST_INDENT);
-	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s  %-6s  %-6s",
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s",
 		    (int)(wname - (size_t)depth * ST_INDENT), r->name, r->type, r->state, pid,
-		    r->restarts, (int)wexit, r->last_exit[0] ? r->last_exit : "-", up, mem, cpu);
+		    r->restarts, (int)wexit, r->last_exit[0] ? r->last_exit : "-", up);
+	/* Cost columns only when otpd uses cgroups (else they would be all "-"). */
+	if (cgs.on) {
+		st_bytes_fmt(r->st.memory_current, mem, sizeof(mem));
+		st_uptime_fmt(r->st.cpu_usage_usec < 0 ? -1 : r->st.cpu_usage_usec / 1000, cpu,
+			      sizeof(cpu));
+		jbuf_printf(b, "  %-6s  %-6s", mem, cpu);
+	}
 	if (r->status) {
 		jbuf_puts(b, "  ");
 		st_text_clean(b, r->status);
@@ -232,9 +238,11 @@ static void st_text(struct jbuf *b, struct sup_node *top, int64_t now)
 	int depth = 0, up;
 
 	st_text_widths(top, now, &wname, &wexit);
-	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  %-6s  %-6s  %s\n", (int)wname,
-		    "NAME", "TYPE", "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME",
-		    "MEM", "CPU", "STATUS");
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  ", (int)wname, "NAME", "TYPE",
+		    "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME");
+	if (cgs.on)
+		jbuf_printf(b, "%-6s  %-6s  ", "MEM", "CPU");
+	jbuf_puts(b, "STATUS\n");
 	while (n) {
 		st_row_fill(n, now, &r);
 		st_text_row(b, &r, depth, wname, wexit);
@@ -321,6 +329,8 @@ static void st_json(struct jbuf *b, struct sup_node *top, int64_t now)
 
 	while (n) {
 		st_json_node(b, n, now);
+		if (n == top && sup_node_type(n) == SUP_WORKER)
+			status_sandbox_json(b, ws_of(n));
 		nx = st_walk_next(top, n, &depth, &up);
 		if (nx && sup_node_parent(nx) == n) {
 			n = nx;                 /* descended: n stays open */
@@ -355,6 +365,8 @@ void status_render(struct ipc_conn *c, struct sup_node *n, bool json)
 		st_json(&b, n, ev_now());
 	else
 		st_text(&b, n, ev_now());
+	if (!json && sup_node_type(n) == SUP_WORKER)
+		status_sandbox_text(&b, ws_of(n));
 	st_send(c, &b);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "sandbox.h"
 
 #define PID_SLOTS_MIN 256
 
@@ -139,6 +140,7 @@ void ws_free(struct ws *w)
 	out_pipe_free(w->out);
 	out_pipe_free(w->err);
 	log_ring_free(w->ring);
+	sandbox_free(w);
 	sup_node_set_shell(w->node, NULL);
 	w->node = NULL;
 	w->limbo_next = limbo;

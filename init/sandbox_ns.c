@@ -1,0 +1,218 @@
+/*
+ * sandbox_ns.c: step 1, namespaces.
+ *
+ * The mount keys share one new mount namespace whose mounts are slaves of
+ * the host's: nothing done here shows outside, mounts made on the host
+ * still show inside.  Within it, in this order (later mounts lie on top of
+ * earlier ones, so `read_only_paths = /` with `private_tmp` leaves a
+ * writable /tmp):
+ *
+ *   inaccessible_paths  an empty node of mode 0000 is mounted over each
+ *   read_only_paths     bind-mounted onto itself, then read-only with
+ *                       everything mounted below (mount_setattr, Linux 5.12)
+ *   private_devices     a fresh /dev with null, zero, full, random,
+ *                       urandom, tty, a new devpts instance and /dev/shm
+ *   private_tmp         a fresh tmpfs on /tmp and /var/tmp
+ *
+ * private_network then gives the worker a network namespace of its own
+ * whose only interface, lo, is brought up.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "spawn_child.h"
+
+/* Where the inaccessible nodes are made: otpd's run_dir, which always exists. */
+#define SB_NODE_REG "/.otpd-inaccessible-reg"
+#define SB_NODE_DIR "/.otpd-inaccessible-dir"
+
+/* "-/path": skipped when missing.  The path, and whether it is optional. */
+static const char *path_of(const char *word, bool *ret_optional)
+{
+	*ret_optional = word[0] == '-';
+	return word + *ret_optional;
+}
+
+static size_t strv_len(char *const *v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+/* A detached copy of the node at `base``name`, to be moved onto a target. */
+static int node_clone(const char *base, const char *name)
+{
+	char path[4096];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s%s", base, name) >= sizeof(path))
+		return -ENAMETOOLONG;
+	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Make the two inaccessible nodes on a read-only tmpfs mounted over `base`
+ * for a moment, and clone one per target (dirs[i]: it is a directory); the
+ * clones outlive the tmpfs, which is gone again when this returns.  Slots
+ * of fds[] that are -2 get a clone.
+ */
+static int nodes_clone(const char *base, const bool *dirs, int *fds, size_t n)
+{
+	char path[4096];
+	int fd, r = 0;
+
+	if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
+		return -errno;
+	snprintf(path, sizeof(path), "%s" SB_NODE_DIR, base);
+	if (mkdir(path, 0) < 0)
+		r = -errno;
+	snprintf(path, sizeof(path), "%s" SB_NODE_REG, base);
+	if (r == 0 && (fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0)) < 0)
+		r = -errno;
+	if (r == 0)
+		close(fd);
+	if (r == 0 && mount(NULL, base, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+			    NULL) < 0)
+		r = -errno;
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (fds[i] == -2 && (fds[i] = node_clone(base, dirs[i] ? SB_NODE_DIR : SB_NODE_REG)) < 0)
+			r = fds[i];
+	if (umount2(base, MNT_DETACH) < 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static void inaccessible(struct child_plan *p)
+{
+	char *const *v = p->cfg->sb.inaccessible_paths;
+	size_t n = strv_len(v);
+	bool dirs[n + 1], opt;
+	int fds[n + 1], r;
+	struct stat st;
+
+	if (n == 0)
+		return;
+	/* Look at every target first: the staging mount may hide some. */
+	for (size_t i = 0; i < n; i++) {
+		const char *path = path_of(v[i], &opt);
+
+		fds[i] = -1;            /* -1: skipped, -2: to be cloned */
+		dirs[i] = false;
+		if (stat(path, &st) == 0) {
+			fds[i] = -2;
+			dirs[i] = S_ISDIR(st.st_mode);
+		} else if (!(errno == ENOENT && opt)) {
+			child_fail(p, "inaccessible_paths", errno);
+		}
+	}
+	if ((r = nodes_clone(otpd.cfg->otpd.run_dir, dirs, fds, n)) < 0)
+		child_fail(p, "inaccessible_paths", -r);
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (move_mount(fds[i], "", AT_FDCWD, path_of(v[i], &opt), MOVE_MOUNT_F_EMPTY_PATH) < 0)
+			child_fail(p, "inaccessible_paths", errno);
+		close(fds[i]);
+	}
+}
+
+static int make_read_only(const char *path)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	/* "/" is a mount point already; anything else becomes one. */
+	if (strcmp(path, "/") != 0 && mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return -errno;
+	if (mount_setattr(AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+		return -errno;
+	return 0;
+}
+
+static void read_only(struct child_plan *p)
+{
+	char *const *v = p->cfg->sb.read_only_paths;
+	struct stat st;
+	bool opt;
+	int r;
+
+	for (size_t i = 0; v && v[i]; i++) {
+		const char *path = path_of(v[i], &opt);
+
+		if (stat(path, &st) < 0) {
+			if (errno == ENOENT && opt)
+				continue;
+			child_fail(p, "read_only_paths", errno);
+		}
+		if ((r = make_read_only(path)) < 0)
+			child_fail(p, "read_only_paths", -r);
+	}
+}
+
+static int mount_tmp(const char *dir)
+{
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") < 0)
+		return -errno;
+	return 0;
+}
+
+/* /tmp must exist; a missing /var/tmp (minimal images) is left alone. */
+static void private_tmp(struct child_plan *p)
+{
+	struct stat st;
+	int r;
+
+	if ((r = mount_tmp("/tmp")) < 0)
+		child_fail(p, "private_tmp", -r);
+	if (stat("/var/tmp", &st) == 0 && S_ISDIR(st.st_mode) && (r = mount_tmp("/var/tmp")) < 0)
+		child_fail(p, "private_tmp", -r);
+}
+
+/* A network namespace of its own: only lo, and up. */
+static void private_network(struct child_plan *p)
+{
+	struct ifreq ifr = { .ifr_name = "lo" };
+	int s;
+
+	if (unshare(CLONE_NEWNET) < 0)
+		child_fail(p, "private_network", errno);
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		child_fail(p, "private_network", errno);
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+		child_fail(p, "private_network", errno);
+	close(s);
+}
+
+void sb_namespaces(struct child_plan *p)
+{
+	const struct cfg_sandbox *sb = &p->cfg->sb;
+	bool mnt = sb->private_tmp || sb->private_devices || sb->read_only_paths ||
+		   sb->inaccessible_paths;
+
+	if (mnt && unshare(CLONE_NEWNS) < 0)
+		child_fail(p, "mount_namespace", errno);
+	if (mnt && mount(NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		child_fail(p, "mount_namespace", errno);
+	inaccessible(p);
+	read_only(p);
+	if (sb->private_devices)
+		sb_private_devices(p);
+	if (sb->private_tmp)
+		private_tmp(p);
+	if (sb->private_network)
+		private_network(p);
+}
