@@ -22,9 +22,3 @@ __attribute__((weak)) int64_t control_next_deadline(void)
 __attribute__((weak)) void control_timer(int64_t now)
 {
 }
-
-/* control_verbs.o comes in with control.o (status tests); its halt verb
- * calls main.c's otpd_shutdown, never reached here. */
-__attribute__((weak)) void otpd_shutdown(int halt_how)
-{
-}
