@@ -37,7 +37,8 @@ int cg_find_mount(FILE *mountinfo, char *buf, size_t len);
 int cg_own_path(FILE *proc_cgroup, char *buf, size_t len);
 /* "cpu memory pids" -> bits (unknown names ignored). */
 unsigned cg_controllers_parse(const char *s);
-/* "cpu memory" for `mask` into buf (space separated). */
+/* "cpu memory" for `mask` into buf (space separated; whole names only
+ * when buf is short). */
 void cg_controllers_format(unsigned mask, char *buf, size_t len);
 
 /* --- fs.c: reading and writing cgroup files ------------------------- */
@@ -47,7 +48,7 @@ int cg_write(int dirfd, const char *file, const char *val);
 /* Read dirfd/file into buf (NUL-terminated).  Length or -errno. */
 ssize_t cg_read(int dirfd, const char *file, char *buf, size_t len);
 /* The number after "key " in flat-keyed text ("populated 1\nfrozen 0\n").
- * 0 or -ENOENT. */
+ * 0, -ENOENT (no such key) or -EINVAL (not a number). */
 int cg_kv(const char *text, const char *key, int64_t *ret);
 /* Open (creating if needed) the cgroup `name` under parentfd.
  * *ret_created says whether it is new.  Returns a directory fd or -errno. */

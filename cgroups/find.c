@@ -110,15 +110,18 @@ void cg_controllers_format(unsigned mask, char *buf, size_t len)
 {
 	size_t at = 0;
 
-	if (len)
-		buf[0] = '\0';
+	if (!len)
+		return;
+	buf[0] = '\0';
 	for (size_t i = 0; i < CG_N_NAMES; i++) {
 		if (!(mask & (1u << i)))
 			continue;
 		int n = snprintf(buf + at, len - at, "%s%s", at ? " " : "", cg_names[i]);
 
-		if (n < 0 || (size_t)n >= len - at)
+		if (n < 0 || (size_t)n >= len - at) {
+			buf[at] = '\0';        /* whole names only, never half of one */
 			return;
+		}
 		at += (size_t)n;
 	}
 }

@@ -131,15 +131,18 @@ void cg_limits_keys(const struct cfg_limits *l, unsigned mask, char *buf, size_t
 	char tmp[512];
 	size_t at = 0;
 
-	if (len)
-		buf[0] = '\0';
+	if (!len)
+		return;
+	buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(cg_lim_files) / sizeof(cg_lim_files[0]); i++) {
 		if (!(mask & cg_lim_files[i].controller) || !cg_lim_files[i].fmt(l, tmp, sizeof(tmp)))
 			continue;
 		int n = snprintf(buf + at, len - at, "%s%s", at ? " " : "", keys[i]);
 
-		if (n < 0 || (size_t)n >= len - at)
+		if (n < 0 || (size_t)n >= len - at) {
+			buf[at] = '\0';        /* whole names only, never half of one */
 			return;
+		}
 		at += (size_t)n;
 	}
 }

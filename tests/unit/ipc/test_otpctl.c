@@ -166,6 +166,23 @@ Test(otpctl, verbs_not_available_yet_exit_2)
 	}
 }
 
+/* freeze and thaw exist now: extra words are a usage error, before any
+ * connection is tried. */
+Test(otpctl, freeze_and_thaw_usage_exit_2)
+{
+	struct run r = run_otpctl(ARGS("freeze", "x", "y"), th_path("nobody.sock"));
+
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: freeze: too many arguments: y\n"
+				 "usage: otpctl freeze NAME [--timeout D]\n"));
+	run_free(&r);
+	r = run_otpctl(ARGS("thaw", "x", "y"), th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: thaw: too many arguments: y\n"
+				 "usage: otpctl thaw NAME\n"));
+	run_free(&r);
+}
+
 /* call/cast go to the mailbox next to the control socket: none there. */
 Test(otpctl, call_and_cast_without_mailbox_are_noproc_exit_4)
 {
