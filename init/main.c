@@ -184,8 +184,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	nofile_raise();
-	if (become_supervisor(o.pid1 == 1 || (o.pid1 < 0 && getpid() == 1)) < 0 || setup() < 0)
+	if (become_supervisor(o.pid1 == 1 || (o.pid1 < 0 && getpid() == 1)) < 0 || setup() < 0) {
+		/* A VM's init that returns panics the kernel: power off, saying why. */
+		if (otpd.pid1 && pid1_in_vm())
+			pid1_halt(RB_POWER_OFF, 2);
 		return 2;
+	}
 	if (otpd.pid1 && pid1_in_vm())
 		otpd.halt_how = RB_POWER_OFF;   /* a VM's init has nowhere to return to */
 	sd_report("STATUS=starting");

@@ -10,12 +10,14 @@
 # Optional files:
 #   exit      otpd's expected exit status (default 0)
 #   timeout   seconds before the VM counts as hung (default 90)
+#   expect    a line otpd must print, for a case without a checker
 #   pending   the case tests something not built yet: a failure counts as
 #             pending, not failed (delete the file when the feature lands)
 #
 # A case passes when the serial log has otpd's last words
 # "otpd: info: exit status N, powering off" with the expected N, at least
-# one "RESULT ... PASS" line and no "RESULT ... FAIL", no kernel panic, and
+# one "RESULT ... PASS" line (or, for a case without a checker, the line in
+# its `expect` file) and no "RESULT ... FAIL", no kernel panic, and
 # qemu exited 0 (the guest powered off).  A panic also ends qemu with 0
 # (panic=-1 -no-reboot), which is why otpd's line is required; a hang is
 # ended by timeout.
@@ -165,6 +167,10 @@ verdict() {
 		echo "otpd exit status $got, expected $want"
 	elif grep -a -q 'RESULT [^ ]* FAIL' "$log"; then
 		echo "$(grep -a -c 'RESULT [^ ]* FAIL' "$log") check(s) failed"
+	elif [ -f "$CASEDIR/$name/expect" ]; then
+		# a case without a checker: a line otpd must have said instead
+		grep -a -q -F -f "$CASEDIR/$name/expect" "$log" && echo PASS ||
+			echo "no line with: $(cat "$CASEDIR/$name/expect")"
 	elif ! grep -a -q 'RESULT [^ ]* PASS' "$log"; then
 		echo "no RESULT PASS line"
 	else
