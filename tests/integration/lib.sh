@@ -49,7 +49,10 @@ cleanup() {
 	for p in $pids; do kill -KILL "$p" 2>/dev/null; done
 	cg_cleanup
 	rm -rf "$T"
+	[ -n "$CLEAN_DIRS" ] && rm -rf $CLEAN_DIRS
+	return 0
 }
+CLEAN_DIRS=""       # more directories of the test's own, removed by cleanup
 
 # Kill whatever is left in $CGBASE and remove it, deepest first.
 cg_cleanup() {

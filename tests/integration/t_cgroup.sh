@@ -53,7 +53,9 @@ old=$(procs esc); main=$(json esc pid)
 ctl kill esc KILL >/dev/null
 wait_for sh -c "[ \"\$($OTPCTL -s $SOCK status esc --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[\"pid\"])')\" != $main ]"
 wait_state esc running
-left=""; for p in $old; do alive "$p" && left="$left $p"; done
+# (a process leaves its cgroup a moment before it is a zombie: wait for that)
+left_of() { left=""; for p in $1; do alive "$p" && left="$left $p"; done; [ -z "$left" ]; }
+wait_for left_of "$old"
 expect_eq "escapees killed with the worker" "$left" ""
 expect_eq "restarted once" "$(json esc restarts)" 1
 
@@ -79,7 +81,7 @@ ctl stop stubborn >/dev/null
 # --- brutal_kill is cgroup.kill: a TERM-ignoring child dies too --------------
 old=$(procs brutal)
 ctl stop brutal >/dev/null
-left=""; for p in $old; do alive "$p" && left="$left $p"; done
+wait_for left_of "$old"
 expect_eq "brutal_kill killed the whole cgroup" "$left" ""
 grep -q 'populated 0' "$CG2$(json esc cgroup)/../../brutal/cgroup.events" \
 	&& pass "its cgroup is empty" || fail "brutal cgroup populated"
