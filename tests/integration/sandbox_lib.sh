@@ -4,14 +4,19 @@
 # as "probe: ..." lines, then "probe: done"; the tests read them back with
 # `otpctl logs`.
 TP=$BUILD/helpers/tprobe
-# private_tmp hides /tmp and /var/tmp: a build tree there (a clone in /tmp)
-# would vanish from the worker's view, so the probe runs from /run then.
-case "$TP" in
-/tmp/* | /var/tmp/*)
-	d=$(mktemp -d /run/otpd-it-probe.XXXXXX) && cp "$TP" "$d/" && chmod 0755 "$d" &&
-		TP=$d/tprobe && CLEAN_DIRS="$CLEAN_DIRS $d"
-	;;
-esac
+# tp_outside_tmp: private_tmp hides /tmp and /var/tmp, and a build tree
+# there (a clone in /tmp) would vanish from the worker's view: run a copy
+# of the probe from /var/cache then (not /run: otpd as PID 1 may mount a
+# fresh /run).
+tp_outside_tmp() {
+	local d
+	case "$TP" in
+	/tmp/* | /var/tmp/*)
+		d=$(mktemp -d /var/cache/otpd-it-probe.XXXXXX) && cp "$TP" "$d/" &&
+			chmod 0755 "$d" && TP=$d/tprobe && CLEAN_DIRS="$CLEAN_DIRS $d"
+		;;
+	esac
+}
 
 # probe_done NAME: wait until NAME's probe finished its commands, and keep
 # its lines (in $T/probe.NAME) for `probe`.

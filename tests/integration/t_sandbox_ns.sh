@@ -6,6 +6,7 @@
 . "$(dirname "$0")/sandbox_lib.sh"
 [ "$(id -u)" = 0 ] || { echo "needs root (mount namespaces)"; exit 77; }
 unshare --mount true 2>/dev/null || { echo "cannot create mount namespaces here"; exit 77; }
+tp_outside_tmp
 mkdir -p "$T/ro" "$T/ro/sub" "$T/secret"
 echo hidden > "$T/secret/file"
 echo hidden > "$T/secret.txt"
