@@ -279,11 +279,21 @@ def gaps_exit_to_start(path):
 
 
 def private_kib(pid):
-    kib = 0
+    """Private_Clean + Private_Dirty of pid, from /proc/PID/smaps, less the
+    clean pages of files (program and library text): those count as
+    private only while no other process maps the same file, which made a
+    single process's figure swing by 800 KiB between runs on a shared
+    machine (libsystemd, libgcrypt)."""
+    kib, file_backed = 0, False
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
+        with open(f"/proc/{pid}/smaps") as f:
             for line in f:
-                if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                c = line[0]
+                if c in "0123456789abcdef" and "-" in line.split(" ", 1)[0]:
+                    parts = line.split(None, 5)
+                    file_backed = len(parts) > 5 and parts[5].startswith("/")
+                elif line.startswith("Private_Dirty:") or \
+                        (line.startswith("Private_Clean:") and not file_backed):
                     kib += int(line.split()[1])
     except OSError:
         pass

@@ -5,8 +5,9 @@ start_N      the supervisor launched -> the N-th child in main() (its stamp),
              loop starting them one after the other, each confirmed exec'd
              ("floor", OTP's sequential start and nothing else), and all at
              once ("floor-par").
-mem_N        private memory (Private_Clean + Private_Dirty, smaps_rollup) of
-             the supervisor's own processes, N = 10, 100, 1,000 children;
+mem_N        private memory (Private_Clean + Private_Dirty, /proc/PID/smaps,
+             less clean pages of files: see core.private_kib) of the
+             supervisor's own processes, N = 10, 100, 1,000 children;
 mem_child    (mem_1000 - mem_10) / 990, mem_base = mem_10 - 10 * mem_child.
 status_1000  one status of every child, as its user would ask it (the
              command's whole run, fork and exec included), N = 1,000.
