@@ -109,7 +109,8 @@ def stats(values):
 
     def pct(p):
         return v[min(n - 1, int(n * p / 100))]
-    return {"n": n, "p50": pct(50), "p99": pct(99), "min": v[0], "max": v[-1]}
+    med = v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+    return {"n": n, "p50": med, "p99": pct(99), "min": v[0], "max": v[-1]}
 
 
 # Few samples: min/median/max; many: median and p99.

@@ -24,6 +24,7 @@ METRICS = [
     ("reap_10k", "PID 1: reap 10,000 orphans after SIGCONT"),
     ("forward", "PID 1: SIGTERM -> the child's handler"),
     ("shutdown_100", "stop 100 workers that exit 100 ms after SIGTERM: until all gone"),
+    ("shutdown_signalled", "  ... until the last worker has its SIGTERM (its own stamp)"),
     ("shutdown_workers", "  ... until the last worker's exit (its own stamp)"),
 ]
 HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8"}

@@ -61,6 +61,7 @@ class Supervisor:
     name = "?"
     note = ""
     needs = ()
+    memory = True           # its own memory is worth measuring
 
     def missing(self):
         return have(*self.needs)

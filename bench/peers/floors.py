@@ -9,6 +9,8 @@ class StartFloor(Supervisor):
     "floor" one after the other, each confirmed exec'd (OTP's sequential
     start, nothing more); "floor-par" all at once."""
 
+    memory = False
+
     def __init__(self, seq=True):
         self.seq = seq
         self.name = "floor" if seq else "floor-par"

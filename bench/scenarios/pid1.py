@@ -97,7 +97,7 @@ def forward_once(ctx, init, label):
 
 
 def run(ctx, inits):
-    reps = 1 if ctx.quick else 2
+    reps = 1 if ctx.quick else 3
     n = 2000 if ctx.quick else N_ORPHANS
     for _ in range(reps):
         for init in inits:

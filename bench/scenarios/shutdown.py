@@ -32,7 +32,11 @@ def once(ctx, sup):
         ctx.sample("shutdown_100", sup.name, [(now_ns() - t0) / 1e6], "ms")
     finally:
         run.kill()
-    ends = [ns for tag, ns, _ in read_stamps(f) if tag == "e"]
+    st = read_stamps(f)
+    terms = [ns for tag, ns, _ in st if tag == "t"]
+    ends = [ns for tag, ns, _ in st if tag == "e"]
+    if terms:
+        ctx.sample("shutdown_signalled", sup.name, [(max(terms) - t0) / 1e6], "ms")
     if ends:
         ctx.sample("shutdown_workers", sup.name, [(max(ends) - t0) / 1e6], "ms")
 

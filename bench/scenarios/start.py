@@ -47,7 +47,7 @@ def one(ctx, sup, n, measure):
     last = max(ns for tag, ns, _ in read_stamps(f) if tag == "s")
     if n >= 100:
         ctx.sample(f"start_{n}", sup.name, [(last - t0) / 1e6], "ms")
-    if measure:
+    if measure and sup.memory:
         time.sleep(0.5)
         ctx.value(f"mem_{n}", sup.name, sum(private_kib(p) for p in run.own_pids()), "KiB")
         argv = run.status_argv()
