@@ -66,7 +66,7 @@ class Supervisor:
     def missing(self):
         return have(*self.needs)
 
-    def start(self, ctx, children, label, restart_fast=False):
+    def start(self, ctx, children, label):
         raise NotImplementedError
 
 

@@ -18,7 +18,7 @@ class StartFloor(Supervisor):
     def missing(self):
         return None
 
-    def start(self, ctx, children, label, restart_fast=False):
+    def start(self, ctx, children, label):
         d = ctx.dir(label)
         cg = ctx.cgroup(label)
         p = ctx.spawn([f"{ctx.b}/bench/startfloor", "seq" if self.seq else "par",

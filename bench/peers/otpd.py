@@ -6,7 +6,7 @@ import time
 from peers.base import Init, Run, Supervisor
 
 
-def conf_text(ctx, d, children, cgroup=None, dynamic=False, restart_fast=False):
+def conf_text(ctx, d, children, cgroup=None, dynamic=False):
     """otp.conf with otpd's defaults, one worker per child (or a
     simple_one_for_one template when dynamic)."""
     lines = ["[otpd]", f"run_dir = {d}/run"]
@@ -58,7 +58,7 @@ class Otpd(Supervisor):
     def missing(self):
         return None
 
-    def start(self, ctx, children, label, restart_fast=False):
+    def start(self, ctx, children, label):
         d = ctx.dir(label)
         cg = ctx.cgroup(label)
         base = None

@@ -19,7 +19,7 @@ class Runit(Supervisor):
     needs = ("runsvdir", "runsv", "sv")
     note = "runsv sleeps 1 s before restarting a ./run that ran less than 1 s"
 
-    def start(self, ctx, children, label, restart_fast=False):
+    def start(self, ctx, children, label):
         d = ctx.dir(label)
         cg = ctx.cgroup(label)
         scan = os.path.join(d, "service")

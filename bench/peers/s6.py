@@ -19,7 +19,7 @@ class S6(Supervisor):
     def __init__(self, notify=False):
         self.notify = notify
 
-    def start(self, ctx, children, label, restart_fast=False):
+    def start(self, ctx, children, label):
         d = ctx.dir(label)
         cg = ctx.cgroup(label)
         scan = os.path.join(d, "scan")

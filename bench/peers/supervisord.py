@@ -14,7 +14,7 @@ class Supervisord(Supervisor):
     needs = ("supervisord", "supervisorctl")
     note = "startsecs=0 (the default 1 s puts a child that exits at once in BACKOFF)"
 
-    def start(self, ctx, children, label, restart_fast=False):
+    def start(self, ctx, children, label):
         d = ctx.dir(label)
         cg = ctx.cgroup(label)
         conf = os.path.join(d, "supervisord.conf")
