@@ -104,6 +104,8 @@ def run(ctx, inits):
             ms = reap_once(ctx, init, n)
             if ms is not None:
                 ctx.sample("reap_10k", init.name, [ms], "ms")
+                if n != N_ORPHANS:
+                    ctx.note("reap_10k", init.name, f"--quick: {n:,} orphans")
     reps = 5 if ctx.quick else 20
     for _ in range(reps):
         for init in inits + [None]:
