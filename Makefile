@@ -6,7 +6,7 @@
 #   make check-integration
 #   make check-vm        otpd as PID 1 of qemu VMs (tests/vm/setup.sh installs qemu + kernel)
 #   make demo            build and run the demo tree (etc/otp.conf)
-#   make bench           benchmarks (never part of check)
+#   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
 #   make install         PREFIX=/usr/local DESTDIR=
 
 PREFIX ?= /usr/local
@@ -130,7 +130,7 @@ demo: all
 
 bench: all
 	$(MAKE) BUILD=$(BUILD) bench-bins
-	BUILD=$(BUILD) bench/run.sh
+	BUILD=$(BUILD) bench/run.sh $(BENCH_ARGS)
 
 bench-bins: $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)) \
 	$(patsubst bench/helpers/%.c,$(BUILD)/bench/%,$(wildcard bench/helpers/*.c))

@@ -1,13 +1,12 @@
 #!/bin/sh
-# make bench: benchmarks, never part of make check.  Prints a table and
-# writes machine-readable lines ("metric NAME SYSTEM VALUE UNIT") to
-# build/bench/results.txt.
+# make bench: otpd side by side with s6, runit, supervisord, tini, dumb-init
+# and catatonit (installed by bench/setup.sh), never part of make check.
+# Prints one table and otpd's targets; writes $BUILD/bench/results.txt
+# ("metric system value unit" per line) and $BUILD/bench/table.md.
+# Arguments go to bench/bench.py (--quick, --only SCENARIO,...).
 set -eu
 cd "$(dirname "$0")/.."
-B=${BUILD:-build}
-mkdir -p "$B/bench"
-"$B/bench/core_bench" | tee "$B/bench/core.txt" | grep -v '^metric'
-BUILD=$B python3 bench/proc_bench.py | tee "$B/bench/proc.txt" | grep -v '^metric'
-cat "$B/bench/core.txt" "$B/bench/proc.txt" | grep '^metric' | sed 's/^metric //' \
-	> "$B/bench/results.txt"
-echo "results: $B/bench/results.txt"
+BUILD=${BUILD:-build}
+export BUILD
+bench/setup.sh
+exec python3 bench/bench.py "$@"

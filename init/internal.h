@@ -128,8 +128,8 @@ struct ws {
 	struct ev_source ready_src;
 	struct log_ring *ring;
 	struct out_pipe *out, *err;
-	char status[128];               /* last STATUS= */
-	char fail_why[160];             /* set-up step that failed in the child */
+	char *status;                   /* last STATUS= (WS_STATUS_MAX), NULL: none yet */
+	char *fail_why;                 /* set-up step that failed in the child, or NULL */
 	int mb_fd;                      /* listening mailbox socket, -1: none */
 	bool exec_ok;                   /* execve succeeded */
 	bool reaped;
@@ -146,6 +146,10 @@ struct ws {
 	struct ws *drain_next;
 	struct sb_prep *sb;             /* sandbox.h: built at the first start */
 };
+
+/* Both strings are allocated when needed: most workers never send STATUS=
+ * or fail a start, and 288 bytes inline were an eighth of a worker's cost. */
+#define WS_STATUS_MAX 128
 
 struct ws *ws_of(struct sup_node *n);
 int ws_index_pid(struct ws *w);

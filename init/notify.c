@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -148,8 +149,12 @@ static void notify_parse(struct notify_msg *m, const char *buf, size_t len)
 
 static void notify_set_status(struct ws *w, const char *s, size_t n)
 {
-	if (n >= sizeof(w->status))
-		n = sizeof(w->status) - 1;
+	if (!w->status && !(w->status = malloc(WS_STATUS_MAX))) {
+		log_warn("%s: out of memory keeping STATUS=, ignoring", sup_node_spec(w->node)->name);
+		return;
+	}
+	if (n >= WS_STATUS_MAX)
+		n = WS_STATUS_MAX - 1;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 

@@ -13,6 +13,9 @@
  * before an incomplete UTF-8 sequence.  Each line goes to otpd's stdout as
  * "name[pid]: line" and into the child's ring.
  *
+ * The line buffer grows with the longest line seen (up to OUT_LINE_MAX),
+ * so a quiet worker does not cost otpd 4 KiB.
+ *
  * Structures are recycled through a free list, never given back to
  * malloc: the loop's current epoll batch may still name the ev_source of a
  * pipe freed by an earlier handler, and a recycled source is harmless
@@ -38,7 +41,8 @@ struct out_pipe {
 	int rfd, wfd;
 	struct ev_source src;
 	size_t len;                     /* bytes in line */
-	char line[OUT_LINE_MAX];
+	size_t cap;                     /* bytes allocated for line */
+	char *line;                     /* NULL until the first byte */
 	struct out_pipe *next_free;
 };
 
@@ -48,8 +52,30 @@ static void pipe_on_readable(struct ev_source *s, uint32_t revents);
 
 static void pipe_emit(struct out_pipe *p, size_t len)
 {
-	out_stdout_line(p->name, p->pid, p->line, len);
-	log_ring_push(p->ring, p->line, len);
+	const char *line = p->line ? p->line : "";
+
+	out_stdout_line(p->name, p->pid, line, len);
+	log_ring_push(p->ring, line, len);
+}
+
+/* Room for `need` bytes in line (need <= OUT_LINE_MAX).  0 or -ENOMEM. */
+static int pipe_reserve(struct out_pipe *p, size_t need)
+{
+	size_t cap = p->cap ? p->cap : 128;
+	char *s;
+
+	if (need <= p->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > OUT_LINE_MAX)
+		cap = OUT_LINE_MAX;
+	s = realloc(p->line, cap);
+	if (!s)
+		return -ENOMEM;
+	p->line = s;
+	p->cap = cap;
+	return 0;
 }
 
 /* Where to cut a full line so that no UTF-8 sequence is split. */
@@ -82,6 +108,8 @@ static void pipe_put(struct out_pipe *p, const char *s, size_t n)
 {
 	if (p->len + n > OUT_LINE_MAX)
 		pipe_emit_piece(p);
+	if (pipe_reserve(p, p->len + n) < 0)
+		return;         /* out of memory: these bytes are lost */
 	memcpy(p->line + p->len, s, n);
 	p->len += n;
 }
@@ -155,7 +183,7 @@ static struct out_pipe *pipe_alloc(void)
 		free_list = p->next_free;
 		return p;
 	}
-	return malloc(sizeof(*p));
+	return calloc(1, sizeof(*p));  /* line and cap start empty; kept when recycled */
 }
 
 static void pipe_release(struct out_pipe *p)

@@ -4,7 +4,10 @@
  * The ring holds copies of at most `cap` lines; the oldest is overwritten.
  * Slot buffers are kept and reused, so a ring that has wrapped once no
  * longer allocates (lines are at most OUT_LINE_MAX bytes, longer ones are
- * cut, which bounds a ring at cap * OUT_LINE_MAX bytes).  Subscribers
+ * cut, which bounds a ring at cap * OUT_LINE_MAX bytes).  The slot array
+ * grows with the lines actually pushed, so a worker that prints nothing
+ * costs a few bytes, not cap slots (with the default 1,000 lines, 23 KiB
+ * per worker were most of otpd's memory).  Subscribers
  * (`logs -f`) are told of every pushed line; a subscriber may unsubscribe
  * itself or others, or subscribe, from inside its callback.
  */
@@ -28,6 +31,7 @@ struct ring_sub {
 
 struct log_ring {
 	unsigned cap, n, head;  /* head: index of the oldest line */
+	unsigned size;          /* slots allocated: n <= size <= cap */
 	struct ring_line *lines;
 	struct ring_sub *subs;
 	size_t n_subs, subs_size;
@@ -41,13 +45,6 @@ struct log_ring *log_ring_new(unsigned max_lines)
 
 	if (!r)
 		return NULL;
-	if (max_lines) {
-		r->lines = calloc(max_lines, sizeof(*r->lines));
-		if (!r->lines) {
-			free(r);
-			return NULL;
-		}
-	}
 	r->cap = max_lines;
 	r->next_id = 1;
 	return r;
@@ -57,7 +54,7 @@ void log_ring_free(struct log_ring *r)
 {
 	if (!r)
 		return;
-	for (unsigned i = 0; i < r->cap; i++)
+	for (unsigned i = 0; i < r->size; i++)
 		free(r->lines[i].s);
 	free(r->lines);
 	free(r->subs);
@@ -86,12 +83,34 @@ static void ring_line_set(struct ring_line *l, const char *line, size_t len)
 	l->len = len;
 }
 
+/*
+ * Room for one more line before the ring is full.  Until then head is 0
+ * and the lines fill slots 0..n-1, so growing keeps every index valid.
+ */
+static int ring_grow(struct log_ring *r)
+{
+	unsigned size = r->size ? r->size * 2 : 8;
+	struct ring_line *l;
+
+	if (size > r->cap)
+		size = r->cap;
+	l = realloc(r->lines, size * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	memset(l + r->size, 0, (size - r->size) * sizeof(*l));
+	r->lines = l;
+	r->size = size;
+	return 0;
+}
+
 static void ring_store(struct log_ring *r, const char *line, size_t len)
 {
 	unsigned slot;
 
 	if (!r->cap)
 		return;
+	if (r->n == r->size && r->size < r->cap && ring_grow(r) < 0)
+		return;         /* out of memory: this line is not kept */
 	if (r->n < r->cap) {
 		slot = (r->head + r->n) % r->cap;
 		r->n++;

@@ -50,8 +50,10 @@ static int exec_settle(struct ws *w)
 	err = atoi(buf);
 	snprintf(why, sizeof(why), "%s:%s", step ? step + 1 : "exec", strerror(err));
 	w->exec_ok = false;
-	/* The core hears of it once the process is reaped: nothing may remain. */
-	snprintf(w->fail_why, sizeof(w->fail_why), "%s", why);
+	/* The core hears of it once the process is reaped: nothing may remain.
+	 * (Out of memory: reaped() says "spawn".) */
+	free(w->fail_why);
+	w->fail_why = strdup(why);
 	return -1;
 }
 
@@ -103,7 +105,11 @@ static void reaped(pid_t pid, int wstatus)
 	}
 	ws_process_done(w);
 	if (exec_state < 0) {
-		sup_child_start_failed(otpd.tree, w->node, w->fail_why, ev_now());
+		char *why = w->fail_why;
+
+		w->fail_why = NULL;
+		sup_child_start_failed(otpd.tree, w->node, why ? why : "spawn", ev_now());
+		free(why);
 		return;
 	}
 	if (cgroup_exit_held(w, wstatus, &flags))

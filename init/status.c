@@ -105,7 +105,7 @@ static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
 	r->uptime_ms = -1;
 	if (sup_node_state(n) == SUP_RUNNING && since >= 0)
 		r->uptime_ms = now > since ? now - since : 0;
-	r->status = w && w->status[0] ? w->status : NULL;
+	r->status = w && w->status && w->status[0] ? w->status : NULL;
 	st_cgroup_fill(n, w, r);
 }
 

@@ -141,6 +141,9 @@ void ws_free(struct ws *w)
 	out_pipe_free(w->err);
 	log_ring_free(w->ring);
 	sandbox_free(w);
+	free(w->status);
+	free(w->fail_why);
+	w->status = w->fail_why = NULL;
 	sup_node_set_shell(w->node, NULL);
 	w->node = NULL;
 	w->limbo_next = limbo;

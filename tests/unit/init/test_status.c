@@ -148,7 +148,7 @@ Test(status, json_of_the_whole_tree)
 
 	cr_assert(w != NULL);
 	w->pid = 4242;
-	strcpy(w->status, "serving \"x\"\n");
+	w->status = strdup("serving \"x\"\n");      /* freed by ws_free */
 	render(status_render, sup_tree_root(otpd.tree), true, &r);
 	cr_assert(eq(int, r.code, 0));
 	cr_assert(eq(sz, r.err_len, 0));
@@ -229,7 +229,7 @@ Test(status, text_is_an_indented_table)
 	int n = 0;
 
 	w->pid = 77;
-	strcpy(w->status, "ready\n2");
+	w->status = strdup("ready\n2");
 	render(status_render, sup_tree_root(otpd.tree), false, &r);
 	cr_assert(eq(int, r.code, 0));
 	for (char *l = strtok_r(r.out, "\n", &save); l && n < 5; l = strtok_r(NULL, "\n", &save))

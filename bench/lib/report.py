@@ -1,0 +1,185 @@
+"""report.py: the one table, the targets, and the results file."""
+from lib.core import FEW, stats
+
+# metric -> (label, lower is better)
+METRICS = [
+    ("core_restart_decision", "core: one restart decision (one_for_one, no processes)"),
+    ("core_one_for_all_10k", "core: one_for_all restart of 10,000 children"),
+    ("restart", "restart: child exits at once -> replacement in main()"),
+    ("restart_kill", "restart: child SIGKILLed after 1.1 s -> replacement in main()"),
+    ("start_100", "start 100 children: launch -> the last in main()"),
+    ("start_1000", "start 1,000 children: launch -> the last in main()"),
+    ("mem_10", "private memory of the supervisor, 10 children"),
+    ("mem_100", "private memory of the supervisor, 100 children"),
+    ("mem_1000", "private memory of the supervisor, 1,000 children"),
+    ("mem_child", "private memory per child (from 10 -> 1,000)"),
+    ("mem_base", "private memory, base (10 children less 10 x per child)"),
+    ("idle_wakeups", "idle 10 s, 100 children: context switches"),
+    ("idle_syscalls", "idle 10 s, 100 children: syscalls (perf, raw_syscalls)"),
+    ("status_1000", "status of 1,000 children (the command's whole run)"),
+    ("mailbox_rtt_p50", "mailbox call round trip, p50 of 5,000 (one connection per call)"),
+    ("mailbox_rtt_p99", "mailbox call round trip, p99 of 5,000"),
+    ("mailbox_calls_1", "mailbox calls per second, 1 caller (higher is better)"),
+    ("mailbox_calls_8", "mailbox calls per second, 8 callers (higher is better)"),
+    ("reap_10k", "PID 1: reap 10,000 orphans after SIGCONT"),
+    ("forward", "PID 1: SIGTERM -> the child's handler"),
+    ("shutdown_100", "stop 100 workers that exit 100 ms after SIGTERM: until all gone"),
+    ("shutdown_signalled", "  ... until the last worker has its SIGTERM (its own stamp)"),
+    ("shutdown_workers", "  ... until the last worker's exit (its own stamp)"),
+]
+HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8"}
+ORDER = ["otpd", "otpd-cg", "otpd-dyn", "s6", "runit", "supervisord", "tini", "dumb-init",
+         "catatonit", "floor", "floor-par", "direct"]
+NOT_PEERS = {"otpd", "otpd-cg", "otpd-dyn", "floor", "floor-par", "direct"}
+
+
+def fmt(x):
+    if x is None:
+        return "-"
+    a = abs(x)
+    if a >= 1000:
+        return f"{x:,.0f}"
+    if a >= 100:
+        return f"{x:.0f}"
+    if a >= 10:
+        return f"{x:.1f}"
+    return f"{x:.2f}"
+
+
+def cells(s):
+    """(median, spread) texts: p99 for many samples, [min-max] for few."""
+    if s["n"] == 1:
+        return fmt(s["p50"]), ""
+    if s["n"] >= FEW:
+        return fmt(s["p50"]), "p99 " + fmt(s["p99"])
+    return fmt(s["p50"]), f"{fmt(s['min'])}-{fmt(s['max'])}"
+
+
+def ratio(a, b, metric):
+    if a is None or b is None or b == 0:
+        return None
+    return b / a if metric in HIGHER_BETTER else a / b
+
+
+def best_peer(ctx, metric):
+    best = None
+    for (m, system), (vals, _) in ctx.samples.items():
+        if m != metric or system in NOT_PEERS or not vals:
+            continue
+        v = stats(vals)["p50"]
+        better = best is None or (v > best[1] if metric in HIGHER_BETTER else v < best[1])
+        if better:
+            best = (system, v)
+    return best
+
+
+def rows(ctx):
+    """[(label+unit, system, n, median, spread, vs best, vs floor, note)]."""
+    out = []
+    for metric, label in METRICS:
+        systems = [s for s in ORDER if (metric, s) in ctx.samples]
+        systems += sorted(s for (m, s) in ctx.samples if m == metric and s not in ORDER)
+        if not systems:
+            continue
+        unit = ctx.samples[(metric, systems[0])][1]
+        best = best_peer(ctx, metric)
+        fl = ctx.stats(metric, "floor") or ctx.stats(metric, "direct")
+        first = True
+        for system in systems:
+            s = ctx.stats(metric, system)
+            if not s:
+                continue
+            med, spread = cells(s)
+            vb = vf = ""
+            if system.startswith("otpd"):
+                r = ratio(s["p50"], best[1], metric) if best else None
+                vb = f"{r:.2f}x {best[0]}" if r else ""
+                r = ratio(s["p50"], fl["p50"], metric) if fl else None
+                vf = f"{r:.2f}x" if r else ""
+            out.append((f"{label} [{unit}]" if first else "", system, str(s["n"]), med, spread,
+                        vb, vf, ctx.notes.get((metric, system), "")))
+            first = False
+    return out
+
+
+HEAD = ("metric", "system", "n", "median", "p99 / min-max", "otpd vs best peer",
+        "otpd vs floor", "note")
+
+
+def text_table(ctx):
+    rs = rows(ctx)
+    w = [max(len(HEAD[i]), *(len(r[i]) for r in rs)) if rs else len(HEAD[i])
+         for i in range(len(HEAD))]
+    lines = []
+    for r in [HEAD] + rs:
+        if r is not HEAD and r[0]:
+            lines.append("-" * (sum(w) + 2 * len(w)))
+        lines.append("  ".join(c.rjust(w[i]) if i in (2, 3) else c.ljust(w[i])
+                               for i, c in enumerate(r)).rstrip())
+    return "\n".join(lines + ["", FOOT])
+
+
+FOOT = ("Ratios: otpd's median over the best peer's (or the floor's); above 1 otpd is "
+        "slower, bigger or busier (for calls/s: the inverse).  n: samples; p99 for n >= 20, "
+        "else min-max.")
+
+
+def md_table(ctx):
+    lines = ["| " + " | ".join(HEAD) + " |", "|" + " --- |" * len(HEAD)]
+    for r in rows(ctx):
+        lines.append("| " + " | ".join(c.replace("|", "/") for c in r) + " |")
+    return "\n".join(lines + ["", FOOT])
+
+
+def targets(ctx):
+    """[(ok, text)]: otpd's targets from issue 7."""
+    out = []
+
+    def st(m, s):
+        return ctx.stats(m, s)
+
+    def check(ok, text):
+        out.append(("PASS" if ok else "FAIL", text))
+
+    o, f = st("restart", "otpd"), st("restart", "floor")
+    if o and f:
+        check(o["p50"] <= 1.2 * f["p50"],
+              f"restart p50 {fmt(o['p50'])} ms <= 1.2 x floor {fmt(f['p50'])} ms")
+        check(o["p99"] <= 2 * f["p99"],
+              f"restart p99 {fmt(o['p99'])} ms <= 2 x floor {fmt(f['p99'])} ms")
+    for s in ("otpd", "otpd-cg"):
+        m = st("mem_child", s)
+        if m:
+            check(m["p50"] <= 2, f"{s}: private memory per child {fmt(m['p50'])} KiB <= 2 KiB")
+        m = st("mem_base", s)
+        if m:
+            check(m["p50"] <= 300, f"{s}: private memory base {fmt(m['p50'])} KiB <= 300 KiB")
+        m = st("start_1000", s)
+        if m:
+            check(m["p50"] < 500, f"{s}: 1,000 workers running in {fmt(m['p50'])} ms < 500 ms")
+    w, c = st("idle_wakeups", "otpd"), st("idle_syscalls", "otpd")
+    if w:
+        check(w["p50"] == 0 and (not c or c["p50"] == 0),
+              f"idle 10 s: {fmt(w['p50'])} wake-ups, {fmt(c['p50']) if c else '?'} syscalls == 0")
+    o, f = st("reap_10k", "otpd"), st("reap_10k", "floor")
+    if o and f:
+        check(o["p50"] <= 1.1 * f["p50"],
+              f"reaping 10,000 orphans {fmt(o['p50'])} ms no slower than the bare loop "
+              f"{fmt(f['p50'])} ms (<= 1.1x, for noise)")
+    o, f = st("forward", "otpd"), st("forward", "direct")
+    if o and f:
+        check(o["p50"] <= 1.2 * f["p50"],
+              f"SIGTERM forwarding {fmt(o['p50'])} us <= 1.2 x direct {fmt(f['p50'])} us")
+    o = st("status_1000", "otpd")
+    if o:
+        check(o["p50"] < 5, f"otpctl status --json, 1,000 children: {fmt(o['p50'])} ms < 5 ms")
+    for s in ("otpd", "otpd-dyn"):
+        o = st("shutdown_100", s)
+        if o:
+            check(o["p50"] <= 120, f"{s}: shutdown of 100 workers {fmt(o['p50'])} ms "
+                  "~ their own 100 ms (<= 120 ms)")
+    return out
+
+
+def results_lines(ctx):
+    return [f"{m} {s} {v:.3f} {u}" for m, s, v, u in ctx.results]
