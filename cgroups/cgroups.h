@@ -97,6 +97,10 @@ struct cg_stats {
 	int64_t pids_current;
 };
 void cg_stats_read(int dirfd, struct cg_stats *s);
+/* Same, reading only the files of controllers in `mask` (and cpu.stat,
+ * always there): looking up an absent cgroupfs file costs as much as
+ * reading one. */
+void cg_stats_read_mask(int dirfd, unsigned mask, struct cg_stats *s);
 /* memory.events oom_kill (0 when there is no memory controller). */
 int64_t cg_oom_kills(int dirfd);
 

@@ -29,12 +29,17 @@ static int64_t read_key(int dirfd, const char *file, const char *key)
 	return v;
 }
 
+void cg_stats_read_mask(int dirfd, unsigned mask, struct cg_stats *s)
+{
+	s->memory_current = mask & CG_MEMORY ? read_num(dirfd, "memory.current") : -1;
+	s->memory_peak = mask & CG_MEMORY ? read_num(dirfd, "memory.peak") : -1;
+	s->cpu_usage_usec = read_key(dirfd, "cpu.stat", "usage_usec");
+	s->pids_current = mask & CG_PIDS ? read_num(dirfd, "pids.current") : -1;
+}
+
 void cg_stats_read(int dirfd, struct cg_stats *s)
 {
-	s->memory_current = read_num(dirfd, "memory.current");
-	s->memory_peak = read_num(dirfd, "memory.peak");
-	s->cpu_usage_usec = read_key(dirfd, "cpu.stat", "usage_usec");
-	s->pids_current = read_num(dirfd, "pids.current");
+	cg_stats_read_mask(dirfd, CG_ALL, s);
 }
 
 int64_t cg_oom_kills(int dirfd)

@@ -377,6 +377,16 @@ static int node_chain(const struct sup_node *n, const struct sup_node **chain, s
 	return (int)depth;
 }
 
+/* Controllers enabled for n's cgroup: its parent's subtree_control. */
+unsigned cgroup_node_controllers(const struct sup_node *n)
+{
+	const struct sup_node *p = sup_node_parent(n);
+
+	if (!cgs.on)
+		return 0;
+	return p ? cgs.kids[cfg_index(p)] & cgs.usable : cgs.usable;
+}
+
 /* "root/backend/db": n's cgroup relative to the base.  0 or -errno. */
 int cgroup_relpath(const struct sup_node *n, char *buf, size_t len)
 {

@@ -207,6 +207,7 @@ extern struct cg_shell cgs;
 int cgroup_init(void);
 void cgroup_fini(void);
 int cgroup_relpath(const struct sup_node *n, char *buf, size_t len);
+unsigned cgroup_node_controllers(const struct sup_node *n);
 /* n's cgroup directory fd (created with its ancestors if `create`). */
 int cgroup_node_open(const struct sup_node *n, bool create, const char **why);
 /* Give w its cgroup before a spawn (no-op without cgroups). */

@@ -67,9 +67,9 @@ static void st_cgroup_fill(struct sup_node *n, struct ws *w, struct st_row *r)
 	    sizeof(r->cgroup))
 		r->cgroup[0] = '\0';
 	if (w) {
-		cg_stats_read(w->cg_fd, &r->st);
+		cg_stats_read_mask(w->cg_fd, cgroup_node_controllers(n), &r->st);
 	} else if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
-		cg_stats_read(fd, &r->st);
+		cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
 		close(fd);
 	} else {
 		r->cgroup[0] = '\0';   /* not made yet: no child ever ran */

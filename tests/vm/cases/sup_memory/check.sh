@@ -22,6 +22,10 @@ check pool.oom_kill 'the memory.events of pool count it ($(show "$pool" memory.e
 both_run() { field_is h1 state running && field_is h2 state running; }
 check pool.running 'both hogs run again (h1 $(json h1 state), h2 $(json h2 state))' \
 	wait_for 10 both_run
+pool_mem() { v=$(json pool memory_current); [ "$v" != null ] && [ "$v" -gt 0 ]; }
+check pool.stats 'status shows what the pool costs (memory_current $(json pool memory_current))' pool_mem
+check h1.stats 'no memory controller for h1: its memory_current is null ($(json h1 memory_current))' \
+	field_is h1 memory_current null
 check pool.peak 'the pool never went past 48M (memory.peak $(show "$pool" memory.peak))' \
 	[ "$(cat "$pool/memory.peak")" -le 50331648 ]
 finish
