@@ -255,7 +255,11 @@ static void stale_private_siblings(void)
 	if ((size_t)snprintf(parent, sizeof(parent), "%s/..", cgs.base) >= sizeof(parent) ||
 	    (pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
 		return;
-	if (!(d = fdopendir(dup(pfd)))) {
+	int dfd = fcntl(pfd, F_DUPFD_CLOEXEC, 3);
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
 		close(pfd);
 		return;
 	}
