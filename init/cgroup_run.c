@@ -80,6 +80,19 @@ static void cg_fds_close(struct ws *w)
 	w->cg_mem_fd = -1;
 }
 
+/* Remove n's (empty) cgroup and what is below it; say so if that fails. */
+static void remove_node_cgroup(const struct sup_node *n)
+{
+	char rel[PATH_MAX];
+	int r = cgroup_relpath(n, rel, sizeof(rel));
+
+	if (r == 0)
+		r = cg_remove(cgs.base_fd, rel);
+	if (r < 0)
+		log_warn("cannot remove the cgroup of %s below %s: %s", sup_node_name(n), cgs.base,
+			 strerror(-r));
+}
+
 /* cgroup.kill, remembering that this cgroup must not be reused. */
 static void kill_cgroup(struct ws *w)
 {
@@ -95,14 +108,11 @@ static void kill_cgroup(struct ws *w)
  */
 static void replace_if_killed(struct ws *w)
 {
-	char rel[PATH_MAX];
-
 	if (w->cg_fd < 0 || !w->cg_killed)
 		return;
 	cg_fds_close(w);
 	w->cg_killed = false;
-	if (cgroup_relpath(w->node, rel, sizeof(rel)) == 0)
-		(void)cg_remove(cgs.base_fd, rel);
+	remove_node_cgroup(w->node);
 }
 
 /*
@@ -270,30 +280,20 @@ void cgroup_timer(int64_t now)
 /* The worker leaves the tree, or otpd exits: close and remove its cgroup. */
 void cgroup_worker_release(struct ws *w)
 {
-	char rel[PATH_MAX];
-	int r;
-
 	if (w->draining)
 		drain_unlink(w);
 	if (w->cg_fd < 0)
 		return;
 	cg_fds_close(w);
-	if (cgroup_relpath(w->node, rel, sizeof(rel)) == 0 &&
-	    (r = cg_remove(cgs.base_fd, rel)) < 0)
-		log_warn("cannot remove cgroup %s/%s: %s", cgs.base, rel, strerror(-r));
+	remove_node_cgroup(w->node);
 }
 
 /* A supervisor left the tree: its (by now empty) cgroup goes too. */
 void cgroup_node_release(struct sup_node *n)
 {
-	char rel[PATH_MAX];
-	int r;
-
 	cgroup_frozen_forget(n);
-	if (!cgs.on || sup_node_type(n) != SUP_SUPERVISOR)
-		return;
-	if (cgroup_relpath(n, rel, sizeof(rel)) == 0 && (r = cg_remove(cgs.base_fd, rel)) < 0)
-		log_warn("cannot remove cgroup %s/%s: %s", cgs.base, rel, strerror(-r));
+	if (cgs.on && sup_node_type(n) == SUP_SUPERVISOR)
+		remove_node_cgroup(n);
 }
 
 /* --- inotify ------------------------------------------------------------ */
