@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "cgroups.h"
@@ -65,9 +66,12 @@ static int each_child(int dirfd, int (*fn)(int, const char *, void *), void *arg
 	return r;
 }
 
-int cg_signal(int dirfd, int sig)
+/* The pids listed in dirfd's cgroup.procs, into *ret (malloc'd): the
+ * count, or -errno. */
+static int read_procs(int dirfd, pid_t **ret)
 {
-	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC), n = 0;
+	int fd = openat(dirfd, "cgroup.procs", O_RDONLY | O_CLOEXEC), n = 0, cap = 0;
+	pid_t *v = NULL, *nv;
 	FILE *f;
 	long pid;
 
@@ -77,11 +81,69 @@ int cg_signal(int dirfd, int sig)
 		close(fd);
 		return -errno;
 	}
-	while (fscanf(f, "%ld", &pid) == 1)
-		if (pid > 0 && kill((pid_t)pid, sig) == 0)
-			n++;
+	while (fscanf(f, "%ld", &pid) == 1) {
+		if (pid <= 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if (!(nv = realloc(v, (size_t)cap * sizeof(*v)))) {
+				free(v);
+				fclose(f);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		v[n++] = (pid_t)pid;
+	}
 	fclose(f);
+	*ret = v;
 	return n;
+}
+
+static bool listed(const pid_t *v, int n, pid_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * A pid read from cgroup.procs may die and be reused before it is
+ * signalled.  Each is pinned with a pidfd first, then the list is read
+ * again: a pinned process still listed is in this cgroup, whoever it is,
+ * and the signal goes through the pidfd.  (Without pidfd_open, before
+ * Linux 5.3: kill(2) on the second list.)
+ */
+int cg_signal(int dirfd, int sig)
+{
+	pid_t *first = NULL, *again = NULL;
+	int n = read_procs(dirfd, &first), m, sent = 0, *fds;
+	bool no_pidfd = false;
+
+	if (n <= 0)
+		return n;
+	if (!(fds = malloc((size_t)n * sizeof(*fds)))) {
+		free(first);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n; i++) {
+		fds[i] = (int)syscall(SYS_pidfd_open, first[i], 0);
+		no_pidfd |= fds[i] < 0 && errno == ENOSYS;
+	}
+	m = read_procs(dirfd, &again);
+	for (int i = 0; i < n; i++) {
+		if (m > 0 && listed(again, m, first[i]) &&
+		    (fds[i] >= 0 ? syscall(SYS_pidfd_send_signal, fds[i], sig, NULL, 0)
+				 : (no_pidfd ? kill(first[i], sig) : -1)) == 0)
+			sent++;
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
+	free(fds);
+	free(first);
+	free(again);
+	return m < 0 ? m : sent;
 }
 
 static int kill_child(int dirfd, const char *name, void *arg)
