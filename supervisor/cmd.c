@@ -101,6 +101,21 @@ void sup_defer_drain(struct sup_node *sup)
 	}
 }
 
+void sup_defer_cancel(struct sup_node *sup)
+{
+	struct sup_sv *sv = sup->sv;
+
+	while (sv->dq_head) {
+		struct sup_deferred *d = sv->dq_head;
+
+		sv->dq_head = d->next;
+		if (d->kind == SUP_DEF_CMD)
+			sup_emit_reply(sup->tree, d->cookie, SUP_E_NOT_FOUND, NULL);
+		deferred_free(d);
+	}
+	sv->dq_tail = NULL;
+}
+
 /* Queue a start of `n` (answering its pending command) until its supervisor is free. */
 void sup_cmd_defer_start(struct sup_node *n)
 {
@@ -197,6 +212,20 @@ static void cmd_delete(struct sup_node *n, uint64_t cookie)
 		sup_node_hide(n);
 		reply(n->tree, cookie, SUP_OK);
 	}
+}
+
+/* Stop it if it runs, then take it out of the tree with its subtree. */
+static void cmd_remove(struct sup_node *n, uint64_t cookie)
+{
+	n->cookie = cookie;
+	if (n->state == SUP_STOPPED) {
+		sup_node_purge(n);
+		reply(n->tree, cookie, SUP_OK);
+		return;
+	}
+	n->pending = SUP_PEND_REMOVE;
+	/* RESTARTING: the queued retry is dropped and it is gone at once. */
+	sup_node_terminate(n, SUP_STOP_CMD);
 }
 
 static void cmd_kill(struct sup_node *n, int signo, uint64_t cookie)
@@ -325,6 +354,12 @@ static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_defer
 	case SUP_CMD_KILL:
 		cmd_kill(n, d->signo, d->cookie);
 		break;
+	case SUP_CMD_REMOVE:
+		if (n->dynamic || n->is_template)
+			reply(t, d->cookie, SUP_E_SIMPLE_ONE_FOR_ONE);
+		else
+			cmd_remove(n, d->cookie);
+		break;
 	}
 }
 
@@ -365,7 +400,7 @@ void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d)
 		cmd_on_node(t, n, d);
 }
 
-static void cmd_submit(struct sup_tree *t, int cmd, const char *name, int signo, uint64_t cookie,
+void sup_cmd_submit(struct sup_tree *t, int cmd, const char *name, int signo, uint64_t cookie,
 		       int64_t now)
 {
 	struct sup_deferred d = { .kind = SUP_DEF_CMD, .cmd = cmd, .signo = signo,
@@ -383,22 +418,22 @@ static void cmd_submit(struct sup_tree *t, int cmd, const char *name, int signo,
 
 void sup_cmd_start(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
 {
-	cmd_submit(t, SUP_CMD_START, name, 0, cookie, now);
+	sup_cmd_submit(t, SUP_CMD_START, name, 0, cookie, now);
 }
 
 void sup_cmd_stop(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
 {
-	cmd_submit(t, SUP_CMD_STOP, name, 0, cookie, now);
+	sup_cmd_submit(t, SUP_CMD_STOP, name, 0, cookie, now);
 }
 
 void sup_cmd_restart(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
 {
-	cmd_submit(t, SUP_CMD_RESTART, name, 0, cookie, now);
+	sup_cmd_submit(t, SUP_CMD_RESTART, name, 0, cookie, now);
 }
 
 void sup_cmd_delete(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now)
 {
-	cmd_submit(t, SUP_CMD_DELETE, name, 0, cookie, now);
+	sup_cmd_submit(t, SUP_CMD_DELETE, name, 0, cookie, now);
 }
 
 void sup_cmd_kill(struct sup_tree *t, const char *name, int signo, uint64_t cookie, int64_t now)
@@ -408,7 +443,7 @@ void sup_cmd_kill(struct sup_tree *t, const char *name, int signo, uint64_t cook
 		reply(t, cookie, SUP_E_INVALID);
 		return;
 	}
-	cmd_submit(t, SUP_CMD_KILL, name, signo, cookie, now);
+	sup_cmd_submit(t, SUP_CMD_KILL, name, signo, cookie, now);
 }
 
 void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, int argc,

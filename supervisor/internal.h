@@ -30,6 +30,7 @@ enum sup_pending {
 	SUP_PEND_STOP,          /* reply once stopped */
 	SUP_PEND_RESTART,       /* once stopped, start; reply once started */
 	SUP_PEND_START,         /* reply once started or failed */
+	SUP_PEND_REMOVE,        /* once stopped, leave the tree; then reply */
 };
 
 enum sup_plan_kind {
@@ -92,7 +93,8 @@ struct sup_node {
 	void *shell;
 	bool dynamic;                   /* simple_one_for_one child */
 	bool hidden;                    /* temporary/deleted: out of the tree until re-init */
-	bool freed;                     /* dynamic, left the tree: freed at actions_clear */
+	bool freed;                     /* left the tree: freed at actions_clear */
+	bool removed;                   /* reload took it out for good (reload.c) */
 	bool watchdog_fired;
 	bool kill_sent;
 	bool is_template;
@@ -154,6 +156,7 @@ void sup_name_index(struct sup_tree *t, struct sup_node *n);
 void sup_name_unindex(struct sup_tree *t, struct sup_node *n);
 struct sup_node *sup_node_alloc(struct sup_tree *t, const struct sup_spec *spec);
 void sup_node_link(struct sup_node *parent, struct sup_node *n);
+void sup_node_link_after(struct sup_node *parent, struct sup_node *after, struct sup_node *n);
 void sup_node_unlink(struct sup_node *n);
 void sup_node_destroy(struct sup_node *n);
 bool sup_is_simple(const struct sup_node *sup);
@@ -194,10 +197,20 @@ void sup_pending_reply(struct sup_node *n, enum sup_result r);
 
 /* cmd.c */
 enum sup_cmd_kind { SUP_CMD_START, SUP_CMD_STOP, SUP_CMD_RESTART, SUP_CMD_DELETE, SUP_CMD_KILL,
-		    SUP_CMD_START_CHILD };
+		    SUP_CMD_START_CHILD, SUP_CMD_REMOVE };
 void sup_defer_push(struct sup_node *sup, struct sup_deferred *d);
 void sup_defer_drain(struct sup_node *sup);
 void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d);
+void sup_cmd_submit(struct sup_tree *t, int cmd, const char *name, int signo, uint64_t cookie,
+		    int64_t now);
+/* The supervisor leaves the tree: queued commands are answered not_found. */
+void sup_defer_cancel(struct sup_node *sup);
+
+/* reload.c */
+/* n (stopped) and its subtree leave the tree for good. */
+void sup_node_purge(struct sup_node *n);
+/* The plan of `sup` ended: free the children reload removed meanwhile. */
+void sup_purge_removed(struct sup_node *sup);
 void sup_cmd_defer_start(struct sup_node *n);
 
 /* reasons */

@@ -158,6 +158,7 @@ static void plan_end(struct sup_node *sup)
 	sv->cur = 0;
 	if (sup_is_simple(sup))
 		sup_remove_dynamic(sup);
+	sup_purge_removed(sup);
 }
 
 static void group_term_done(struct sup_node *sup)
@@ -291,6 +292,9 @@ void sup_plan_child_down(struct sup_node *sup, struct sup_node *child)
 {
 	if (child->pending == SUP_PEND_STOP) {
 		sup_pending_reply(child, SUP_OK);
+	} else if (child->pending == SUP_PEND_REMOVE) {
+		sup_pending_reply(child, SUP_OK);
+		sup_node_purge(child);
 	} else if (child->pending == SUP_PEND_RESTART) {
 		restart_stopped(sup, child);
 	} else if (child->pending == SUP_PEND_START && !(sup->sv->plan == SUP_PLAN_GROUP &&

@@ -234,6 +234,34 @@ void sup_cmd_kill(struct sup_tree *t, const char *name, int signo, uint64_t cook
 void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, int argc,
 			 char *const *args, uint64_t cookie, int64_t now);
 
+/*
+ * --- reload (DESIGN §7; reload.c) ---------------------------------------
+ * The shell diffs two configurations and applies the difference with these.
+ */
+
+/* Insert a new, stopped child of `parent` right after `after` (NULL: first).
+ * Errors as sup_tree_add; start it with sup_cmd_start. */
+struct sup_node *sup_tree_insert(struct sup_tree *t, struct sup_node *parent,
+				 struct sup_node *after, const struct sup_spec *spec,
+				 enum sup_result *ret_err);
+/*
+ * Replace n's spec in place (OTP code_change): state, process and restart
+ * history are kept, the new spec counts from the next event.  The name, the
+ * type and simple_one_for_one-ness cannot change (SUP_E_INVALID).  A
+ * template's dynamic children follow it.
+ */
+enum sup_result sup_node_respec(struct sup_node *n, const struct sup_spec *spec);
+/* Move n right after sibling `after` (NULL: first) in start order. */
+enum sup_result sup_node_place(struct sup_node *n, struct sup_node *after);
+/*
+ * Stop `name` (as sup_cmd_stop) and then take it and its subtree out of the
+ * tree for good: FORGET for every node, names free for reuse.  Replies once
+ * it is out.
+ */
+void sup_cmd_remove(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now);
+/* n left the tree for good (dynamic child or removed): its FORGET is final. */
+bool sup_node_removed(const struct sup_node *n);
+
 /* --- actions ----------------------------------------------------------- */
 
 const struct sup_action *sup_actions(const struct sup_tree *t, size_t *ret_n);

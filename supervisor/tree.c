@@ -113,16 +113,25 @@ struct sup_node *sup_node_alloc(struct sup_tree *t, const struct sup_spec *spec)
 	return n;
 }
 
-void sup_node_link(struct sup_node *parent, struct sup_node *n)
+/* Link n under parent right after `after` (NULL: first in start order). */
+void sup_node_link_after(struct sup_node *parent, struct sup_node *after, struct sup_node *n)
 {
 	n->parent = parent;
-	n->prev = parent->last;
-	n->next = NULL;
-	if (parent->last)
-		parent->last->next = n;
+	n->prev = after;
+	n->next = after ? after->next : parent->first;
+	if (n->next)
+		n->next->prev = n;
+	else
+		parent->last = n;
+	if (after)
+		after->next = n;
 	else
 		parent->first = n;
-	parent->last = n;
+}
+
+void sup_node_link(struct sup_node *parent, struct sup_node *n)
+{
+	sup_node_link_after(parent, parent->last, n);
 }
 
 void sup_node_unlink(struct sup_node *n)
@@ -193,13 +202,14 @@ struct sup_tree *sup_tree_new(const struct sup_spec *root)
 	return t;
 }
 
-struct sup_node *sup_tree_add(struct sup_tree *t, struct sup_node *parent,
-			      const struct sup_spec *spec, enum sup_result *ret_err)
+struct sup_node *sup_tree_insert(struct sup_tree *t, struct sup_node *parent,
+				 struct sup_node *after, const struct sup_spec *spec,
+				 enum sup_result *ret_err)
 {
 	enum sup_result err = SUP_OK;
 	struct sup_node *n = NULL;
 
-	if (!parent || parent->spec.type != SUP_SUPERVISOR)
+	if (!parent || parent->spec.type != SUP_SUPERVISOR || (after && after->parent != parent))
 		err = SUP_E_NOT_FOUND;
 	else if (sup_find_any(t, spec->name))
 		err = SUP_E_ALREADY_PRESENT;
@@ -213,9 +223,15 @@ struct sup_node *sup_tree_add(struct sup_tree *t, struct sup_node *parent,
 		return NULL;
 	}
 	n->is_template = sup_is_simple(parent);
-	sup_node_link(parent, n);
+	sup_node_link_after(parent, after, n);
 	sup_name_index(t, n);
 	return n;
+}
+
+struct sup_node *sup_tree_add(struct sup_tree *t, struct sup_node *parent,
+			      const struct sup_spec *spec, enum sup_result *ret_err)
+{
+	return sup_tree_insert(t, parent, parent ? parent->last : NULL, spec, ret_err);
 }
 
 static void subtree_free(struct sup_node *n)

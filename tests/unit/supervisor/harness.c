@@ -246,7 +246,7 @@ static void on_reply(struct h *h, const struct sup_action *a)
 static void on_forget(struct h *h, struct h_rec *r)
 {
 	cr_assert_eq(r->pid, 0, "%s forgotten while its process %d lives", r->name, r->pid);
-	if (r->dynamic) {
+	if (r->dynamic || sup_node_removed(r->node)) {
 		r->forgotten = true;
 		r->node = NULL;
 	}
@@ -619,6 +619,29 @@ int h_cmd_delete(struct h *h, const char *name)
 
 	sup_cmd_delete(h->t, name, c, h->now);
 	return cmd_done(h, c);
+}
+
+int h_cmd_remove(struct h *h, const char *name)
+{
+	uint64_t c = cmd_new(h, name, "remove", name);
+
+	sup_cmd_remove(h->t, name, c, h->now);
+	return cmd_done(h, c);
+}
+
+struct sup_node *h_insert(struct h *h, const char *parent, const char *after,
+			  const struct sup_spec *spec)
+{
+	struct sup_node *p = parent ? sup_find(h->t, parent) : sup_tree_root(h->t);
+	struct sup_node *a = after ? sup_find(h->t, after) : NULL;
+	enum sup_result err = SUP_OK;
+	struct sup_node *n;
+
+	cr_assert_not_null(p, "no parent %s", parent);
+	n = sup_tree_insert(h->t, p, a, spec, &err);
+	cr_assert_not_null(n, "sup_tree_insert %s: %s", spec->name, sup_result_str(err));
+	rec_new(h, n);
+	return n;
 }
 
 int h_cmd_kill(struct h *h, const char *name, int signo)

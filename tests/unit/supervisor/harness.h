@@ -85,6 +85,10 @@ int h_cmd_stop(struct h *h, const char *name);
 int h_cmd_restart(struct h *h, const char *name);
 int h_cmd_delete(struct h *h, const char *name);
 int h_cmd_kill(struct h *h, const char *name, int signo);
+/* Reload: stop and take out for good; insert stopped after `after` (NULL: first). */
+int h_cmd_remove(struct h *h, const char *name);
+struct sup_node *h_insert(struct h *h, const char *parent, const char *after,
+			  const struct sup_spec *spec);
 /* `ret_name` (SUP_NAME_MAX + 1 bytes, may be NULL) gets the new child's name. */
 int h_cmd_start_child(struct h *h, const char *sup, const char *name, int argc,
 		      char *const *args, char *ret_name);
