@@ -67,6 +67,12 @@ unsigned cg_limits_need(const struct cfg_limits *l);
  * failure returns -errno and names the file that refused in *ret_file.
  */
 int cg_limits_apply(int dirfd, const struct cfg_limits *l, unsigned mask, const char **ret_file);
+/*
+ * Limits changed by a reload, in place: files whose value changed are
+ * written, limits no longer configured go back to the kernel's default.
+ */
+int cg_limits_update(int dirfd, const struct cfg_limits *old, const struct cfg_limits *l,
+		     unsigned mask, const char **ret_file);
 /* "memory_max cpu_max" for the keys of `l` set and needing a controller in
  * `mask` (for messages). */
 void cg_limits_keys(const struct cfg_limits *l, unsigned mask, char *buf, size_t len);

@@ -39,6 +39,7 @@ struct cg_lim_file {
 	const char *file;
 	unsigned controller;
 	int (*fmt)(const struct cfg_limits *l, char *buf, size_t len);   /* 0: not set */
+	const char *dflt;               /* the kernel's default, written when a limit goes */
 };
 
 static int f_memory_max(const struct cfg_limits *l, char *b, size_t n)
@@ -95,15 +96,15 @@ static int f_cpuset_cpus(const struct cfg_limits *l, char *b, size_t n)
 /* memory.high before memory.max: lowering max below usage reclaims, and
  * the throttle should be in place first. */
 static const struct cg_lim_file cg_lim_files[] = {
-	{ "memory.high", CG_MEMORY, f_memory_high },
-	{ "memory.max", CG_MEMORY, f_memory_max },
-	{ "memory.swap.max", CG_MEMORY, f_memory_swap_max },
-	{ "cpu.max", CG_CPU, f_cpu_max },
-	{ "cpu.weight", CG_CPU, f_cpu_weight },
-	{ "pids.max", CG_PIDS, f_pids_max },
-	{ "io.weight", CG_IO, f_io_weight },
-	{ "io.max", CG_IO, f_io_max },
-	{ "cpuset.cpus", CG_CPUSET, f_cpuset_cpus },
+	{ "memory.high", CG_MEMORY, f_memory_high, "max" },
+	{ "memory.max", CG_MEMORY, f_memory_max, "max" },
+	{ "memory.swap.max", CG_MEMORY, f_memory_swap_max, "max" },
+	{ "cpu.max", CG_CPU, f_cpu_max, "max 100000" },
+	{ "cpu.weight", CG_CPU, f_cpu_weight, "100" },
+	{ "pids.max", CG_PIDS, f_pids_max, "max" },
+	{ "io.weight", CG_IO, f_io_weight, "default 100" },
+	{ "io.max", CG_IO, f_io_max, NULL },
+	{ "cpuset.cpus", CG_CPUSET, f_cpuset_cpus, "" },
 };
 
 int cg_limits_apply(int dirfd, const struct cfg_limits *l, unsigned mask, const char **ret_file)
@@ -117,6 +118,53 @@ int cg_limits_apply(int dirfd, const struct cfg_limits *l, unsigned mask, const 
 			continue;
 		if ((r = cg_write(dirfd, cg_lim_files[i].file, buf)) < 0) {
 			*ret_file = cg_lim_files[i].file;
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* io.max has no default line: the device's limits are each set back to max. */
+static void io_max_reset(const char *old, char *buf, size_t len)
+{
+	size_t dev = strcspn(old, " ");
+
+	snprintf(buf, len, "%.*s rbps=max wbps=max riops=max wiops=max", (int)dev, old);
+}
+
+/* The device of an io.max line changed: the old device's limits must go too. */
+static bool io_max_moved(const struct cg_lim_file *f, const char *was, const char *now)
+{
+	size_t dev = strcspn(was, " ");
+
+	return f->fmt == f_io_max && (strcspn(now, " ") != dev || strncmp(was, now, dev) != 0);
+}
+
+int cg_limits_update(int dirfd, const struct cfg_limits *old, const struct cfg_limits *l,
+		     unsigned mask, const char **ret_file)
+{
+	char buf[512], was[512];
+
+	for (size_t i = 0; i < sizeof(cg_lim_files) / sizeof(cg_lim_files[0]); i++) {
+		const struct cg_lim_file *f = &cg_lim_files[i];
+		bool set = f->fmt(l, buf, sizeof(buf)), had = f->fmt(old, was, sizeof(was));
+		int r = 0;
+
+		if (!(mask & f->controller) || (!set && !had) || (set && had && !strcmp(buf, was)))
+			continue;
+		if (had && (!set || io_max_moved(f, was, buf))) {
+			char reset[512];
+
+			if (f->dflt)
+				snprintf(reset, sizeof(reset), "%s", f->dflt);
+			else
+				io_max_reset(was, reset, sizeof(reset));
+			r = cg_write(dirfd, f->file, reset);
+		}
+		if (r >= 0 && set)
+			r = cg_write(dirfd, f->file, buf);
+		if (r < 0) {
+			*ret_file = f->file;
 			return r;
 		}
 	}

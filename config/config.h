@@ -122,6 +122,14 @@ struct cfg_node {
 	char parent[SUP_NAME_MAX + 1];  /* "" for the root */
 	char *file;                     /* where the section was declared */
 	int line;
+	/*
+	 * The section's KEY=VALUE lines as written, one string per class, so
+	 * that a reload can tell what changed (cfg_node_changes): keys whose
+	 * change needs a new process, and limits (applied in place).  Keys of
+	 * neither class (restart, shutdown, intensity, ...) are read from the
+	 * spec at every event and take effect in place.
+	 */
+	char *fp_run, *fp_limits;
 	struct cfg_limits limits;
 	struct cfg_worker w;            /* workers only */
 };
@@ -159,6 +167,13 @@ int cfg_build_tree(const struct otp_config *c, struct sup_tree **ret_tree);
 
 /* Print the tree (otpd --check) as an indented outline. */
 void cfg_print_tree(const struct otp_config *c, FILE *f);
+
+/* What differs between two versions of one node (reload, DESIGN §7). */
+#define CFG_CHANGED_RUN 0x1             /* a key that only a new process picks up */
+#define CFG_CHANGED_LIMITS 0x2          /* a cgroup limit */
+#define CFG_CHANGED_SPEC 0x4            /* anything in the core's spec */
+#define CFG_CHANGED_SHAPE 0x8           /* type, parent or simple_one_for_one-ness */
+unsigned cfg_node_changes(const struct cfg_node *a, const struct cfg_node *b);
 
 /* Find a node by name, or NULL. */
 const struct cfg_node *cfg_find(const struct otp_config *c, const char *name);

@@ -1,6 +1,7 @@
 /*
  * keys.c: the key table and the dispatch of one KEY = VALUE.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,6 +108,45 @@ static bool seen_mark(struct cfg_ctx *x, struct cfg_seen *s, int k, const char *
 	return true;
 }
 
+/* Keys the core reads from the spec (or otpd at each use): a reload applies them in place. */
+static bool key_in_place(int k)
+{
+	switch (k) {
+	case CFG_K_PARENT: case CFG_K_RESTART: case CFG_K_SHUTDOWN: case CFG_K_SIGNIFICANT:
+	case CFG_K_STRATEGY: case CFG_K_INTENSITY: case CFG_K_PERIOD: case CFG_K_AUTO_SHUTDOWN:
+	case CFG_K_READY_TIMEOUT: case CFG_K_STOP_SIGNAL: case CFG_K_SUCCESS_EXIT:
+	case CFG_K_RESTART_DELAY: case CFG_K_FORWARD_SIGNALS: case CFG_K_MAILBOX_BACKLOG:
+	case CFG_K_MAILBOX_MODE: case CFG_K_MAILBOX_GROUP:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool key_is_limit(int k)
+{
+	return k >= CFG_K_MEMORY_MAX && k <= CFG_K_CPUSET_CPUS;
+}
+
+/* Record "name=value" in the node's fingerprint of its class (config.h). */
+static void fp_append(struct cfg_ctx *x, struct cfg_pnode *p, int k, const char *name,
+		      const char *value)
+{
+	char **fp = key_is_limit(k) ? &p->node.fp_limits : &p->node.fp_run;
+	size_t old = *fp ? strlen(*fp) : 0, add = strlen(name) + strlen(value) + 2;
+	char *s;
+
+	if (k >= 0 && key_in_place(k))
+		return;
+	s = realloc(*fp, old + add + 1);
+	if (!s) {
+		x->oom = true;
+		return;
+	}
+	snprintf(s + old, add + 1, "%s=%s\n", name, value);
+	*fp = s;
+}
+
 void cfg_key_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 {
 	struct cfg_pnode *p = x->cur == CFG_NONE ? NULL : &x->pn[x->cur];
@@ -121,6 +161,8 @@ void cfg_key_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 		return;
 	}
 	k = key_lookup(name);
+	if (p)
+		fp_append(x, p, k, name, value);
 	if (k < 0 && cfg_sb_dispatch(x, name, value))
 		return;
 	if (k < 0 || !(cfg_keys[k].in & (1u << x->sec))) {

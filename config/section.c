@@ -54,6 +54,8 @@ void cfg_node_release(struct cfg_node *n)
 	free(n->w.mailbox_group);
 	cfg_strv_free(n->w.seccomp_list);
 	cfg_sandbox_release(&n->w.sb);
+	free(n->fp_run);
+	free(n->fp_limits);
 	memset(n, 0, sizeof(*n));
 }
 

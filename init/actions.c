@@ -122,7 +122,10 @@ static void one(const struct sup_action *a)
 	case SUP_A_SPAWN: do_spawn(a->node); break;
 	case SUP_A_SIGNAL: do_signal(a->node, a->signo, a->cont); break;
 	case SUP_A_KILL: do_kill(a->node); break;
-	case SUP_A_REPLY: control_reply(a->cookie, a); break;
+	case SUP_A_REPLY:
+		if (!reload_reply(a->cookie))
+			control_reply(a->cookie, a);
+		break;
 	case SUP_A_EXITED: log_exit(a); break;
 	case SUP_A_RESTART: log_info("restarting %s", sup_node_name(a->node)); break;
 	case SUP_A_GAVE_UP:
@@ -132,7 +135,7 @@ static void one(const struct sup_action *a)
 	case SUP_A_FORGET:
 		control_node_forgotten(a->node);
 		cgroup_node_release(a->node);
-		if (sup_node_is_dynamic(a->node)) {
+		if (sup_node_removed(a->node)) {
 			ws_free(sup_node_shell(a->node));
 		} else if (sup_node_shell(a->node)) {
 			/* back at its next start */
@@ -175,4 +178,5 @@ void actions_run(void)
 		sup_child_start_failed(otpd.tree, f.node, f.why, ev_now());
 	}
 	running = false;
+	reload_poll();
 }

@@ -26,7 +26,7 @@ struct cv_req {
 	const char *verb;
 	const char *pos[CV_POS_MAX];
 	int npos;
-	bool json, follow;
+	bool json, follow, keep_running;
 	const char *name_opt, *state, *timeout, *lines;
 	int nrest;
 	char *const *rest;              /* start-child: after "--" */
@@ -34,7 +34,7 @@ struct cv_req {
 
 /* Options a verb accepts. */
 enum { CV_O_NAME = 1, CV_O_STATE = 2, CV_O_TIMEOUT = 4, CV_O_LINES = 8, CV_O_FOLLOW = 16,
-       CV_O_REST = 32 };
+       CV_O_REST = 32, CV_O_KEEP = 64 };
 
 struct cv_verb {
 	const char *name;
@@ -82,6 +82,8 @@ static bool cv_parse(struct ctl_client *cl, const struct cv_verb *v, int argc,
 			break;
 		} else if ((v->opts & CV_O_FOLLOW) && strcmp(a, "-f") == 0) {
 			q->follow = true;
+		} else if ((v->opts & CV_O_KEEP) && strcmp(a, "--keep-running") == 0) {
+			q->keep_running = true;
 		} else if ((slot = cv_opt_slot(v, q, a))) {
 			if (i + 1 >= argc || *slot) {
 				cv_usage(cl, v, *slot ? "option given twice" : "option needs a value", a);
@@ -365,6 +367,11 @@ static void cv_halt_verb(struct ctl_client *cl, const struct cv_req *q)
 	cv_halt(cl, RB_HALT_SYSTEM);
 }
 
+static void cv_reload(struct ctl_client *cl, const struct cv_req *q)
+{
+	reload_begin(cl, q->keep_running);
+}
+
 static const struct cv_verb cv_verbs[] = {
 	{ "status", 0, 1, 0, cv_status, "status [NAME] [--json]" },
 	{ "count", 0, 1, 0, cv_count, "count [SUP] [--json]" },
@@ -379,6 +386,7 @@ static const struct cv_verb cv_verbs[] = {
 	{ "wait", 1, 1, CV_O_STATE | CV_O_TIMEOUT, cv_wait, "wait NAME --state S [--timeout D]" },
 	{ "freeze", 1, 1, CV_O_TIMEOUT, cv_freeze, "freeze NAME [--timeout D]" },
 	{ "thaw", 1, 1, 0, cv_thaw, "thaw NAME" },
+	{ "reload", 0, 0, CV_O_KEEP, cv_reload, "reload [--keep-running]" },
 	{ "shutdown", 0, 0, 0, cv_shutdown, "shutdown" },
 	{ "poweroff", 0, 0, 0, cv_poweroff, "poweroff" },
 	{ "reboot", 0, 0, 0, cv_reboot, "reboot" },
@@ -386,7 +394,7 @@ static const struct cv_verb cv_verbs[] = {
 };
 
 /* Verbs of DESIGN §5 this version does not implement yet. */
-static const char *const cv_later[] = { "call", "cast", "reload", "reexec", "upgrade" };
+static const char *const cv_later[] = { "call", "cast", "reexec", "upgrade" };
 
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)
 {

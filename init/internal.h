@@ -230,6 +230,9 @@ int cgroup_watch_add(int dirfd);
 void cgroup_watch_drop(int wd);
 /* Wait (blocking, bounded) for dirfd's cgroup to be empty. */
 int cgroup_wait_empty(int dirfd, int timeout_ms);
+/* otpd.cfg was replaced by a reload (`old` still readable): controllers
+ * and limits of existing cgroups follow the new config in place. */
+void cgroup_reload(const struct otp_config *old);
 int cgroup_freeze(struct sup_node *n, bool on);
 void cgroup_freeze_check(void);
 struct sup_node *cgroup_frozen_by(const struct sup_node *n);
@@ -238,6 +241,8 @@ void cgroup_frozen_forget(struct sup_node *n);
 /* --- signals.c --------------------------------------------------------- */
 
 int signals_init(void);
+/* A reload may have claimed new signals for forward_signals. */
+void signals_refresh(void);
 
 /* --- mailbox.c -------------------------------------------------------- */
 
@@ -245,6 +250,8 @@ int signals_init(void);
 int mailbox_open(struct ws *w);
 /* Close and remove it (the worker left the tree: callers get noproc). */
 void mailbox_close(struct ws *w);
+/* Apply a reloaded config to an open mailbox, keeping queued callers. */
+int mailbox_update(struct ws *w);
 
 /* --- reap.c ------------------------------------------------------------ */
 
@@ -332,6 +339,15 @@ void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv);
 /* The state otpctl shows: "failed" for failed nodes, else sup_state_str. */
 const char *ctl_node_state(const struct sup_node *n);
 
+/* --- reload.c: otpctl reload, SIGHUP (DESIGN §7) --------------------------- */
+
+/* Load the config again and apply the difference; cl NULL for SIGHUP. */
+void reload_begin(struct ctl_client *cl, bool keep_running);
+/* A core reply: true if it answered one of reload's own commands. */
+bool reload_reply(uint64_t cookie);
+/* Run what a finished batch made due (called at the end of actions_run). */
+void reload_poll(void);
+
 /* --- pid1.c -------------------------------------------------------------- */
 
 int pid1_setup(void);
@@ -345,7 +361,9 @@ bool pid1_in_vm(void);
 
 struct otpd {
 	struct otp_config *cfg;
+	const char *config_path;        /* -c PATH, NULL: the defaults (reload reads it again) */
 	struct sup_tree *tree;
+	bool stopping;                  /* the tree is being shut down */
 	bool pid1;
 	bool done;
 	int exit_code;

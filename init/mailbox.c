@@ -104,3 +104,26 @@ void mailbox_close(struct ws *w)
 	if (mb_path(w, &sa) == 0)
 		(void)unlink(sa.sun_path);
 }
+
+/*
+ * A reload changed w's config: queued callers are kept.  A mailbox no
+ * longer wanted goes (callers get noproc); mode, group and backlog are
+ * applied to the socket in place (listen(2) again sets a new backlog).
+ */
+int mailbox_update(struct ws *w)
+{
+	struct sockaddr_un sa;
+	int r;
+
+	if (w->mb_fd < 0)
+		return 0;
+	if (!w->cfg->w.mailbox) {
+		mailbox_close(w);
+		return 0;
+	}
+	if ((r = mb_path(w, &sa)) < 0)
+		return r;
+	if (listen(w->mb_fd, w->cfg->w.mailbox_backlog) < 0)
+		return -errno;
+	return mb_perms(&w->cfg->w, sa.sun_path);
+}

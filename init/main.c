@@ -175,6 +175,7 @@ int main(int argc, char **argv)
 	std_fds_ensure();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	otpd.config_path = o.config;
 	otpd.cfg = load(o.config);
 	if (!otpd.cfg)
 		return 2;

@@ -11,6 +11,7 @@ void otpd_shutdown(int halt_how)
 {
 	if (halt_how)
 		otpd.halt_how = halt_how;
+	otpd.stopping = true;
 	sd_report("STOPPING=1\nSTATUS=shutting down");
 	sup_shutdown(otpd.tree, ev_now());
 	actions_run();

@@ -57,7 +57,8 @@ static void on_signal(int sig)
 		otpd_shutdown(0);
 		break;
 	case SIGHUP:
-		log_warn("SIGHUP: reload is not available in this version of otpd, ignoring");
+		log_info("SIGHUP: reloading the configuration");
+		reload_begin(NULL, false);
 		break;
 	case SIGUSR1:
 		if (otpd.pid1)
@@ -88,19 +89,24 @@ static void on_readable(struct ev_source *s, uint32_t revents)
 	reap_all();
 }
 
-int signals_init(void)
+/* What otpd reads from its signalfd: its own, and every forwarded one. */
+static void signals_wanted(sigset_t *set)
 {
-	sigset_t set;
-
-	sigemptyset(&set);
+	sigemptyset(set);
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
-		sigaddset(&set, handled[i]);
-	/* Forwarded signals must be claimable too. */
+		sigaddset(set, handled[i]);
 	for (size_t i = 1; otpd.cfg && i < otpd.cfg->n_nodes; i++)
 		for (int s = 1; s < 64; s++)
 			if ((otpd.cfg->nodes[i].w.forward_signals & (1ull << s)) && s != SIGKILL &&
 			    s != SIGSTOP)
-				sigaddset(&set, s);
+				sigaddset(set, s);
+}
+
+int signals_init(void)
+{
+	sigset_t set;
+
+	signals_wanted(&set);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	/* Writes to a dead pipe or socket must be EPIPE, not death. */
@@ -111,4 +117,14 @@ int signals_init(void)
 	sig_src.events = EPOLLIN;
 	sig_src.fn = on_readable;
 	return ev_add(&sig_src);
+}
+
+/* Signals claimed before stay blocked and read: unclaimed, they are ignored. */
+void signals_refresh(void)
+{
+	sigset_t set;
+
+	signals_wanted(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0 || signalfd(sig_src.fd, &set, 0) < 0)
+		log_warn("reload: cannot claim the new forward_signals: %s", strerror(errno));
 }

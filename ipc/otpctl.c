@@ -110,7 +110,7 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "thaw", true, 1, 1, "thaw NAME", opts_none, NULL, NULL, false },
 	{ "wait", true, 1, 1, "wait NAME --state S [--timeout D]", opts_wait, "--state",
 	  "--timeout", false },
-	{ "reload", false, 0, 0, "reload [--keep-running]", opts_reload, NULL, NULL, false },
+	{ "reload", true, 0, 0, "reload [--keep-running]", opts_reload, NULL, NULL, false },
 	{ "reexec", false, 0, 0, "reexec", opts_none, NULL, NULL, false },
 	{ "upgrade", false, 0, 0, "upgrade -c NEW [--within D]", opts_upgrade, "-c", NULL, false },
 	{ "shutdown", true, 0, 0, "shutdown", opts_none, NULL, NULL, false },

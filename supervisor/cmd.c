@@ -366,7 +366,8 @@ static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_defer
 /* Run command `d` now, or queue it where it must wait.  `d` stays the caller's. */
 void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d)
 {
-	struct sup_node *n = sup_find(t, d->name);
+	/* Removal also takes out what delete_child or a temporary exit hid. */
+	struct sup_node *n = d->cmd == SUP_CMD_REMOVE ? sup_find_any(t, d->name) : sup_find(t, d->name);
 	struct sup_node *waiter;
 
 	if (t->shutting_down || t->done) {

@@ -160,7 +160,6 @@ void sup_node_link_after(struct sup_node *parent, struct sup_node *after, struct
 void sup_node_unlink(struct sup_node *n);
 void sup_node_destroy(struct sup_node *n);
 bool sup_is_simple(const struct sup_node *sup);
-struct sup_node *sup_find_any(struct sup_tree *t, const char *name);
 
 /* intensity.c */
 bool sup_add_restart(struct sup_node *sup, int64_t now);

@@ -100,8 +100,9 @@ static void subtree_bury(struct sup_node *top)
 	struct sup_tree *t = top->tree;
 	struct sup_node *n = post_first(top), *nx;
 
+	/* Unlinked, but the parent pointer stays: the shell still needs the
+	 * node's path (its cgroup) when it handles the FORGET. */
 	sup_node_unlink(top);
-	top->parent = NULL;
 	for (; n; n = nx) {
 		nx = post_next(n, top);
 		n->freed = true;

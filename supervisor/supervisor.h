@@ -181,6 +181,9 @@ struct sup_node *sup_tree_add(struct sup_tree *t, struct sup_node *parent,
 
 struct sup_node *sup_tree_root(struct sup_tree *t);
 struct sup_node *sup_find(struct sup_tree *t, const char *name);
+/* Also nodes out of the tree for now (deleted, exited temporary): their
+ * names stay reserved until they come back or a reload removes them. */
+struct sup_node *sup_find_any(struct sup_tree *t, const char *name);
 
 /* --- events ------------------------------------------------------------ */
 

@@ -151,7 +151,7 @@ Test(otpctl, usage_errors_exit_2)
 
 Test(otpctl, verbs_not_available_yet_exit_2)
 {
-	static const char *const verbs[] = { "reload", "reexec", "upgrade" };
+	static const char *const verbs[] = { "reexec", "upgrade" };
 	char want[128];
 	size_t i;
 

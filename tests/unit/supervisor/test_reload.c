@@ -161,7 +161,8 @@ Test(reload, remove_stopped_and_deleted)
 
 	cr_assert_eq(h_cmd_stop(h, "a"), SUP_OK);
 	cr_assert_eq(h_cmd_delete(h, "a"), SUP_OK);
-	cr_assert_eq(h_cmd_remove(h, "a"), SUP_E_NOT_FOUND, "deleted: not in the tree");
+	cr_assert_eq(h_cmd_remove(h, "a"), SUP_OK, "a deleted spec goes for good");
+	cr_assert_null(sup_find_any(h_tree(h), "a"));
 	cr_assert_eq(h_cmd_stop(h, "c"), SUP_OK);
 	cr_assert_eq(h_cmd_remove(h, "c"), SUP_OK);
 	cr_assert_str_eq(h_counts_str(h, NULL), "1,1,0,1");
