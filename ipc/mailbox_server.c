@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include "otp_mailbox.h"
@@ -97,6 +96,51 @@ static int mb_listen_check(int fd)
 	return 0;
 }
 
+/*
+ * Wait until an accepted connection is ready for `events`, at most
+ * MB_CONN_TIMEOUT_S: a silent or stuck client cannot hold the server.
+ */
+static bool mb_conn_ready(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+	int r;
+
+	do
+		r = poll(&p, 1, MB_CONN_TIMEOUT_S * 1000);
+	while (r < 0 && errno == EINTR);
+	return r > 0;
+}
+
+/*
+ * The connection is non-blocking, so the usual case costs one recv: the
+ * caller sends its request right after connecting, and it is mostly there
+ * by the time we accept.  Only when it is not do we wait (a poll).
+ */
+static ssize_t mb_conn_recv(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, len, MSG_TRUNC);
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			return n;
+		if (errno == EAGAIN && !mb_conn_ready(fd, POLLIN))
+			return -1;
+	}
+}
+
+/* Send one datagram; a reply of up to 64 KiB fits a fresh socket's buffer at once. */
+static void mb_conn_send(int fd, const void *buf, size_t len)
+{
+	/* A caller that went away gets nothing; MSG_NOSIGNAL keeps us alive. */
+	while (send(fd, buf, len, MSG_NOSIGNAL) < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			return;
+		if (errno == EAGAIN && !mb_conn_ready(fd, POLLOUT))
+			return;
+	}
+}
+
 /* Reply to a call, or close without reply when the handler fails. */
 static void mb_call_dispatch(struct mb_server *s, int fd, size_t len)
 {
@@ -107,31 +151,14 @@ static void mb_call_dispatch(struct mb_server *s, int fd, size_t len)
 	if (n < 0 || n > OTP_MB_MSG_MAX)
 		return;
 	s->rep[0] = OTP_MB_REPLY;
-	/* A caller that went away gets nothing; MSG_NOSIGNAL keeps us alive. */
-	(void)send(fd, s->rep, (size_t)n + 1, MSG_NOSIGNAL);
-}
-
-/* Bound every blocking read and write on an accepted connection. */
-static int mb_conn_timeouts(int fd)
-{
-	struct timeval tv = { .tv_sec = MB_CONN_TIMEOUT_S };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
-		return -errno;
-	return 0;
+	mb_conn_send(fd, s->rep, (size_t)n + 1);
 }
 
 /* Serve one accepted connection: one message, then close. */
 static void mb_conn_serve(struct mb_server *s, int fd)
 {
-	ssize_t n;
+	ssize_t n = mb_conn_recv(fd, s->req, 1 + OTP_MB_MSG_MAX);
 
-	if (mb_conn_timeouts(fd) < 0)
-		return;
-	do
-		n = recv(fd, s->req, 1 + OTP_MB_MSG_MAX, MSG_TRUNC);
-	while (n < 0 && errno == EINTR);
 	/* EOF, timeout, error, empty or truncated: drop without a word. */
 	if (n < 1 || n > 1 + OTP_MB_MSG_MAX)
 		return;
@@ -165,7 +192,9 @@ static bool mb_accept_transient(int err)
 
 static int mb_accept_one(struct mb_server *s)
 {
-	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	/* Non-blocking: every wait on the connection is a bounded poll, and
+	 * no setsockopt timeouts are needed (two syscalls per call saved). */
+	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return mb_accept_transient(errno) ? 0 : -errno;
