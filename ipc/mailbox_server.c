@@ -2,9 +2,10 @@
  * mailbox_server.c: the worker side of otpd mailboxes (otp_mailbox.h).
  *
  * One connection at a time, like a gen_server: accept, read one datagram,
- * dispatch on its kind byte, answer a call, close.  SIGTERM and SIGINT
- * arrive through a signalfd polled next to the listening socket, so a
- * stop never interrupts a handler.  Only libc is used: this file is part
+ * dispatch on its kind byte, answer a call, close; then the next waiting
+ * connection, until the backlog is empty.  SIGTERM and SIGINT arrive
+ * through a signalfd polled next to the listening socket, so a stop never
+ * interrupts a handler.  Only libc is used: this file is part
  * of the library workers link against.
  */
 #include <errno.h>
@@ -24,6 +25,7 @@
 
 #define MB_LISTEN_FDS_START 3   /* SD_LISTEN_FDS_START, without libsystemd */
 #define MB_CONN_TIMEOUT_S 5     /* a silent or stuck client cannot hold the server */
+#define MB_ACCEPT_BATCH 64      /* connections served between two looks at the signals */
 
 struct mb_server {
 	const struct otp_mb_callbacks *cb;
@@ -190,17 +192,38 @@ static bool mb_accept_transient(int err)
 	}
 }
 
+/*
+ * Accept one connection and serve it: 1 done (served, or lost to its
+ * client), 0 none waiting, -errno when the listening socket failed.
+ */
 static int mb_accept_one(struct mb_server *s)
 {
 	/* Non-blocking: every wait on the connection is a bounded poll, and
 	 * no setsockopt timeouts are needed (two syscalls per call saved). */
 	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
-	if (fd < 0)
-		return mb_accept_transient(errno) ? 0 : -errno;
+	if (fd < 0) {
+		if (errno == EAGAIN)
+			return 0;
+		return mb_accept_transient(errno) ? 1 : -errno;
+	}
 	mb_conn_serve(s, fd);
 	close(fd);
-	return 0;
+	return 1;
+}
+
+/*
+ * Serve the backlog until it is empty: under load one poll per batch
+ * instead of one per call.  At most MB_ACCEPT_BATCH, so a steady stream
+ * of callers cannot hide a stop signal.  0 or -errno.
+ */
+static int mb_accept_batch(struct mb_server *s)
+{
+	int r = 1;
+
+	for (int i = 0; i < MB_ACCEPT_BATCH && r > 0; i++)
+		r = mb_accept_one(s);
+	return r < 0 ? r : 0;
 }
 
 /* Drain the signalfd; true if a stop was asked for. */
@@ -235,7 +258,7 @@ static int mb_loop(struct mb_server *s)
 		if (p[0].revents & POLLNVAL)
 			return -EBADF;
 		if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-			r = mb_accept_one(s);
+			r = mb_accept_batch(s);
 			if (r < 0)
 				return r;
 		}
@@ -267,31 +290,52 @@ out:
 	return r;
 }
 
+/* Route SIGTERM and SIGINT to a signalfd and run; the mask as it was after. */
+static int mb_run_signalled(struct mb_server *s)
+{
+	sigset_t stop, old;
+	int r;
+
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &stop, &old) < 0)
+		return -errno;
+	s->sig_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (s->sig_fd < 0) {
+		r = -errno;
+	} else {
+		r = mb_run(s);
+		/* A second stop signal already pending must not kill us on unblock. */
+		(void)mb_signals_read(s->sig_fd);
+		close(s->sig_fd);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return r;
+}
+
 int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *state)
 {
 	struct mb_server s = { .cb = cb, .state = state, .listen_fd = listen_fd };
-	sigset_t stop, old;
-	int r;
+	int flags, r;
 
 	if (listen_fd < 0)
 		return -EBADF;
 	r = mb_listen_check(listen_fd);
 	if (r < 0)
 		return r;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	if (sigprocmask(SIG_BLOCK, &stop, &old) < 0)
+	/*
+	 * Non-blocking while we serve, to accept until the backlog is empty.
+	 * The flag belongs to the open file otpd shares with every start of
+	 * the worker: put back as we found it on the way out.
+	 */
+	flags = fcntl(listen_fd, F_GETFL);
+	if (flags < 0)
 		return -errno;
-	s.sig_fd = signalfd(-1, &stop, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (s.sig_fd < 0) {
-		r = -errno;
-	} else {
-		r = mb_run(&s);
-		/* A second stop signal already pending must not kill us on unblock. */
-		(void)mb_signals_read(s.sig_fd);
-		close(s.sig_fd);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!(flags & O_NONBLOCK) && fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	r = mb_run_signalled(&s);
+	if (!(flags & O_NONBLOCK))
+		(void)fcntl(listen_fd, F_SETFL, flags);
 	return r;
 }
