@@ -61,6 +61,11 @@ int otp_mb_listen_fd(void);
  * Serve the mailbox from otp_mb_listen_fd() until SIGTERM or SIGINT (a
  * clean stop: returns 0), one connection at a time, like a gen_server.
  * Callbacks may be NULL.  Returns init's non-zero result, or -errno.
+ * While it serves, the listening socket is non-blocking (O_NONBLOCK, a
+ * flag of the open file otpd shares with every start of the worker); it
+ * is put back when serve returns.  A worker that dies while serving
+ * leaves it set: a worker that serves fd 3 by other means should set
+ * the mode it needs.
  */
 int otp_mb_serve(const struct otp_mb_callbacks *cb, void *state);
 

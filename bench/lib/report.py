@@ -29,8 +29,8 @@ METRICS = [
 ]
 HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8"}
 ORDER = ["otpd", "otpd-cg", "otpd-dyn", "s6", "runit", "supervisord", "tini", "dumb-init",
-         "catatonit", "floor", "floor-par", "direct"]
-NOT_PEERS = {"otpd", "otpd-cg", "otpd-dyn", "floor", "floor-par", "direct"}
+         "catatonit", "floor", "floor-par", "direct", "socketpair"]
+NOT_PEERS = {"otpd", "otpd-cg", "otpd-dyn", "floor", "floor-par", "direct", "socketpair"}
 
 
 def fmt(x):
@@ -170,6 +170,12 @@ def targets(ctx):
     if o and f:
         check(o["p50"] <= 1.2 * f["p50"],
               f"SIGTERM forwarding {fmt(o['p50'])} us <= 1.2 x direct {fmt(f['p50'])} us")
+    for m in ("mailbox_rtt_p50", "mailbox_rtt_p99", "mailbox_calls_1", "mailbox_calls_8"):
+        o, f = st(m, "otpd"), st(m, "floor")
+        if o and f:
+            r = ratio(o["p50"], f["p50"], m)
+            check(r <= 2, f"{m} {fmt(o['p50'])} within 2x of the floor's {fmt(f['p50'])} "
+                  f"({r:.2f}x)")
     o = st("status_1000", "otpd")
     if o:
         check(o["p50"] < 5, f"otpctl status --json, 1,000 children: {fmt(o['p50'])} ms < 5 ms")

@@ -1,14 +1,24 @@
-"""control.py: mailbox call round trips, next to a socketpair floor.
+"""control.py: mailbox call round trips, next to floors without the library.
 
 bench/mailbox_bench.c does the measuring against an echo worker under otpd
 (tests/helpers/techo); its "metric NAME SYSTEM VALUE UNIT" lines are taken
-over.  (otpctl status with 1,000 children is measured in start.py.)
+over.  Its "floor" is the same work without otpd's mailbox library: one
+connection per call to one plain accept/recv/send/close server; its
+"socketpair" is the raw IPC cost (no connect, no accept, a server per
+caller), shown for scale.  (otpctl status with 1,000 children is measured
+in start.py.)
 """
 import os
-import subprocess
 import time
 
 from peers.otpd import OtpdRun, conf_text
+
+METRICS = ("mailbox_rtt_p50", "mailbox_rtt_p99", "mailbox_calls_1", "mailbox_calls_8")
+NOTES = {
+    "floor": "no library: socket/connect/send/recv/close per call, "
+             "one plain accept/recv/send/close server",
+    "socketpair": "one connection for all calls, a server per caller: not comparable",
+}
 
 
 def run(ctx):
@@ -24,10 +34,24 @@ def run(ctx):
     while not os.path.exists(path) and time.monotonic() < end:
         time.sleep(0.01)
     time.sleep(0.2)
-    r = subprocess.run([f"{ctx.b}/bench/mailbox_bench", path], capture_output=True, text=True,
-                       timeout=300)
-    run.close()
-    for line in r.stdout.splitlines():
-        f = line.split()
-        if f and f[0] == "metric" and len(f) == 5:
-            ctx.value(f[1], f[2], float(f[3]), f[4])
+    # The callers and the floors' servers run in a cgroup of their own.
+    bcg = ctx.cgroup("mailbox-callers")
+    out = os.path.join(d, "bench.out")
+    b = None
+    try:
+        with open(out, "w") as f:
+            b = ctx.spawn([f"{ctx.b}/bench/mailbox_bench", path,
+                           os.path.join(d, "floor.sock")], bcg, out=f)
+            b.wait(300)
+        with open(out) as f:
+            lines = f.read().splitlines()
+    finally:
+        ctx.end(b, bcg)
+        run.close()
+    for line in lines:
+        w = line.split()
+        if w and w[0] == "metric" and len(w) == 5:
+            ctx.value(w[1], w[2], float(w[3]), w[4])
+    for m in METRICS:
+        for system, text in NOTES.items():
+            ctx.note(m, system, text)

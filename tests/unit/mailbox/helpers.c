@@ -187,12 +187,15 @@ static int mh_env_fd3(int lfd)
 	return 3;
 }
 
-/* The server child: serve, then check it left no fd and the mask as it was. */
+/*
+ * The server child: serve, then check it left no fd, and the signal mask
+ * and the socket's file flags (O_NONBLOCK) as they were.
+ */
 static void mh_server_child(int lfd, int report_fd, const struct mh_opts *opts)
 {
 	static struct mh_state st;
 	sigset_t before, after;
-	int fds, r;
+	int fds, flags, r;
 
 	st.opts = opts;
 	st.report_fd = report_fd;
@@ -200,9 +203,12 @@ static void mh_server_child(int lfd, int report_fd, const struct mh_opts *opts)
 		lfd = mh_env_fd3(lfd);
 	sigprocmask(SIG_SETMASK, NULL, &before);
 	fds = mh_fd_count();
+	flags = fcntl(lfd, F_GETFL);
 	r = opts->via_env ? otp_mb_serve(&mh_cb, &st) : otp_mb_serve_fd(lfd, &mh_cb, &st);
 	if (mh_fd_count() != fds)
 		_exit(MH_EXIT_FD_LEAK);
+	if (fcntl(lfd, F_GETFL) != flags)
+		_exit(MH_EXIT_FLAGS);
 	sigprocmask(SIG_SETMASK, NULL, &after);
 	if (sigismember(&after, SIGTERM) != sigismember(&before, SIGTERM) ||
 	    sigismember(&after, SIGINT) != sigismember(&before, SIGINT))

@@ -26,7 +26,7 @@ struct mh_opts {
 };
 
 /* Exit codes of the server child besides serve's own result. */
-enum { MH_EXIT_FD_LEAK = 100, MH_EXIT_MASK = 101, MH_EXIT_ERRNO = 102 };
+enum { MH_EXIT_FD_LEAK = 100, MH_EXIT_MASK = 101, MH_EXIT_ERRNO = 102, MH_EXIT_FLAGS = 103 };
 
 extern char mh_dir[64];
 

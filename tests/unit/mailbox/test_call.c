@@ -152,6 +152,39 @@ Test(mb_call, reply_bigger_than_cap_is_emsgsize_and_leaves_buffer)
 	stop_clean();
 }
 
+/* A cap of some KiB takes the other receive path (peek, then in place). */
+Test(mb_call, reply_bigger_than_a_large_cap_is_emsgsize_and_leaves_buffer)
+{
+	uint8_t req[4000], reply[3000], want[sizeof(reply)];
+	ssize_t n;
+
+	fill_pattern(req, sizeof(req), 3);
+	memset(reply, 0xaa, sizeof(reply));
+	memcpy(want, reply, sizeof(reply));
+	mh_server_start("echo", &plain);
+	n = otp_call_path(mh_path("echo"), req, sizeof(req), reply, sizeof(reply), 5000);
+	cr_assert(eq(i64, n, -EMSGSIZE));
+	cr_assert(memcmp(reply, want, sizeof(reply)) == 0);
+	n = otp_call_path(mh_path("echo"), req, sizeof(reply), reply, sizeof(reply), 5000);
+	cr_assert(eq(i64, n, sizeof(reply)));
+	cr_assert(memcmp(reply, req, sizeof(reply)) == 0);
+	stop_clean();
+}
+
+Test(mb_call, reply_that_fills_a_small_cap_exactly)
+{
+	char reply[5];
+	ssize_t n;
+
+	mh_server_start("echo", &plain);
+	n = otp_call_path(mh_path("echo"), "12345", 5, reply, sizeof(reply), 5000);
+	cr_assert(eq(i64, n, 5));
+	cr_assert(memcmp(reply, "12345", 5) == 0);
+	n = otp_call_path(mh_path("echo"), "123456", 6, reply, sizeof(reply), 5000);
+	cr_assert(eq(i64, n, -EMSGSIZE));
+	stop_clean();
+}
+
 Test(mb_call, failing_handler_resets_the_caller_at_once)
 {
 	char reply[8];
