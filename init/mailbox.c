@@ -9,6 +9,7 @@
  * noproc (ENOENT).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,14 +72,31 @@ static int mb_bind(const struct cfg_worker *c, const struct sockaddr_un *sa)
 	return fd;
 }
 
-/* Create w's mailbox if it needs one and has none.  0 or -errno. */
+/*
+ * The socket is one open file description shared with the worker, and
+ * libotp_mailbox makes it non-blocking while it drains its backlog: a
+ * worker that died then would hand the next one a non-blocking socket.
+ * Every start gets it blocking, as socket activation promises.
+ */
+static int mb_blocking(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || ((fl & O_NONBLOCK) && fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		return -errno;
+	return 0;
+}
+
+/* Create w's mailbox if it needs one and has none (before each start).  0 or -errno. */
 int mailbox_open(struct ws *w)
 {
 	struct sockaddr_un sa;
 	char dir[sizeof(sa.sun_path)];
 	int fd, r;
 
-	if (!w->cfg->w.mailbox || w->mb_fd >= 0)
+	if (w->mb_fd >= 0)
+		return mb_blocking(w->mb_fd);
+	if (!w->cfg->w.mailbox)
 		return 0;
 	if ((r = mb_path(w, &sa)) < 0)
 		return r;

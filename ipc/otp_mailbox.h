@@ -63,9 +63,9 @@ int otp_mb_listen_fd(void);
  * Callbacks may be NULL.  Returns init's non-zero result, or -errno.
  * While it serves, the listening socket is non-blocking (O_NONBLOCK, a
  * flag of the open file otpd shares with every start of the worker); it
- * is put back when serve returns.  A worker that dies while serving
- * leaves it set: a worker that serves fd 3 by other means should set
- * the mode it needs.
+ * is put back when serve returns, and otpd makes it blocking again
+ * before every start, so a worker that died while serving hands nothing
+ * odd to the next one.
  */
 int otp_mb_serve(const struct otp_mb_callbacks *cb, void *state);
 
