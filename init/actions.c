@@ -135,7 +135,7 @@ static void one(const struct sup_action *a)
 	case SUP_A_FORGET:
 		control_node_forgotten(a->node);
 		cgroup_node_release(a->node);
-		if (sup_node_removed(a->node)) {
+		if (a->final) {
 			ws_free(sup_node_shell(a->node));
 		} else if (sup_node_shell(a->node)) {
 			/* back at its next start */

@@ -31,6 +31,13 @@ void sup_emit_node(struct sup_tree *t, enum sup_action_kind k, struct sup_node *
 	sup_emit(t, &a);
 }
 
+void sup_emit_final_forget(struct sup_tree *t, struct sup_node *n)
+{
+	struct sup_action a = { .kind = SUP_A_FORGET, .node = n, .final = true };
+
+	sup_emit(t, &a);
+}
+
 void sup_emit_reply(struct sup_tree *t, uint64_t cookie, enum sup_result r,
 		    const struct sup_reason *why)
 {

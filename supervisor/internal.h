@@ -140,6 +140,8 @@ struct sup_tree {
 /* actions.c */
 void sup_emit(struct sup_tree *t, const struct sup_action *a);
 void sup_emit_node(struct sup_tree *t, enum sup_action_kind k, struct sup_node *n);
+/* FORGET of a node gone for good (SUP_A_FORGET, final). */
+void sup_emit_final_forget(struct sup_tree *t, struct sup_node *n);
 void sup_emit_reply(struct sup_tree *t, uint64_t cookie, enum sup_result r,
 		    const struct sup_reason *why);
 void sup_set_state(struct sup_node *n, enum sup_state s);

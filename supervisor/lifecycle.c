@@ -141,7 +141,7 @@ void sup_node_remove(struct sup_node *n)
 	if (n->freed)
 		return;
 	sup_deadline_clear(n);
-	sup_emit_node(t, SUP_A_FORGET, n);
+	sup_emit_final_forget(t, n);
 	sup_name_unindex(t, n);
 	sup_node_unlink(n);
 	n->freed = true;

@@ -49,6 +49,9 @@ enum sup_result sup_node_place(struct sup_node *n, struct sup_node *after)
 {
 	if (!n || !n->parent || n == after || (after && after->parent != n->parent))
 		return SUP_E_INVALID;
+	/* A template stays first: dynamic children are copied from it. */
+	if (n->is_template || n->dynamic)
+		return n->prev == after ? SUP_OK : SUP_E_INVALID;
 	if (n->prev == after)
 		return SUP_OK;
 	/* A running plan walks its own copy of the order: relinking is safe. */
@@ -84,12 +87,15 @@ static void subtree_forget(struct sup_node *top)
 	struct sup_tree *t = top->tree;
 
 	for (struct sup_node *n = post_first(top); n; n = post_next(n, top)) {
+		/* Removed before and still held by a plan: forgotten already. */
+		if (n->removed)
+			continue;
 		if (n->sv)
 			sup_defer_cancel(n);
 		sup_deadline_clear(n);
 		n->removed = true;
 		n->hidden = true;
-		sup_emit_node(t, SUP_A_FORGET, n);
+		sup_emit_final_forget(t, n);
 		sup_name_unindex(t, n);
 	}
 }

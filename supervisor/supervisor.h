@@ -125,7 +125,8 @@ enum sup_action_kind {
 	SUP_A_GAVE_UP,          /* informational: supervisor reached max
 	                           restart intensity because of `child` */
 	SUP_A_FORGET,           /* node left the tree: release what the shell
-	                           holds for it (pipes, mailbox, cgroup) */
+	                           holds for it (mailbox, cgroup; with `final`,
+	                           everything) */
 	SUP_A_STATE,            /* node changed state (for waiters, status) */
 	SUP_A_OTPD_EXIT,        /* the root is done: otpd exits with `code` */
 };
@@ -158,6 +159,9 @@ struct sup_action {
 	enum sup_result result;         /* REPLY */
 	struct sup_reason reason;       /* EXITED; REPLY on SUP_E_START_FAILED */
 	bool counted;                   /* EXITED: handled as a crash (restart logic ran) */
+	bool final;                     /* FORGET: gone for good (dynamic, or removed by a
+	                                   reload); else it returns when its supervisor
+	                                   starts again */
 	int code;                       /* OTPD_EXIT */
 	enum sup_state state;           /* STATE: the state entered (a node may pass
 	                                   through several in one batch) */

@@ -243,10 +243,12 @@ static void on_reply(struct h *h, const struct sup_action *a)
 		c->target->cmd_out--;
 }
 
-static void on_forget(struct h *h, struct h_rec *r)
+static void on_forget(struct h *h, struct h_rec *r, bool final)
 {
 	cr_assert_eq(r->pid, 0, "%s forgotten while its process %d lives", r->name, r->pid);
-	if (r->dynamic || sup_node_removed(r->node)) {
+	cr_assert(!final || r->dynamic || sup_node_removed(r->node),
+		  "%s: final FORGET for a node that may come back", r->name);
+	if (final) {
 		r->forgotten = true;
 		r->node = NULL;
 	}
@@ -289,7 +291,7 @@ static void do_action(struct h *h, const struct sup_action *a)
 	case SUP_A_KILL: proc_kill(h, r); break;
 	case SUP_A_REPLY: on_reply(h, a); break;
 	case SUP_A_RESTART: check_intensity(h, a->node); break;
-	case SUP_A_FORGET: on_forget(h, r); break;
+	case SUP_A_FORGET: on_forget(h, r, a->final); break;
 	case SUP_A_STATE: on_state(h, r, a->state); break;
 	case SUP_A_OTPD_EXIT:
 		h->otpd_exit = a->code;
@@ -633,7 +635,7 @@ struct sup_node *h_insert(struct h *h, const char *parent, const char *after,
 			  const struct sup_spec *spec)
 {
 	struct sup_node *p = parent ? sup_find(h->t, parent) : sup_tree_root(h->t);
-	struct sup_node *a = after ? sup_find(h->t, after) : NULL;
+	struct sup_node *a = after ? sup_find_any(h->t, after) : NULL;
 	enum sup_result err = SUP_OK;
 	struct sup_node *n;
 

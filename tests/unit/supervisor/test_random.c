@@ -21,6 +21,7 @@ struct rnd {
 	bool is_sup[MAX_NAMES], simple[MAX_NAMES];
 	int n;
 	int serial;
+	bool reload;            /* also insert, remove, respec and move nodes */
 };
 
 static uint64_t rnd_next(struct rnd *r)
@@ -126,6 +127,68 @@ static void tree_build(struct rnd *r)
 	h_default_ready_delay(r->h, 50);
 }
 
+/* A random child of `sup`, or NULL (insert first / move to the front). */
+static struct sup_node *some_child(struct rnd *r, struct sup_node *sup)
+{
+	struct sup_node *c = sup_node_first(sup), *pick = NULL;
+
+	for (; c; c = sup_node_next(c))
+		if (rnd_chance(r, 40))
+			pick = c;
+	return pick;
+}
+
+/* Reload: a new worker where a random child is, started if it can be. */
+static void step_insert(struct rnd *r, int k)
+{
+	struct sup_node *sup = sup_find(h_tree(r->h), r->names[k]);
+	struct sup_spec s;
+	char name[32];
+
+	if (!sup || !r->is_sup[k] || r->simple[k])
+		return;
+	snprintf(name, sizeof(name), "w%d", r->serial++);
+	sup_spec_init(&s, SUP_WORKER, name);
+	s.restart = (enum sup_restart)rnd_int(r, 3);
+	s.shutdown_ms = rnd_chance(r, 50) ? 300 : SUP_SHUTDOWN_BRUTAL;
+	struct sup_node *after = some_child(r, sup);
+
+	h_insert(r->h, r->names[k], after ? sup_node_name(after) : NULL, &s);
+	name_add(r, name, false, false);
+	h_stop_delay(r->h, name, rnd_int(r, 8) * 100);
+	if (rnd_chance(r, 70))
+		h_cmd_start(r->h, name);
+}
+
+/* Reload: a changed spec in place, or a new place in start order. */
+static void step_respec(struct rnd *r, int k)
+{
+	static const int64_t finite[] = { SUP_SHUTDOWN_BRUTAL, 0, 300, 1000 };
+	struct sup_node *n = sup_find_any(h_tree(r->h), r->names[k]);
+	struct sup_spec s;
+
+	if (!n || sup_node_is_dynamic(n) || !sup_node_parent(n))
+		return;
+	if (rnd_chance(r, 30) &&
+	    sup_node_spec(sup_node_parent(n))->strategy != SUP_SIMPLE_ONE_FOR_ONE) {
+		struct sup_node *after = some_child(r, sup_node_parent(n));
+
+		cr_assert_eq(sup_node_place(n, after == n ? NULL : after), SUP_OK);
+		return;
+	}
+	s = *sup_node_spec(n);
+	if (s.type == SUP_SUPERVISOR) {
+		s.intensity = rnd_int(r, 4);
+		s.period_ms = 500 + rnd_int(r, 5000);
+	} else {
+		/* Finite: a worker may ignore its stop signal. */
+		s.shutdown_ms = finite[rnd_int(r, 4)];
+		if (!s.significant)
+			s.restart = (enum sup_restart)rnd_int(r, 3);
+	}
+	cr_assert_eq(sup_node_respec(n, &s), SUP_OK);
+}
+
 static const int statuses[] = { 0, H_EXIT(1), H_EXIT(3), H_SIG(SIGKILL), H_SIG(SIGTERM),
 				H_SIG(SIGSEGV), H_SIG(SIGHUP) };
 
@@ -134,7 +197,7 @@ static void step(struct rnd *r)
 	const char *name = r->names[rnd_int(r, r->n)];
 	int k = rnd_int(r, r->n);
 
-	switch (rnd_int(r, 10)) {
+	switch (rnd_int(r, r->reload ? 13 : 10)) {
 	case 0: case 1: case 2:
 		if (!r->is_sup[k] && h_pid(r->h, r->names[k]))
 			h_crash(r->h, r->names[k], statuses[rnd_int(r, 7)]);
@@ -169,6 +232,15 @@ static void step(struct rnd *r)
 				h_fail_always(r->h, child, rnd_chance(r, 50));
 		}
 		break;
+	case 10:
+		h_cmd_remove(r->h, name);
+		break;
+	case 11:
+		step_insert(r, k);
+		break;
+	case 12:
+		step_respec(r, k);
+		break;
 	default:
 		if (!r->is_sup[k] && sup_find(h_tree(r->h), r->names[k]))
 			h_fail_next(r->h, r->names[k], rnd_int(r, 3));
@@ -176,9 +248,9 @@ static void step(struct rnd *r)
 	}
 }
 
-static void run(uint64_t seed, int trees, int steps)
+static void run_as(uint64_t seed, int trees, int steps, bool reload)
 {
-	struct rnd r = { .s = seed };
+	struct rnd r = { .s = seed, .reload = reload };
 
 	for (int t = 0; t < trees; t++) {
 		tree_build(&r);
@@ -189,9 +261,16 @@ static void run(uint64_t seed, int trees, int steps)
 	}
 }
 
+static void run(uint64_t seed, int trees, int steps) { run_as(seed, trees, steps, false); }
+
 Test(random, seed_1) { run(0x9e3779b97f4a7c15ull, 150, 80); }
 Test(random, seed_2) { run(0xbf58476d1ce4e5b9ull, 150, 80); }
 Test(random, seed_3) { run(0x94d049bb133111ebull, 150, 80); }
 Test(random, seed_4) { run(0x2545f4914f6cdd1dull, 150, 80); }
 Test(random, seed_5) { run(0x123456789abcdefull, 150, 80); }
 Test(random, seed_6) { run(0xdeadbeefcafef00dull, 150, 80); }
+
+/* The same invariants while reloads insert, remove, respec and move nodes. */
+Test(random, reload_seed_1) { run_as(0x5851f42d4c957f2dull, 150, 80, true); }
+Test(random, reload_seed_2) { run_as(0x14057b7ef767814full, 150, 80, true); }
+Test(random, reload_seed_3) { run_as(0xa0761d6478bd642full, 150, 80, true); }
