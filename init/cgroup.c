@@ -495,5 +495,6 @@ void cgroup_reload(const struct otp_config *old)
 	controllers_setup();
 	/* Parents first: a controller must be enabled above before below. */
 	for (struct sup_node *n = sup_tree_root(otpd.tree); n; n = tree_walk_next(n))
-		node_reload(n, old);
+		if (!sup_node_removed(n))
+			node_reload(n, old);
 }

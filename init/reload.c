@@ -240,7 +240,7 @@ static void shells_follow(void)
 		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
 		int r;
 
-		if (!w)
+		if (!w || sup_node_removed(n))
 			continue;
 		w->cfg = sup_node_spec(n)->user;
 		sandbox_free(w);        /* rebuilt from the new config at the next start */

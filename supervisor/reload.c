@@ -147,5 +147,5 @@ void sup_cmd_remove(struct sup_tree *t, const char *name, uint64_t cookie, int64
 
 bool sup_node_removed(const struct sup_node *n)
 {
-	return n->removed || n->dynamic;
+	return n->removed;
 }

@@ -266,7 +266,8 @@ enum sup_result sup_node_place(struct sup_node *n, struct sup_node *after);
  * it is out.
  */
 void sup_cmd_remove(struct sup_tree *t, const char *name, uint64_t cookie, int64_t now);
-/* n left the tree for good (dynamic child or removed): its FORGET is final. */
+/* A reload removed n; a plan of its supervisor may still hold it for a
+ * while (its spec.user then points into a config that is gone). */
 bool sup_node_removed(const struct sup_node *n);
 
 /* --- actions ----------------------------------------------------------- */
