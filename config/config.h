@@ -134,8 +134,8 @@ const struct cfg_sandbox *cfg_worker_sandbox(const struct cfg_worker *w);
 struct cfg_node {
 	struct sup_spec spec;           /* spec.user points at this node */
 	char parent[SUP_NAME_MAX + 1];  /* "" for the root */
+	int line;                       /* next to parent: no padding hole */
 	char *file;                     /* where the section was declared */
-	int line;
 	struct cfg_limits limits;
 	struct cfg_worker w;            /* workers only */
 };
