@@ -66,6 +66,9 @@ struct cfg_output_spec {
 /*
  * A worker's sandbox beyond user, group and seccomp (otp.conf(5),
  * SANDBOXING; parsed by keys_sandbox*.c).  What is unset changes nothing.
+ * About 600 bytes (the rlimits, the affinity bitmap), so it is allocated
+ * only for workers that set a sandbox key: a tree of a thousand plain
+ * workers does not carry a thousand copies of the defaults.
  */
 #define CFG_RLIMIT_N 16                 /* RLIMIT_NLIMITS: indexed by RLIMIT_* */
 #define CFG_CPU_MAX 1024                /* cpu_affinity knows CPUs 0..1023 */
@@ -91,45 +94,57 @@ struct cfg_sandbox {
 	char **inaccessible_paths;
 };
 
-/* What the spawner needs to run a worker. */
+/*
+ * What the spawner needs to run a worker.  Pointers, then numbers, then
+ * flags: the struct is kept for every worker of the tree, and holes add up.
+ */
 struct cfg_worker {
 	char **argv;                    /* exec, split like a shell; NULL-terminated */
-	int argc;
 	char **env;                     /* "KEY=VALUE", NULL-terminated, in file order */
-	int n_env;
 	char *environment_file;
-	bool clear_env;
 	char *workdir;                  /* default "/" */
-	enum cfg_ready ready;
-	int ready_fd;                   /* CFG_READY_FD: N >= 3 */
 	struct cfg_output_spec out, err;        /* stdout, stderr (stderr default: as stdout) */
 	char *user, *group;             /* NULL: unchanged */
-	bool no_new_privs;
-	bool mailbox;
-	int mailbox_backlog;             /* default 128 */
-	unsigned mailbox_mode;          /* default 0660 */
 	char *mailbox_group;            /* NULL: [otpd] control_group */
-	uint64_t forward_signals;       /* bit (1 << signo) */
-	enum cfg_seccomp_mode seccomp;
 	char **seccomp_list;            /* names as written, NULL-terminated */
+	/* NULL when no sandbox key is set (most workers): read it through
+	 * cfg_worker_sandbox(), never directly. */
+	struct cfg_sandbox *sb;
+	uint64_t forward_signals;       /* bit (1 << signo) */
+	int argc;
+	int n_env;
+	enum cfg_ready ready;
+	int ready_fd;                   /* CFG_READY_FD: N >= 3 */
+	int mailbox_backlog;            /* default 128 */
+	unsigned mailbox_mode;          /* default 0660 */
+	enum cfg_seccomp_mode seccomp;
 	enum cfg_seccomp_action seccomp_action;
 	int seccomp_errno;              /* CFG_SECCOMP_ERRNO */
-	struct cfg_sandbox sb;
+	bool clear_env;
+	bool no_new_privs;
+	bool mailbox;
 };
+
+/*
+ * A worker's sandbox settings: its own when it set any sandbox key, else
+ * one shared instance with every default (nothing changed).  Never NULL.
+ */
+const struct cfg_sandbox *cfg_worker_sandbox(const struct cfg_worker *w);
 
 struct cfg_node {
 	struct sup_spec spec;           /* spec.user points at this node */
 	char parent[SUP_NAME_MAX + 1];  /* "" for the root */
+	int line;                       /* next to parent: no padding hole */
 	char *file;                     /* where the section was declared */
-	int line;
 	/*
-	 * The section's KEY=VALUE lines as written, one string per class, so
-	 * that a reload can tell what changed (cfg_node_changes): keys whose
-	 * change needs a new process, and limits (applied in place).  Keys of
-	 * neither class (restart, shutdown, intensity, ...) are read from the
-	 * spec at every event and take effect in place.
+	 * A hash of the section's KEY=VALUE lines as written, one per class,
+	 * so that a reload can tell what changed (cfg_node_changes): keys
+	 * whose change needs a new process, and limits (applied in place).
+	 * Keys of neither class (restart, shutdown, intensity, ...) are read
+	 * from the spec at every event and take effect in place.  A hash, not
+	 * the text: 16 bytes per worker instead of an allocation.
 	 */
-	char *fp_run, *fp_limits;
+	uint64_t fp_run, fp_limits;     /* FNV-1a 64; 0: no such key */
 	struct cfg_limits limits;
 	struct cfg_worker w;            /* workers only */
 };

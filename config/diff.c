@@ -5,11 +5,6 @@
 
 #include "internal.h"
 
-static bool str_differs(const char *a, const char *b)
-{
-	return strcmp(a ? a : "", b ? b : "") != 0;
-}
-
 static bool simple(const struct cfg_node *n)
 {
 	return n->spec.type == SUP_SUPERVISOR && n->spec.strategy == SUP_SIMPLE_ONE_FOR_ONE;
@@ -34,9 +29,9 @@ unsigned cfg_node_changes(const struct cfg_node *a, const struct cfg_node *b)
 	if (a->spec.type != b->spec.type || strcmp(a->parent, b->parent) != 0 ||
 	    simple(a) != simple(b))
 		m |= CFG_CHANGED_SHAPE;
-	if (str_differs(a->fp_run, b->fp_run))
+	if (a->fp_run != b->fp_run)
 		m |= CFG_CHANGED_RUN;
-	if (str_differs(a->fp_limits, b->fp_limits))
+	if (a->fp_limits != b->fp_limits)
 		m |= CFG_CHANGED_LIMITS;
 	if (spec_differs(a, b))
 		m |= CFG_CHANGED_SPEC;

@@ -183,8 +183,8 @@ const char *cfg_set_cpuset_cpus(struct cfg_ctx *x, struct cfg_pnode *p, const ch
 
 /* keys_sandbox.c: a sandbox key?  false: not one (the caller reports it). */
 bool cfg_sb_dispatch(struct cfg_ctx *x, const char *name, const char *value);
-void cfg_sandbox_init(struct cfg_sandbox *sb);
-void cfg_sandbox_release(struct cfg_sandbox *sb);
+/* Free a worker's own sandbox settings (NULL: none). */
+void cfg_sandbox_free(struct cfg_sandbox *sb);
 /* keys_sandbox_limits.c: rlimit_* values, for the table of keys_sandbox.c */
 const char *cfg_sb_set_rlimit(struct cfg_sandbox *sb, const char *v, int resource);
 /* seccomp_groups.c: NULL, or why `words` cannot be a filter (static text) */

@@ -128,23 +128,22 @@ static bool key_is_limit(int k)
 	return k >= CFG_K_MEMORY_MAX && k <= CFG_K_CPUSET_CPUS;
 }
 
-/* Record "name=value" in the node's fingerprint of its class (config.h). */
-static void fp_append(struct cfg_ctx *x, struct cfg_pnode *p, int k, const char *name,
-		      const char *value)
+static uint64_t fnv(uint64_t h, const char *s)
 {
-	char **fp = key_is_limit(k) ? &p->node.fp_limits : &p->node.fp_run;
-	size_t old = *fp ? strlen(*fp) : 0, add = strlen(name) + strlen(value) + 2;
-	char *s;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+/* Fold "name=value\n" into the node's fingerprint of its class (config.h). */
+static void fp_append(struct cfg_pnode *p, int k, const char *name, const char *value)
+{
+	uint64_t *fp = key_is_limit(k) ? &p->node.fp_limits : &p->node.fp_run;
+	uint64_t h = *fp ? *fp : 1469598103934665603ull;
 
 	if (k >= 0 && key_in_place(k))
 		return;
-	s = realloc(*fp, old + add + 1);
-	if (!s) {
-		x->oom = true;
-		return;
-	}
-	snprintf(s + old, add + 1, "%s=%s\n", name, value);
-	*fp = s;
+	*fp = fnv(fnv(fnv(fnv(h, name), "="), value), "\n");
 }
 
 void cfg_key_dispatch(struct cfg_ctx *x, const char *name, const char *value)
@@ -162,7 +161,7 @@ void cfg_key_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 	}
 	k = key_lookup(name);
 	if (p)
-		fp_append(x, p, k, name, value);
+		fp_append(p, k, name, value);
 	if (k < 0 && cfg_sb_dispatch(x, name, value))
 		return;
 	if (k < 0 || !(cfg_keys[k].in & (1u << x->sec))) {

@@ -74,18 +74,30 @@ const char *cfg_rlimit_key(int resource)
 	return NULL;
 }
 
-void cfg_sandbox_init(struct cfg_sandbox *sb)
+/* Every setting at its default: what a worker without sandbox keys gets. */
+static const struct cfg_sandbox sb_defaults = { .umask = -1 };
+
+const struct cfg_sandbox *cfg_worker_sandbox(const struct cfg_worker *w)
 {
-	memset(sb, 0, sizeof(*sb));
-	sb->umask = -1;
+	return w->sb ? w->sb : &sb_defaults;
 }
 
-void cfg_sandbox_release(struct cfg_sandbox *sb)
+/* w's own settings, allocated at its first sandbox key.  NULL: ENOMEM. */
+static struct cfg_sandbox *sb_own(struct cfg_worker *w)
 {
+	if (!w->sb && (w->sb = malloc(sizeof(*w->sb))))
+		*w->sb = sb_defaults;
+	return w->sb;
+}
+
+void cfg_sandbox_free(struct cfg_sandbox *sb)
+{
+	if (!sb)
+		return;
 	cfg_strv_free(sb->supplementary_groups);
 	cfg_strv_free(sb->read_only_paths);
 	cfg_strv_free(sb->inaccessible_paths);
-	cfg_sandbox_init(sb);
+	free(sb);
 }
 
 /* Words of `v`, each checked by ok(); *ret_v is written only on success. */
@@ -279,6 +291,7 @@ bool cfg_sb_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 {
 	struct cfg_pnode *p = x->cur == CFG_NONE ? NULL : &x->pn[x->cur];
 	const struct sb_key *key;
+	struct cfg_sandbox *sb;
 	const char *msg;
 	int k;
 
@@ -297,7 +310,8 @@ bool cfg_sb_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 	p->sb_seen.bits |= 1ULL << k;
 	p->sb_seen.file[k] = x->file;
 	p->sb_seen.line[k] = x->line;
-	msg = key->set(&p->node.w.sb, value, key->arg);
+	sb = sb_own(&p->node.w);
+	msg = sb ? key->set(sb, value, key->arg) : cfg_oom;
 	if (msg == cfg_oom)
 		x->oom = true;
 	else if (msg)

@@ -400,14 +400,19 @@ int cgroup_relpath(const struct sup_node *n, char *buf, size_t len)
 
 	if (depth < 0)
 		return depth;
-	buf[0] = '\0';
+	/* memcpy, not snprintf per level: status formats one per node. */
 	for (int i = 0; i < depth; i++) {
-		int w = snprintf(buf + at, len - at, "%s%s", i ? "/" : "", sup_node_name(chain[i]));
+		const char *name = sup_node_name(chain[i]);
+		size_t l = strlen(name);
 
-		if (w < 0 || (size_t)w >= len - at)
+		if (at + (i > 0) + l >= len)
 			return -ENAMETOOLONG;
-		at += (size_t)w;
+		if (i > 0)
+			buf[at++] = '/';
+		memcpy(buf + at, name, l);
+		at += l;
 	}
+	buf[at] = '\0';
 	return 0;
 }
 

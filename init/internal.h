@@ -116,35 +116,38 @@ void out_stdout_flush(void);
 
 /* --- worker shell state ------------------------------------------------ */
 
+/*
+ * Pointers, then 64-bit numbers, then ints, then flags: one of these lives
+ * for every worker of the tree, and padding holes add up (issue 7).
+ */
 struct ws {
 	struct sup_node *node;
 	const struct cfg_node *cfg;     /* NULL for supervisors */
-	pid_t pid;                      /* 0: none */
-	int pidfd;                      /* -1: none */
-	struct ev_source pidfd_src;
-	int exec_fd;                    /* exec-result pipe, -1 when done */
 	struct ev_source exec_src;
-	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
 	struct ev_source ready_src;
 	struct log_ring *ring;
 	struct out_pipe *out, *err;
 	char *status;                   /* last STATUS= (WS_STATUS_MAX), NULL: none yet */
 	char *fail_why;                 /* set-up step that failed in the child, or NULL */
-	int mb_fd;                      /* listening mailbox socket, -1: none */
-	bool exec_ok;                   /* execve succeeded */
-	bool reaped;
 	struct ws *limbo_next;
+	struct ws *drain_next;
+	struct sb_prep *sb;             /* sandbox.h: built at the first start */
+	int64_t cg_ooms;                /* memory.events oom_kill seen so far */
+	int64_t drain_deadline;         /* cgroup.kill then; INT64_MAX: none */
+	pid_t pid;                      /* 0: none */
+	int pidfd;                      /* -1: none (reaping is waitid(P_ALL)) */
+	int exec_fd;                    /* exec-result pipe, -1 when done */
+	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
+	int mb_fd;                      /* listening mailbox socket, -1: none */
 	/* cgroup (cgroup*.c); cg_fd -1 without one.  Kept across restarts. */
 	int cg_fd;
 	int cg_wd;                      /* inotify watch while draining, -1 */
 	int cg_mem_fd;                  /* the cgroup counting its OOM kills, -1 */
-	int64_t cg_ooms;                /* memory.events oom_kill seen so far */
+	int drain_status;               /* the main process's wait status */
+	bool exec_ok;                   /* execve succeeded */
+	bool reaped;
 	bool draining;                  /* main gone, leftovers being stopped */
 	bool cg_killed;                 /* cgroup.kill was used: make a new one */
-	int drain_status;               /* the main process's wait status */
-	int64_t drain_deadline;         /* cgroup.kill then; INT64_MAX: none */
-	struct ws *drain_next;
-	struct sb_prep *sb;             /* sandbox.h: built at the first start */
 };
 
 /* Both strings are allocated when needed: most workers never send STATUS=

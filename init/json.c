@@ -215,10 +215,21 @@ void json_strn(struct jbuf *b, const char *s, size_t n)
 	json_string(b, s, n);
 }
 
+/* Without printf: status --json writes a few per node, and vsnprintf (run
+ * twice by jbuf_printf) was 14 % of its time with a thousand nodes. */
 void json_int(struct jbuf *b, int64_t v)
 {
+	char d[24], *p = d + sizeof(d);
+	uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		*--p = '-';
 	json_sep(b);
-	jbuf_printf(b, "%lld", (long long)v);
+	jbuf_putn(b, p, (size_t)(d + sizeof(d) - p));
 }
 
 void json_null(struct jbuf *b)

@@ -36,9 +36,9 @@
 
 struct out_pipe {
 	char name[SUP_NAME_MAX + 1];
-	struct log_ring *ring;
-	pid_t pid;
+	pid_t pid;                      /* next to name: no padding hole */
 	int rfd, wfd;
+	struct log_ring *ring;
 	struct ev_source src;
 	size_t len;                     /* bytes in line */
 	size_t cap;                     /* bytes allocated for line */

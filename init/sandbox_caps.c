@@ -102,7 +102,7 @@ static int caps_apply(const struct cfg_sandbox *sb)
 
 void sb_capabilities(struct child_plan *p)
 {
-	int r = caps_apply(&p->cfg->sb);
+	int r = caps_apply(cfg_worker_sandbox(p->cfg));
 
 	if (r < 0)
 		child_fail(p, "capabilities", -r);

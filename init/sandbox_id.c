@@ -97,7 +97,7 @@ static int resolve_group(const char *name, gid_t *ret_gid)
 /* supplementary_groups as configured (an empty list drops them all). */
 static void set_listed_groups(struct child_plan *p)
 {
-	char *const *names = p->cfg->sb.supplementary_groups;
+	char *const *names = cfg_worker_sandbox(p->cfg)->supplementary_groups;
 	size_t n = 0;
 	gid_t *gids;
 	int r;
@@ -117,7 +117,7 @@ static void set_listed_groups(struct child_plan *p)
 
 static void set_groups(struct child_plan *p, const struct sb_who *who)
 {
-	if (p->cfg->sb.groups_set)
+	if (cfg_worker_sandbox(p->cfg)->groups_set)
 		set_listed_groups(p);
 	else if (who->pw && initgroups(who->pw->pw_name, who->gid) < 0)
 		child_fail(p, "supplementary_groups", errno);
@@ -211,8 +211,8 @@ void sb_identity(struct child_plan *p)
 		child_fail(p, "group", errno);
 	if (who.user)
 		set_user(p, &who);
-	if (c->sb.umask >= 0)
-		umask((mode_t)c->sb.umask);
+	if (cfg_worker_sandbox(c)->umask >= 0)
+		umask((mode_t)cfg_worker_sandbox(c)->umask);
 	if (who.user)
 		set_user_env(p, &who);
 }

@@ -25,7 +25,7 @@ static rlim_t rl_value(uint64_t v)
 
 static void set_rlimits(struct child_plan *p)
 {
-	const struct cfg_sandbox *sb = &p->cfg->sb;
+	const struct cfg_sandbox *sb = cfg_worker_sandbox(p->cfg);
 
 	for (int r = 0; r < CFG_RLIMIT_N; r++) {
 		struct rlimit rl;
@@ -46,7 +46,7 @@ static void set_rlimits(struct child_plan *p)
  */
 void sb_limits_open(struct child_plan *p)
 {
-	const struct cfg_sandbox *sb = &p->cfg->sb;
+	const struct cfg_sandbox *sb = cfg_worker_sandbox(p->cfg);
 
 	p->oom_fd = -1;
 	if (!sb->oom_set && !otpd.pid1)
@@ -69,7 +69,7 @@ static int write_oom(int fd, int v)
 
 static void set_affinity(struct child_plan *p)
 {
-	const struct cfg_sandbox *sb = &p->cfg->sb;
+	const struct cfg_sandbox *sb = cfg_worker_sandbox(p->cfg);
 	cpu_set_t set;
 
 	_Static_assert(sizeof(set) * 8 >= CFG_CPU_MAX, "cpu_set_t holds every CPU we parse");
@@ -83,7 +83,7 @@ static void set_affinity(struct child_plan *p)
 
 void sb_limits(struct child_plan *p)
 {
-	const struct cfg_sandbox *sb = &p->cfg->sb;
+	const struct cfg_sandbox *sb = cfg_worker_sandbox(p->cfg);
 	int r;
 
 	set_rlimits(p);

@@ -97,7 +97,7 @@ static int nodes_clone(const char *base, const bool *dirs, int *fds, size_t n)
 
 static void inaccessible(struct child_plan *p)
 {
-	char *const *v = p->cfg->sb.inaccessible_paths;
+	char *const *v = cfg_worker_sandbox(p->cfg)->inaccessible_paths;
 	size_t n = strv_len(v);
 	bool dirs[n + 1], opt;
 	int fds[n + 1], r;
@@ -143,7 +143,7 @@ static int make_read_only(const char *path)
 
 static void read_only(struct child_plan *p)
 {
-	char *const *v = p->cfg->sb.read_only_paths;
+	char *const *v = cfg_worker_sandbox(p->cfg)->read_only_paths;
 	struct stat st;
 	bool opt;
 	int r;
@@ -199,7 +199,7 @@ static void private_network(struct child_plan *p)
 
 void sb_namespaces(struct child_plan *p)
 {
-	const struct cfg_sandbox *sb = &p->cfg->sb;
+	const struct cfg_sandbox *sb = cfg_worker_sandbox(p->cfg);
 	bool mnt = sb->private_tmp || sb->private_devices || sb->read_only_paths ||
 		   sb->inaccessible_paths;
 

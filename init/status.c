@@ -13,6 +13,15 @@
  * /proc/PID/cgroup names it (null without one) and `stats` what it costs
  * (memory_current, memory_peak, cpu_usage_usec, pids_current; null where
  * the controller is not enabled).
+ *
+ * Stats are read fresh, for the node asked for and for the supervisors
+ * below it, never for the workers below it (their `stats` are null, their
+ * MEM and CPU "-"): a listing costs one cgroupfs read per supervisor, not
+ * one per worker.  Each read is an openat, a read and a close on
+ * cgroupfs; with 1,000 workers that made `otpctl status` three to six
+ * times slower (bench/PROFILE.md).  `otpctl status NAME` shows a worker's own.
+ * systemd does the same: `systemctl status UNIT` reads a unit's cost,
+ * listings of many units show none.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -35,6 +44,7 @@ struct st_row {
 	int64_t uptime_ms;              /* -1 when not running */
 	const char *status;             /* NULL when unset */
 	char cgroup[512];               /* "" without one */
+	bool has_stats;                 /* st was read (see the top of this file) */
 	struct cg_stats st;             /* -1 fields: unknown */
 };
 
@@ -52,14 +62,22 @@ const char *ctl_node_state(const struct sup_node *n)
 	return sup_state_str(sup_node_state(n));
 }
 
-/* The node's cgroup and its stats, when it has one worth reading. */
-static void st_cgroup_fill(struct sup_node *n, struct ws *w, struct st_row *r)
+/* Are n's stats read when the status of `top` is rendered? */
+static bool st_stats_wanted(const struct sup_node *n, const struct sup_node *top)
 {
+	return n == top || sup_node_type(n) == SUP_SUPERVISOR;
+}
+
+/* The node's cgroup, and its stats when `stats` says so and it has one. */
+static void st_cgroup_fill(struct sup_node *n, bool stats, struct st_row *r)
+{
+	struct ws *w = sup_node_type(n) == SUP_WORKER ? ws_of(n) : NULL;
 	char rel[sizeof(r->cgroup)];
 	const char *why;
 	int fd;
 
 	r->cgroup[0] = '\0';
+	r->has_stats = false;
 	r->st = (struct cg_stats){ -1, -1, -1, -1 };
 	if (!cgs.on || (w && w->cg_fd < 0) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
 		return;
@@ -67,13 +85,16 @@ static void st_cgroup_fill(struct sup_node *n, struct ws *w, struct st_row *r)
 	    sizeof(r->cgroup))
 		r->cgroup[0] = '\0';
 	if (w) {
-		cg_stats_read_mask(w->cg_fd, cgroup_node_controllers(n), &r->st);
+		if (stats)
+			cg_stats_read_mask(w->cg_fd, cgroup_node_controllers(n), &r->st);
 	} else if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
-		cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
+		if (stats)
+			cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
 		close(fd);
 	} else {
 		r->cgroup[0] = '\0';   /* not made yet: no child ever ran */
 	}
+	r->has_stats = stats && r->cgroup[0];
 }
 
 static const char *st_strategy_str(enum sup_strategy s)
@@ -87,6 +108,7 @@ static const char *st_strategy_str(enum sup_strategy s)
 	return "unknown";
 }
 
+/* Everything but the cgroup (st_cgroup_fill): no I/O. */
 static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
 {
 	const struct sup_reason *why = sup_node_last_exit(n);
@@ -106,7 +128,8 @@ static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
 	if (sup_node_state(n) == SUP_RUNNING && since >= 0)
 		r->uptime_ms = now > since ? now - since : 0;
 	r->status = w && w->status && w->status[0] ? w->status : NULL;
-	st_cgroup_fill(n, w, r);
+	r->cgroup[0] = '\0';
+	r->has_stats = false;
 }
 
 /*
@@ -245,6 +268,7 @@ static void st_text(struct jbuf *b, struct sup_node *top, int64_t now)
 	jbuf_puts(b, "STATUS\n");
 	while (n) {
 		st_row_fill(n, now, &r);
+		st_cgroup_fill(n, st_stats_wanted(n, top), &r);
 		st_text_row(b, &r, depth, wname, wexit);
 		n = st_walk_next(top, n, &depth, &up);
 	}
@@ -261,7 +285,7 @@ static void st_json_num(struct jbuf *b, const char *key, int64_t v)
 
 static void st_json_stats(struct jbuf *b, const struct st_row *r)
 {
-	if (!r->cgroup[0]) {
+	if (!r->has_stats) {
 		json_null(b);
 		return;
 	}
@@ -274,11 +298,12 @@ static void st_json_stats(struct jbuf *b, const struct st_row *r)
 }
 
 /* One node's fields; a supervisor's object is left open in "children":[. */
-static void st_json_node(struct jbuf *b, struct sup_node *n, int64_t now)
+static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *top, int64_t now)
 {
 	struct st_row r;
 
 	st_row_fill(n, now, &r);
+	st_cgroup_fill(n, st_stats_wanted(n, top), &r);
 	json_obj_begin(b);
 	json_key(b, "name");
 	json_str(b, r.name);
@@ -328,7 +353,7 @@ static void st_json(struct jbuf *b, struct sup_node *top, int64_t now)
 	int depth = 0, up;
 
 	while (n) {
-		st_json_node(b, n, now);
+		st_json_node(b, n, top, now);
 		if (n == top && sup_node_type(n) == SUP_WORKER)
 			status_sandbox_json(b, ws_of(n));
 		nx = st_walk_next(top, n, &depth, &up);

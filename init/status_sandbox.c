@@ -89,7 +89,7 @@ static void seen_read(struct ws *w, struct sb_seen *s)
 
 static const struct cfg_sandbox *sb_of(struct ws *w)
 {
-	return &w->cfg->w.sb;
+	return cfg_worker_sandbox(&w->cfg->w);
 }
 
 static bool mount_ns_configured(const struct cfg_sandbox *sb)

@@ -110,19 +110,24 @@ struct ws *ws_of(struct sup_node *n)
 	return w;
 }
 
-static void close_src(struct ev_source *s, int *fd)
+static void close_fd(int *fd)
 {
-	ev_del(s);
 	if (*fd >= 0)
 		close(*fd);
 	*fd = -1;
+}
+
+static void close_src(struct ev_source *s, int *fd)
+{
+	ev_del(s);
+	close_fd(fd);
 }
 
 /* Drop what refers to the current process (after it was reaped). */
 void ws_process_done(struct ws *w)
 {
 	ws_unindex_pid(w);
-	close_src(&w->pidfd_src, &w->pidfd);
+	close_fd(&w->pidfd);
 	close_src(&w->ready_src, &w->ready_fd);
 	w->pid = 0;
 }
@@ -132,7 +137,7 @@ void ws_free(struct ws *w)
 	if (!w)
 		return;
 	ws_unindex_pid(w);
-	close_src(&w->pidfd_src, &w->pidfd);
+	close_fd(&w->pidfd);
 	close_src(&w->exec_src, &w->exec_fd);
 	close_src(&w->ready_src, &w->ready_fd);
 	mailbox_close(w);

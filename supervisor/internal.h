@@ -104,8 +104,8 @@ struct sup_node {
 	                                   STARTING, OTP shows it as `restarting` */
 	enum sup_stop_why stop_why;
 	enum sup_pending pending;
+	int argc;                       /* next to pending: no padding hole */
 	uint64_t cookie;
-	int argc;
 	char **args;
 	struct sup_sv *sv;              /* supervisors only */
 };

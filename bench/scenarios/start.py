@@ -11,6 +11,9 @@ mem_N        private memory (Private_Clean + Private_Dirty, /proc/PID/smaps,
 mem_child    (mem_1000 - mem_10) / 990, mem_base = mem_10 - 10 * mem_child.
 status_1000  one status of every child, as its user would ask it (the
              command's whole run, fork and exec included), N = 1,000.
+             otpd-cg: each worker in its own cgroup; the listing reads the
+             cgroup stats of the supervisors, not of each worker
+             (otpctl(1)), and its target (< 5 ms) is checked as otpd's.
 """
 import os
 import time

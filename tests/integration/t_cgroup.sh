@@ -46,6 +46,20 @@ ctl status esc --json | python3 -c 'import json,sys; s=json.load(sys.stdin)["sta
 	&& pass "stats.cpu_usage_usec is a number" || fail "stats: $(ctl status esc --json)"
 ctl status grp --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["cgroup"].endswith("/root/grp"), d' \
 	&& pass "supervisors have a cgroup" || fail "grp: $(ctl status grp --json)"
+# The whole tree reads the stats of supervisors only (one cgroupfs read
+# per supervisor, not per worker); workers keep their cgroup path.
+ctl status --json | python3 -c '
+import json, sys
+root = json.load(sys.stdin)
+grp = next(c for c in root["children"] if c["name"] == "grp")
+esc = grp["children"][0]
+assert isinstance(root["stats"]["cpu_usage_usec"], int), root["stats"]
+assert isinstance(grp["stats"]["cpu_usage_usec"], int), grp["stats"]
+assert esc["stats"] is None and esc["cgroup"].endswith("/root/grp/esc"), esc
+' && pass "the tree: stats of supervisors, not of workers" || fail "tree: $(ctl status --json)"
+ctl status grp | grep -E '^  esc .* -  +- *$' >/dev/null \
+	&& ctl status esc | grep -E '^esc .* [0-9.]+s *$' >/dev/null \
+	&& pass "text: CPU of a worker only in its own status" || fail "text: $(ctl status grp; ctl status esc)"
 
 # --- escapees (setsid, double fork) die with their worker --------------------
 wait_for sh -c "[ \$(wc -l < $CG2$cg/cgroup.procs) -ge 3 ]" || fail "esc: expected 3 processes: $(procs esc)"

@@ -4,10 +4,16 @@
 
 #include "cfgtest.h"
 
+/* The sandbox of the one worker of a config with `keys` (*c to free). */
+static const struct cfg_sandbox *sb_with(struct otp_config **c, const char *keys)
+{
+	return cfg_worker_sandbox(&worker_with(c, keys)->w);
+}
+
 Test(cfg_sandbox, defaults_change_nothing)
 {
 	struct otp_config *c;
-	const struct cfg_sandbox *sb = &worker_with(&c, "")->w.sb;
+	const struct cfg_sandbox *sb = sb_with(&c, "");
 
 	cr_assert_null(sb->supplementary_groups);
 	cr_assert_not(sb->groups_set);
@@ -21,12 +27,24 @@ Test(cfg_sandbox, defaults_change_nothing)
 	cfg_free(c);
 }
 
+/* Settings are allocated only for a worker that sets a sandbox key (a
+ * thousand plain workers would otherwise carry 600 bytes each). */
+Test(cfg_sandbox, allocated_only_when_set)
+{
+	struct otp_config *c;
+
+	cr_assert_null(worker_with(&c, "")->w.sb);
+	cfg_free(c);
+	cr_assert_not_null(worker_with(&c, "nice = 1")->w.sb);
+	cfg_free(c);
+}
+
 Test(cfg_sandbox, identity)
 {
 	struct otp_config *c;
 	const struct cfg_sandbox *sb;
 
-	sb = &worker_with(&c, "supplementary_groups = adm 44 video\numask = 0027")->w.sb;
+	sb = sb_with(&c, "supplementary_groups = adm 44 video\numask = 0027");
 	cr_assert(sb->groups_set);
 	cr_assert_str_eq(sb->supplementary_groups[0], "adm");
 	cr_assert_str_eq(sb->supplementary_groups[1], "44");
@@ -35,7 +53,7 @@ Test(cfg_sandbox, identity)
 	cr_assert_eq(sb->umask, 027);
 	cfg_free(c);
 	/* Empty: no supplementary groups at all (not "the user's"). */
-	sb = &worker_with(&c, "supplementary_groups =\numask = 0")->w.sb;
+	sb = sb_with(&c, "supplementary_groups =\numask = 0");
 	cr_assert(sb->groups_set);
 	cr_assert_null(sb->supplementary_groups);
 	cr_assert_eq(sb->umask, 0);
@@ -47,9 +65,9 @@ Test(cfg_sandbox, rlimits)
 	struct otp_config *c;
 	const struct cfg_sandbox *sb;
 
-	sb = &worker_with(&c, "rlimit_nofile = 1024:4096\nrlimit_nproc = 64\nrlimit_core = 0\n"
-			      "rlimit_as = 512M:infinity\nrlimit_cpu = 10min\nrlimit_stack = 8M\n"
-			      "rlimit_memlock = unlimited\nrlimit_rttime = 500000\nrlimit_nice = 40")->w.sb;
+	sb = sb_with(&c, "rlimit_nofile = 1024:4096\nrlimit_nproc = 64\nrlimit_core = 0\n"
+		     "rlimit_as = 512M:infinity\nrlimit_cpu = 10min\nrlimit_stack = 8M\n"
+		     "rlimit_memlock = unlimited\nrlimit_rttime = 500000\nrlimit_nice = 40");
 	cr_assert(sb->rlimit[RLIMIT_NOFILE].set);
 	cr_assert_eq(sb->rlimit[RLIMIT_NOFILE].cur, 1024);
 	cr_assert_eq(sb->rlimit[RLIMIT_NOFILE].max, 4096);
@@ -66,7 +84,7 @@ Test(cfg_sandbox, rlimits)
 	cr_assert_eq(sb->rlimit[RLIMIT_NICE].cur, 40);
 	cr_assert_not(sb->rlimit[RLIMIT_DATA].set);
 	cfg_free(c);
-	sb = &worker_with(&c, "rlimit_cpu = 30")->w.sb;
+	sb = sb_with(&c, "rlimit_cpu = 30");
 	cr_assert_eq(sb->rlimit[RLIMIT_CPU].cur, 30, "a bare number is seconds, as ulimit -t");
 	cfg_free(c);
 }
@@ -88,7 +106,7 @@ Test(cfg_sandbox, every_rlimit_has_a_key)
 		int hits = 0;
 
 		snprintf(kv, sizeof(kv), "%s = 1", keys[i]);
-		const struct cfg_sandbox *sb = &worker_with(&c, kv)->w.sb;
+		const struct cfg_sandbox *sb = sb_with(&c, kv);
 
 		for (int r = 0; r < CFG_RLIMIT_N; r++) {
 			if (!sb->rlimit[r].set)
@@ -109,7 +127,7 @@ Test(cfg_sandbox, scheduling)
 	struct otp_config *c;
 	const struct cfg_sandbox *sb;
 
-	sb = &worker_with(&c, "nice = -5\noom_score_adj = 500\ncpu_affinity = 0-2,5,1023")->w.sb;
+	sb = sb_with(&c, "nice = -5\noom_score_adj = 500\ncpu_affinity = 0-2,5,1023");
 	cr_assert(sb->nice_set);
 	cr_assert_eq(sb->nice, -5);
 	cr_assert(sb->oom_set);
@@ -118,7 +136,7 @@ Test(cfg_sandbox, scheduling)
 	cr_assert_eq(sb->affinity[0], 0x27);
 	cr_assert_eq(sb->affinity[15], 1ULL << 63);
 	cfg_free(c);
-	sb = &worker_with(&c, "nice = 19\noom_score_adj = -1000")->w.sb;
+	sb = sb_with(&c, "nice = 19\noom_score_adj = -1000");
 	cr_assert_eq(sb->nice, 19);
 	cr_assert_eq(sb->oom_score_adj, -1000);
 	cfg_free(c);
@@ -129,13 +147,13 @@ Test(cfg_sandbox, capabilities)
 	struct otp_config *c;
 	const struct cfg_sandbox *sb;
 
-	sb = &worker_with(&c, "capabilities = CAP_NET_BIND_SERVICE net_raw Cap_Kill")->w.sb;
+	sb = sb_with(&c, "capabilities = CAP_NET_BIND_SERVICE net_raw Cap_Kill");
 	cr_assert(sb->caps_set);
 	cr_assert_eq(sb->caps, (1ULL << CAP_NET_BIND_SERVICE) | (1ULL << CAP_NET_RAW) |
 				       (1ULL << CAP_KILL));
 	cfg_free(c);
 	/* Empty: keep nothing. */
-	sb = &worker_with(&c, "capabilities =")->w.sb;
+	sb = sb_with(&c, "capabilities =");
 	cr_assert(sb->caps_set);
 	cr_assert_eq(sb->caps, 0);
 	cfg_free(c);
@@ -164,9 +182,9 @@ Test(cfg_sandbox, namespaces)
 	struct otp_config *c;
 	const struct cfg_sandbox *sb;
 
-	sb = &worker_with(&c, "private_tmp = true\nprivate_network = yes\nprivate_devices = 1\n"
-			      "read_only_paths = / \"/srv/my data\" -/opt/maybe\n"
-			      "inaccessible_paths = /root /etc/shadow")->w.sb;
+	sb = sb_with(&c, "private_tmp = true\nprivate_network = yes\nprivate_devices = 1\n"
+		     "read_only_paths = / \"/srv/my data\" -/opt/maybe\n"
+		     "inaccessible_paths = /root /etc/shadow");
 	cr_assert(sb->private_tmp && sb->private_network && sb->private_devices);
 	cr_assert_str_eq(sb->read_only_paths[0], "/");
 	cr_assert_str_eq(sb->read_only_paths[1], "/srv/my data");

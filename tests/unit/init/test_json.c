@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "../../../init/json.h"
@@ -89,6 +90,19 @@ Test(json_writer, commas_follow_structure)
 	json_obj_end(&b);
 	cr_assert(eq(int, b.failed, false));
 	cr_assert(eq(str, b.p, "{\"a\":-5,\"b\":null,\"c\":[\"x\",{},[],null],\"d\":\"\"}"));
+	jbuf_free(&b);
+}
+
+Test(json_writer, integers)
+{
+	static const int64_t v[] = { 0, 7, -1, 1234567890123, INT64_MAX, INT64_MIN };
+	struct jbuf b = { 0 };
+
+	json_arr_begin(&b);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		json_int(&b, v[i]);
+	json_arr_end(&b);
+	cr_assert(eq(str, b.p, "[0,7,-1,1234567890123,9223372036854775807,-9223372036854775808]"));
 	jbuf_free(&b);
 }
 
