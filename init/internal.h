@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -238,6 +239,8 @@ void cgroup_frozen_forget(struct sup_node *n);
 /* --- signals.c --------------------------------------------------------- */
 
 int signals_init(void);
+/* The signals a child must set back to SIG_DFL before execve. */
+const sigset_t *signals_not_default(void);
 
 /* --- mailbox.c -------------------------------------------------------- */
 

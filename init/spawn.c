@@ -93,6 +93,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, int exec_wfd, int read
 	p->err_fd = w->err ? out_pipe_wfd(w->err) : -1;
 	p->ready_fd = ready_wfd;
 	p->nofile_soft = otpd.nofile_soft;
+	p->sig_reset = signals_not_default();
 	p->mb_fd = w->mb_fd;
 	p->cg_fd = w->cg_fd;
 }

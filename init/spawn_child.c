@@ -41,12 +41,18 @@ void child_fail(const struct child_plan *p, const char *step, int err)
 	_exit(127);
 }
 
-static void reset_signals(void)
+/*
+ * Default dispositions and an empty mask.  execve resets caught signals
+ * itself; ignored ones it keeps, so those otpd ignores (SIGPIPE, and what it
+ * was started with ignored) are set back: one call each, not one per signal.
+ */
+static void reset_signals(const struct child_plan *p)
 {
 	sigset_t none;
 
 	for (int s = 1; s < NSIG; s++)
-		(void)signal(s, SIG_DFL);
+		if (sigismember(p->sig_reset, s) == 1)
+			(void)signal(s, SIG_DFL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -130,7 +136,7 @@ void child_run(const struct child_plan *plan)
 	/* First of all: nothing of the worker may run outside its cgroup. */
 	if (p->cg_join && cg_move_self(p->cg_fd) < 0)
 		child_fail(p, "cgroup", errno);
-	reset_signals();
+	reset_signals(p);
 	/* otpd raised its own soft RLIMIT_NOFILE; workers get the usual one. */
 	if (p->nofile_soft > 0) {
 		struct rlimit rl;

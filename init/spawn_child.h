@@ -6,6 +6,7 @@
 #ifndef OTPD_INIT_SPAWN_CHILD_H
 #define OTPD_INIT_SPAWN_CHILD_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <sys/resource.h>
 
@@ -20,6 +21,7 @@ struct child_plan {
 	int out_fd, err_fd;     /* log pipes, or -1 */
 	int ready_fd;           /* fd:N readiness pipe write end, or -1 */
 	rlim_t nofile_soft;     /* RLIMIT_NOFILE soft limit to restore, or 0 */
+	const sigset_t *sig_reset;      /* dispositions to set back to SIG_DFL */
 	int mb_fd;              /* mailbox listening socket (becomes fd 3), or -1 */
 	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
 	int cg_fd;              /* the worker's cgroup directory, or -1 */
