@@ -354,7 +354,8 @@ struct otpd {
 	int exit_code;
 	int halt_how;           /* 0: just exit */
 	uint64_t next_cookie;
-	unsigned long nofile_soft;      /* RLIMIT_NOFILE soft limit we started with */
+	unsigned long nofile_soft;      /* RLIMIT_NOFILE soft limit we started with, */
+	unsigned long nofile_hard;      /* and the hard one; 0, 0: not raised */
 	char oom_score_adj[8];          /* PID 1: ours before -1000, for workers; or "" */
 };
 extern struct otpd otpd;

@@ -51,6 +51,7 @@ struct sb_filter {
 struct sb_prep {
 	struct sb_filter filter;
 	bool built;
+	int *node_fds;                  /* the child's slots for inaccessible_paths */
 };
 
 /* --- otpd side ---------------------------------------------------------- */
@@ -82,6 +83,7 @@ void status_sandbox_text(struct jbuf *b, struct ws *w);
 
 void sandbox_apply(struct child_plan *p);
 void sb_namespaces(struct child_plan *p);
+size_t sb_strv_len(char *const *v);
 void sb_private_devices(struct child_plan *p);
 void sb_identity(struct child_plan *p);
 void sb_limits_open(struct child_plan *p);

@@ -92,10 +92,12 @@ static void fill_plan(struct ws *w, struct child_plan *p, int exec_wfd, int read
 	p->out_fd = w->out ? out_pipe_wfd(w->out) : -1;
 	p->err_fd = w->err ? out_pipe_wfd(w->err) : -1;
 	p->ready_fd = ready_wfd;
-	p->nofile_soft = otpd.nofile_soft;
+	p->nofile.rlim_cur = otpd.nofile_soft;
+	p->nofile.rlim_max = otpd.nofile_hard;
 	p->sig_reset = signals_not_default();
 	p->mb_fd = w->mb_fd;
 	p->cg_fd = w->cg_fd;
+	p->oom_back = otpd.oom_score_adj[0] ? atoi(otpd.oom_score_adj) : 0;
 }
 
 static int build_argv(struct ws *w, char ***ret_argv)

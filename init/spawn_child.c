@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -31,14 +30,30 @@ static int syscall_close_range(unsigned lo, unsigned hi)
 	return 0;
 }
 
+/*
+ * _exit(2) as a bare system call: a build with sanitizers hooks _exit to
+ * check for leaks, which is no work for a child between clone and execve.
+ */
+static void child_exit(int code) __attribute__((noreturn));
+static void child_exit(int code)
+{
+	for (;;)
+		(void)syscall(SYS_exit_group, code);
+}
+
 void child_fail(const struct child_plan *p, const char *step, int err)
 {
 	char buf[96];
-	int n = snprintf(buf, sizeof(buf), "%d:%s", err, step);
+	size_t n, len;
 
-	if (n > 0)
-		(void)!write(p->exec_fd, buf, (size_t)n);
-	_exit(127);
+	n = child_text_int(buf, err);
+	buf[n++] = ':';
+	len = strlen(step);
+	if (len > sizeof(buf) - n)
+		len = sizeof(buf) - n;
+	memcpy(buf + n, step, len);
+	(void)!write(p->exec_fd, buf, n + len);
+	child_exit(127);
 }
 
 /*
@@ -94,7 +109,7 @@ static int lift(const struct child_plan *p, int fd)
 		return fd;
 	nfd = fcntl(fd, F_DUPFD_CLOEXEC, floor);
 	if (nfd < 0)
-		_exit(127);     /* cannot even report it */
+		child_exit(127);        /* cannot even report it */
 	return nfd;
 }
 
@@ -138,19 +153,13 @@ void child_run(const struct child_plan *plan)
 		child_fail(p, "cgroup", errno);
 	reset_signals(p);
 	/* otpd raised its own soft RLIMIT_NOFILE; workers get the usual one. */
-	if (p->nofile_soft > 0) {
-		struct rlimit rl;
-
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > p->nofile_soft) {
-			rl.rlim_cur = p->nofile_soft;
-			(void)setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
+	if (p->nofile.rlim_cur > 0)
+		(void)setrlimit(RLIMIT_NOFILE, &p->nofile);
 	if (setsid() < 0)
 		child_fail(p, "setsid", errno);
 	setup_fds(p);
 	if (p->listen_pid)
-		snprintf(p->listen_pid + 11, sizeof(SPAWN_PID_ROOM), "%d", (int)getpid());
+		(void)child_text_int(p->listen_pid + 11, (int)getpid());
 	/* namespaces ... seccomp, in the order sandbox.h documents */
 	sandbox_apply(p);
 	execve(p->exec_path, p->argv, p->envp);
