@@ -255,6 +255,8 @@ void mailbox_close(struct ws *w);
 void reap_all(void);
 /* The exec-result pipe of w became readable. */
 void reap_exec_result(struct ev_source *s, uint32_t revents);
+/* w's child failed `step` with `err`: start_failed:STEP:<errno text> once reaped. */
+void reap_exec_failed(struct ws *w, const char *step, int err);
 void reap_ready_fd(struct ev_source *s, uint32_t revents);
 
 /* --- actions.c --------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
- * spawn_child.c: the child side of a spawn.  Each step that fails reports
- * "ERRNO:STEP" on the exec-result pipe and exits 127; the parent turns it
- * into start_failed:STEP:<errno text>.
+ * spawn_child.c: the child side of a spawn (spawn_child.h: it may share
+ * otpd's memory, so only async-signal-safe calls here).  Each step that
+ * fails is reported with child_fail and the child exits 127; the parent
+ * turns it into start_failed:STEP:<errno text>.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +33,7 @@ static int syscall_close_range(unsigned lo, unsigned hi)
 
 /*
  * _exit(2) as a bare system call: a build with sanitizers hooks _exit to
- * check for leaks, which is no work for a child between clone and execve.
+ * check for leaks, which must not run in a child sharing otpd's memory.
  */
 static void child_exit(int code) __attribute__((noreturn));
 static void child_exit(int code)
@@ -41,11 +42,16 @@ static void child_exit(int code)
 		(void)syscall(SYS_exit_group, code);
 }
 
-void child_fail(const struct child_plan *p, const char *step, int err)
+void child_fail(struct child_plan *p, const char *step, int err)
 {
 	char buf[96];
 	size_t n, len;
 
+	if (p->exec_fd < 0) {
+		p->fail_err = err;
+		p->fail_step = step;    /* otpd reads the plan once we are gone */
+		child_exit(127);
+	}
 	n = child_text_int(buf, err);
 	buf[n++] = ':';
 	len = strlen(step);
@@ -100,7 +106,7 @@ static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
  * Move a descriptor above every target fd (3 and N), so that placing one
  * never clobbers another, and the exec-result pipe survives until execve.
  */
-static int lift(const struct child_plan *p, int fd)
+static int lift(struct child_plan *p, int fd)
 {
 	int floor = p->cfg->ready == CFG_READY_FD ? p->cfg->ready_fd + 1 : 4;
 	int nfd;
@@ -144,10 +150,8 @@ static void setup_fds(struct child_plan *p)
 		(void)fcntl(c->ready_fd, F_SETFD, 0);
 }
 
-void child_run(const struct child_plan *plan)
+void child_run(struct child_plan *p)
 {
-	struct child_plan copy = *plan, *p = &copy;
-
 	/* First of all: nothing of the worker may run outside its cgroup. */
 	if (p->cg_join && cg_move_self(p->cg_fd) < 0)
 		child_fail(p, "cgroup", errno);

@@ -1,5 +1,6 @@
 # Output capture: lines prefixed on stdout, kept in the ring, none lost;
-# child hygiene as seen from inside the child (hygcopy: with `user`).
+# child hygiene as seen from inside the child, started sharing otpd's
+# memory (hyg) and as a copy of otpd (hygcopy: `user` needs NSS).
 . "$(dirname "$0")/lib.sh"
 OTPD_KEYS="log_lines = 20000"
 HYG="hyg"
@@ -15,7 +16,11 @@ exec = $TW --hygiene
 $COPY
 [worker errout]
 exec = /bin/sh -c "echo to-stdout; echo to-stderr >&2; exec sleep 60"
+[worker fifo]
+exec = /bin/sh -c "echo via-fifo; exec sleep 60"
+stdout = file:$T/fifo
 EOF2
+mkfifo "$T/fifo"
 # otpd starts with signals ignored (bash ignores INT and QUIT for it too):
 # workers must not inherit that.
 trap '' XFSZ RTMIN+3
@@ -47,4 +52,12 @@ for w in $HYG; do
 done
 wait_for sh -c "$OTPCTL -s $SOCK logs errout | grep -q to-stderr"
 expect_eq "stdout and stderr both logged" "$(ctl logs errout | sort | tr '\n' ' ')" "to-stderr to-stdout "
+# Opening a FIFO waits for its reader: the worker does, otpd must not.
+expect_eq "otpd answers while a worker's file: output waits for a reader" \
+	"$(timeout 10 "$OTPCTL" -s "$SOCK" status fifo --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" starting
+cat "$T/fifo" > "$T/fifo.out" & reader=$!
+wait_state fifo running
+wait_for grep -q via-fifo "$T/fifo.out" && pass "file: output on a FIFO" || fail "fifo: $(cat "$T/fifo.out")"
+ctl stop fifo > /dev/null
+wait "$reader"
 finish
