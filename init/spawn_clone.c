@@ -43,6 +43,7 @@
 #define CHILD_STACK_GUARD (64 * 1024)
 
 static void *child_stack;
+static bool vm_refused;         /* once refused, always: don't ask again */
 
 static void *stack_get(void)
 {
@@ -99,7 +100,7 @@ pid_t spawn_clone_vm(struct child_plan *p, int *ret_pidfd)
 	int pidfd = -1;
 	long r;
 
-	if (!stack)
+	if (vm_refused || !stack)
 		return -ENOSYS;         /* no stack to share memory on: copy otpd */
 	spawn_vm_stack_clean(stack, CHILD_STACK_SIZE);
 	args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
@@ -119,8 +120,12 @@ pid_t spawn_clone_vm(struct child_plan *p, int *ret_pidfd)
 		p->cg_join = true;
 		r = spawn_vm_clone3(&args, child_entry, p);
 	}
+	if (r < 0 && clone3_refused(r)) {
+		vm_refused = true;
+		return -ENOSYS;
+	}
 	if (r < 0)
-		return clone3_refused(r) ? -ENOSYS : (pid_t)r;
+		return (pid_t)r;
 	*ret_pidfd = pidfd;
 	return (pid_t)r;
 }
