@@ -1,9 +1,10 @@
 /*
  * actions.c: carrying out what the core decided.
  *
- * The batch is executed in order; a spawn that fails synchronously cannot
- * be fed back while the batch is being read, so it is queued and reported
- * after the batch has been cleared, which starts a new batch.
+ * The batch is executed in order; what a spawn settles at once (it failed
+ * synchronously, or its process has exec'd already and `ready = exec`)
+ * cannot be fed back while the batch is being read, so it is queued and
+ * reported after the batch has been cleared, which starts a new batch.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,32 +14,53 @@
 
 #include "internal.h"
 
-struct failed_spawn {
+struct settled {
 	struct sup_node *node;
+	bool ready;             /* else it failed: */
 	char why[160];
 };
 
-static struct failed_spawn *failed;
-static size_t n_failed, cap_failed;
+static struct settled *settled;
+static size_t n_settled, cap_settled;
 static bool running;
+
+static struct settled *settled_push(struct sup_node *n)
+{
+	if (n_settled == cap_settled) {
+		size_t cap = cap_settled ? cap_settled * 2 : 16;
+		struct settled *s = realloc(settled, cap * sizeof(*s));
+
+		if (!s)
+			return NULL;
+		settled = s;
+		cap_settled = cap;
+	}
+	settled[n_settled].node = n;
+	settled[n_settled].ready = false;
+	settled[n_settled].why[0] = '\0';
+	return &settled[n_settled++];
+}
 
 static void queue_failure(struct sup_node *n, const char *why, int err)
 {
-	if (n_failed == cap_failed) {
-		size_t cap = cap_failed ? cap_failed * 2 : 16;
-		struct failed_spawn *f = realloc(failed, cap * sizeof(*f));
+	struct settled *s = settled_push(n);
 
-		if (!f) {
-			log_err("out of memory queueing the start failure of %s", sup_node_name(n));
-			return;
-		}
-		failed = f;
-		cap_failed = cap;
+	if (!s) {
+		log_err("out of memory queueing the start failure of %s", sup_node_name(n));
+		return;
 	}
-	failed[n_failed].node = n;
-	snprintf(failed[n_failed].why, sizeof(failed[n_failed].why), "%s:%s", why,
-		 strerror(-err));
-	n_failed++;
+	snprintf(s->why, sizeof(s->why), "%s:%s", why, strerror(-err));
+}
+
+static void queue_ready(struct sup_node *n)
+{
+	struct settled *s = settled_push(n);
+
+	if (!s) {
+		log_err("out of memory queueing the start of %s", sup_node_name(n));
+		return;
+	}
+	s->ready = true;
 }
 
 static void do_spawn(struct sup_node *n)
@@ -54,6 +76,8 @@ static void do_spawn(struct sup_node *n)
 	r = spawn_worker(w, &why);
 	if (r < 0)
 		queue_failure(n, why ? why : "spawn", r);
+	else if (w->exec_fd < 0 && w->exec_ok && w->cfg->w.ready == CFG_READY_EXEC)
+		queue_ready(n);
 }
 
 /* A frozen process does not act on a stop signal: thaw what froze it. */
@@ -168,14 +192,17 @@ void actions_run(void)
 		for (size_t i = 0; i < n; i++)
 			one(&acts[i]);
 		sup_actions_clear(otpd.tree);
-		if (!n_failed)
+		if (!n_settled)
 			break;
-		/* Report one failure at a time: each may change what the rest mean. */
-		struct failed_spawn f = failed[0];
+		/* Report one at a time: each may change what the rest mean. */
+		struct settled s = settled[0];
 
-		memmove(failed, failed + 1, (n_failed - 1) * sizeof(*failed));
-		n_failed--;
-		sup_child_start_failed(otpd.tree, f.node, f.why, ev_now());
+		memmove(settled, settled + 1, (n_settled - 1) * sizeof(*settled));
+		n_settled--;
+		if (s.ready)
+			sup_child_ready(otpd.tree, s.node, ev_now());
+		else
+			sup_child_start_failed(otpd.tree, s.node, s.why, ev_now());
 	}
 	running = false;
 	reload_poll();

@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -246,6 +247,8 @@ void cgroup_frozen_forget(struct sup_node *n);
 int signals_init(void);
 /* A reload may have claimed new signals for forward_signals. */
 void signals_refresh(void);
+/* The signals a child must set back to SIG_DFL before execve. */
+const sigset_t *signals_not_default(void);
 
 /* --- mailbox.c -------------------------------------------------------- */
 
@@ -262,6 +265,8 @@ int mailbox_update(struct ws *w);
 void reap_all(void);
 /* The exec-result pipe of w became readable. */
 void reap_exec_result(struct ev_source *s, uint32_t revents);
+/* w's child failed `step` with `err`: start_failed:STEP:<errno text> once reaped. */
+void reap_exec_failed(struct ws *w, const char *step, int err);
 void reap_ready_fd(struct ev_source *s, uint32_t revents);
 
 /* --- actions.c --------------------------------------------------------- */
@@ -372,7 +377,8 @@ struct otpd {
 	int exit_code;
 	int halt_how;           /* 0: just exit */
 	uint64_t next_cookie;
-	unsigned long nofile_soft;      /* RLIMIT_NOFILE soft limit we started with */
+	unsigned long nofile_soft;      /* RLIMIT_NOFILE soft limit we started with, */
+	unsigned long nofile_hard;      /* and the hard one; 0, 0: not raised */
 	char oom_score_adj[8];          /* PID 1: ours before -1000, for workers; or "" */
 };
 extern struct otpd otpd;

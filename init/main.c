@@ -106,12 +106,18 @@ static void nofile_raise(void)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	rlim_t soft;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
 		return;
-	otpd.nofile_soft = rl.rlim_cur;
+	soft = rl.rlim_cur;
 	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 		log_warn("cannot raise the open file limit: %s, ignoring", strerror(errno));
+		return;
+	}
+	otpd.nofile_soft = soft;
+	otpd.nofile_hard = rl.rlim_max;
 }
 
 static int become_supervisor(bool pid1)

@@ -3,9 +3,10 @@
  *
  * Every SIGCHLD drains all exited children with waitid(WNOHANG): known
  * main processes become sup_child_exited, anything else (orphans that
- * re-parented to us as PID 1 or subreaper) is just reaped.  The exec-result
- * pipe is always settled before the exit it precedes, so a child that execs
- * and exits at once is "ready, then exited", never a start failure.
+ * re-parented to us as PID 1 or subreaper) is just reaped.  The exec result
+ * (the pipe of a copy of otpd; settled at the spawn otherwise) is always
+ * settled before the exit it precedes, so a child that execs and exits at
+ * once is "ready, then exited", never a start failure.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +29,7 @@ static void exec_done(struct ws *w)
 /* Read the exec-result pipe: 1 exec ok, 0 not yet known, -1 failed. */
 static int exec_settle(struct ws *w)
 {
-	char buf[128], why[160];
+	char buf[128];
 	ssize_t n;
 	int err = 0;
 
@@ -48,13 +49,20 @@ static int exec_settle(struct ws *w)
 	char *step = strchr(buf, ':');
 
 	err = atoi(buf);
-	snprintf(why, sizeof(why), "%s:%s", step ? step + 1 : "exec", strerror(err));
+	reap_exec_failed(w, step ? step + 1 : "exec", err);
+	return -1;
+}
+
+void reap_exec_failed(struct ws *w, const char *step, int err)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "%s:%s", step, strerror(err));
 	w->exec_ok = false;
 	/* The core hears of it once the process is reaped: nothing may remain.
 	 * (Out of memory: reaped() says "spawn".) */
 	free(w->fail_why);
 	w->fail_why = strdup(why);
-	return -1;
 }
 
 void reap_exec_result(struct ev_source *s, uint32_t revents)

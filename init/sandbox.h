@@ -23,9 +23,15 @@
  *   9. execve
  *
  * User and group names are resolved in the child (step 2) with NSS, never
- * in otpd, which may be PID 1.  The child is a copy of single-threaded otpd
- * (clone without CLONE_VM), so the malloc NSS needs is safe there; the
- * filter, the one costly piece, is built in otpd.
+ * in otpd, which may be PID 1.  NSS allocates, opens files and sockets and
+ * may load modules, none of which a child sharing otpd's memory may do: a
+ * worker with user, group or supplementary_groups is started by a copy of
+ * single-threaded otpd (clone without CLONE_VM, spawn_fork_only()), where
+ * that is safe.  Every other step is async-signal-safe and writes nothing
+ * of otpd's but the plan made for this start, so that the other workers
+ * can be started by a child sharing otpd's memory (spawn_child.h,
+ * spawn_clone.c).  The filter, the one costly piece, is built in otpd
+ * either way.
  */
 #ifndef OTPD_INIT_SANDBOX_H
 #define OTPD_INIT_SANDBOX_H
@@ -51,6 +57,7 @@ struct sb_filter {
 struct sb_prep {
 	struct sb_filter filter;
 	bool built;
+	int *node_fds;                  /* the child's slots for inaccessible_paths */
 };
 
 /* --- otpd side ---------------------------------------------------------- */
@@ -82,6 +89,7 @@ void status_sandbox_text(struct jbuf *b, struct ws *w);
 
 void sandbox_apply(struct child_plan *p);
 void sb_namespaces(struct child_plan *p);
+size_t sb_strv_len(char *const *v);
 void sb_private_devices(struct child_plan *p);
 void sb_identity(struct child_plan *p);
 void sb_limits_open(struct child_plan *p);

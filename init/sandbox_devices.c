@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -40,7 +39,7 @@ static int devs_clone(int *fds)
 	char path[64];
 
 	for (size_t i = 0; i < SB_N_DEVS; i++) {
-		snprintf(path, sizeof(path), "/dev/%s", sb_devs[i].name);
+		(void)child_text_join(path, sizeof(path), "/dev/", sb_devs[i].name);
 		fds[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 		if (fds[i] < 0 && !(errno == ENOENT && sb_devs[i].optional))
 			return -errno;
@@ -57,7 +56,7 @@ static int devs_place(const int *fds)
 	for (size_t i = 0; i < SB_N_DEVS; i++) {
 		if (fds[i] < 0)
 			continue;
-		snprintf(path, sizeof(path), "/dev/%s", sb_devs[i].name);
+		(void)child_text_join(path, sizeof(path), "/dev/", sb_devs[i].name);
 		fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0666);
 		if (fd < 0)
 			return -errno;

@@ -10,9 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -59,7 +56,8 @@ void sb_limits_open(struct child_plan *p)
 static int write_oom(int fd, int v)
 {
 	char buf[16];
-	int n = snprintf(buf, sizeof(buf), "%d", v), r = 0;
+	ssize_t n = (ssize_t)child_text_int(buf, v);
+	int r = 0;
 
 	if (write(fd, buf, (size_t)n) != n)
 		r = -errno;
@@ -89,10 +87,8 @@ void sb_limits(struct child_plan *p)
 	set_rlimits(p);
 	if (sb->nice_set && setpriority(PRIO_PROCESS, 0, sb->nice) < 0)
 		child_fail(p, "nice", errno);
-	int given_back = otpd.oom_score_adj[0] ? atoi(otpd.oom_score_adj) : 0;
-
 	if (p->oom_fd >= 0 &&
-	    (r = write_oom(p->oom_fd, sb->oom_set ? sb->oom_score_adj : given_back)) < 0)
+	    (r = write_oom(p->oom_fd, sb->oom_set ? sb->oom_score_adj : p->oom_back)) < 0)
 		child_fail(p, "oom_score_adj", -r);
 	if (sb->affinity_set)
 		set_affinity(p);

@@ -21,7 +21,6 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <sched.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -42,7 +41,7 @@ static const char *path_of(const char *word, bool *ret_optional)
 	return word + *ret_optional;
 }
 
-static size_t strv_len(char *const *v)
+size_t sb_strv_len(char *const *v)
 {
 	size_t n = 0;
 
@@ -51,57 +50,81 @@ static size_t strv_len(char *const *v)
 	return n;
 }
 
+/* Slots of the plan's node_fds before the clones are made. */
+#define SB_SKIP (-1)            /* optional and missing */
+#define SB_REG (-2)             /* to be covered by the empty file */
+#define SB_DIR (-3)             /* to be covered by the empty directory */
+
+/* `base``name` into path[4096]: 0 or -ENAMETOOLONG. */
+static int node_path(char *path, const char *base, const char *name)
+{
+	return child_text_join(path, 4096, base, name) ? 0 : -ENAMETOOLONG;
+}
+
 /* A detached copy of the node at `base``name`, to be moved onto a target. */
 static int node_clone(const char *base, const char *name)
 {
 	char path[4096];
+	int fd;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s%s", base, name) >= sizeof(path))
+	if (node_path(path, base, name) < 0)
 		return -ENAMETOOLONG;
-	int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-
+	fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+/* The two empty nodes, in the fresh tmpfs at `base`. */
+static int nodes_make(const char *base)
+{
+	char path[4096];
+	int fd, r;
+
+	if ((r = node_path(path, base, SB_NODE_DIR)) < 0)
+		return r;
+	if (mkdir(path, 0) < 0)
+		return -errno;
+	if ((r = node_path(path, base, SB_NODE_REG)) < 0)
+		return r;
+	if ((fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0)) < 0)
+		return -errno;
+	close(fd);
+	return 0;
 }
 
 /*
  * Make the two inaccessible nodes on a read-only tmpfs mounted over `base`
- * for a moment, and clone one per target (dirs[i]: it is a directory); the
- * clones outlive the tmpfs, which is gone again when this returns.  Slots
- * of fds[] that are -2 get a clone.
+ * for a moment, and clone one per target; the clones outlive the tmpfs,
+ * which is gone again when this returns.  Slots of fds[] that are SB_REG
+ * or SB_DIR get a clone of that node.
  */
-static int nodes_clone(const char *base, const bool *dirs, int *fds, size_t n)
+static int nodes_clone(const char *base, int *fds, size_t n)
 {
-	char path[4096];
-	int fd, r = 0;
+	int r;
 
 	if (mount("tmpfs", base, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755,size=4k") < 0)
 		return -errno;
-	snprintf(path, sizeof(path), "%s" SB_NODE_DIR, base);
-	if (mkdir(path, 0) < 0)
-		r = -errno;
-	snprintf(path, sizeof(path), "%s" SB_NODE_REG, base);
-	if (r == 0 && (fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0)) < 0)
-		r = -errno;
-	if (r == 0)
-		close(fd);
+	r = nodes_make(base);
 	if (r == 0 && mount(NULL, base, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 			    NULL) < 0)
 		r = -errno;
 	for (size_t i = 0; r == 0 && i < n; i++)
-		if (fds[i] == -2 && (fds[i] = node_clone(base, dirs[i] ? SB_NODE_DIR : SB_NODE_REG)) < 0)
+		if (fds[i] <= SB_REG &&
+		    (fds[i] = node_clone(base, fds[i] == SB_DIR ? SB_NODE_DIR : SB_NODE_REG)) < 0)
 			r = fds[i];
 	if (umount2(base, MNT_DETACH) < 0 && r == 0)
 		r = -errno;
 	return r;
 }
 
+/* The plan's node_fds has a slot per path (otpd allocated it: no VLA on
+ * the child's stack, whatever the number of paths). */
 static void inaccessible(struct child_plan *p)
 {
 	char *const *v = cfg_worker_sandbox(p->cfg)->inaccessible_paths;
-	size_t n = strv_len(v);
-	bool dirs[n + 1], opt;
-	int fds[n + 1], r;
+	size_t n = sb_strv_len(v);
+	int *fds = p->node_fds, r;
 	struct stat st;
+	bool opt;
 
 	if (n == 0)
 		return;
@@ -109,16 +132,13 @@ static void inaccessible(struct child_plan *p)
 	for (size_t i = 0; i < n; i++) {
 		const char *path = path_of(v[i], &opt);
 
-		fds[i] = -1;            /* -1: skipped, -2: to be cloned */
-		dirs[i] = false;
-		if (stat(path, &st) == 0) {
-			fds[i] = -2;
-			dirs[i] = S_ISDIR(st.st_mode);
-		} else if (!(errno == ENOENT && opt)) {
+		fds[i] = SB_SKIP;
+		if (stat(path, &st) == 0)
+			fds[i] = S_ISDIR(st.st_mode) ? SB_DIR : SB_REG;
+		else if (!(errno == ENOENT && opt))
 			child_fail(p, "inaccessible_paths", errno);
-		}
 	}
-	if ((r = nodes_clone(otpd.cfg->otpd.run_dir, dirs, fds, n)) < 0)
+	if ((r = nodes_clone(otpd.cfg->otpd.run_dir, fds, n)) < 0)
 		child_fail(p, "inaccessible_paths", -r);
 	for (size_t i = 0; i < n; i++) {
 		if (fds[i] < 0)

@@ -1,7 +1,9 @@
 /*
  * signals.c: signals are fd events (signalfd).  The asynchronous signals
  * otpd acts on are blocked; synchronous faults never are.  Children get an
- * empty mask and default dispositions back before execve (spawn_child.c).
+ * empty mask and default dispositions back before execve (spawn_child.c):
+ * execve resets caught signals itself, so the child only has to reset the
+ * ones not left at SIG_DFL, listed once here.
  */
 #include <errno.h>
 #include <signal.h>
@@ -13,6 +15,7 @@
 
 #include "internal.h"
 
+static sigset_t not_default;
 static struct ev_source sig_src = { .fd = -1 };
 
 static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
@@ -89,6 +92,25 @@ static void on_readable(struct ev_source *s, uint32_t revents)
 	reap_all();
 }
 
+/*
+ * Signals whose disposition is not SIG_DFL: SIGPIPE, and whatever otpd was
+ * started with ignored (nohup).  otpd sets no other disposition later.
+ */
+static void list_not_default(void)
+{
+	struct sigaction sa;
+
+	sigemptyset(&not_default);
+	for (int s = 1; s < NSIG; s++)
+		if (sigaction(s, NULL, &sa) == 0 && sa.sa_handler != SIG_DFL)
+			sigaddset(&not_default, s);
+}
+
+const sigset_t *signals_not_default(void)
+{
+	return &not_default;
+}
+
 /* What otpd reads from its signalfd: its own, and every forwarded one. */
 static void signals_wanted(sigset_t *set)
 {
@@ -111,6 +133,7 @@ int signals_init(void)
 		return -errno;
 	/* Writes to a dead pipe or socket must be EPIPE, not death. */
 	signal(SIGPIPE, SIG_IGN);
+	list_not_default();
 	sig_src.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (sig_src.fd < 0)
 		return -errno;

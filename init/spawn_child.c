@@ -1,12 +1,12 @@
 /*
- * spawn_child.c: the child side of a spawn.  Each step that fails reports
- * "ERRNO:STEP" on the exec-result pipe and exits 127; the parent turns it
- * into start_failed:STEP:<errno text>.
+ * spawn_child.c: the child side of a spawn (spawn_child.h: it may share
+ * otpd's memory, so only async-signal-safe calls here).  Each step that
+ * fails is reported with child_fail and the child exits 127; the parent
+ * turns it into start_failed:STEP:<errno text>.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -31,22 +31,49 @@ static int syscall_close_range(unsigned lo, unsigned hi)
 	return 0;
 }
 
-void child_fail(const struct child_plan *p, const char *step, int err)
+/*
+ * _exit(2) as a bare system call: a build with sanitizers hooks _exit to
+ * check for leaks, which must not run in a child sharing otpd's memory.
+ */
+static void child_exit(int code) __attribute__((noreturn));
+static void child_exit(int code)
 {
-	char buf[96];
-	int n = snprintf(buf, sizeof(buf), "%d:%s", err, step);
-
-	if (n > 0)
-		(void)!write(p->exec_fd, buf, (size_t)n);
-	_exit(127);
+	for (;;)
+		(void)syscall(SYS_exit_group, code);
 }
 
-static void reset_signals(void)
+void child_fail(struct child_plan *p, const char *step, int err)
+{
+	char buf[96];
+	size_t n, len;
+
+	if (p->exec_fd < 0) {
+		p->fail_err = err;
+		p->fail_step = step;    /* otpd reads the plan once we are gone */
+		child_exit(127);
+	}
+	n = child_text_int(buf, err);
+	buf[n++] = ':';
+	len = strlen(step);
+	if (len > sizeof(buf) - n)
+		len = sizeof(buf) - n;
+	memcpy(buf + n, step, len);
+	(void)!write(p->exec_fd, buf, n + len);
+	child_exit(127);
+}
+
+/*
+ * Default dispositions and an empty mask.  execve resets caught signals
+ * itself; ignored ones it keeps, so those otpd ignores (SIGPIPE, and what it
+ * was started with ignored) are set back: one call each, not one per signal.
+ */
+static void reset_signals(const struct child_plan *p)
 {
 	sigset_t none;
 
 	for (int s = 1; s < NSIG; s++)
-		(void)signal(s, SIG_DFL);
+		if (sigismember(p->sig_reset, s) == 1)
+			(void)signal(s, SIG_DFL);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -79,7 +106,7 @@ static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
  * Move a descriptor above every target fd (3 and N), so that placing one
  * never clobbers another, and the exec-result pipe survives until execve.
  */
-static int lift(const struct child_plan *p, int fd)
+static int lift(struct child_plan *p, int fd)
 {
 	int floor = p->cfg->ready == CFG_READY_FD ? p->cfg->ready_fd + 1 : 4;
 	int nfd;
@@ -88,7 +115,7 @@ static int lift(const struct child_plan *p, int fd)
 		return fd;
 	nfd = fcntl(fd, F_DUPFD_CLOEXEC, floor);
 	if (nfd < 0)
-		_exit(127);     /* cannot even report it */
+		child_exit(127);        /* cannot even report it */
 	return nfd;
 }
 
@@ -123,28 +150,20 @@ static void setup_fds(struct child_plan *p)
 		(void)fcntl(c->ready_fd, F_SETFD, 0);
 }
 
-void child_run(const struct child_plan *plan)
+void child_run(struct child_plan *p)
 {
-	struct child_plan copy = *plan, *p = &copy;
-
 	/* First of all: nothing of the worker may run outside its cgroup. */
 	if (p->cg_join && cg_move_self(p->cg_fd) < 0)
 		child_fail(p, "cgroup", errno);
-	reset_signals();
+	reset_signals(p);
 	/* otpd raised its own soft RLIMIT_NOFILE; workers get the usual one. */
-	if (p->nofile_soft > 0) {
-		struct rlimit rl;
-
-		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur > p->nofile_soft) {
-			rl.rlim_cur = p->nofile_soft;
-			(void)setrlimit(RLIMIT_NOFILE, &rl);
-		}
-	}
+	if (p->nofile.rlim_cur > 0)
+		(void)setrlimit(RLIMIT_NOFILE, &p->nofile);
 	if (setsid() < 0)
 		child_fail(p, "setsid", errno);
 	setup_fds(p);
 	if (p->listen_pid)
-		snprintf(p->listen_pid + 11, sizeof(SPAWN_PID_ROOM), "%d", (int)getpid());
+		(void)child_text_int(p->listen_pid + 11, (int)getpid());
 	/* namespaces ... seccomp, in the order sandbox.h documents */
 	sandbox_apply(p);
 	execve(p->exec_path, p->argv, p->envp);

@@ -65,7 +65,7 @@ static void hygiene(void)
 	int blocked = 0, ignored = 0;
 
 	sigprocmask(SIG_SETMASK, NULL, &cur);
-	for (int s = 1; s < 32; s++) {
+	for (int s = 1; s < NSIG; s++) {
 		blocked += sigismember(&cur, s) == 1;
 		if (sigaction(s, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
 			ignored++;

@@ -1,17 +1,33 @@
 # Output capture: lines prefixed on stdout, kept in the ring, none lost;
-# child hygiene as seen from inside the child.
+# child hygiene as seen from inside the child, started sharing otpd's
+# memory (hyg) and as a copy of otpd (hygcopy: `user` needs NSS).
 . "$(dirname "$0")/lib.sh"
 OTPD_KEYS="log_lines = 20000"
+HYG="hyg"
+COPY=
+[ "$(id -u)" = 0 ] && HYG="hyg hygcopy" && COPY="[worker hygcopy]
+exec = $TW --hygiene
+user = root"
 conf <<EOF2
 [worker chatty]
 exec = $TW --lines 10000
 [worker hyg]
 exec = $TW --hygiene
+$COPY
 [worker errout]
 exec = /bin/sh -c "echo to-stdout; echo to-stderr >&2; exec sleep 60"
+[worker fifo]
+exec = /bin/sh -c "echo via-fifo; exec sleep 60"
+stdout = file:$T/fifo
 EOF2
+mkfifo "$T/fifo"
+# otpd starts with signals ignored (bash ignores INT and QUIT for it too):
+# workers must not inherit that.
+trap '' XFSZ RTMIN+3
 start_otpd || { fail "otpd did not start"; finish; }
-wait_state chatty running; wait_state hyg running
+trap - XFSZ RTMIN+3
+wait_state chatty running
+for w in $HYG; do wait_state $w running; done
 wait_for sh -c "[ \$($OTPCTL -s $SOCK logs chatty | wc -l) -ge 10000 ]"
 expect_eq "ring has all 10000 lines" "$(ctl logs chatty | grep -c '^line ')" 10000
 expect_eq "logs -n 3" "$(ctl logs chatty -n 3 | tr '\n' '|')" "line 9998 of 10000|line 9999 of 10000|line 10000 of 10000|"
@@ -24,13 +40,24 @@ expect_eq "logs -f --json: one JSON string per line" "$(head -1 $T/follow)" '"li
 pid=$(json chatty pid)
 wait_for sh -c "[ \$(grep -c '^chatty\[$pid\]: line ' $T/out) -ge 10000 ]"
 expect_eq "stdout has all 10000 prefixed lines" "$(grep -c "^chatty\[$pid\]: line " "$T/out")" 10000
-h=$(ctl logs hyg)
-echo "$h" | grep -q 'hygiene: blocked=0' && pass "empty signal mask" || fail "mask: $h"
-echo "$h" | grep -q 'hygiene: ignored=0' && pass "default dispositions" || fail "dispositions: $h"
-echo "$h" | grep -q 'hygiene: fds=0,1,2,$' && pass "only fds 0-2" || fail "fds: $(echo "$h" | grep fds)"
-echo "$h" | grep -q 'hygiene: cwd=/$' && pass "cwd /" || fail "cwd"
-echo "$h" | grep -q 'hygiene: sid_is_self=1' && pass "own session" || fail "session"
-echo "$h" | grep -q "hygiene: nofile=$(ulimit -Sn)\$" && pass "usual open-file limit" || fail "nofile: $(echo "$h" | grep nofile) want $(ulimit -Sn)"
+for w in $HYG; do
+	wait_for sh -c "$OTPCTL -s $SOCK logs $w | grep -q 'hygiene: sid_is_self'"
+	h=$(ctl logs $w)
+	echo "$h" | grep -q 'hygiene: blocked=0' && pass "$w: empty signal mask" || fail "$w: mask: $h"
+	echo "$h" | grep -q 'hygiene: ignored=0' && pass "$w: default dispositions" || fail "$w: dispositions: $h"
+	echo "$h" | grep -q 'hygiene: fds=0,1,2,$' && pass "$w: only fds 0-2" || fail "$w: fds: $(echo "$h" | grep fds)"
+	echo "$h" | grep -q 'hygiene: cwd=/$' && pass "$w: cwd /" || fail "$w: cwd"
+	echo "$h" | grep -q 'hygiene: sid_is_self=1' && pass "$w: own session" || fail "$w: session"
+	echo "$h" | grep -q "hygiene: nofile=$(ulimit -Sn)\$" && pass "$w: usual open-file limit" || fail "$w: nofile: $(echo "$h" | grep nofile) want $(ulimit -Sn)"
+done
 wait_for sh -c "$OTPCTL -s $SOCK logs errout | grep -q to-stderr"
 expect_eq "stdout and stderr both logged" "$(ctl logs errout | sort | tr '\n' ' ')" "to-stderr to-stdout "
+# Opening a FIFO waits for its reader: the worker does, otpd must not.
+expect_eq "otpd answers while a worker's file: output waits for a reader" \
+	"$(timeout 10 "$OTPCTL" -s "$SOCK" status fifo --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')" starting
+cat "$T/fifo" > "$T/fifo.out" & reader=$!
+wait_state fifo running
+wait_for grep -q via-fifo "$T/fifo.out" && pass "file: output on a FIFO" || fail "fifo: $(cat "$T/fifo.out")"
+ctl stop fifo > /dev/null
+wait "$reader"
 finish
