@@ -56,7 +56,6 @@ static void plan_for(struct child_plan *p, char **argv)
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.argv = argv;
 	cfg.out.mode = cfg.err.mode = CFG_OUT_INHERIT;
-	cfg.sb.umask = -1;
 	sigemptyset(&no_signals);
 	memset(p, 0, sizeof(*p));
 	p->cfg = &cfg;
