@@ -2,7 +2,8 @@
 # added children, stops and removes removed ones (a supervisor with its
 # subtree), restarts workers whose process-level keys changed, swaps the
 # rest in place (same pid, new spec), follows the new start order; SIGHUP
-# does the same; --keep-running swaps specs and starts or restarts nothing.
+# does the same; --keep-running swaps specs and starts or restarts nothing;
+# mailbox settings change in place and mailbox = false removes the socket.
 . "$(dirname "$0")/lib.sh"
 write() { # the tree; $1 extra keys for chg, $2 restart type of inplace, then extra sections
 	conf <<EOF2
@@ -97,6 +98,49 @@ expect_eq "keep-running: late is added, not started" "$(json late state)" stoppe
 ctl start late >/dev/null && wait_state late running && pass "late starts on request" || fail "start late"
 ctl restart chg >/dev/null && wait_state chg running
 grep -qz "V=3" /proc/"$(json chg pid)"/environ && pass "chg's next start uses the new spec" || fail "chg environ after restart"
+
+# --- mailboxes: settings in place, callers kept; mailbox = false removes it ---
+ECHO=$BUILD/helpers/techo
+write "env = V=3" temporary "[worker added]
+exec = $TW
+[worker hup]
+exec = $TW
+[worker late]
+exec = $TW
+[worker mb]
+exec = $ECHO
+mailbox = true"
+ctl reload >/dev/null || fail "reload adding mb"
+wait_state mb running || fail "mb not running"
+expect_eq "mb answers" "$(ctl call mb hi)" hi
+mb=$(json mb pid)
+expect_eq "mailbox mode before" "$(stat -c %a "$T/run/mailbox/mb")" 660
+write "env = V=3" temporary "[worker added]
+exec = $TW
+[worker hup]
+exec = $TW
+[worker late]
+exec = $TW
+[worker mb]
+exec = $ECHO
+mailbox = true
+mailbox_mode = 0600"
+out=$(ctl reload 2>&1) || fail "reload mailbox_mode: $out"
+expect_eq "mailbox mode applied in place" "$(stat -c %a "$T/run/mailbox/mb")" 600
+expect_eq "mb not restarted for its mailbox mode" "$(json mb pid)" "$mb"
+expect_eq "mb still answers" "$(ctl call mb again)" again
+write "env = V=3" temporary "[worker added]
+exec = $TW
+[worker hup]
+exec = $TW
+[worker late]
+exec = $TW
+[worker mb]
+exec = $TW"
+ctl reload >/dev/null || fail "reload mailbox = false"
+[ ! -e "$T/run/mailbox/mb" ] && pass "mailbox = false removes the socket" || fail "mb socket left"
+ctl call mb gone >/dev/null 2>&1; expect_eq "a call to it is noproc (exit 4)" $? 4
+wait_state mb running && pass "mb runs on without a mailbox" || fail "mb: $(ctl status mb)"
 
 # --- otpd is still well ----------------------------------------------------
 ctl shutdown >/dev/null; otpd_wait
