@@ -233,19 +233,37 @@ static void names_add(struct names *l, const char *name)
 	snprintf(l->v[l->n++], sizeof(*l->v), "%s", name);
 }
 
-/* Every worker's shell state follows its node's new config. */
-static void shells_follow(void)
+static void ws_follow(struct sup_node *n)
 {
-	for (struct sup_node *n = sup_tree_root(otpd.tree); n; n = tree_walk_next(n)) {
-		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
-		int r;
+	struct ws *w = sup_node_shell(n);
+	int r;
 
-		if (!w || sup_node_removed(n))
+	if (!w)
+		return;
+	w->cfg = sup_node_spec(n)->user;
+	sandbox_free(w);        /* rebuilt from the new config at the next start */
+	if ((r = mailbox_update(w)) < 0)
+		log_warn("%s: reload: mailbox: %s", sup_node_name(n), strerror(-r));
+}
+
+/*
+ * Every worker's shell state follows its node's new config: found by name,
+ * so that nodes out of the tree for now (deleted, exited temporary, below
+ * a deleted supervisor), which keep their state for their next start, do
+ * not keep pointers into the old config; a template's dynamic children
+ * follow it.
+ */
+static void shells_follow(const struct otp_config *c)
+{
+	for (size_t i = 1; i < c->n_nodes; i++) {
+		struct sup_node *n = sup_find_any(otpd.tree, c->nodes[i].spec.name);
+
+		if (!n || sup_node_type(n) != SUP_WORKER)
 			continue;
-		w->cfg = sup_node_spec(n)->user;
-		sandbox_free(w);        /* rebuilt from the new config at the next start */
-		if ((r = mailbox_update(w)) < 0)
-			log_warn("%s: reload: mailbox: %s", sup_node_name(n), strerror(-r));
+		ws_follow(n);
+		for (struct sup_node *d = sup_node_next(n); d && sup_node_is_dynamic(d);
+		     d = sup_node_next(d))
+			ws_follow(d);
 	}
 }
 
@@ -323,7 +341,7 @@ static void apply(void)
 	}
 	otpd.cfg = nw;
 	rl.next = NULL;
-	shells_follow();
+	shells_follow(nw);
 	cgroup_reload(old);
 	signals_refresh();
 	cfg_free(old);

@@ -3,7 +3,8 @@
 # subtree), restarts workers whose process-level keys changed, swaps the
 # rest in place (same pid, new spec), follows the new start order; SIGHUP
 # does the same; --keep-running swaps specs and starts or restarts nothing;
-# mailbox settings change in place and mailbox = false removes the socket.
+# mailbox settings change in place and mailbox = false removes the socket;
+# a deleted child's kept state follows the new config.
 . "$(dirname "$0")/lib.sh"
 write() { # the tree; $1 extra keys for chg, $2 restart type of inplace, then extra sections
 	conf <<EOF2
@@ -141,6 +142,24 @@ ctl reload >/dev/null || fail "reload mailbox = false"
 [ ! -e "$T/run/mailbox/mb" ] && pass "mailbox = false removes the socket" || fail "mb socket left"
 ctl call mb gone >/dev/null 2>&1; expect_eq "a call to it is noproc (exit 4)" $? 4
 wait_state mb running && pass "mb runs on without a mailbox" || fail "mb: $(ctl status mb)"
+
+# --- a deleted child keeps its state for its supervisor's next start: that
+# state follows the new config too (it must not point into the old one) ----
+grp_conf() { # $1: d's env value
+	write "env = V=3" temporary "[supervisor grp]
+[worker d]
+parent = grp
+exec = $TW
+env = D=$1"
+}
+grp_conf 1
+ctl reload >/dev/null && wait_state d running || fail "grp/d not added"
+ctl stop d >/dev/null && ctl delete-child d >/dev/null || fail "stop + delete-child d"
+grp_conf 2
+out=$(ctl reload 2>&1) || fail "reload with d deleted: $out"
+ctl restart grp >/dev/null && wait_state d running || fail "d not back after grp restarted: $(ctl status d 2>&1)"
+grep -qz "D=2" /proc/"$(json d pid)"/environ && pass "the deleted child came back with its new spec" \
+	|| fail "d environ: $(tr '\0' ' ' < /proc/$(json d pid)/environ)"
 
 # --- otpd is still well ----------------------------------------------------
 ctl shutdown >/dev/null; otpd_wait
