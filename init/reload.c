@@ -64,6 +64,19 @@ static bool must_go(const struct otp_config *old, const struct otp_config *nw,
 	return !ot || !nt || strcmp(ot->spec.name, nt->spec.name) != 0;
 }
 
+/*
+ * The root cannot be replaced while otpd runs: a change of its
+ * simple_one_for_one-ness or of its template needs a restart of otpd.
+ */
+static bool root_reshaped(const struct otp_config *old, const struct otp_config *nw)
+{
+	const struct cfg_node *o = &old->nodes[0], *n = &nw->nodes[0];
+
+	if (cfg_node_changes(o, n) & CFG_CHANGED_SHAPE)
+		return true;
+	return o->spec.strategy == SUP_SIMPLE_ONE_FOR_ONE && must_go(old, nw, o);
+}
+
 /* Is an ancestor of old node `o` going too?  Then `o` goes with it. */
 static bool goes_with_parent(const struct otp_config *old, const struct otp_config *nw,
 			     const struct cfg_node *o)
@@ -191,6 +204,16 @@ void reload_begin(struct ctl_client *cl, bool keep_running)
 		return;
 	}
 	cfg_errors_clear(&errs);
+	if (root_reshaped(otpd.cfg, nw)) {
+		log_err("reload: the root supervisor changed to or from simple_one_for_one, or "
+			"its template changed: restart otpd for that; nothing changed");
+		if (cl)
+			ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: reload: the root supervisor "
+					"changed to or from simple_one_for_one, or its template "
+					"changed: restart otpd for that; nothing changed");
+		cfg_free(nw);
+		return;
+	}
 	rl.next = nw;
 	rl.keep_running = keep_running;
 	rl.client = cl != NULL;

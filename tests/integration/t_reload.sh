@@ -161,8 +161,22 @@ ctl restart grp >/dev/null && wait_state d running || fail "d not back after grp
 grep -qz "D=2" /proc/"$(json d pid)"/environ && pass "the deleted child came back with its new spec" \
 	|| fail "d environ: $(tr '\0' ' ' < /proc/$(json d pid)/environ)"
 
+# --- the root cannot become simple_one_for_one while otpd runs --------------
+cp "$T/otp.conf" "$T/before.conf"
+conf <<EOF2
+[supervisor root]
+strategy = simple_one_for_one
+[worker tpl]
+exec = $TW
+EOF2
+out=$(ctl reload 2>&1); rc=$?
+expect_eq "root reshaped: refused" "$rc" 1
+case $out in *"restart otpd"*"nothing changed"*) pass "says why";; *) fail "reload output: $out";; esac
+expect_eq "root reshaped: keep untouched" "$(json keep pid)" "$keep"
+cp "$T/before.conf" "$T/otp.conf"
+
 # --- otpd is still well ----------------------------------------------------
 ctl shutdown >/dev/null; otpd_wait
 expect_eq "clean exit after reloads" "$RC" 0
-grep -v sometimes "$T/err" | grep -qi "error\|warning: cannot" && fail "errors logged: $(grep -v sometimes "$T/err" | grep -i "error\|warning")"
+grep -v -e sometimes -e "root supervisor" "$T/err" | grep -qi "error\|warning: cannot" && fail "errors logged: $(grep -v -e sometimes -e "root supervisor" "$T/err" | grep -i "error\|warning: cannot")"
 finish
