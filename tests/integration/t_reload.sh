@@ -87,12 +87,13 @@ expect_eq "SIGHUP: keep untouched" "$(json keep pid)" "$keep"
 
 # --- --keep-running: OTP's form ---------------------------------------------
 chg=$(json chg pid)
-write "env = V=3" temporary "[worker added]
+LATE="[worker added]
 exec = $TW
 [worker hup]
 exec = $TW
 [worker late]
 exec = $TW"
+write "env = V=3" temporary "$LATE"
 ctl reload --keep-running >/dev/null || fail "reload --keep-running"
 expect_eq "keep-running: chg keeps its pid" "$(json chg pid)" "$chg"
 expect_eq "keep-running: late is added, not started" "$(json late state)" stopped
@@ -102,42 +103,25 @@ grep -qz "V=3" /proc/"$(json chg pid)"/environ && pass "chg's next start uses th
 
 # --- mailboxes: settings in place, callers kept; mailbox = false removes it ---
 ECHO=$BUILD/helpers/techo
-write "env = V=3" temporary "[worker added]
-exec = $TW
-[worker hup]
-exec = $TW
-[worker late]
-exec = $TW
+mb_conf() { # $1: mb's exec, then its extra lines
+	write "env = V=3" temporary "$LATE
 [worker mb]
-exec = $ECHO
-mailbox = true"
+exec = $1
+${2:-}"
+}
+mb_conf "$ECHO" "mailbox = true"
 ctl reload >/dev/null || fail "reload adding mb"
 wait_state mb running || fail "mb not running"
 expect_eq "mb answers" "$(ctl call mb hi)" hi
 mb=$(json mb pid)
 expect_eq "mailbox mode before" "$(stat -c %a "$T/run/mailbox/mb")" 660
-write "env = V=3" temporary "[worker added]
-exec = $TW
-[worker hup]
-exec = $TW
-[worker late]
-exec = $TW
-[worker mb]
-exec = $ECHO
-mailbox = true
+mb_conf "$ECHO" "mailbox = true
 mailbox_mode = 0600"
 out=$(ctl reload 2>&1) || fail "reload mailbox_mode: $out"
 expect_eq "mailbox mode applied in place" "$(stat -c %a "$T/run/mailbox/mb")" 600
 expect_eq "mb not restarted for its mailbox mode" "$(json mb pid)" "$mb"
 expect_eq "mb still answers" "$(ctl call mb again)" again
-write "env = V=3" temporary "[worker added]
-exec = $TW
-[worker hup]
-exec = $TW
-[worker late]
-exec = $TW
-[worker mb]
-exec = $TW"
+mb_conf "$TW"
 ctl reload >/dev/null || fail "reload mailbox = false"
 [ ! -e "$T/run/mailbox/mb" ] && pass "mailbox = false removes the socket" || fail "mb socket left"
 ctl call mb gone >/dev/null 2>&1; expect_eq "a call to it is noproc (exit 4)" $? 4
