@@ -58,6 +58,9 @@ struct cfg_limits {
 	char *cpuset_cpus;              /* "0-1,3" */
 };
 
+/* Every limit unset. */
+extern const struct cfg_limits cfg_limits_none;
+
 struct cfg_output_spec {
 	enum cfg_output mode;           /* default log */
 	char *path;                     /* CFG_OUT_FILE */

@@ -465,21 +465,17 @@ static void node_reload(struct sup_node *n, const struct otp_config *old)
 	const struct cfg_node *now = sup_node_spec(n)->user;
 	const struct cfg_node *was = cfg_find(old, now->spec.name);
 	unsigned kids = cgs.kids[cfg_index(n)] & cgs.usable;
-	static const struct cfg_limits none = {
-		.memory_max = -1, .memory_high = -1, .memory_swap_max = -1, .cpu_quota_us = -1,
-		.cpu_period_us = -1, .cpu_weight = -1, .pids_max = -1, .io_weight = -1,
-	};
 	const char *why = "cgroup";
 	int fd = cgroup_node_open(n, false, &why), r = 0;
 
 	if (fd < 0)
 		return;         /* not created yet: it gets the new limits then */
-
 	/* A dynamic child's config node is its template's, found by that name. */
 	if (kids && (r = cg_enable(fd, kids)) < 0)
 		why = "cgroup.subtree_control";
 	else
-		r = cg_limits_update(fd, was ? &was->limits : &none, &now->limits, cgs.usable, &why);
+		r = cg_limits_update(fd, was ? &was->limits : &cfg_limits_none, &now->limits,
+				     cgs.usable, &why);
 	if (r < 0)
 		log_warn("%s: reload: cannot write %s: %s", sup_node_name(n), why, strerror(-r));
 	close(fd);

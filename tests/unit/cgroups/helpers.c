@@ -119,9 +119,5 @@ int ct_reap(pid_t pid)
 
 struct cfg_limits ct_no_limits(void)
 {
-	return (struct cfg_limits){
-		.memory_max = -1, .memory_high = -1, .memory_swap_max = -1,
-		.cpu_quota_us = -1, .cpu_period_us = -1, .cpu_weight = -1,
-		.pids_max = -1, .io_weight = -1,
-	};
+	return cfg_limits_none;
 }
