@@ -107,22 +107,6 @@ static const struct cg_lim_file cg_lim_files[] = {
 	{ "cpuset.cpus", CG_CPUSET, f_cpuset_cpus, "" },
 };
 
-int cg_limits_apply(int dirfd, const struct cfg_limits *l, unsigned mask, const char **ret_file)
-{
-	char buf[512];
-
-	for (size_t i = 0; i < sizeof(cg_lim_files) / sizeof(cg_lim_files[0]); i++) {
-		int r;
-
-		if (!(mask & cg_lim_files[i].controller) || !cg_lim_files[i].fmt(l, buf, sizeof(buf)))
-			continue;
-		if ((r = cg_write(dirfd, cg_lim_files[i].file, buf)) < 0) {
-			*ret_file = cg_lim_files[i].file;
-			return r;
-		}
-	}
-	return 0;
-}
 
 /* io.max has no default line: the device's limits are each set back to max. */
 static void io_max_reset(const char *old, char *buf, size_t len)
@@ -169,6 +153,11 @@ int cg_limits_update(int dirfd, const struct cfg_limits *old, const struct cfg_l
 		}
 	}
 	return 0;
+}
+
+int cg_limits_apply(int dirfd, const struct cfg_limits *l, unsigned mask, const char **ret_file)
+{
+	return cg_limits_update(dirfd, &cfg_limits_none, l, mask, ret_file);
 }
 
 void cg_limits_keys(const struct cfg_limits *l, unsigned mask, char *buf, size_t len)
