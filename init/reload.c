@@ -94,6 +94,20 @@ static bool removed_in(const struct otp_config *old, const struct otp_config *nw
 	return must_go(old, nw, o) || goes_with_parent(old, nw, o);
 }
 
+/* A process runs (or is starting) for n: a restart would replace it. */
+static bool runs(const struct sup_node *n)
+{
+	return sup_node_state(n) == SUP_RUNNING || sup_node_state(n) == SUP_STARTING;
+}
+
+/* The dynamic child after n (a template, or one of its dynamic children). */
+static struct sup_node *next_dynamic(const struct sup_node *n)
+{
+	struct sup_node *d = sup_node_next(n);
+
+	return d && sup_node_is_dynamic(d) ? d : NULL;
+}
+
 /* --- step 1 ------------------------------------------------------------- */
 
 static void say(struct ctl_client *cl, const char *what, const char *name)
@@ -162,7 +176,7 @@ static void summary(struct ctl_client *cl)
 		}
 		ch = cfg_node_changes(o, c);
 		if ((ch & CFG_CHANGED_RUN) && !rl.keep_running && c->spec.type == SUP_WORKER && n &&
-		    (sup_node_state(n) == SUP_RUNNING || sup_node_state(n) == SUP_STARTING))
+		    runs(n))
 			say(cl, "restarted", c->spec.name);
 		else if (ch)
 			say(cl, "changed", c->spec.name);
@@ -284,8 +298,7 @@ static void shells_follow(const struct otp_config *c)
 		if (!n || sup_node_type(n) != SUP_WORKER)
 			continue;
 		ws_follow(n);
-		for (struct sup_node *d = sup_node_next(n); d && sup_node_is_dynamic(d);
-		     d = sup_node_next(d))
+		for (struct sup_node *d = next_dynamic(n); d; d = next_dynamic(d))
 			ws_follow(d);
 	}
 }
@@ -305,18 +318,18 @@ static void apply_kept(struct sup_node *n, const struct cfg_node *c, size_t i,
 {
 	const struct cfg_node *was = sup_node_spec(n)->user;
 	unsigned ch = cfg_node_changes(was, c);
-	enum sup_state st = sup_node_state(n);
+	bool running = runs(n);
 
 	if (sup_node_respec(n, &c->spec) != SUP_OK)
 		log_err("reload: %s: spec not replaced", c->spec.name);
 	(void)sup_node_place(n, prev_sibling(rl.next, i));
 	if (!(ch & CFG_CHANGED_RUN) || rl.keep_running || c->spec.type != SUP_WORKER)
 		return;
-	if (st == SUP_STARTING || st == SUP_RUNNING)
+	if (running)
 		names_add(restart, c->spec.name);
 	/* A template's change reaches its running dynamic children too. */
-	for (struct sup_node *d = sup_node_next(n); d && sup_node_is_dynamic(d); d = sup_node_next(d))
-		if (sup_node_state(d) == SUP_STARTING || sup_node_state(d) == SUP_RUNNING)
+	for (struct sup_node *d = next_dynamic(n); d; d = next_dynamic(d))
+		if (runs(d))
 			names_add(restart, sup_node_name(d));
 }
 
