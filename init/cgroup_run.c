@@ -230,7 +230,7 @@ bool cgroup_exit_held(struct ws *w, int wstatus, unsigned *ret_flags)
 		log_info("%s: main process gone, stopping %d leftover process(es)",
 			 sup_node_name(w->node), n);
 		w->drain_deadline = s->shutdown_ms == SUP_SHUTDOWN_INFINITY
-					    ? INT64_MAX : ev_now() + s->shutdown_ms;
+					    ? INT64_MAX : ev_after(s->shutdown_ms);
 	}
 	if (w->cg_wd < 0)
 		log_warn("%s: cannot watch its cgroup: %s", sup_node_name(w->node),

@@ -293,7 +293,7 @@ static void cv_wait(struct ctl_client *cl, const struct cv_req *q)
 		ctl_client_end(cl, IPC_EXIT_OK);
 		return;
 	}
-	ctl_client_await_state(cl, q->pos[0], q->state, ms < 0 ? INT64_MAX : ev_now() + ms, false);
+	ctl_client_await_state(cl, q->pos[0], q->state, ms < 0 ? INT64_MAX : ev_after(ms), false);
 }
 
 /*
@@ -327,7 +327,7 @@ static void cv_freeze(struct ctl_client *cl, const struct cv_req *q)
 		ctl_client_end(cl, IPC_EXIT_OK);
 		return;
 	}
-	ctl_client_await_state(cl, q->pos[0], "frozen", ev_now() + ms, true);
+	ctl_client_await_state(cl, q->pos[0], "frozen", ev_after(ms), true);
 }
 
 static void cv_thaw(struct ctl_client *cl, const struct cv_req *q)

@@ -43,6 +43,9 @@ int ev_mod(struct ev_source *s, uint32_t events);
 void ev_del(struct ev_source *s);
 /* Monotonic milliseconds, read once per wake-up. */
 int64_t ev_now(void);
+/* ev_now() + ms, saturated at INT64_MAX ("never"): durations come from
+ * users and may be huge. */
+int64_t ev_after(int64_t ms);
 /* Sleep until an fd is ready or the core's next deadline; dispatch. */
 int ev_run_once(void);
 

@@ -29,6 +29,13 @@ int64_t ev_now(void)
 	return now_ms;
 }
 
+int64_t ev_after(int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	return ms >= INT64_MAX - now_ms ? INT64_MAX : now_ms + ms;
+}
+
 int ev_init(void)
 {
 	epfd = epoll_create1(EPOLL_CLOEXEC);

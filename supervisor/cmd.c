@@ -378,6 +378,11 @@ void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d)
 		reply(t, d->cookie, SUP_E_NOT_FOUND);
 		return;
 	}
+	/* start-child names a supervisor; anything else has no plan to wait on. */
+	if (d->cmd == SUP_CMD_START_CHILD && n->spec.type != SUP_SUPERVISOR) {
+		reply(t, d->cookie, SUP_E_NOT_SIMPLE);
+		return;
+	}
 	waiter = d->cmd == SUP_CMD_START_CHILD ? n : n->parent;
 	if (d->cmd != SUP_CMD_KILL && waiter &&
 	    (busy(waiter) || (d->cmd != SUP_CMD_START_CHILD && n->pending != SUP_PEND_NONE))) {

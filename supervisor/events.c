@@ -29,7 +29,7 @@ void sup_child_ready(struct sup_tree *t, struct sup_node *n, int64_t now)
 	sup_deadline_clear(n);
 	sup_set_state(n, SUP_RUNNING);
 	if (n->spec.watchdog_ms > 0)
-		sup_deadline_set(n, now + n->spec.watchdog_ms);
+		sup_deadline_after(n, n->spec.watchdog_ms);
 	sup_work_push(t, SUP_W_UP, n);
 	settle(t);
 }
@@ -130,7 +130,7 @@ void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now)
 {
 	t->now = now;
 	if (n->state == SUP_RUNNING && n->spec.watchdog_ms > 0 && !n->watchdog_fired)
-		sup_deadline_set(n, now + n->spec.watchdog_ms);
+		sup_deadline_after(n, n->spec.watchdog_ms);
 }
 
 static void deadline_passed(struct sup_node *n)

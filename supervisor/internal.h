@@ -150,6 +150,7 @@ void sup_work_run(struct sup_tree *t);
 
 /* timer.c */
 void sup_deadline_set(struct sup_node *n, int64_t at);
+void sup_deadline_after(struct sup_node *n, int64_t ms);
 void sup_deadline_clear(struct sup_node *n);
 struct sup_node *sup_deadline_due(struct sup_tree *t, int64_t now);
 

@@ -32,7 +32,7 @@ void sup_node_start(struct sup_node *n)
 	}
 	sup_emit_node(t, SUP_A_SPAWN, n);
 	if (n->spec.ready_timeout_ms > 0)
-		sup_deadline_set(n, t->now + n->spec.ready_timeout_ms);
+		sup_deadline_after(n, n->spec.ready_timeout_ms);
 }
 
 static void worker_kill(struct sup_node *n)
@@ -53,7 +53,7 @@ static void worker_terminate(struct sup_node *n)
 	a.signo = n->spec.stop_signal;
 	sup_emit(n->tree, &a);
 	if (n->spec.shutdown_ms != SUP_SHUTDOWN_INFINITY)
-		sup_deadline_set(n, n->tree->now + n->spec.shutdown_ms);
+		sup_deadline_after(n, n->spec.shutdown_ms);
 }
 
 /*
@@ -89,7 +89,7 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 	}
 	sup_set_state(n, SUP_STOPPING);
 	if (n->spec.shutdown_ms >= 0)
-		sup_deadline_set(n, n->tree->now + n->spec.shutdown_ms);
+		sup_deadline_after(n, n->spec.shutdown_ms);
 	sup_reason_set(&r, SUP_R_SHUTDOWN, 0);
 	sup_exit_begin(n, &r);
 }

@@ -112,7 +112,7 @@ void sup_retry(struct sup_node *n)
 	sup_emit(n->tree, &a);
 	if (n->spec.restart_delay_ms > 0) {
 		sup_set_state(n, SUP_RESTARTING);
-		sup_deadline_set(n, n->tree->now + n->spec.restart_delay_ms);
+		sup_deadline_after(n, n->spec.restart_delay_ms);
 		return;
 	}
 	restart_now(n);

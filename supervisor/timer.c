@@ -63,6 +63,18 @@ void sup_deadline_clear(struct sup_node *n)
 	heap_down(t, t->heap[i]->heap_idx);
 }
 
+/*
+ * `ms` after now, saturated: a duration near INT64_MAX (a config may say
+ * shutdown = 9223372036854775807ms) is "practically never", not a sum
+ * that wraps into the past.
+ */
+void sup_deadline_after(struct sup_node *n, int64_t ms)
+{
+	int64_t now = n->tree->now;
+
+	sup_deadline_set(n, ms >= SUP_NO_DEADLINE - 1 - now ? SUP_NO_DEADLINE - 1 : now + ms);
+}
+
 void sup_deadline_set(struct sup_node *n, int64_t at)
 {
 	struct sup_tree *t = n->tree;

@@ -234,3 +234,26 @@ Test(tree, wide_tree)
 	}
 	h_end(h);
 }
+
+/* Issue 18.1: start-child aimed at a worker (or at a static supervisor)
+ * is an error reply, never a crash of the core. */
+Test(dynamic, start_child_on_a_worker_or_static_supervisor)
+{
+	struct h *h = h_new(SUP_ONE_FOR_ONE, 2, HOUR);
+
+	h_worker(h, NULL, "w", SUP_PERMANENT);
+	h_sup(h, NULL, "s", SUP_ONE_FOR_ONE, 1, HOUR);
+	h_worker(h, "s", "x", SUP_PERMANENT);
+	h_boot(h);
+	cr_assert_eq(h_cmd_start_child(h, "w", NULL, 0, NULL, NULL), SUP_E_NOT_SIMPLE);
+	cr_assert_eq(h_cmd_start_child(h, "x", "n", 0, NULL, NULL), SUP_E_NOT_SIMPLE);
+	cr_assert_eq(h_cmd_start_child(h, "s", NULL, 0, NULL, NULL), SUP_E_NOT_SIMPLE);
+	cr_assert_eq(h_cmd_start_child(h, "root", NULL, 0, NULL, NULL), SUP_E_NOT_SIMPLE);
+	/* also while the worker's supervisor is busy restarting it */
+	h_stop_delay(h, "x", 100);
+	cr_assert_eq(h_cmd_restart(h, "x"), H_PENDING);
+	cr_assert_eq(h_cmd_start_child(h, "x", NULL, 0, NULL, NULL), SUP_E_NOT_SIMPLE);
+	h_advance(h, 100);
+	cr_assert_eq(h_state(h, "x"), SUP_RUNNING);
+	h_end(h);
+}

@@ -400,3 +400,37 @@ Test(shutdown, shutdown_during_boot)
 			 "spawn:a spawn:b term:b term:a otpd_exit:0");
 	h_end(h);
 }
+
+/* Issue 18.3: durations near INT64_MAX mean "practically never", not "at
+ * once" (now + duration must not wrap). */
+Test(shutdown, huge_durations_saturate)
+{
+	struct h *h = h_new(SUP_ONE_FOR_ONE, 2, HOUR);
+	struct sup_spec s;
+	size_t m;
+
+	sup_spec_init(&s, SUP_WORKER, "child2");
+	s.shutdown_ms = INT64_MAX - 1;
+	h_add(h, NULL, &s);
+	sup_spec_init(&s, SUP_WORKER, "slow");
+	s.restart_delay_ms = INT64_MAX - 5;
+	s.ready_timeout_ms = INT64_MAX - 7;
+	h_add(h, NULL, &s);
+	h_boot(h);
+	cr_assert_eq(h_state(h, "slow"), SUP_RUNNING);
+	m = h_mark(h);
+	h_crash(h, "slow", H_EXIT(1));
+	h_advance(h, 10 * HOUR);
+	cr_assert_eq(h_count(h, m, SUP_A_SPAWN, "slow"), 0);
+	cr_assert_eq(h_state(h, "slow"), SUP_RESTARTING);
+	h_stop_delay(h, "child2", H_NEVER);
+	m = h_mark(h);
+	h_shutdown(h);
+	h_advance(h, 10 * HOUR);
+	cr_assert_eq(h_count(h, m, SUP_A_KILL, "child2"), 0);
+	cr_assert_eq(h_state(h, "child2"), SUP_STOPPING);
+	h_crash(h, "child2", H_SIG(SIGTERM));
+	h_finish(h, HOUR);
+	cr_assert_eq(h_otpd_exit(h), 0);
+	h_free(h);
+}
