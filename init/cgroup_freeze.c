@@ -126,3 +126,16 @@ out:
 	close(fd);
 	return r;
 }
+
+/*
+ * Would a process started in w's cgroup be frozen at birth?  Frozen by
+ * otpctl, or by hand above it: an empty cgroup reports "frozen 1" as soon
+ * as a freeze reaches it.  A read error counts as frozen (the cautious
+ * answer only costs a slower spawn).
+ */
+bool cgroup_worker_frozen(const struct ws *w)
+{
+	if (w->cg_fd < 0)
+		return false;
+	return cgroup_frozen_by(w->node) || cg_frozen(w->cg_fd) != 0;
+}

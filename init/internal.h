@@ -243,6 +243,7 @@ void cgroup_reload(const struct otp_config *old);
 int cgroup_freeze(struct sup_node *n, bool on);
 void cgroup_freeze_check(void);
 struct sup_node *cgroup_frozen_by(const struct sup_node *n);
+bool cgroup_worker_frozen(const struct ws *w);
 void cgroup_frozen_forget(struct sup_node *n);
 
 /* --- signals.c --------------------------------------------------------- */

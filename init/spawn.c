@@ -113,13 +113,18 @@ static pid_t spawn_copy(struct ws *w, struct child_plan *p, int *ret_pidfd, int 
 	return pid;
 }
 
-/* Start the process of the prepared plan; -1 in *ret_rfd: settled already. */
+/*
+ * Start the process of the prepared plan; -1 in *ret_rfd: settled already.
+ * A child born into a frozen cgroup is frozen before its execve: sharing
+ * otpd's memory, otpd would wait for it until someone thaws the cgroup.
+ * Such a child is a copy of otpd, whose start settles later.
+ */
 static pid_t spawn_process(struct ws *w, struct child_plan *p, int *ret_pidfd, int *ret_rfd)
 {
 	pid_t pid = -ENOSYS;
 
 	*ret_rfd = -1;
-	if (!spawn_fork_only(p->cfg))
+	if (!spawn_fork_only(p->cfg) && !cgroup_worker_frozen(w))
 		pid = spawn_clone_vm(p, ret_pidfd);
 	if (pid > 0)
 		settle_vm(w, p);

@@ -32,6 +32,10 @@ exec = /bin/sh -c "(trap '' TERM; exec sleep 1000) & exec sleep 1000"
 shutdown = brutal_kill
 [worker ticker]
 exec = /bin/sh -c "while :; do echo tick >> $T/ticks; sleep 0.02; done"
+[supervisor cold]
+[worker frz]
+parent = cold
+exec = $TW
 EOF2
 start_otpd || { fail "otpd did not start"; finish; }
 wait_for sh -c "! kill -0 $ghost 2>/dev/null" && pass "stale process killed" || fail "stale process $ghost alive"
@@ -116,6 +120,36 @@ ctl thaw grp >/dev/null
 ctl freeze ticker >/dev/null
 ctl stop ticker >/dev/null
 expect_eq "a frozen worker is thawed to stop in time" "$(json ticker last_exit)" "shutdown"
+# A worker that dies while its cgroup is frozen restarts frozen and otpd
+# keeps answering (issue 18.2: a vfork child frozen at birth held otpd).
+# "FIELD of frz, or 'stuck' when otpd does not answer within 2 s".
+frz() { timeout 2 "$OTPCTL" -s "$SOCK" status frz --json 2>/dev/null |
+	python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" 2>/dev/null || echo stuck; }
+new_pid() { # up to 5 s for frz to have a pid other than $1
+	local end=$((SECONDS + 5)) p2
+	while [ $SECONDS -lt $end ]; do
+		p2=$(frz pid)
+		[ "$p2" = stuck ] && return 1
+		[ "$p2" != None ] && [ "$p2" != "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+wait_state frz running
+ctl freeze cold >/dev/null
+p=$(json frz pid); kill -KILL "$p"
+unstick() { echo 0 > "$CGBASE/root/cold/cgroup.freeze"; fail "$1"; finish; }
+new_pid "$p" && pass "frozen worker restarted, otpd answers" || unstick "otpd stuck after a kill in a frozen cgroup"
+expect_eq "the new process waits frozen, still starting" "$(frz state)" starting
+ctl thaw cold >/dev/null
+wait_state frz running; expect_eq "running after thaw" $? 0
+# The same with a freeze written by hand (otpd did not freeze it).
+echo 1 > "$CG2$(json cold cgroup)/cgroup.freeze"
+wait_for grep -q 'frozen 1' "$CG2$(json frz cgroup)/cgroup.events"
+p=$(json frz pid); kill -KILL "$p"
+new_pid "$p" && pass "hand-frozen worker restarted, otpd answers" || unstick "otpd stuck after a kill in a hand-frozen cgroup"
+echo 0 > "$CG2$(json cold cgroup)/cgroup.freeze"
+wait_state frz running; expect_eq "running after a thaw by hand" $? 0
 ctl freeze nosuch >/dev/null 2>&1; expect_eq "freeze unknown: exit 1" "$?" 1
 ctl freeze ticker 2>/dev/null; expect_eq "freeze a stopped worker: exit 1" "$?" 1
 
