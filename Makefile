@@ -31,7 +31,7 @@ CFG_SRC := $(wildcard config/*.c)
 IPC_SRC := $(filter-out ipc/otpctl%.c,$(wildcard ipc/*.c))
 UTIL_SRC := $(wildcard util/*.c)
 CG_SRC := $(wildcard cgroups/*.c)
-INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c))
+INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c init/*/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
