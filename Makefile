@@ -106,10 +106,16 @@ check-unit: all
 
 unit-bins: $(foreach d,$(UNIT_DIRS),$(BUILD)/tests/unit_$(d))
 
+# Each suite links only the layers it tests: the core's tests link libsup.a
+# alone, so a system call or a shell symbol in supervisor/ fails the link.
+UNIT_LIBS_supervisor = $(LIBSUP)
+UNIT_LIBS_config = $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_cgroups = $(LIBCG) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_mailbox = $(BUILD)/libotp_mailbox.a
 define unit_template
-$(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(LIBS_ALL)
+$(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(or $(UNIT_LIBS_$(1)),$(LIBS_ALL))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS) $$(CRIT_LIBS)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(if $$(UNIT_LIBS_$(1)),$$(if $$(filter supervisor,$(1)),,$$(PKG_LIBS)),$$(PKG_LIBS)) $$(CRIT_LIBS)
 endef
 $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 

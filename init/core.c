@@ -169,9 +169,9 @@ static void do_signal(struct sup_node *n, int sig, bool cont)
 	if (cont)
 		thaw_for_stop(n);
 	/* Main process gone, leftovers being stopped: they get it too. */
-	cgroup_signal_leftovers(w, sig);
+	cgroup_signal_leftovers(&w->cg, sig);
 	if (cont && sig != SIGKILL && sig != SIGCONT)
-		cgroup_signal_leftovers(w, SIGCONT);
+		cgroup_signal_leftovers(&w->cg, SIGCONT);
 	if (w->pid <= 0 || spawn_signal(w, sig) < 0)
 		return;
 	if (cont && sig != SIGKILL && sig != SIGCONT)
@@ -187,10 +187,10 @@ static void do_kill(struct sup_node *n)
 
 	if (!w)
 		return;
-	cgroup_kill(w);
+	cgroup_kill(&w->cg);
 	if (w->pid <= 0)
 		return;
-	if (w->cg_fd < 0)
+	if (w->cg.fd < 0)
 		(void)kill(-w->pid, SIGKILL);
 	(void)spawn_signal(w, SIGKILL);
 }
@@ -229,7 +229,7 @@ static void do_forget(const struct sup_action *a)
 	} else if (w) {
 		/* back at its next start */
 		mailbox_close(w);
-		cgroup_worker_release(w);
+		cgroup_worker_release(&w->cg);
 	}
 }
 

@@ -2,7 +2,7 @@
  * base.c: finding otpd's cgroup base and making the tree's cgroups.
  *
  * The tree mirrors the supervision tree: <base>/root/<sup>/.../<worker>.
- * Which base (DESIGN §2 cgroup_base):
+ * Which base (otp.conf(5) cgroup_base):
  *   - configured: that directory (created if missing);
  *   - PID 1: the cgroup otpd is in (the hierarchy's root in a VM, the
  *     namespace's root in a container);
@@ -27,7 +27,6 @@
 
 #include "../../cgroups/cgroups.h"
 #include "../core.h"
-#include "../worker/worker.h"
 #include "cgroup.h"
 
 struct cg_shell cgs = { .base_fd = -1, .ino_fd = -1 };
@@ -497,7 +496,7 @@ void cgroup_reload(const struct otp_config *old)
 	}
 	controllers_setup();
 	/* Parents first: a controller must be enabled above before below. */
-	for (struct sup_node *n = core_root(); n; n = tree_walk_next(n))
+	for (struct sup_node *n = core_root(); n; n = sup_walk_next(core_root(), n))
 		if (!sup_node_removed(n))
 			node_reload(n, old);
 }

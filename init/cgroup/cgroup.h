@@ -21,7 +21,24 @@
 
 #define CG_DEPTH_MAX 64                 /* supervision depth with cgroups */
 
-struct ws;
+/*
+ * A worker's cgroup, kept in its shell state (worker.h) across restarts.
+ * fd -1: none (cgroups off, or not made yet).
+ */
+struct cg_worker {
+	struct sup_node *node;
+	struct cg_worker *drain_next;   /* cgs.draining */
+	int64_t ooms;                   /* memory.events oom_kill seen so far */
+	struct ev_timer drain_timer;    /* cgroup.kill of leftovers at the shutdown deadline */
+	int fd;                         /* the cgroup's directory */
+	int wd;                         /* inotify watch while draining, -1 */
+	int mem_fd;                     /* the cgroup counting its OOM kills, -1 */
+	int drain_status;               /* the main process's wait status */
+	bool draining;                  /* main gone, leftovers being stopped */
+	bool killed;                    /* cgroup.kill was used: make a new one */
+};
+/* A worker's cgroup before its first start. */
+void cgroup_worker_init(struct cg_worker *c, struct sup_node *n);
 
 struct cg_freezing {
 	struct sup_node *node;
@@ -39,7 +56,7 @@ struct cg_shell {
 	unsigned *own, *kids;           /* per config node: its limits, its children's */
 	int ino_fd;
 	struct ev_source ino_src;
-	struct ws *draining;            /* workers whose leftovers are being stopped */
+	struct cg_worker *draining;     /* workers whose leftovers are being stopped */
 	struct sup_node **frozen;       /* nodes otpctl froze */
 	size_t n_frozen;
 	struct cg_freezing *freezing;   /* freeze requested, not yet frozen */
@@ -62,18 +79,18 @@ void cgroup_reload(const struct otp_config *old);
 
 /* --- run.c -------------------------------------------------------------- */
 
-/* Give w its cgroup before a spawn (no-op without cgroups). */
-int cgroup_worker_prepare(struct ws *w, const char **why);
+/* Give the worker its cgroup before a spawn (no-op without cgroups). */
+int cgroup_worker_prepare(struct cg_worker *c, const char **why);
 /*
- * w's main process was reaped with `wstatus`.  false: report the exit now
- * with *ret_flags; true: leftovers are being stopped, the exit is reported
- * once the cgroup is empty.
+ * The worker's main process was reaped with `wstatus`.  false: report the
+ * exit now with *ret_flags; true: leftovers are being stopped, the exit is
+ * reported once the cgroup is empty.
  */
-bool cgroup_exit_held(struct ws *w, int wstatus, unsigned *ret_flags);
-void cgroup_kill(struct ws *w);
+bool cgroup_exit_held(struct cg_worker *c, int wstatus, unsigned *ret_flags);
+void cgroup_kill(struct cg_worker *c);
 /* While draining, signal the leftovers too. */
-void cgroup_signal_leftovers(struct ws *w, int sig);
-void cgroup_worker_release(struct ws *w);
+void cgroup_signal_leftovers(struct cg_worker *c, int sig);
+void cgroup_worker_release(struct cg_worker *c);
 void cgroup_node_release(struct sup_node *n);
 int cgroup_watch_init(void);
 int cgroup_watch_add(int dirfd);
@@ -87,6 +104,6 @@ int cgroup_freeze(struct sup_node *n, bool on);
 void cgroup_freeze_check(void);
 struct sup_node *cgroup_frozen_by(const struct sup_node *n);
 void cgroup_frozen_forget(struct sup_node *n);
-bool cgroup_worker_frozen(const struct ws *w);
+bool cgroup_worker_frozen(const struct cg_worker *c);
 
 #endif

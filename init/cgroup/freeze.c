@@ -15,7 +15,6 @@
 
 #include "../../cgroups/cgroups.h"
 #include "../core.h"
-#include "../worker/worker.h"
 #include "cgroup.h"
 
 static bool in_list(const struct sup_node *n)
@@ -130,14 +129,14 @@ out:
 }
 
 /*
- * Would a process started in w's cgroup be frozen at birth?  Frozen by
+ * Would a process started in c's cgroup be frozen at birth?  Frozen by
  * otpctl, or by hand above it: an empty cgroup reports "frozen 1" as soon
  * as a freeze reaches it.  A read error counts as frozen (the cautious
  * answer only costs a slower spawn).
  */
-bool cgroup_worker_frozen(const struct ws *w)
+bool cgroup_worker_frozen(const struct cg_worker *c)
 {
-	if (w->cg_fd < 0)
+	if (c->fd < 0)
 		return false;
-	return cgroup_frozen_by(w->node) || cg_frozen(w->cg_fd) != 0;
+	return cgroup_frozen_by(c->node) || cg_frozen(c->fd) != 0;
 }

@@ -1,7 +1,7 @@
 /*
  * run.c: a worker's cgroup while otpd runs.
  *
- * A worker is its cgroup (DESIGN §3): when the main process ends, what it
+ * A worker is its cgroup (otp.conf(5)): when the main process ends, what it
  * left behind is stopped like the worker (stop signal + SIGCONT, then
  * cgroup.kill at the shutdown deadline) and the core hears of the exit
  * only once cgroup.events says "populated 0".  Emptiness and freezing are
@@ -22,7 +22,6 @@
 
 #include "../../cgroups/cgroups.h"
 #include "../core.h"
-#include "../worker/worker.h"
 #include "cgroup.h"
 
 int cgroup_watch_add(int dirfd)
@@ -36,8 +35,8 @@ int cgroup_watch_add(int dirfd)
 /* Drop watch wd unless another waiter shares it (same file, same wd). */
 void cgroup_watch_drop(int wd)
 {
-	for (struct ws *w = cgs.draining; w; w = w->drain_next)
-		if (w->cg_wd == wd)
+	for (struct cg_worker *c = cgs.draining; c; c = c->drain_next)
+		if (c->wd == wd)
 			return;
 	for (size_t i = 0; i < cgs.n_freezing; i++)
 		if (cgs.freezing[i].wd == wd)
@@ -73,13 +72,18 @@ int cgroup_wait_empty(int dirfd, int timeout_ms)
 
 /* --- a worker's cgroup ------------------------------------------------- */
 
-static void cg_fds_close(struct ws *w)
+void cgroup_worker_init(struct cg_worker *c, struct sup_node *n)
 {
-	close(w->cg_fd);
-	w->cg_fd = -1;
-	if (w->cg_mem_fd >= 0)
-		close(w->cg_mem_fd);
-	w->cg_mem_fd = -1;
+	*c = (struct cg_worker){ .node = n, .fd = -1, .wd = -1, .mem_fd = -1 };
+}
+
+static void cg_fds_close(struct cg_worker *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	if (c->mem_fd >= 0)
+		close(c->mem_fd);
+	c->mem_fd = -1;
 }
 
 /* Remove n's (empty) cgroup and what is below it; say so if that fails. */
@@ -96,10 +100,10 @@ static void remove_node_cgroup(const struct sup_node *n)
 }
 
 /* cgroup.kill, remembering that this cgroup must not be reused. */
-static void kill_cgroup(struct ws *w)
+static void kill_cgroup(struct cg_worker *c)
 {
-	(void)cg_kill(w->cg_fd);
-	w->cg_killed = true;
+	(void)cg_kill(c->fd);
+	c->killed = true;
 }
 
 /*
@@ -108,29 +112,29 @@ static void kill_cgroup(struct ws *w)
  * cloned with CLONE_INTO_CGROUP into such a cgroup at birth (seen on 6.18;
  * tests/integration/t_cgroup.sh restarts after a kill).
  */
-static void replace_if_killed(struct ws *w)
+static void replace_if_killed(struct cg_worker *c)
 {
-	if (w->cg_fd < 0 || !w->cg_killed)
+	if (c->fd < 0 || !c->killed)
 		return;
-	cg_fds_close(w);
-	w->cg_killed = false;
-	remove_node_cgroup(w->node);
+	cg_fds_close(c);
+	c->killed = false;
+	remove_node_cgroup(c->node);
 }
 
 /*
- * The cgroup whose memory.events counts w's OOM kills: its own, or, when
+ * The cgroup whose memory.events counts c's OOM kills: its own, or, when
  * only a supervisor above has a memory limit (the memory controller is
  * enabled only where limits need it), the nearest such ancestor.
  */
-static int memory_events_fd(struct ws *w)
+static int memory_events_fd(struct cg_worker *c)
 {
 	const char *why;
 
 	if (!(cgs.usable & CG_MEMORY))
 		return -1;
-	if (faccessat(w->cg_fd, "memory.events", F_OK, 0) == 0)
-		return fcntl(w->cg_fd, F_DUPFD_CLOEXEC, 3);
-	for (struct sup_node *p = sup_node_parent(w->node); p; p = sup_node_parent(p)) {
+	if (faccessat(c->fd, "memory.events", F_OK, 0) == 0)
+		return fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+	for (struct sup_node *p = sup_node_parent(c->node); p; p = sup_node_parent(p)) {
 		int fd = cgroup_node_open(p, false, &why);
 
 		if (fd < 0)
@@ -142,145 +146,145 @@ static int memory_events_fd(struct ws *w)
 	return -1;
 }
 
-int cgroup_worker_prepare(struct ws *w, const char **why)
+int cgroup_worker_prepare(struct cg_worker *c, const char **why)
 {
 	int fd;
 
 	*why = NULL;
-	replace_if_killed(w);
+	replace_if_killed(c);
 	if (!cgs.on)
 		return 0;
-	if (w->cg_fd < 0) {
-		if ((fd = cgroup_node_open(w->node, true, why)) < 0)
+	if (c->fd < 0) {
+		if ((fd = cgroup_node_open(c->node, true, why)) < 0)
 			return fd;
-		w->cg_fd = fd;
-		w->cg_wd = -1;
-		w->cg_mem_fd = memory_events_fd(w);
+		c->fd = fd;
+		c->wd = -1;
+		c->mem_fd = memory_events_fd(c);
 	}
 	/* Per start: a supervisor's counter also moves with its other children. */
-	if (w->cg_mem_fd >= 0)
-		w->cg_ooms = cg_oom_kills(w->cg_mem_fd);
+	if (c->mem_fd >= 0)
+		c->ooms = cg_oom_kills(c->mem_fd);
 	return 0;
 }
 
-static void drain_unlink(struct ws *w)
+static void drain_unlink(struct cg_worker *c)
 {
-	for (struct ws **p = &cgs.draining; *p; p = &(*p)->drain_next) {
-		if (*p == w) {
-			*p = w->drain_next;
+	for (struct cg_worker **p = &cgs.draining; *p; p = &(*p)->drain_next) {
+		if (*p == c) {
+			*p = c->drain_next;
 			break;
 		}
 	}
-	w->draining = false;
-	w->drain_next = NULL;
-	ev_timer_stop(&w->drain_timer);
-	if (w->cg_wd >= 0) {
-		int wd = w->cg_wd;
+	c->draining = false;
+	c->drain_next = NULL;
+	ev_timer_stop(&c->drain_timer);
+	if (c->wd >= 0) {
+		int wd = c->wd;
 
-		w->cg_wd = -1;
+		c->wd = -1;
 		cgroup_watch_drop(wd);
 	}
 }
 
 /* SUP_EXIT_OOM when the cgroup saw an OOM kill and the main process died
  * by SIGKILL (the kernel's OOM kill). */
-static unsigned exit_flags(struct ws *w, int wstatus)
+static unsigned exit_flags(struct cg_worker *c, int wstatus)
 {
 	int64_t ooms;
 
-	if (w->cg_mem_fd < 0)
+	if (c->mem_fd < 0)
 		return 0;
-	ooms = cg_oom_kills(w->cg_mem_fd);
-	if (ooms <= w->cg_ooms)
+	ooms = cg_oom_kills(c->mem_fd);
+	if (ooms <= c->ooms)
 		return 0;
-	w->cg_ooms = ooms;
+	c->ooms = ooms;
 	return WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL ? SUP_EXIT_OOM : 0;
 }
 
-static void drain_done(struct ws *w)
+static void drain_done(struct cg_worker *c)
 {
-	int wstatus = w->drain_status;
+	int wstatus = c->drain_status;
 
-	drain_unlink(w);
-	core_child_exited(w->node, wstatus, exit_flags(w, wstatus));
+	drain_unlink(c);
+	core_child_exited(c->node, wstatus, exit_flags(c, wstatus));
 }
 
-/* The shutdown deadline of w's leftovers: their cgroup is killed. */
+/* The shutdown deadline of c's leftovers: their cgroup is killed. */
 static void drain_deadline(struct ev_timer *t, int64_t now)
 {
-	struct ws *w = t->data;
+	struct cg_worker *c = t->data;
 
 	log_warn("%s: leftover processes still running at the shutdown deadline: "
-		 "killing its cgroup", sup_node_name(w->node));
-	kill_cgroup(w);
+		 "killing its cgroup", sup_node_name(c->node));
+	kill_cgroup(c);
 }
 
-/* Leftovers in w's cgroup: watch it, then stop them as the worker is stopped. */
-static void drain_begin(struct ws *w, int wstatus)
+/* Leftovers in c's cgroup: watch it, then stop them as the worker is stopped. */
+static void drain_begin(struct cg_worker *c, int wstatus)
 {
-	const struct sup_spec *s = sup_node_spec(w->node);
+	const struct sup_spec *s = sup_node_spec(c->node);
 	int n;
 
 	/* Watch first, then stop them, so no change is missed. */
-	w->cg_wd = cgroup_watch_add(w->cg_fd);
-	if (w->cg_wd < 0)
-		log_warn("%s: cannot watch its cgroup: %s", sup_node_name(w->node),
+	c->wd = cgroup_watch_add(c->fd);
+	if (c->wd < 0)
+		log_warn("%s: cannot watch its cgroup: %s", sup_node_name(c->node),
 			 strerror(errno));
-	w->drain_status = wstatus;
-	w->draining = true;
-	w->drain_next = cgs.draining;
-	cgs.draining = w;
-	w->drain_timer = (struct ev_timer){ .fn = drain_deadline, .data = w };
+	c->drain_status = wstatus;
+	c->draining = true;
+	c->drain_next = cgs.draining;
+	cgs.draining = c;
+	c->drain_timer = (struct ev_timer){ .fn = drain_deadline, .data = c };
 	if (s->shutdown_ms == SUP_SHUTDOWN_BRUTAL) {
-		kill_cgroup(w);
+		kill_cgroup(c);
 		return;
 	}
-	n = cg_signal(w->cg_fd, s->stop_signal);
-	(void)cg_signal(w->cg_fd, SIGCONT);
+	n = cg_signal(c->fd, s->stop_signal);
+	(void)cg_signal(c->fd, SIGCONT);
 	log_info("%s: main process gone, stopping %d leftover process(es)",
-		 sup_node_name(w->node), n);
+		 sup_node_name(c->node), n);
 	if (s->shutdown_ms != SUP_SHUTDOWN_INFINITY &&
-	    ev_timer_arm(&w->drain_timer, ev_after(s->shutdown_ms)) < 0)
-		log_err("%s: no room for the leftovers' deadline, ignoring", sup_node_name(w->node));
+	    ev_timer_arm(&c->drain_timer, ev_after(s->shutdown_ms)) < 0)
+		log_err("%s: no room for the leftovers' deadline, ignoring", sup_node_name(c->node));
 }
 
-bool cgroup_exit_held(struct ws *w, int wstatus, unsigned *ret_flags)
+bool cgroup_exit_held(struct cg_worker *c, int wstatus, unsigned *ret_flags)
 {
 	*ret_flags = 0;
-	if (w->cg_fd < 0)
+	if (c->fd < 0)
 		return false;
-	if (cg_populated(w->cg_fd) > 0) {
-		drain_begin(w, wstatus);
+	if (cg_populated(c->fd) > 0) {
+		drain_begin(c, wstatus);
 		/* Emptied meanwhile (the inotify event may already be queued: harmless). */
-		if (cg_populated(w->cg_fd) > 0)
+		if (cg_populated(c->fd) > 0)
 			return true;
-		drain_unlink(w);
+		drain_unlink(c);
 	}
-	*ret_flags = exit_flags(w, wstatus);
+	*ret_flags = exit_flags(c, wstatus);
 	return false;
 }
 
-void cgroup_kill(struct ws *w)
+void cgroup_kill(struct cg_worker *c)
 {
-	if (w->cg_fd >= 0)
-		kill_cgroup(w);
+	if (c->fd >= 0)
+		kill_cgroup(c);
 }
 
-void cgroup_signal_leftovers(struct ws *w, int sig)
+void cgroup_signal_leftovers(struct cg_worker *c, int sig)
 {
-	if (w->draining && w->cg_fd >= 0)
-		(void)cg_signal(w->cg_fd, sig);
+	if (c->draining && c->fd >= 0)
+		(void)cg_signal(c->fd, sig);
 }
 
 /* The worker leaves the tree, or otpd exits: close and remove its cgroup. */
-void cgroup_worker_release(struct ws *w)
+void cgroup_worker_release(struct cg_worker *c)
 {
-	if (w->draining)
-		drain_unlink(w);
-	if (w->cg_fd < 0)
+	if (c->draining)
+		drain_unlink(c);
+	if (c->fd < 0)
 		return;
-	cg_fds_close(w);
-	remove_node_cgroup(w->node);
+	cg_fds_close(c);
+	remove_node_cgroup(c->node);
 }
 
 /* A supervisor left the tree: its (by now empty) cgroup goes too. */
@@ -296,18 +300,18 @@ void cgroup_node_release(struct sup_node *n)
 static void on_events(struct ev_source *s, uint32_t revents)
 {
 	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
-	struct ws *w;
+	struct cg_worker *c;
 
 	while (read(cgs.ino_fd, buf, sizeof(buf)) > 0)
 		;
 	/* Few waiters at any time: re-check them all rather than map wds.
 	 * Each exit may change the list (actions run), so start over. */
 	do {
-		for (w = cgs.draining; w && cg_populated(w->cg_fd) > 0; w = w->drain_next)
+		for (c = cgs.draining; c && cg_populated(c->fd) > 0; c = c->drain_next)
 			;
-		if (w)
-			drain_done(w);
-	} while (w);
+		if (c)
+			drain_done(c);
+	} while (c);
 	cgroup_freeze_check();
 }
 

@@ -8,7 +8,7 @@
  *
  * Text: a header and one line per node, children indented by two spaces:
  *   NAME  TYPE  STATE  PID  RESTARTS  LAST_EXIT  UPTIME  STATUS
- * JSON: DESIGN §5; a node is an object, supervisors carry `strategy` and
+ * JSON: otpctl(1) STATUS; a node is an object, supervisors carry `strategy` and
  * `children` (start order).  `cgroup` is the node's cgroup as
  * /proc/PID/cgroup names it (null without one) and `stats` what it costs
  * (memory_current, memory_peak, cpu_usage_usec, pids_current; null where
@@ -57,7 +57,7 @@ const char *ctl_node_state(const struct sup_node *n)
 	if (sup_node_failed(n))
 		return "failed";
 	/* Main process gone, leftovers still being stopped. */
-	if (w && w->draining)
+	if (w && w->cg.draining)
 		return "stopping";
 	if (sup_node_state(n) == SUP_RUNNING && cgroup_frozen_by(n))
 		return "frozen";
@@ -81,14 +81,14 @@ static void st_cgroup_fill(struct sup_node *n, bool stats, struct st_row *r)
 	r->cgroup[0] = '\0';
 	r->has_stats = false;
 	r->st = (struct cg_stats){ -1, -1, -1, -1 };
-	if (!cgs.on || (w && w->cg_fd < 0) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
+	if (!cgs.on || (w && w->cg.fd < 0) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
 		return;
 	if ((size_t)snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", cgs.base + cgs.mount_len, rel) >=
 	    sizeof(r->cgroup))
 		r->cgroup[0] = '\0';
 	if (w) {
 		if (stats)
-			cg_stats_read_mask(w->cg_fd, cgroup_node_controllers(n), &r->st);
+			cg_stats_read_mask(w->cg.fd, cgroup_node_controllers(n), &r->st);
 	} else if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
 		if (stats)
 			cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
@@ -135,26 +135,23 @@ static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
 }
 
 /*
- * Pre-order walk below `top`: the node after `n`, at *depth (updated);
- * NULL when the walk is over.  *ret_up counts the levels closed on the
- * way (JSON closes that many children arrays).
+ * sup_walk_next() with the depth below `top` (*depth, updated) and the
+ * levels closed on the way (*ret_up: JSON closes that many children
+ * arrays); NULL when the walk is over.
  */
 static struct sup_node *st_walk_next(struct sup_node *top, struct sup_node *n, int *depth,
 				     int *ret_up)
 {
-	struct sup_node *c = sup_node_first(n);
+	struct sup_node *nx = sup_walk_next(top, n);
+	int d = 0;
 
-	*ret_up = 0;
-	if (c) {
-		(*depth)++;
-		return c;
-	}
-	while (n != top && !sup_node_next(n)) {
-		n = sup_node_parent(n);
-		(*depth)--;
-		(*ret_up)++;
-	}
-	return n == top ? NULL : sup_node_next(n);
+	for (struct sup_node *p = nx; p && p != top; p = sup_node_parent(p))
+		d++;
+	/* Down to a first child closes nothing; anything else closes the
+	 * levels between n and nx (all of them at the end). */
+	*ret_up = nx && d == *depth + 1 ? 0 : *depth - d;
+	*depth = d;
+	return nx;
 }
 
 /* "3.2s", "5m", "2h", "4d" */

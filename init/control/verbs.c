@@ -1,5 +1,5 @@
 /*
- * verbs.c: one function per otpctl verb (DESIGN §5, otpctl(1)).
+ * verbs.c: one function per otpctl verb (otpctl(1)).
  *
  * otpctl checks usage before sending, but otpd trusts no client: every
  * request is parsed again here.  "--json" may appear anywhere after the
@@ -380,7 +380,7 @@ static const struct cv_verb cv_verbs[] = {
 	{ "halt", 0, 0, 0, cv_halt_verb, "halt" },
 };
 
-/* Verbs of DESIGN §5 this version does not implement yet. */
+/* Verbs otpctl(1) lists that this version does not implement yet. */
 static const char *const cv_later[] = { "call", "cast", "reexec", "upgrade" };
 
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)

@@ -42,7 +42,7 @@ static bool forward(int sig)
 		claimed |= claims(&cfg->nodes[i], sig);
 	if (!claimed)
 		return false;
-	for (struct sup_node *n = core_root(); n; n = tree_walk_next(n)) {
+	for (struct sup_node *n = core_root(); n; n = sup_walk_next(core_root(), n)) {
 		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
 
 		if (w && w->pid > 0 && claims(w->cfg, sig))

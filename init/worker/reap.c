@@ -133,7 +133,7 @@ static void reaped(pid_t pid, int wstatus)
 		return;
 	}
 	/* Decided before the core hears anything: its actions may free w. */
-	bool held = cgroup_exit_held(w, wstatus, &flags);
+	bool held = cgroup_exit_held(&w->cg, wstatus, &flags);
 
 	if (ready)
 		core_child_ready(n);

@@ -55,7 +55,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, int ready_wfd)
 	p->nofile.rlim_max = setup.nofile_hard;
 	p->sig_reset = setup.sig_reset;
 	p->mb_fd = w->mb_fd;
-	p->cg_fd = w->cg_fd;
+	p->cg_fd = w->cg.fd;
 	p->oom_back = setup.oom_back;
 	p->pid1 = core_pid1();
 	p->run_dir = core_config()->otpd.run_dir;
@@ -110,7 +110,7 @@ static pid_t spawn_copy(struct ws *w, struct child_plan *p, int *ret_pidfd, int 
 	if (pipe2(ep, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	p->exec_fd = ep[1];
-	pid = spawn_clone_fork(w->cg_fd, ret_pidfd, &p->cg_join);
+	pid = spawn_clone_fork(w->cg.fd, ret_pidfd, &p->cg_join);
 	if (pid == 0)
 		child_run(p);           /* never returns */
 	if (pid < 0)
@@ -134,7 +134,7 @@ static pid_t spawn_process(struct ws *w, struct child_plan *p, int *ret_pidfd, i
 	pid_t pid = -ENOSYS;
 
 	*ret_rfd = -1;
-	if (!spawn_fork_only(p->cfg) && !cgroup_worker_frozen(w))
+	if (!spawn_fork_only(p->cfg) && !cgroup_worker_frozen(&w->cg))
 		pid = spawn_clone_vm(p, ret_pidfd);
 	if (pid > 0)
 		settle_vm(w, p);
@@ -164,7 +164,7 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		*ret_why = "mailbox";
 		goto out;
 	}
-	if ((r = cgroup_worker_prepare(w, ret_why)) < 0)
+	if ((r = cgroup_worker_prepare(&w->cg, ret_why)) < 0)
 		goto out;
 	if ((r = ensure_pipes(w)) < 0 || (r = spawn_env_build(w, &env, ret_why)) < 0 ||
 	    (r = build_argv(w, &argv)) < 0)

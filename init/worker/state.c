@@ -105,7 +105,8 @@ struct ws *ws_of(struct sup_node *n)
 		return NULL;
 	w->node = n;
 	w->cfg = spec->user;
-	w->pidfd = w->exec_fd = w->ready_fd = w->mb_fd = w->cg_fd = w->cg_wd = w->cg_mem_fd = -1;
+	w->pidfd = w->exec_fd = w->ready_fd = w->mb_fd = -1;
+	cgroup_worker_init(&w->cg, n);
 	w->ring = log_ring_new(core_config()->otpd.log_lines);
 	sup_node_set_shell(n, w);
 	return w;
@@ -142,7 +143,7 @@ void ws_free(struct ws *w)
 	close_src(&w->exec_src, &w->exec_fd);
 	close_src(&w->ready_src, &w->ready_fd);
 	mailbox_close(w);
-	cgroup_worker_release(w);
+	cgroup_worker_release(&w->cg);
 	out_pipe_free(w->out);
 	out_pipe_free(w->err);
 	log_ring_free(w->ring);
@@ -167,28 +168,15 @@ void ws_collect(void)
 	}
 }
 
-/* The node after `n` in a depth-first walk of the whole tree, or NULL. */
-struct sup_node *tree_walk_next(struct sup_node *n)
-{
-	struct sup_node *c = sup_node_type(n) == SUP_SUPERVISOR ? sup_node_first(n) : NULL;
-
-	if (c)
-		return c;
-	for (; n; n = sup_node_parent(n))
-		if (sup_node_parent(n) && (c = sup_node_next(n)))
-			return c;
-	return NULL;
-}
-
 /* otpd is leaving: remove every mailbox socket and cgroup it holds. */
 void ws_close_mailboxes(void)
 {
-	for (struct sup_node *n = core_root(); n; n = tree_walk_next(n)) {
+	for (struct sup_node *n = core_root(); n; n = sup_walk_next(core_root(), n)) {
 		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
 
 		if (w) {
 			mailbox_close(w);
-			cgroup_worker_release(w);
+			cgroup_worker_release(&w->cg);
 		}
 	}
 }

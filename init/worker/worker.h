@@ -21,6 +21,7 @@
 #include "../../config/config.h"
 #include "../../supervisor/supervisor.h"
 #include "../base/base.h"
+#include "../cgroup/cgroup.h"
 #include "../child/child.h"
 #include "../output/output.h"
 
@@ -45,23 +46,14 @@ struct ws {
 	char *status;                   /* last STATUS= (WS_STATUS_MAX), NULL: none yet */
 	char *fail_why;                 /* set-up step that failed in the child, or NULL */
 	struct ws *limbo_next;
-	struct ws *drain_next;
 	struct sb_prep *sb;             /* built at the first start */
-	int64_t cg_ooms;                /* memory.events oom_kill seen so far */
-	struct ev_timer drain_timer;    /* cgroup.kill of leftovers at the shutdown deadline */
+	struct cg_worker cg;            /* its cgroup, kept across restarts */
 	pid_t pid;                      /* 0: none */
 	int pidfd;                      /* -1: none (reaping is waitid(P_ALL)) */
 	int exec_fd;                    /* exec-result pipe, -1 when done */
 	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
 	int mb_fd;                      /* listening mailbox socket, -1: none */
-	/* cgroup (init/cgroup/); cg_fd -1 without one.  Kept across restarts. */
-	int cg_fd;
-	int cg_wd;                      /* inotify watch while draining, -1 */
-	int cg_mem_fd;                  /* the cgroup counting its OOM kills, -1 */
-	int drain_status;               /* the main process's wait status */
 	bool exec_ok;                   /* execve succeeded */
-	bool draining;                  /* main gone, leftovers being stopped */
-	bool cg_killed;                 /* cgroup.kill was used: make a new one */
 };
 
 /* Both strings are allocated when needed: most workers never send STATUS=
@@ -88,8 +80,6 @@ void ws_process_done(struct ws *w);
 void ws_free(struct ws *w);
 /* Free states parked by ws_free (end of each loop iteration). */
 void ws_collect(void);
-/* Depth-first walk of the tree (templates and removed nodes skipped). */
-struct sup_node *tree_walk_next(struct sup_node *n);
 /* otpd is leaving: remove every mailbox socket and cgroup it holds. */
 void ws_close_mailboxes(void);
 
