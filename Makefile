@@ -28,7 +28,10 @@ LDFLAGS_ALL := $(EXTRA_LDFLAGS)
 
 SUP_SRC := $(wildcard supervisor/*.c)
 CFG_SRC := $(wildcard config/*.c)
-IPC_SRC := $(filter-out ipc/otpctl%.c,$(wildcard ipc/*.c))
+# The mailbox library is a library of its own (libotp_mailbox.a, for
+# workers), not part of libipc.
+MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
+IPC_SRC := $(filter-out ipc/otpctl%.c $(MB_SRC),$(wildcard ipc/*.c))
 UTIL_SRC := $(wildcard util/*.c)
 CG_SRC := $(wildcard cgroups/*.c)
 INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c init/*/*.c))
@@ -63,11 +66,10 @@ $(BUILD)/lib%.a:
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBCFG) $(LIBSUP) $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).
-MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
 $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
 $(BUILD)/examples/counter: etc/examples/counter.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
