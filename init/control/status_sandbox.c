@@ -273,15 +273,22 @@ static void limits_json(struct jbuf *b, const struct cfg_sandbox *sb)
 	json_obj_end(b);
 }
 
+/* w's configuration, with what its process shows in s; NULL: nothing to show. */
+static const struct cfg_worker *seen_begin(struct ws *w, struct sb_seen *s)
+{
+	if (!w || !w->cfg)
+		return NULL;
+	seen_read(w, s);
+	return &w->cfg->w;
+}
+
 void status_sandbox_json(struct jbuf *b, struct ws *w)
 {
-	const struct cfg_worker *c;
 	struct sb_seen s;
+	const struct cfg_worker *c = seen_begin(w, &s);
 
-	if (!w || !w->cfg)
+	if (!c)
 		return;
-	c = &w->cfg->w;
-	seen_read(w, &s);
 	json_key(b, "sandbox");
 	json_obj_begin(b);
 	json_key(b, "source");
@@ -454,13 +461,11 @@ static void limits_text(struct jbuf *b, const struct cfg_sandbox *sb)
 
 void status_sandbox_text(struct jbuf *b, struct ws *w)
 {
-	const struct cfg_worker *c;
 	struct sb_seen s;
+	const struct cfg_worker *c = seen_begin(w, &s);
 
-	if (!w || !w->cfg)
+	if (!c)
 		return;
-	c = &w->cfg->w;
-	seen_read(w, &s);
 	if (s.live)
 		jbuf_printf(b, "sandbox of %s (in force in process %d):\n", sup_node_name(w->node),
 			    (int)w->pid);
