@@ -56,10 +56,16 @@ class OtpdRun(Run):
         return subprocess.run([self.ctx.otpctl, "-s", self.sock(), *args],
                               capture_output=True, text=True, timeout=30)
 
-    def wait_socket(self, timeout=10):
+    def wait_socket(self, timeout=60):
+        """Until otpd answers on its control socket.  The socket file
+        appears at bind(), before listen(): a connect in between is
+        refused, so existing is not enough (a loaded machine widens it)."""
         end = time.monotonic() + timeout
-        while not os.path.exists(self.sock()) and time.monotonic() < end:
-            time.sleep(0.002)
+        while time.monotonic() < end and self.alive():
+            if os.path.exists(self.sock()) and self.ctl("status").returncode == 0:
+                return True
+            time.sleep(0.01)
+        return False
 
 
 class Otpd(Supervisor):
@@ -86,9 +92,12 @@ class Otpd(Supervisor):
         p = ctx.spawn([ctx.otpd, "-c", conf], cg, err=open(os.path.join(d, "err"), "w"))
         run = OtpdRun(ctx, p, cg, d)
         if self.dynamic:
-            run.wait_socket()
+            if not run.wait_socket():
+                print(f"  {self.name}: otpd's control socket did not answer")
             for _ in children:
-                run.ctl("start-child", "pool")
+                r = run.ctl("start-child", "pool")
+                if r.returncode != 0:
+                    print(f"  {self.name}: start-child: {r.stderr.strip()}")
         return run
 
 
