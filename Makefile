@@ -17,6 +17,13 @@ CC ?= cc
 PKGS := libsystemd libseccomp inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# otpd itself does not link libsystemd: it writes its sd_notify datagrams
+# itself (init/sdnotify.c), which keeps ~140 KiB (libsystemd and the six
+# libraries it loads) out of every otpd's private memory.  journald support
+# will dlopen() libsystemd only when it is used (JOURNAL_STREAM set).  Test
+# helpers (tests/helpers/tworker.c) and unit tests keep linking it: they call
+# sd_notify(3) as a real worker would.
+OTPD_LIBS := $(shell pkg-config --libs libseccomp inih 2>/dev/null)
 CRIT_LIBS := $(shell pkg-config --libs criterion 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -64,10 +71,10 @@ $(BUILD)/lib%.a:
 	ar rcs $@ $^
 
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 $(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBCFG) $(LIBSUP) $(LIBUTIL)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).
 $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
