@@ -139,10 +139,16 @@ static int become_supervisor(bool pid1)
 static int setup(void)
 {
 	const struct cfg_otpd *o = &core_config()->otpd;
+	const char *why;
 	int r;
 
 	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(-r));
+		return r;
+	}
+	/* First: a second otpd on this run_dir leaves here, touching nothing. */
+	if ((r = rundir_open(o->run_dir, &why)) < 0) {
+		log_err("run_dir %s: %s", o->run_dir, why);
 		return r;
 	}
 	/* Refuse (cgroup = required) before creating sockets we would leave behind. */
@@ -170,6 +176,7 @@ static void finish(void)
 	cgroup_fini();
 	if (notify_path())
 		(void)unlink(notify_path());
+	rundir_close();
 	if (core_pid1())
 		pid1_reap_orphans(core_config()->otpd.shutdown_grace_ms);
 	out_stdout_flush();
