@@ -67,7 +67,7 @@ $(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCF
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).
-MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
+MB_SRC := $(wildcard ipc/mailbox_*.c)
 $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
 $(BUILD)/examples/counter: etc/examples/counter.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
