@@ -35,6 +35,7 @@
 #define MB_RETRY_MS 10          /* pause between connects while the backlog is full */
 #define MB_CAST_TIMEOUT_MS 5000 /* a cast has no timeout argument; never wait forever */
 #define MB_SMALL_REPLY 512      /* a reply cap up to this is received through the stack */
+#define MB_SMALL_SEND 512       /* a payload up to this is sent from a copy on the stack */
 #define MB_NOT_SENT 1           /* mb_send: the server side had closed, nothing was sent */
 #define MB_FROM_DEADLINE (-2)   /* mb_recv_ready: wait what is left of the deadline */
 
@@ -169,6 +170,26 @@ int otp_mbi_conn_connect(struct otp_conn *c, int timeout_ms)
 	return mb_connect(c, mb_deadline(timeout_ms));
 }
 
+/* One sendmsg or send of a datagram; -errno on failure. */
+static int mb_send_once(int fd, char kind, const void *p, size_t len)
+{
+	struct iovec iov[2] = { { &kind, 1 }, { (void *)p, len } };
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
+	uint8_t buf[1 + MB_SMALL_SEND];
+	ssize_t n;
+
+	/* A small one is copied and sent plainly: send is cheaper than sendmsg. */
+	if (len <= MB_SMALL_SEND) {
+		buf[0] = (uint8_t)kind;
+		if (len > 0)
+			memcpy(buf + 1, p, len);
+		n = send(fd, buf, len + 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	} else {
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	}
+	return n < 0 ? -errno : 0;
+}
+
 /*
  * Send kind + payload as one datagram: 0, MB_NOT_SENT when the server
  * side had closed the connection (the message reached nobody), or -errno.
@@ -176,17 +197,16 @@ int otp_mbi_conn_connect(struct otp_conn *c, int timeout_ms)
  */
 static int mb_send(int fd, char kind, const void *p, size_t len, int64_t deadline, bool *waited)
 {
-	struct iovec iov[2] = { { &kind, 1 }, { (void *)p, len } };
-	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
 	int r;
 
 	for (;;) {
-		if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+		r = mb_send_once(fd, kind, p, len);
+		if (r == 0)
 			return 0;
-		if (errno == EPIPE || errno == ECONNRESET)
+		if (r == -EPIPE || r == -ECONNRESET)
 			return MB_NOT_SENT;
-		if (errno != EAGAIN && errno != EINTR)
-			return -errno;
+		if (r != -EAGAIN && r != -EINTR)
+			return r;
 		*waited = true;
 		r = mb_wait(fd, POLLOUT, deadline);
 		if (r < 0)

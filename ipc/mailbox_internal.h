@@ -7,7 +7,6 @@
 #ifndef OTP_MAILBOX_INTERNAL_H
 #define OTP_MAILBOX_INTERNAL_H
 
-#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,50 +18,62 @@
 
 /* --- server ---------------------------------------------------------------- */
 
+/* epoll tags besides peer slots 0 .. OTP_MB_CONN_MAX - 1. */
+#define OTP_MBI_TAG_LISTEN OTP_MB_CONN_MAX
+#define OTP_MBI_TAG_SIGNAL (OTP_MB_CONN_MAX + 1)
+
 /* An accepted connection of the server (a caller, one-shot or kept). */
 struct otp_mbi_peer {
-	int fd;                 /* non-blocking, close-on-exec */
+	int fd;                 /* non-blocking, close-on-exec; -1: a free slot */
 	uint64_t used;          /* server tick of its last message or flushed reply */
 	uint8_t *out;           /* a reply the caller has not taken yet, or NULL */
 	size_t out_len;
 };
 
 /*
- * The server.  pfd[0] is the listening socket, pfd[1] the signalfd, and
- * pfd[2 + i] belongs to peers[i]: the two arrays move together.
+ * The server.  One epoll instance watches the listening socket, the
+ * signalfd and every open connection (its slot is the event's tag), so a
+ * round costs what is ready, not what is open.
  */
 struct otp_mbi_server {
 	const struct otp_mb_callbacks *cb;
 	void *state;
 	int listen_fd;
 	int sig_fd;
+	int ep_fd;
 	uint8_t *req;                   /* kind byte + OTP_MB_MSG_MAX */
 	uint8_t *rep;                   /* kind byte + OTP_MB_MSG_MAX */
-	struct pollfd *pfd;             /* 2 + OTP_MB_CONN_MAX */
-	struct otp_mbi_peer *peers;     /* OTP_MB_CONN_MAX */
-	size_t npeers;
+	struct otp_mbi_peer *peers;     /* OTP_MB_CONN_MAX slots */
+	uint16_t *free_slots;           /* a stack of the free ones */
+	size_t nfree;
 	uint64_t tick;                  /* counts messages: the eviction order */
 	bool draining;                  /* the last look for a waiting connection found one */
 	bool paused;                    /* no fd for another connection: listen again soon */
 	unsigned wakeups;
 };
 
-/* Take an accepted connection and serve what it sent already. */
+/* Whether every slot is taken. */
+static inline bool otp_mbi_full(const struct otp_mbi_server *s)
+{
+	return s->nfree == 0;
+}
+
+/* Take an accepted connection (a slot must be free) and serve what it sent already. */
 void otp_mbi_peer_add(struct otp_mbi_server *s, int fd);
 /*
- * Act on poll's revents for peers[i]: one message read and answered, or
- * a pending reply flushed.  True if the peer was closed: peers[i] is
- * then the one that was last (not yet looked at this round).
+ * Act on epoll's events for the peer in `slot`: one message read and
+ * answered, or a pending reply flushed; the peer is closed when it ends
+ * or breaks the protocol.
  */
-bool otp_mbi_peer_event(struct otp_mbi_server *s, size_t i, short revents);
+void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events);
 /*
- * Close peers[i] gracefully: no new message can reach it (its caller's
- * next send fails with EPIPE, which the client library takes for "send
- * again on a new connection"), what it queued already is answered, then
- * it is closed.  peers[i] is then the one that was last.
+ * Close the peer in `slot` gracefully: no new message can reach it (its
+ * caller's next send fails with EPIPE, which the client library takes
+ * for "send again on a new connection"), what it queued already is
+ * answered, then it is closed.
  */
-void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t i);
-/* The peer idle the longest; npeers must not be 0. */
+void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot);
+/* The slot of the peer idle the longest; some slot must be in use. */
 size_t otp_mbi_peer_oldest(const struct otp_mbi_server *s);
 
 /* --- client ---------------------------------------------------------------- */

@@ -3,38 +3,48 @@
  *
  * An accepted connection stays open until its caller closes it, so one
  * connection may carry many calls and casts, answered in order.  Each
- * poll round, every peer with something to read gets one message read
- * and answered: a busy caller cannot starve the others, and a silent one
+ * round, every peer with something to read gets one message read and
+ * answered: a busy caller cannot starve the others, and a silent one
  * costs nothing but its slot.  Sends never block: a reply the caller is
  * not taking waits in its peer, and until it is flushed the peer is
- * polled for POLLOUT only, so a caller that does not read its replies is
- * not read either (its own sends then wait in the kernel).
+ * watched for EPOLLOUT only, so a caller that does not read its replies
+ * is not read either (its own sends then wait in the kernel).
  * Only libc is used: this file is part of libotp_mailbox.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "mailbox_internal.h"
 
-/* Close peers[i] and move the last peer (and its pollfd) into its place. */
-static void peer_remove(struct otp_mbi_server *s, size_t i)
+/* Watch the peer in slot for `events` (EPOLLIN or EPOLLOUT); false if epoll failed. */
+static bool peer_watch(struct otp_mbi_server *s, size_t slot, int op, uint32_t events)
 {
-	size_t last = s->npeers - 1;
+	struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)slot };
 
-	close(s->peers[i].fd);
-	free(s->peers[i].out);
-	s->peers[i] = s->peers[last];
-	s->pfd[2 + i] = s->pfd[2 + last];
-	s->npeers--;
+	return epoll_ctl(s->ep_fd, op, s->peers[slot].fd, &ev) == 0;
 }
 
-/* Send the reply in s->rep (len bytes, kind included), or keep it for POLLOUT. */
-static bool peer_reply(struct otp_mbi_server *s, size_t i, size_t len)
+/* Close the peer in slot and free the slot. */
+static void peer_remove(struct otp_mbi_server *s, size_t slot)
 {
-	struct otp_mbi_peer *p = &s->peers[i];
+	struct otp_mbi_peer *p = &s->peers[slot];
+
+	/* Explicitly: a fork of the worker may hold a copy of the fd. */
+	(void)epoll_ctl(s->ep_fd, EPOLL_CTL_DEL, p->fd, NULL);
+	close(p->fd);
+	free(p->out);
+	*p = (struct otp_mbi_peer){ .fd = -1 };
+	s->free_slots[s->nfree++] = (uint16_t)slot;
+}
+
+/* Send the reply in s->rep (len bytes, kind included), or keep it for EPOLLOUT. */
+static bool peer_reply(struct otp_mbi_server *s, size_t slot, size_t len)
+{
+	struct otp_mbi_peer *p = &s->peers[slot];
 
 	/* A caller that went away gets nothing; MSG_NOSIGNAL keeps us alive. */
 	if (send(p->fd, s->rep, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
@@ -46,12 +56,11 @@ static bool peer_reply(struct otp_mbi_server *s, size_t i, size_t len)
 		return false;
 	memcpy(p->out, s->rep, len);
 	p->out_len = len;
-	s->pfd[2 + i].events = POLLOUT;
-	return true;
+	return peer_watch(s, slot, EPOLL_CTL_MOD, EPOLLOUT);
 }
 
 /* A call: reply, or false to close without one when the handler fails. */
-static bool peer_call(struct otp_mbi_server *s, size_t i, size_t len)
+static bool peer_call(struct otp_mbi_server *s, size_t slot, size_t len)
 {
 	ssize_t n = -1;
 
@@ -60,7 +69,7 @@ static bool peer_call(struct otp_mbi_server *s, size_t i, size_t len)
 	if (n < 0 || n > OTP_MB_MSG_MAX)
 		return false;
 	s->rep[0] = OTP_MB_REPLY;
-	return peer_reply(s, i, (size_t)n + 1);
+	return peer_reply(s, slot, (size_t)n + 1);
 }
 
 /*
@@ -68,13 +77,13 @@ static bool peer_call(struct otp_mbi_server *s, size_t i, size_t len)
  * MSG_TRUNC counts them).  False to close the peer: EOF, an empty or
  * oversized datagram, a kind a server does not take, a failed handler.
  */
-static bool peer_dispatch(struct otp_mbi_server *s, size_t i, ssize_t n)
+static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n)
 {
 	if (n < 1 || n > 1 + OTP_MB_MSG_MAX)
 		return false;
 	switch (s->req[0]) {
 	case OTP_MB_CALL:
-		return peer_call(s, i, (size_t)n - 1);
+		return peer_call(s, slot, (size_t)n - 1);
 	case OTP_MB_CAST:
 		if (s->cb && s->cb->handle_cast)
 			s->cb->handle_cast(s->state, s->req + 1, (size_t)n - 1);
@@ -85,79 +94,85 @@ static bool peer_dispatch(struct otp_mbi_server *s, size_t i, ssize_t n)
 }
 
 /* Read and handle one message: 1 done, 0 none waiting, -1 the peer is finished. */
-static int peer_serve_one(struct otp_mbi_server *s, size_t i)
+static int peer_serve_one(struct otp_mbi_server *s, size_t slot)
 {
-	ssize_t n = recv(s->peers[i].fd, s->req, 1 + OTP_MB_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
+	ssize_t n = recv(s->peers[slot].fd, s->req, 1 + OTP_MB_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	s->peers[i].used = ++s->tick;
-	return peer_dispatch(s, i, n) ? 1 : -1;
+	s->peers[slot].used = ++s->tick;
+	return peer_dispatch(s, slot, n) ? 1 : -1;
 }
 
 /* Send the pending reply if the caller has room now; false if the peer broke. */
-static bool peer_flush(struct otp_mbi_server *s, size_t i)
+static bool peer_flush(struct otp_mbi_server *s, size_t slot)
 {
-	struct otp_mbi_peer *p = &s->peers[i];
+	struct otp_mbi_peer *p = &s->peers[slot];
 
 	if (send(p->fd, p->out, p->out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
 		return errno == EAGAIN || errno == EINTR;
 	free(p->out);
 	p->out = NULL;
 	p->used = ++s->tick;
-	s->pfd[2 + i].events = POLLIN;
-	return true;
+	return peer_watch(s, slot, EPOLL_CTL_MOD, EPOLLIN);
 }
 
 void otp_mbi_peer_add(struct otp_mbi_server *s, int fd)
 {
-	size_t i = s->npeers++;
+	size_t slot = s->free_slots[--s->nfree];
 
-	s->peers[i] = (struct otp_mbi_peer){ .fd = fd, .used = ++s->tick };
-	s->pfd[2 + i] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	s->peers[slot] = (struct otp_mbi_peer){ .fd = fd, .used = ++s->tick };
+	if (!peer_watch(s, slot, EPOLL_CTL_ADD, EPOLLIN)) {
+		peer_remove(s, slot);
+		return;
+	}
 	/* A one-shot caller sent its message right after connecting: mostly
-	 * there already, and served now instead of after another poll. */
-	if (peer_serve_one(s, i) < 0)
-		peer_remove(s, i);
+	 * there already, and served now instead of after another wait. */
+	if (peer_serve_one(s, slot) < 0)
+		peer_remove(s, slot);
 }
 
-bool otp_mbi_peer_event(struct otp_mbi_server *s, size_t i, short revents)
+void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events)
 {
 	bool ok;
 
-	if (s->peers[i].out)
-		ok = (revents & POLLOUT) ? peer_flush(s, i) : !(revents & (POLLERR | POLLHUP | POLLNVAL));
+	if (s->peers[slot].fd < 0)
+		return;         /* closed earlier in this round */
+	if (s->peers[slot].out)
+		ok = (events & EPOLLOUT) ? peer_flush(s, slot) : !(events & (EPOLLERR | EPOLLHUP));
 	else
-		ok = peer_serve_one(s, i) >= 0;
+		ok = peer_serve_one(s, slot) >= 0;
 	if (!ok)
-		peer_remove(s, i);
-	return !ok;
+		peer_remove(s, slot);
 }
 
-void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t i)
+void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot)
 {
+	struct otp_mbi_peer *p = &s->peers[slot];
+
 	/* From here the caller's sends fail (EPIPE): nothing new can arrive. */
-	(void)shutdown(s->peers[i].fd, SHUT_RD);
+	(void)shutdown(p->fd, SHUT_RD);
 	/*
 	 * Answer what arrived before, while the caller takes the replies at
 	 * once; one that would have to wait is dropped with the connection
 	 * (its caller sees the connection close before that reply).
 	 */
 	for (;;) {
-		if (s->peers[i].out && (!peer_flush(s, i) || s->peers[i].out))
+		if (p->out && (!peer_flush(s, slot) || p->out))
 			break;
-		if (peer_serve_one(s, i) <= 0)
+		if (peer_serve_one(s, slot) <= 0)
 			break;
 	}
-	peer_remove(s, i);
+	peer_remove(s, slot);
 }
 
 size_t otp_mbi_peer_oldest(const struct otp_mbi_server *s)
 {
-	size_t best = 0;
+	size_t best = OTP_MB_CONN_MAX;
 
-	for (size_t i = 1; i < s->npeers; i++)
-		if (s->peers[i].used < s->peers[best].used)
+	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++)
+		if (s->peers[i].fd >= 0 && (best == OTP_MB_CONN_MAX ||
+					    s->peers[i].used < s->peers[best].used))
 			best = i;
 	return best;
 }

@@ -3,11 +3,12 @@
  *
  * Like a gen_server, one message is handled at a time, in one thread;
  * unlike a one-connection-at-a-time server, every accepted connection
- * stays open (mailbox_peer.c) and one poll() watches the listening
- * socket, a signalfd for SIGTERM and SIGINT, and up to OTP_MB_CONN_MAX
- * open connections.  Each round serves one message of every ready
- * connection, then accepts: a silent, slow or busy caller holds nobody
- * else up, and a stop never interrupts a handler.  On a stop every open
+ * stays open (mailbox_peer.c) and one epoll instance watches the
+ * listening socket, a signalfd for SIGTERM and SIGINT, and up to
+ * OTP_MB_CONN_MAX open connections (a round costs what is ready, not what
+ * is open).  Each round serves one message of every ready connection,
+ * then accepts: a silent, slow or busy caller holds nobody else up, and
+ * a stop never interrupts a handler.  On a stop every open
  * connection is retired (what it queued is answered first), so a clean
  * restart drops no call that reached the worker.  Only libc is used:
  * this file is part of the library workers link against.
@@ -21,6 +22,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -31,6 +33,7 @@
 #define MB_ACCEPT_BATCH 64      /* connections accepted between two polls */
 #define MB_PROBE_EVERY 8        /* wake-ups between looks for a backlog when there was none */
 #define MB_PAUSE_MS 100         /* out of fds: how long to stop accepting */
+#define MB_EVENTS 64            /* events taken per wait (the rest come next round) */
 
 /* Parse a decimal environment variable as a positive long; false if unset or bad. */
 static bool mb_env_long(const char *name, long *ret_val)
@@ -114,6 +117,14 @@ static bool mb_accept_starved(int err)
 	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
 }
 
+/* Watch fd under tag for events (0: not at all for now); false if epoll failed. */
+static bool mb_watch(struct otp_mbi_server *s, int op, int fd, uint32_t tag, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
+
+	return epoll_ctl(s->ep_fd, op, fd, &ev) == 0;
+}
+
 /*
  * Accept one waiting connection and serve what it sent already: 1 done
  * (or lost to its client), 0 none waiting (or no fd to take it with:
@@ -124,7 +135,7 @@ static int mb_accept_one(struct otp_mbi_server *s)
 {
 	int fd;
 
-	if (s->npeers == OTP_MB_CONN_MAX)
+	if (otp_mbi_full(s))
 		otp_mbi_peer_retire(s, otp_mbi_peer_oldest(s));
 	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (fd >= 0) {
@@ -137,14 +148,14 @@ static int mb_accept_one(struct otp_mbi_server *s)
 		return 1;
 	if (!mb_accept_starved(errno))
 		return -errno;
-	s->paused = true;
+	s->paused = mb_watch(s, EPOLL_CTL_MOD, s->listen_fd, OTP_MBI_TAG_LISTEN, 0);
 	return 0;
 }
 
 /*
  * Whether to look for more waiting connections after accepting the one
- * poll announced.  A look that finds none is an accept4 failing with
- * EAGAIN: a syscall (1.9 us on a paravirtualised VM) as dear as the poll
+ * epoll announced.  A look that finds none is an accept4 failing with
+ * EAGAIN: a syscall (1.9 us on a paravirtualised VM) as dear as the wait
  * it would save, so looking pays only while callers pile up.  Keep
  * looking while the last look found one; otherwise look again every
  * MB_PROBE_EVERY wake-ups, to notice when they start to.
@@ -155,8 +166,8 @@ static bool mb_should_look(struct otp_mbi_server *s)
 }
 
 /*
- * Accept the connection poll announced, then, while it pays, the
- * backlog until it is empty: under a stream of one-shot callers one poll
+ * Accept the connection epoll announced, then, while it pays, the
+ * backlog until it is empty: under a stream of one-shot callers one wait
  * per batch instead of one per call.  At most MB_ACCEPT_BATCH, and never
  * by retiring open connections, so the open ones are served in between.
  * 0 or -errno.
@@ -167,25 +178,10 @@ static int mb_accept_batch(struct otp_mbi_server *s)
 
 	if (r <= 0 || !mb_should_look(s))
 		return r < 0 ? r : 0;
-	while (n < MB_ACCEPT_BATCH && s->npeers < OTP_MB_CONN_MAX && (r = mb_accept_one(s)) > 0)
+	while (n < MB_ACCEPT_BATCH && !otp_mbi_full(s) && (r = mb_accept_one(s)) > 0)
 		n++;
 	s->draining = n > 1;
 	return r < 0 ? r : 0;
-}
-
-/* One message (or pending reply) for every peer poll found ready. */
-static void mb_peers_serve(struct otp_mbi_server *s)
-{
-	size_t i = 0;
-	short ev;
-
-	while (i < s->npeers) {
-		ev = s->pfd[2 + i].revents;
-		/* A closed peer's place now holds the last one, still to look at. */
-		if (ev && otp_mbi_peer_event(s, i, ev))
-			continue;
-		i++;
-	}
 }
 
 /* Drain the signalfd; true if a stop was asked for. */
@@ -200,83 +196,113 @@ static bool mb_signals_read(int sig_fd)
 	return stop;
 }
 
-/* Wait for the next round: 0, or -errno.  Listening pauses while fds ran out. */
-static int mb_poll(struct otp_mbi_server *s)
+/* Wait for the next round: how many events, or -errno.  Listening resumes after a pause. */
+static int mb_wait(struct otp_mbi_server *s, struct epoll_event *ev)
 {
-	int timeout = -1;
+	int n;
 
-	if (s->paused) {
-		s->pfd[0].events = 0;
-		timeout = MB_PAUSE_MS;
-	}
-	while (poll(s->pfd, 2 + s->npeers, timeout) < 0)
+	while ((n = epoll_wait(s->ep_fd, ev, MB_EVENTS, s->paused ? MB_PAUSE_MS : -1)) < 0)
 		if (errno != EINTR)
 			return -errno;
-	if (s->paused) {
+	if (s->paused && mb_watch(s, EPOLL_CTL_MOD, s->listen_fd, OTP_MBI_TAG_LISTEN, EPOLLIN))
 		s->paused = false;
-		s->pfd[0].events = POLLIN;
-	}
-	return 0;
+	return n;
 }
 
-/* Poll until a stop signal (0) or a fatal error (-errno). */
+/*
+ * One round: a stop signal first (1), then one message (or a pending
+ * reply) for every ready peer, then the waiting callers.  0 or -errno.
+ */
+static int mb_round(struct otp_mbi_server *s, const struct epoll_event *ev, int n)
+{
+	bool listen = false;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u32 == OTP_MBI_TAG_SIGNAL && mb_signals_read(s->sig_fd))
+			return 1;
+		if (ev[i].data.u32 == OTP_MBI_TAG_LISTEN)
+			listen = true;
+	}
+	for (i = 0; i < n; i++)
+		if (ev[i].data.u32 < OTP_MB_CONN_MAX)
+			otp_mbi_peer_event(s, ev[i].data.u32, ev[i].events);
+	return listen ? mb_accept_batch(s) : 0;
+}
+
+/* Serve until a stop signal (0) or a fatal error (-errno). */
 static int mb_loop(struct otp_mbi_server *s)
 {
-	int r;
+	struct epoll_event ev[MB_EVENTS];
+	int n, r;
 
 	for (;;) {
-		r = mb_poll(s);
-		if (r < 0)
-			return r;
-		if (s->pfd[1].revents && mb_signals_read(s->sig_fd))
-			return 0;
-		if (s->pfd[0].revents & POLLNVAL)
-			return -EBADF;
-		mb_peers_serve(s);
-		if (s->pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-			r = mb_accept_batch(s);
-			if (r < 0)
-				return r;
-		}
+		n = mb_wait(s, ev);
+		if (n < 0)
+			return n;
+		r = mb_round(s, ev, n);
+		if (r != 0)
+			return r > 0 ? 0 : r;
 	}
 }
 
-/* The buffers and tables of a server; false if memory ran out. */
-static bool mb_alloc(struct otp_mbi_server *s)
+/* The buffers, the slots and the epoll instance of a server; 0 or -errno. */
+static int mb_setup(struct otp_mbi_server *s)
 {
 	s->req = malloc(1 + OTP_MB_MSG_MAX);
 	s->rep = malloc(1 + OTP_MB_MSG_MAX);
-	s->pfd = calloc(2 + OTP_MB_CONN_MAX, sizeof(*s->pfd));
 	s->peers = calloc(OTP_MB_CONN_MAX, sizeof(*s->peers));
-	if (!s->req || !s->rep || !s->pfd || !s->peers)
-		return false;
-	s->pfd[0] = (struct pollfd){ .fd = s->listen_fd, .events = POLLIN };
-	s->pfd[1] = (struct pollfd){ .fd = s->sig_fd, .events = POLLIN };
-	return true;
+	s->free_slots = calloc(OTP_MB_CONN_MAX, sizeof(*s->free_slots));
+	if (!s->req || !s->rep || !s->peers || !s->free_slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++) {
+		s->peers[i].fd = -1;
+		s->free_slots[s->nfree++] = (uint16_t)(OTP_MB_CONN_MAX - 1 - i);
+	}
+	s->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->ep_fd < 0)
+		return -errno;
+	if (!mb_watch(s, EPOLL_CTL_ADD, s->listen_fd, OTP_MBI_TAG_LISTEN, EPOLLIN) ||
+	    !mb_watch(s, EPOLL_CTL_ADD, s->sig_fd, OTP_MBI_TAG_SIGNAL, EPOLLIN))
+		return -errno;
+	return 0;
 }
 
-/* Init, loop, retire the open connections, terminate; signals go to s->sig_fd. */
-static int mb_run(struct otp_mbi_server *s)
+/* Retire every open connection, then free what mb_setup made. */
+static void mb_teardown(struct otp_mbi_server *s)
 {
-	int r = -ENOMEM;
-
-	if (!mb_alloc(s))
-		goto out;
-	if (s->cb && s->cb->init) {
-		r = s->cb->init(s->state);
-		if (r != 0)
-			goto out;       /* like gen_server: no terminate after a failed init */
-	}
-	r = mb_loop(s);
-	while (s->npeers > 0)
-		otp_mbi_peer_retire(s, s->npeers - 1);
-	if (s->cb && s->cb->terminate)
-		s->cb->terminate(s->state, r);
-out:
+	for (size_t i = 0; s->peers && i < OTP_MB_CONN_MAX; i++)
+		if (s->peers[i].fd >= 0)
+			otp_mbi_peer_retire(s, i);
+	if (s->ep_fd >= 0)
+		close(s->ep_fd);
 	free(s->req);
 	free(s->rep);
-	free(s->pfd);
 	free(s->peers);
+	free(s->free_slots);
+}
+
+/*
+ * Init, loop, retire the open connections (what they queued is
+ * answered), terminate; signals go to s->sig_fd already.
+ */
+static int mb_run(struct otp_mbi_server *s)
+{
+	int r = mb_setup(s);
+
+	if (r == 0 && s->cb && s->cb->init)
+		r = s->cb->init(s->state);      /* like gen_server: no terminate after a failed init */
+	if (r != 0) {
+		mb_teardown(s);
+		return r;
+	}
+	r = mb_loop(s);
+	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++)
+		if (s->peers[i].fd >= 0)
+			otp_mbi_peer_retire(s, i);
+	if (s->cb && s->cb->terminate)
+		s->cb->terminate(s->state, r);
+	mb_teardown(s);
 	return r;
 }
 
@@ -306,7 +332,7 @@ static int mb_run_signalled(struct otp_mbi_server *s)
 
 int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *state)
 {
-	struct otp_mbi_server s = { .cb = cb, .state = state, .listen_fd = listen_fd };
+	struct otp_mbi_server s = { .cb = cb, .state = state, .listen_fd = listen_fd, .ep_fd = -1 };
 	int flags, r;
 
 	if (listen_fd < 0)

@@ -61,18 +61,30 @@ enum otp_mb_kind { OTP_MB_CALL = 'c', OTP_MB_CAST = 'a', OTP_MB_REPLY = 'r' };
 
 /* --- server: a worker ---------------------------------------------------- */
 
+/*
+ * What a worker does, gen_server style.  Every callback runs in the
+ * thread that called otp_mb_serve, one at a time, with `state` as given
+ * to it.  A callback may call other workers (otp_call, otp_conn_call),
+ * never its own mailbox: nobody would answer until it returns.  While one
+ * runs, the other callers wait (their messages queue in the kernel).
+ */
 struct otp_mb_callbacks {
 	/* Before serving; non-zero stops at once (otp_mb_serve returns it). */
 	int (*init)(void *state);
 	/*
-	 * A call: write the reply (at most `cap` bytes) into `reply` and
-	 * return its length, or a negative value to close the connection
-	 * without a reply (the caller sees the callee fail).
+	 * A call: `req` holds `len` payload bytes (valid until the callback
+	 * returns).  Write the reply (at most `cap` = OTP_MB_MSG_MAX bytes)
+	 * into `reply` and return its length, or a negative value to close
+	 * the connection without a reply (the caller gets -ECONNRESET, as
+	 * if the callee had died; its next call reconnects).
 	 */
 	ssize_t (*handle_call)(void *state, const void *req, size_t len, void *reply, size_t cap);
-	/* A cast. */
+	/* A cast: nothing to answer.  NULL drops casts. */
 	void (*handle_cast)(void *state, const void *msg, size_t len);
-	/* On the way out: `why` is 0 for SIGTERM/SIGINT, else -errno. */
+	/*
+	 * On the way out, after the open connections were retired: `why` is
+	 * 0 for SIGTERM/SIGINT, else the -errno otp_mb_serve returns.
+	 */
 	void (*terminate)(void *state, int why);
 };
 
@@ -88,22 +100,25 @@ int otp_mb_listen_fd(void);
  *
  * Like a gen_server, one message is handled at a time, in the calling
  * thread, and a handler is never interrupted.  Up to OTP_MB_CONN_MAX
- * connections are kept open and polled together: each round reads and
- * answers one message of every connection that has one, so a caller that
- * connects and stays silent, sends slowly, or keeps a connection busy
- * holds nobody else up, and needs no timeout.  A reply is never sent with
- * a blocking write: one its caller does not take at once waits in the
- * server, and that connection is not read again until it is taken.
+ * connections are kept open and watched together (one epoll instance,
+ * with the listening socket and a signalfd; no thread per caller).  Each
+ * round reads and answers one message of every connection that has one,
+ * so a caller that connects and stays silent, sends slowly, or keeps its
+ * connection busy holds nobody else up, and needs no timeout.  A reply is
+ * never sent with a blocking write: one its caller does not take at once
+ * waits in the server (at most one per connection, so at most
+ * OTP_MB_CONN_MAX x 64 KiB), and that connection is not read again until
+ * the caller takes it.
  *
  * With every slot taken, a new caller makes the server retire the
  * connection idle the longest: nothing more can be sent on it (the
- * client library then reconnects for its next message, see otp_conn_call),
- * what it queued already is answered, and it is closed.  A stop does the
- * same to every open connection before terminate runs, so SIGTERM (a
- * restart or stop by otpd) loses no call that reached the worker; callers
- * that had not connected yet wait in the listen backlog for the next
- * start.  A worker that crashes closes its connections unanswered: their
- * in-flight calls fail with -ECONNRESET at once.
+ * client library then reconnects for its next message, see
+ * otp_conn_call), what it queued already is answered, and it is closed.
+ * A stop does the same to every open connection before terminate runs,
+ * so SIGTERM (a restart or stop by otpd) loses no call that reached the
+ * worker; callers that had not connected yet wait in the listen backlog
+ * for the next start.  A worker that crashes closes its connections
+ * unanswered: their in-flight calls fail with -ECONNRESET at once.
  *
  * Signals: SIGTERM and SIGINT are blocked in the calling thread and read
  * through a signalfd while serve runs (a multi-threaded worker blocks
