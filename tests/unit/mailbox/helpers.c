@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -193,6 +194,23 @@ static int mh_env_fd3(int lfd)
 }
 
 /*
+ * Lower RLIMIT_NOFILE so that the server's signalfd and epoll fd, then
+ * exactly `room` connections, find a free fd number below the limit.
+ */
+static void mh_limit_fds(int room)
+{
+	struct rlimit rl;
+	int fd, free_below = 0;
+
+	for (fd = 0; fd < 4096 && free_below < room + 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			free_below++;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)fd;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		_exit(MH_EXIT_ERRNO);
+}
+
+/*
  * The server child: serve, then check it left no fd, and the signal mask
  * and the socket's file flags (O_NONBLOCK) as they were.
  */
@@ -206,6 +224,8 @@ static void mh_server_child(int lfd, int report_fd, const struct mh_opts *opts)
 	st.report_fd = report_fd;
 	if (opts->start_delay_ms > 0)
 		poll(NULL, 0, opts->start_delay_ms);
+	if (opts->fd_room > 0)
+		mh_limit_fds(opts->fd_room);
 	if (opts->via_env)
 		lfd = mh_env_fd3(lfd);
 	sigprocmask(SIG_SETMASK, NULL, &before);

@@ -24,6 +24,7 @@ struct mh_opts {
 	int init_ret;           /* what init returns */
 	bool via_env;           /* serve with otp_mb_serve on fd 3 + LISTEN_* */
 	int start_delay_ms;     /* the server sleeps this long before serving */
+	int fd_room;            /* > 0: RLIMIT_NOFILE leaves room for this many connections */
 };
 
 /* Exit codes of the server child besides serve's own result. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -190,6 +191,22 @@ Test(mb_serve, bad_datagrams_are_dropped_and_the_server_goes_on)
 	mh_assert_clean();
 }
 
+/* A one-shot call made from another thread (it may wait). */
+struct caller_arg {
+	const char *text;
+	ssize_t n;
+};
+
+static void *call_in_thread(void *arg)
+{
+	struct caller_arg *a = arg;
+	char reply[64];
+
+	a->n = otp_call_path(mh_path("echo"), a->text, strlen(a->text), reply, sizeof(reply),
+			     10000);
+	return NULL;
+}
+
 /* A raw call on an open connection: send "c"+text, expect "r"+text back. */
 static void raw_call(int fd, const char *text)
 {
@@ -365,6 +382,38 @@ Test(mb_serve, stop_answers_the_calls_queued_on_open_connections)
 	cr_assert(eq(int, why, 0));
 	close(a);
 	close(b);
+	mh_assert_clean();
+}
+
+/*
+ * Out of fds (EMFILE at accept): the server keeps serving the connections
+ * it has, leaves the newcomer in the backlog without spinning or giving
+ * up, and takes it once a connection has closed.
+ */
+Test(mb_serve, out_of_fds_the_newcomer_waits_until_one_closes)
+{
+	const struct mh_opts tight = { .fd_room = 3 };
+	struct otp_conn *c[3];
+	struct caller_arg late = { .text = "the fourth" };
+	pthread_t tid;
+	char reply[8];
+
+	mh_server_start("echo", &tight);
+	for (int i = 0; i < 3; i++) {
+		cr_assert(eq(int, otp_conn_open_path(mh_path("echo"), &c[i]), 0));
+		cr_assert(eq(i64, otp_conn_call(c[i], "k", 1, reply, sizeof(reply), 5000), 1));
+	}
+	cr_assert(eq(int, pthread_create(&tid, NULL, call_in_thread, &late), 0));
+	/* The fourth cannot be accepted; the three are still served. */
+	for (int round = 0; round < 5; round++)
+		for (int i = 0; i < 3; i++)
+			cr_assert(eq(i64, otp_conn_call(c[i], "k", 1, reply, sizeof(reply), 5000), 1));
+	otp_conn_close(c[0]);
+	pthread_join(tid, NULL);
+	cr_assert(eq(i64, late.n, strlen(late.text)), "the fourth: %zd", late.n);
+	otp_conn_close(c[1]);
+	otp_conn_close(c[2]);
+	cr_assert(eq(int, mh_server_stop(SIGTERM, NULL), 0));
 	mh_assert_clean();
 }
 
