@@ -37,7 +37,7 @@ SUP_SRC := $(wildcard supervisor/*.c)
 CFG_SRC := $(wildcard config/*.c)
 # The mailbox library is a library of its own (libotp_mailbox.a, for
 # workers), not part of libipc.
-MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
+MB_SRC := $(wildcard ipc/mailbox_*.c)
 IPC_SRC := $(filter-out ipc/otpctl%.c $(MB_SRC),$(wildcard ipc/*.c))
 UTIL_SRC := $(wildcard util/*.c)
 CG_SRC := $(wildcard cgroups/*.c)

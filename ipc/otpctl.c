@@ -81,6 +81,10 @@ static bool ctl_valid_word(const char *v)
 static const struct ctl_opt opts_none[] = { { NULL } };
 static const struct ctl_opt opts_start_child[] = { { "--name", true, ctl_valid_word }, { NULL } };
 static const struct ctl_opt opts_call[] = { { "--timeout", true, ctl_valid_duration }, { NULL } };
+static const struct ctl_opt opts_mb_call[] = { { "--timeout", true, ctl_valid_duration },
+					       { "--batch", false, NULL },
+					       { NULL } };
+static const struct ctl_opt opts_mb_cast[] = { { "--batch", false, NULL }, { NULL } };
 static const struct ctl_opt opts_logs[] = { { "-f", false, NULL },
 					    { "-n", true, ctl_valid_count },
 					    { NULL } };
@@ -103,8 +107,9 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "start-child", true, 1, 1, "start-child SUP [--name N] [-- ARGS...]", opts_start_child,
 	  NULL, NULL, true },
 	{ "delete-child", true, 1, 1, "delete-child NAME", opts_none, NULL, NULL, false },
-	{ "call", true, 2, 2, "call NAME MSG [--timeout D]", opts_call, NULL, "--timeout", false },
-	{ "cast", true, 2, 2, "cast NAME MSG", opts_none, NULL, NULL, false },
+	{ "call", true, 1, 2, "call NAME MSG|--batch [--timeout D]", opts_mb_call, NULL, "--timeout",
+	  false },
+	{ "cast", true, 1, 2, "cast NAME MSG|--batch", opts_mb_cast, NULL, NULL, false },
 	{ "logs", true, 1, 1, "logs NAME [-f] [-n N]", opts_logs, NULL, NULL, false },
 	{ "freeze", true, 1, 1, "freeze NAME [--timeout D]", opts_call, NULL, "--timeout", false },
 	{ "thaw", true, 1, 1, "thaw NAME", opts_none, NULL, NULL, false },
