@@ -287,6 +287,12 @@ const char *notify_path(void);
 
 void sd_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --- watchdog_self.c: WATCHDOG=1 to systemd when WatchdogSec= is set ---- */
+
+/* After ev_init(): when $WATCHDOG_USEC is for us, a loop source pings at
+ * half the interval.  Logs its own failures, which are never fatal. */
+void watchdog_self_start(void);
+
 /* --- control.c: the control socket -------------------------------------- */
 
 int control_init(const char *path, const char *group);

@@ -140,6 +140,7 @@ static int setup(void)
 		log_err("cannot set up the event loop: %s", strerror(-r));
 		return r;
 	}
+	watchdog_self_start();
 	/* Refuse (cgroup = required) before creating sockets we would leave behind. */
 	if ((r = cgroup_init()) < 0)
 		return r;
