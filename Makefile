@@ -7,10 +7,24 @@
 #   make check-vm        otpd as PID 1 of qemu VMs (tests/vm/setup.sh installs qemu + kernel)
 #   make demo            build and run the demo tree (etc/otp.conf)
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR ...)
+#   make deb             build/otpd_VERSION_amd64.deb, build/libotp-mailbox-dev_VERSION_amd64.deb
+#   make lintian         make deb, then lintian on both packages
+#   make static          build/static/otpd, build/static/otpctl: no shared libraries at all
 
+VERSION := 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system and /usr/lib/...
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+# otpd's default configuration is /etc/otp whatever the PREFIX.
+SYSCONFDIR ?= /etc
 BUILD ?= build
 CC ?= cc
 
@@ -59,6 +73,9 @@ $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
 	rm -f $@
 	ar rcs $@ $^
+
+# The version is the Makefile's (packages, otpd --version, the .pc file).
+$(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
 
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
@@ -141,27 +158,59 @@ $(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
+# Installs everything; /etc/otp/otp.conf only when there is none yet (an
+# empty tree: etc/otp-default.conf), so a reinstall never clobbers it.
+# The unit and the .pc file are written here, with the installed paths.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(BUILD)/otpd $(DESTDIR)$(PREFIX)/sbin/otpd
-	install -m 0755 $(BUILD)/otpctl $(DESTDIR)$(PREFIX)/bin/otpctl
-	install -m 0644 man/otpctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0644 man/otp.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 man/otpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/libexec/otpd
-	install -m 0644 $(BUILD)/libotp_mailbox.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 ipc/otp_mailbox.h $(DESTDIR)$(PREFIX)/include/
-	install -m 0755 $(BUILD)/examples/counter $(DESTDIR)$(PREFIX)/libexec/otpd/
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: otp_mailbox\nDescription: gen_server mailboxes for otpd workers\nVersion: 0.1.0\nLibs: -L$${libdir} -lotp_mailbox\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/otp_mailbox.pc
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBEXECDIR)/otpd $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/otp/otp.d
+	install -m 0755 $(BUILD)/otpd $(DESTDIR)$(SBINDIR)/otpd
+	install -m 0755 $(BUILD)/otpctl $(DESTDIR)$(BINDIR)/otpctl
+	install -m 0644 man/otpctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/otp.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/otpd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/libotp_mailbox.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 ipc/otp_mailbox.h $(DESTDIR)$(INCLUDEDIR)/
+	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: otp_mailbox\nDescription: gen_server mailboxes for otpd workers\nVersion: %s\nLibs: -L$${libdir} -lotp_mailbox\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(LIBDIR)' '$(INCLUDEDIR)' '$(VERSION)' > $(DESTDIR)$(LIBDIR)/pkgconfig/otp_mailbox.pc
+	install -m 0755 $(BUILD)/examples/counter $(DESTDIR)$(LIBEXECDIR)/otpd/
+	sed -e 's|@sbindir@|$(SBINDIR)|g' -e 's|@bindir@|$(BINDIR)|g' etc/otpd.service.in \
+		> $(DESTDIR)$(UNITDIR)/otpd.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/otp/otp.conf ] || \
+		install -m 0644 etc/otp-default.conf $(DESTDIR)$(SYSCONFDIR)/otp/otp.conf
+
+# --- packages ------------------------------------------------------------------
+# Debian packages, from a build tree of their own (PREFIX=/usr, the
+# distribution's hardening link flags): pkg/deb.sh stages, writes the
+# control files and runs dpkg-deb.  Needs dpkg-dev (dpkg-shlibdeps).
+DEB_BUILD := build/deb
+deb:
+	rm -rf $(DEB_BUILD)/root
+	$(MAKE) BUILD=$(DEB_BUILD)/obj PREFIX=/usr LIBDIR=/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) \
+		UNITDIR=/lib/systemd/system EXTRA_LDFLAGS="-Wl,-z,relro -Wl,-z,now" \
+		DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
+	VERSION=$(VERSION) OUT=build pkg/deb.sh $(DEB_BUILD)
+lintian: deb
+	lintian --info build/otpd_$(VERSION)_*.deb build/libotp-mailbox-dev_$(VERSION)_*.deb
+
+# A static otpd and otpctl (libseccomp and inih from Debian's -dev .a files,
+# glibc's libc.a), for an image with nothing else in it.  otpd writes its
+# sd_notify datagrams itself: there is no libsystemd to leave out.
+STATIC_BUILD := build/static
+static:
+	$(MAKE) BUILD=$(STATIC_BUILD)/obj EXTRA_CFLAGS=-DOTPD_STATIC EXTRA_LDFLAGS=-static \
+		PKG_LIBS="$(shell pkg-config --static --libs libseccomp inih)" \
+		$(STATIC_BUILD)/obj/otpd $(STATIC_BUILD)/obj/otpctl
+	cp $(STATIC_BUILD)/obj/otpd $(STATIC_BUILD)/obj/otpctl $(STATIC_BUILD)/
+	@! ldd $(STATIC_BUILD)/otpd >/dev/null 2>&1 && ! ldd $(STATIC_BUILD)/otpctl >/dev/null 2>&1 || \
+		{ echo "static: a binary is still dynamic" >&2; exit 1; }
 
 clean:
 	rm -rf build
 
 .PHONY: all helpers check check-unit unit-bins check-integration check-vm check-man demo bench bench-bins \
-	install clean
+	install deb lintian static clean
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

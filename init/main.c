@@ -18,6 +18,13 @@
 #ifndef OTPD_VERSION
 #define OTPD_VERSION "0.1.0"
 #endif
+/* What `make static` leaves out, said by --version. */
+#ifdef OTPD_STATIC
+#define OTPD_BUILD_NOTE " (static build: no shared libraries; user and group names " \
+			"resolve from /etc/passwd and /etc/group only)"
+#else
+#define OTPD_BUILD_NOTE ""
+#endif
 
 struct opts {
 	const char *config;
@@ -55,7 +62,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case '1': o->pid1 = 1; break;
 		case '0': o->pid1 = 0; break;
 		case 'h': usage(stdout); exit(0);
-		case 'V': printf("otpd %s\n", OTPD_VERSION); exit(0);
+		case 'V': printf("otpd %s%s\n", OTPD_VERSION, OTPD_BUILD_NOTE); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
 	}
