@@ -18,12 +18,25 @@
 #ifndef OTPD_VERSION
 #define OTPD_VERSION "0.1.0"
 #endif
-/* What `make static` leaves out, said by --version. */
+/*
+ * What `make static` leaves out, said by --version.  A static glibc has
+ * only the NSS sources built into libc ("files"); one it would dlopen()
+ * for nsswitch.conf (systemd, sss, ldap) crashes a static binary, so the
+ * static otpd never asks for them.
+ */
 #ifdef OTPD_STATIC
+#include <nss.h>
 #define OTPD_BUILD_NOTE " (static build: no shared libraries; user and group names " \
 			"resolve from /etc/passwd and /etc/group only)"
+static void nss_files_only(void)
+{
+	(void)__nss_configure_lookup("passwd", "files");
+	(void)__nss_configure_lookup("group", "files");
+	(void)__nss_configure_lookup("initgroups", "files");
+}
 #else
 #define OTPD_BUILD_NOTE ""
+static void nss_files_only(void) {}
 #endif
 
 struct opts {
@@ -187,6 +200,7 @@ int main(int argc, char **argv)
 	struct opts o = { 0 };
 
 	std_fds_ensure();
+	nss_files_only();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	otpd.config_path = o.config;
