@@ -135,7 +135,8 @@ check-integration: all
 
 # The only tier with a cgroup2 that has every controller.  Exit 77 from
 # the runner means qemu cannot run on this machine at all: said, not failed.
-check-vm: all
+# The systemd case installs the packages of `make deb`.
+check-vm: all deb
 	@BUILD=$(CURDIR)/$(BUILD) tests/vm/run.sh; rc=$$?; \
 	if [ $$rc -eq 77 ]; then echo "check-vm: skipped (see above)"; exit 0; fi; exit $$rc
 
@@ -185,21 +186,21 @@ install: all
 # Debian packages, from a build tree of their own (PREFIX=/usr, the
 # distribution's hardening link flags): pkg/deb.sh stages, writes the
 # control files and runs dpkg-deb.  Needs dpkg-dev (dpkg-shlibdeps).
-DEB_BUILD := build/deb
+DEB_BUILD := $(BUILD)/deb
 deb:
 	rm -rf $(DEB_BUILD)/root
 	$(MAKE) BUILD=$(DEB_BUILD)/obj PREFIX=/usr LIBDIR=/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) \
 		UNITDIR=/lib/systemd/system EXTRA_LDFLAGS="-Wl,-z,relro -Wl,-z,now" \
 		DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
-	VERSION=$(VERSION) OUT=build pkg/deb.sh $(DEB_BUILD)
+	VERSION=$(VERSION) OUT=$(BUILD) pkg/deb.sh $(DEB_BUILD)
 lintian: deb
-	lintian --info build/otpd_$(VERSION)_*.deb build/libotp-mailbox-dev_$(VERSION)_*.deb
+	lintian --info $(BUILD)/otpd_$(VERSION)_*.deb $(BUILD)/libotp-mailbox-dev_$(VERSION)_*.deb
 
 # A static otpd and otpctl (static-pie: libseccomp and inih from Debian's
 # -dev .a files, glibc's libc.a), stripped, for an image with nothing else
 # in it.  It needs otpd's own sd_notify (branch perf: no libsystemd);
 # --version says what is left out (NSS beyond /etc/passwd and /etc/group).
-STATIC_BUILD := build/static
+STATIC_BUILD := $(BUILD)/static
 static:
 	$(MAKE) BUILD=$(STATIC_BUILD)/obj EXTRA_CFLAGS=-DOTPD_STATIC EXTRA_LDFLAGS=-static-pie \
 		PKG_LIBS="$(STATIC_LIBS)" OTPD_LIBS="$(STATIC_LIBS)" \
