@@ -80,7 +80,7 @@ $(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+$(BUILD)/otpctl: $(call obj,$(wildcard ipc/otpctl*.c)) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).
