@@ -39,7 +39,7 @@ mkdir -p /etc/systemd/system/otpd.service.d
 printf '[Service]\nWatchdogSec=2s\n' > /etc/systemd/system/otpd.service.d/watchdog.conf
 out=$(dpkg -i /case/debs/otpd_*.deb /case/debs/libotp-mailbox-dev_*.deb 2>&1)
 check deb.install 'dpkg -i of both packages ($(echo "$out" | tail -2 | tr "\n" " "))' \
-	dpkg-query -W -f='${Status}' otpd libotp-mailbox-dev
+	sh -c '[ "$(dpkg-query -W -f="\${Status}\n" otpd libotp-mailbox-dev | grep -c "^install ok installed$")" = 2 ]'
 check deb.conffile '/etc/otp/otp.conf is a conffile of otpd' \
 	sh -c 'dpkg-query -W -f="\${Conffiles}" otpd | grep -q "/etc/otp/otp.conf"'
 check deb.default_tree 'the packaged /etc/otp/otp.conf is a valid empty tree ($(otpd --check 2>&1 | tr "\n" " "))' \
