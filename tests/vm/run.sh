@@ -248,9 +248,13 @@ trap stop_all EXIT
 if [ $# -gt 0 ]; then
 	CASES=("$@")
 else
+	# The long systemd cases first: the short ones share the other slot.
 	CASES=()
 	for c in "$CASEDIR"/*/; do
-		[ -f "$c/otp.conf" ] && CASES+=("$(basename "$c")")
+		[ -f "$c/otp.conf" ] && [ -f "$c/systemd" ] && CASES+=("$(basename "$c")")
+	done
+	for c in "$CASEDIR"/*/; do
+		[ -f "$c/otp.conf" ] && [ ! -f "$c/systemd" ] && CASES+=("$(basename "$c")")
 	done
 fi
 for n in "${CASES[@]}"; do
