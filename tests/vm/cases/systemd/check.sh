@@ -16,6 +16,7 @@
 #   6. `systemctl reload` applies a new worker, refuses a broken config
 #   7. `systemctl stop` stops the workers one at a time in reverse start
 #      order and the unit ends clean (status 0, nothing left to kill)
+#   8. `dpkg --purge` stops a running otpd and leaves nothing behind
 #
 # WHY texts are in single quotes: check expands them after the assertion.
 . /vm/lib.sh
@@ -149,6 +150,14 @@ killed=$(journalctl -q -u otpd --since "@$since" | grep -c 'Killing process')
 check stop.nothing_left 'systemd had nothing to kill after otpd ($killed processes)' [ "$killed" = 0 ]
 check stop.cgroup 'no process left in $unit_cg' \
 	sh -c "! grep -q . $CG_ROOT$unit_cg/cgroup.procs 2>/dev/null && ! find $CG_ROOT$unit_cg -name cgroup.procs -exec cat {} + 2>/dev/null | grep -q ."
+
+# --- 8. purge -------------------------------------------------------------------
+systemctl start otpd
+out=$(dpkg --purge otpd libotp-mailbox-dev 2>&1)
+check purge.stopped 'dpkg --purge stops the running tree: $(systemctl is-active otpd 2>&1) ($(echo "$out" | tail -1))' \
+	sh -c "! systemctl is-active -q otpd && ! grep -qs . $CG_ROOT$unit_cg/cgroup.procs"
+check purge.files 'the unit, /etc/otp and the enable link are gone ($(ls -d /lib/systemd/system/otpd.service /etc/otp /etc/systemd/system/multi-user.target.wants/otpd.service 2>/dev/null | tr "\n" " "))' \
+	sh -c '! ls -d /lib/systemd/system/otpd.service /etc/otp/otp.conf /etc/systemd/system/multi-user.target.wants/otpd.service 2>/dev/null | grep -q .'
 
 if [ "$FAILS" -ne 0 ]; then
 	echo "--- journal of otpd.service"
