@@ -9,7 +9,7 @@
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
 #   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR ...)
 #   make deb             build/otpd_VERSION_amd64.deb, build/libotp-mailbox-dev_VERSION_amd64.deb
-#   make lintian         make deb, then lintian on both packages
+#   make lintian         make deb, then lintian -E --pedantic on both packages
 #   make static          build/static/otpd, build/static/otpctl: no shared libraries at all
 
 VERSION := 0.1.0
@@ -194,7 +194,7 @@ deb:
 		DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
 	VERSION=$(VERSION) OUT=$(BUILD) pkg/deb.sh $(DEB_BUILD)
 lintian: deb
-	lintian --info $(BUILD)/otpd_$(VERSION)_*.deb $(BUILD)/libotp-mailbox-dev_$(VERSION)_*.deb
+	lintian -E --pedantic --info $(BUILD)/otpd_$(VERSION)_*.deb $(BUILD)/libotp-mailbox-dev_$(VERSION)_*.deb
 
 # A static otpd and otpctl (static-pie: libseccomp and inih from Debian's
 # -dev .a files, glibc's libc.a), stripped, for an image with nothing else
