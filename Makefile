@@ -202,6 +202,8 @@ lintian: deb
 # --version says what is left out (NSS beyond /etc/passwd and /etc/group).
 STATIC_BUILD := $(BUILD)/static
 static:
+	@! grep -q 'systemd/sd-daemon.h' init/sdnotify.c || { echo "static: otpd takes sd_notify" \
+		"from libsystemd, which has no static library (needs otpd's own sd_notify)" >&2; exit 1; }
 	$(MAKE) BUILD=$(STATIC_BUILD)/obj EXTRA_CFLAGS=-DOTPD_STATIC EXTRA_LDFLAGS=-static-pie \
 		PKG_LIBS="$(STATIC_LIBS)" OTPD_LIBS="$(STATIC_LIBS)" \
 		$(STATIC_BUILD)/obj/otpd $(STATIC_BUILD)/obj/otpctl
