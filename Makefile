@@ -80,8 +80,10 @@ $(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/otpctl: $(call obj,$(wildcard ipc/otpctl*.c)) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+# otpctl import (libc only), linked as objects: their place in $^ does not matter.
+$(BUILD)/otpctl: $(call obj,$(wildcard ipc/otpctl_import*.c))
 
 # The gen_server mailbox library workers link against (libc only).
 MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
