@@ -82,8 +82,6 @@ $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 
 $(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
-# otpctl import (libc only), linked as objects: their place in $^ does not matter.
-$(BUILD)/otpctl: $(call obj,$(wildcard ipc/otpctl_import*.c))
 
 # The gen_server mailbox library workers link against (libc only).
 MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
@@ -91,6 +89,9 @@ $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
 $(BUILD)/examples/counter: etc/examples/counter.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iipc -o $@ $^
+
+# otpctl import (libc only), linked as objects: their place in $^ does not matter.
+$(BUILD)/otpctl: $(call obj,$(wildcard ipc/otpctl_import*.c))
 
 # Small test helper programs (workers that misbehave on purpose).
 HELPER_SRC := $(wildcard tests/helpers/*.c)
