@@ -84,7 +84,7 @@ static void sd_unit(struct imp_node *w, const struct imp_section *unit)
 	}
 }
 
-static int sd_exec(struct imp_node *w, const struct imp_section *svc, const char *unitname)
+static int sd_exec(struct imp_node *w, const struct imp_section *svc)
 {
 	const char *cmd = imp_sd_get(svc, "ExecStart");
 	char **words = NULL, *exec;
@@ -116,7 +116,6 @@ static int sd_exec(struct imp_node *w, const struct imp_section *svc, const char
 		imp_comment(w, "ExecStart uses variables: exec expands none, /bin/sh does");
 	imp_set(w, "exec", "%s", exec);
 	free(exec);
-	(void)unitname;
 	return 0;
 }
 
@@ -219,7 +218,7 @@ int imp_systemd(struct imp_conf *c, const char *path)
 	if (!(x.w = imp_node_add(c, name, false, NULL)))
 		goto out;
 	sd_unit(x.w, sd_section(&ini, "Unit"));
-	if ((r = sd_exec(x.w, svc, base)) < 0)
+	if ((r = sd_exec(x.w, svc)) < 0)
 		goto out;
 	sd_restart_ready(&x, svc);
 	sd_shutdown_default(&x, svc);
