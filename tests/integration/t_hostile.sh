@@ -36,6 +36,42 @@ expect_eq "stubborn not killed at once" "$(json stubborn state)" stopping
 ctl kill stubborn KILL >/dev/null
 wait $stopper; expect_eq "stop ends once it is gone" $? 0
 
+# 18.12: a second otpd on the same run_dir leaves touching nothing.
+ino() { stat -c %i "$1" 2>/dev/null; }
+n1=$(ino "$T/run/notify"); s1=$(ino "$SOCK")
+timeout 10 "$OTPD" -c "$T/otp.conf" > "$T/out2" 2> "$T/err2"; rc=$?
+expect_eq "second otpd on the same run_dir: exit 2" "$rc" 2
+grep -q "in use by another otpd (pid $OTPD_PID)" "$T/err2" && pass "says which otpd" || fail "second otpd said: $(cat "$T/err2")"
+expect_eq "notify socket untouched" "$(ino "$T/run/notify")" "$n1"
+expect_eq "control socket untouched" "$(ino "$SOCK")" "$s1"
+expect_eq "the first one answers" "$(json w state)" running
+expect_eq "otpd.pid names the first" "$(cat "$T/run/otpd.pid")" "$OTPD_PID"
+
 ctl shutdown >/dev/null
 otpd_wait; expect_eq "otpd exit after shutdown" "$RC" 0
+[ ! -e "$T/run" ] && pass "run_dir otpd made is gone at exit" || fail "left in run_dir: $(ls -A "$T/run")"
+
+# 18.13: a run_dir of another user is refused, touching nothing; a
+# mailbox/ that is a symbolic link is not followed.
+if [ "$(id -u)" = 0 ]; then
+	mkdir -p "$T/run" && chown 65534 "$T/run"
+	timeout 10 "$OTPD" -c "$T/otp.conf" > /dev/null 2> "$T/err3"; rc=$?
+	expect_eq "run_dir owned by another user: exit 2" "$rc" 2
+	grep -q "owned by another user" "$T/err3" && pass "says why" || fail "said: $(cat "$T/err3")"
+	expect_eq "nothing made in it" "$(ls -A "$T/run")" ""
+	chown 0 "$T/run"; chmod 0777 "$T/run"
+	mkdir -m 0700 "$T/secret"; ln -s "$T/secret" "$T/run/mailbox"
+	conf <<EOF2
+[worker mb]
+exec = $TW
+mailbox = true
+EOF2
+	timeout 10 "$OTPD" -c "$T/otp.conf" > /dev/null 2> "$T/err4"; rc=$?
+	expect_eq "a mailbox that cannot be made fails the boot: exit 1" "$rc" 1
+	grep -q "mailbox: not a directory (or a symbolic link)" "$T/err4" && pass "says why" || fail "err: $(cat "$T/err4")"
+	expect_eq "no socket through the mailbox symlink" "$(ls -A "$T/secret")" ""
+	expect_eq "a loose run_dir of its own was tightened" "$(stat -c %a "$T/run")" 755
+	[ -L "$T/run/mailbox" ] && [ ! -e "$T/run/otpd.pid" ] && pass "what otpd did not make stays, its own is gone" \
+		|| fail "run_dir: $(ls -A "$T/run" 2>&1)"
+fi
 finish
