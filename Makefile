@@ -148,7 +148,7 @@ $(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(or $(UNI
 endef
 $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 
-check-integration: all
+check-integration: all static
 	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh
 
 # The only tier with a cgroup2 that has every controller.  Exit 77 from
@@ -216,7 +216,7 @@ lintian: deb
 
 # A static otpd and otpctl (static-pie: libseccomp and inih from Debian's
 # -dev .a files, glibc's libc.a), stripped, for an image with nothing else
-# in it.  It needs otpd's own sd_notify (branch perf: no libsystemd);
+# in it (otpd writes its sd_notify datagrams itself: no libsystemd);
 # --version says what is left out (NSS beyond /etc/passwd and /etc/group).
 STATIC_BUILD := $(BUILD)/static
 static:
