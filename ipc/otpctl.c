@@ -21,6 +21,7 @@
 #include "../config/config.h"
 #include "ipc.h"
 #include "otpctl.h"
+#include "otpctl_import.h"
 
 #define CTL_DEFAULT_SOCKET "/run/otp/otpd.sock"
 #define CTL_VERSION "0.1.0"
@@ -122,6 +123,8 @@ static const struct ctl_verb ctl_verbs[] = {
 	{ "poweroff", true, 0, 0, "poweroff", opts_none, NULL, NULL, false },
 	{ "reboot", true, 0, 0, "reboot", opts_none, NULL, NULL, false },
 	{ "halt", true, 0, 0, "halt", opts_none, NULL, NULL, false },
+	{ "import", true, 2, 2, "import supervisord|procfile|systemd FILE", opts_none, NULL, NULL,
+	  false },
 };
 
 #define CTL_NVERBS (sizeof(ctl_verbs) / sizeof(ctl_verbs[0]))
@@ -409,7 +412,9 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 		return IPC_EXIT_REFUSED;
 	}
 	r = ctl_verb_check(v, argc, argv, a, fwd, &nfwd);
-	if (r == 0 && (strcmp(v->name, "call") == 0 || strcmp(v->name, "cast") == 0))
+	if (r == 0 && strcmp(v->name, "import") == 0)
+		r = ctl_import(argc - 1, argv + 1);
+	else if (r == 0 && (strcmp(v->name, "call") == 0 || strcmp(v->name, "cast") == 0))
 		r = ctl_mailbox(ctl_socket_path(a), strcmp(v->name, "call") == 0,
 				argc - 1, argv + 1);
 	else if (r == 0)
