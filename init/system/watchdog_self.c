@@ -3,12 +3,11 @@
  *
  * A unit with WatchdogSec= starts otpd with WATCHDOG_USEC (and
  * WATCHDOG_PID, which must then be ours, as sd_watchdog_enabled(3)
- * checks) and kills it when WATCHDOG=1 stops coming.  A periodic timerfd
- * at half that interval is one more source of the event loop, so a ping
- * proves that the loop itself still dispatches: a stuck loop stops
- * pinging and systemd restarts otpd, which is the point.  Nothing else is
- * needed from the loop: an idle otpd still sleeps in epoll_wait with no
- * timeout, woken only by this fd.
+ * checks) and kills it when WATCHDOG=1 stops coming.  A timer of the
+ * loop at half that interval, armed again each time it fires, proves that
+ * the loop itself still dispatches: a stuck loop stops pinging and systemd
+ * restarts otpd, which is the point.  Without WatchdogSec= no timer is
+ * armed and an idle otpd sleeps with no timeout.
  *
  * Children never see WATCHDOG_USEC or WATCHDOG_PID (spawn_env.c drops
  * WATCHDOG_* and sets a worker's own from its `watchdog` key).
@@ -17,17 +16,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "../base/base.h"
 #include "system.h"
 
 static struct {
-	int fd;
-	struct ev_source src;
-} wd = { .fd = -1 };
+	struct ev_timer timer;
+	int64_t every_ms;
+} wd;
 
 /*
  * The interval systemd asked for, in microseconds, when the watchdog is
@@ -53,32 +50,11 @@ static int watchdog_self_usec(uint64_t *ret_usec)
 	return 1;
 }
 
-static void watchdog_self_fire(struct ev_source *s, uint32_t revents)
+static void watchdog_self_fire(struct ev_timer *t, int64_t now)
 {
-	uint64_t expirations;
-
-	/* Drain the count: one ping stands for however many were missed. */
-	while (read(s->fd, &expirations, sizeof(expirations)) > 0)
-		;
 	sd_report("WATCHDOG=1");
-}
-
-/* A timerfd that expires every `usec`, the first time after one interval. */
-static int watchdog_self_timer(uint64_t usec)
-{
-	struct timespec t = { .tv_sec = usec / 1000000, .tv_nsec = (usec % 1000000) * 1000 };
-	struct itimerspec its = { .it_interval = t, .it_value = t };
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (timerfd_settime(fd, 0, &its, NULL) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
-	return fd;
+	if (ev_timer_arm(&wd.timer, ev_after(wd.every_ms)) < 0)
+		log_err("cannot arm the systemd watchdog timer again: out of memory");
 }
 
 void watchdog_self_start(void)
@@ -93,20 +69,13 @@ void watchdog_self_start(void)
 			 getenv("WATCHDOG_USEC"));
 		return;
 	}
-	/* Half the interval, as sd_watchdog_enabled(3) advises; at least 1 us. */
-	r = watchdog_self_timer(usec / 2 ? usec / 2 : 1);
-	if (r < 0) {
-		log_warn("cannot arm the systemd watchdog timer: %s, ignoring", strerror(-r));
+	/* Half the interval, as sd_watchdog_enabled(3) advises; the loop
+	 * counts milliseconds, so at least 1 ms. */
+	wd.every_ms = usec / 2000 ? (int64_t)(usec / 2000) : 1;
+	wd.timer.fn = watchdog_self_fire;
+	if (ev_timer_arm(&wd.timer, ev_after(wd.every_ms)) < 0) {
+		log_warn("cannot arm the systemd watchdog timer: out of memory, ignoring");
 		return;
 	}
-	wd.fd = r;
-	wd.src = (struct ev_source){ .fd = r, .events = EPOLLIN, .fn = watchdog_self_fire };
-	if ((r = ev_add(&wd.src)) < 0) {
-		log_warn("cannot watch the systemd watchdog timer: %s, ignoring", strerror(-r));
-		close(wd.fd);
-		wd.fd = -1;
-		return;
-	}
-	log_debug("systemd watchdog: WATCHDOG=1 every %llu us",
-		  (unsigned long long)(usec / 2));
+	log_debug("systemd watchdog: WATCHDOG=1 every %lld ms", (long long)wd.every_ms);
 }
