@@ -63,7 +63,8 @@ $(BUILD)/lib%.a:
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+# otpctl links ipc/ and util/ only: neither the config loader nor the core.
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).

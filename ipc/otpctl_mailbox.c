@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../config/config.h"
+#include "../util/util.h"
 #include "ipc.h"
 #include "otp_mailbox.h"
 #include "otpctl.h"
@@ -117,7 +117,7 @@ int ctl_mailbox(const char *socket_path, bool call, int argc, char **argv)
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-			(void)cfg_parse_duration(argv[++i], &ms);
+			(void)util_parse_duration(argv[++i], &ms);
 		else if (strcmp(argv[i], "--json") != 0 && np < 2)
 			pos[np++] = argv[i];
 	}
