@@ -217,7 +217,7 @@ const struct cfg_node *cfg_find(const struct otp_config *c, const char *name);
 
 /*
  * Limits checked at load, so that what --check accepts can start
- * (otp.conf(5), LIMITS).  Supervision depth: every level is a nested
+ * (otp.conf(5), VALIDATION).  Supervision depth: every level is a nested
  * cgroup (the shell walks at most 64); ready = fd:N: below the usual
  * soft RLIMIT_NOFILE of 1024; a Unix socket path (mailbox, control
  * socket, notify socket): sizeof(sun_path) - 1 bytes.

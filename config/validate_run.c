@@ -1,6 +1,6 @@
 /*
  * validate_run.c: what would only fail once otpd runs, refused at load, so
- * that what `otpd --check` accepts can start (otp.conf(5), LIMITS):
+ * that what `otpd --check` accepts can start (otp.conf(5), VALIDATION):
  * supervision deeper than otpd nests cgroups, and Unix socket paths longer
  * than sun_path.  Runs after the defaults are filled in (run_dir, socket).
  */
