@@ -43,10 +43,11 @@ static size_t slot_of(const struct cfg_name_index *ix, const char *name, const v
 size_t cfg_index_find(const struct cfg_name_index *ix, const char *name, const void *base,
 		      size_t stride)
 {
+	size_t j;
+
 	if (!ix->cap || !name)
 		return CFG_NONE;
-	size_t j = slot_of(ix, name, base, stride);
-
+	j = slot_of(ix, name, base, stride);
 	return ix->slot[j] ? ix->slot[j] - 1 : CFG_NONE;
 }
 

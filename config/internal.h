@@ -64,13 +64,13 @@ struct cfg_seen {
 
 /*
  * The sandbox keys (keys_sandbox.c) have a table of their own, so that the
- * main table stays within the 64 bits of struct cfg_seen.
+ * main table stays within the 64 bits of struct cfg_seen.  Only in worker
+ * sections, so the file is the section's.
  */
 #define CFG_SB_KEYS_MAX 64
 struct cfg_sb_seen {
 	uint64_t bits;
 	int line[CFG_SB_KEYS_MAX];
-	const char *file[CFG_SB_KEYS_MAX];
 };
 
 /* A node while parsing. */

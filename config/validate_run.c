@@ -22,30 +22,27 @@ static void depth_check(struct cfg_ctx *x, const struct cfg_pnode *p)
 				p->node.depth, CFG_DEPTH_MAX);
 }
 
-/* The longest name a worker's mailbox may have: a template's T@N. */
-static size_t mailbox_name_len(struct cfg_ctx *x, const struct cfg_pnode *p)
+/* A template's dynamic children are named T@N, T cut to 50 characters. */
+static bool is_template(struct cfg_ctx *x, const struct cfg_pnode *p)
 {
-	size_t len = strlen(p->node.spec.name);
-	const struct cfg_pnode *parent = &x->pn[p->parent];
-
-	if (parent->node.spec.strategy != SUP_SIMPLE_ONE_FOR_ONE)
-		return len;
-	return (len < DYN_PREFIX_MAX ? len : DYN_PREFIX_MAX) + DYN_SUFFIX_MAX;
+	return x->pn[p->parent].node.spec.strategy == SUP_SIMPLE_ONE_FOR_ONE;
 }
 
 static void mailbox_path_check(struct cfg_ctx *x, const struct cfg_pnode *p)
 {
-	const char *run_dir = x->cfg->otpd.run_dir;
-	size_t len = strlen(run_dir) + strlen("/mailbox/") + mailbox_name_len(x, p);
+	const char *run_dir = x->cfg->otpd.run_dir, *name = p->node.spec.name;
+	bool dyn = is_template(x, p);
+	size_t nlen = strlen(name), len;
 
+	if (dyn)
+		nlen = (nlen < DYN_PREFIX_MAX ? nlen : DYN_PREFIX_MAX) + DYN_SUFFIX_MAX;
+	len = strlen(run_dir) + strlen("/mailbox/") + nlen;
 	if (len <= CFG_SOCKET_PATH_MAX)
 		return;
 	cfg_err_at_key(x, &p->seen, CFG_K_MAILBOX,
 		       "the socket %s/mailbox/%s%s would be %zu bytes long, a Unix socket "
 		       "path holds at most %d: shorten run_dir or the name",
-		       run_dir, p->node.spec.name,
-		       len > strlen(run_dir) + 9 + strlen(p->node.spec.name) ? "@N" : "", len,
-		       CFG_SOCKET_PATH_MAX);
+		       run_dir, name, dyn ? "@N" : "", len, CFG_SOCKET_PATH_MAX);
 }
 
 /* A socket of otpd's own, `path` made from run_dir (or set by `key`). */
