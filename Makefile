@@ -90,7 +90,8 @@ $(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+# otpctl links ipc/ and util/ only: neither the config loader nor the core.
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).

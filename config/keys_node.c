@@ -16,7 +16,7 @@ const char *cfg_set_parent(struct cfg_ctx *x, struct cfg_pnode *p, const char *v
 {
 	if (is_root(p))
 		return "the root supervisor has no parent";
-	if (!cfg_name_valid(v))
+	if (!sup_name_valid(v, NULL))
 		return "expected a supervisor name";
 	snprintf(p->node.parent, sizeof(p->node.parent), "%s", v);
 	return NULL;

@@ -9,8 +9,7 @@
 
 static void section_err(struct cfg_ctx *x, const struct cfg_pnode *p, const char *msg)
 {
-	cfg_err(x, p->node.file, p->node.line, NULL, NULL, "[%s %s]: %s",
-		p->node.spec.type == SUP_WORKER ? "worker" : "supervisor", p->node.spec.name, msg);
+	cfg_err_section(x, &p->node, "%s", msg);
 }
 
 /* Per section, before the tree exists. */

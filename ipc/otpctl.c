@@ -18,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../config/config.h"
+#include "../util/util.h"
 #include "ipc.h"
 #include "otpctl.h"
 #include "otpctl_import.h"
@@ -49,7 +49,7 @@ static bool ctl_valid_duration(const char *v)
 {
 	int64_t ms;
 
-	return cfg_parse_duration(v, &ms) == 0 && ms >= 0;
+	return util_parse_duration(v, &ms) == 0 && ms >= 0;
 }
 
 static bool ctl_valid_count(const char *v)
@@ -212,7 +212,7 @@ static int ctl_opt_take(const struct ctl_verb *v, int argc, char **argv, int *i,
 	if (o->valid && !o->valid(argv[*i]))
 		return ctl_verb_error(v, "bad value", argv[*i]);
 	fwd[(*nfwd)++] = argv[*i];
-	if (v->guard && strcmp(o->name, v->guard) == 0 && cfg_parse_duration(argv[*i], &ms) == 0)
+	if (v->guard && strcmp(o->name, v->guard) == 0 && util_parse_duration(argv[*i], &ms) == 0)
 		a->guard_ms = ms + CTL_GUARD_MS;
 	return 0;
 }

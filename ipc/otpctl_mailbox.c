@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../config/config.h"
+#include "../util/util.h"
 #include "ipc.h"
 #include "otp_mailbox.h"
 #include "otpctl.h"
@@ -125,7 +125,7 @@ static int mb_args_parse(bool call, int argc, char **argv, struct mb_args *ret)
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-			(void)cfg_parse_duration(argv[++i], &ms);
+			(void)util_parse_duration(argv[++i], &ms);
 		else if (strcmp(argv[i], "--batch") == 0)
 			batch = true;
 		else if (strcmp(argv[i], "--json") != 0 && np < 2)

@@ -7,7 +7,6 @@
  * queue and runs when it is free, as a call waits in an OTP supervisor's
  * mailbox.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,18 +243,6 @@ static void cmd_kill(struct sup_node *n, int signo, uint64_t cookie)
 	reply(n->tree, cookie, SUP_OK);
 }
 
-static bool name_valid(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > SUP_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.@-", *s))
-			return false;
-	return true;
-}
-
 static struct sup_node *dynamic_new(struct sup_node *sup, struct sup_deferred *d,
 				    enum sup_result *ret_err)
 {
@@ -270,7 +257,7 @@ static struct sup_node *dynamic_new(struct sup_node *sup, struct sup_deferred *d
 			snprintf(spec.name, sizeof(spec.name), "%.50s@%u", sup->first->spec.name,
 				 ++sup->sv->next_dyn);
 		while (sup_find_any(t, spec.name));
-	if (!name_valid(spec.name)) {
+	if (!sup_name_valid(spec.name, NULL)) {
 		*ret_err = SUP_E_INVALID;
 		return NULL;
 	}

@@ -83,6 +83,16 @@ struct sup_spec {
 	void *user;
 };
 
+/*
+ * Can `name` name a node?  1 to SUP_NAME_MAX characters of [a-zA-Z0-9_.@-],
+ * not "." or "..", not starting with '-', nor with a cgroup controller and
+ * a dot ("cgroup.", "memory.", ...: cgroupfs files).  The one check for
+ * every name (config sections, start-child --name).  false: *ret_why (if
+ * not NULL) says why, as a static string.
+ */
+#define SUP_NAME_RULE "name must be 1 to 64 characters of [a-zA-Z0-9_.@-]"
+bool sup_name_valid(const char *name, const char **ret_why);
+
 /* Fill `s` with OTP's defaults for a node of `type` named `name`. */
 void sup_spec_init(struct sup_spec *s, enum sup_type type, const char *name);
 
