@@ -108,6 +108,7 @@ static void subtree_bury(struct sup_node *top)
 
 	/* Unlinked, but the parent pointer stays: the shell still needs the
 	 * node's path (its cgroup) when it handles the FORGET. */
+	sup_defer_forget(top);
 	sup_node_unlink(top);
 	for (; n; n = nx) {
 		nx = post_next(n, top);
