@@ -187,6 +187,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (o.check) {
 		cfg_print_tree(otpd.cfg, stdout);
+		(void)cfg_print_warnings(otpd.cfg, stderr);
 		cfg_free(otpd.cfg);
 		return 0;
 	}
