@@ -196,7 +196,8 @@ static void kill_one(struct sup_node *n)
 /*
  * `sup` (stopping) is killed: brutal_kill, or its shutdown deadline passed.
  * Its whole subtree dies at once (SIGKILL to its cgroup); it is gone when
- * every process below is.
+ * every process below is.  OTP kills the supervisor process alone: a
+ * deliberate deviation, otp.conf(5) DEVIATIONS FROM OTP.
  */
 void sup_subtree_kill(struct sup_node *sup)
 {

@@ -1,6 +1,7 @@
 /*
  * reload.c: what a configuration reload changes in a running tree
- * (DESIGN §7, OTP-SEMANTICS §8).
+ * (OTP-SEMANTICS §8; where it differs from OTP: otp.conf(5), DEVIATIONS FROM
+ * OTP).
  *
  * The shell diffs the old and the new configuration and drives the core
  * with these primitives: a spec replaced in place (OTP's code_change: the

@@ -256,7 +256,7 @@ void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, 
 			 char *const *args, uint64_t cookie, int64_t now);
 
 /*
- * --- reload (DESIGN §7; reload.c) ---------------------------------------
+ * --- reload (reload.c; its deviations from OTP: otp.conf(5)) ------------
  * The shell diffs two configurations and applies the difference with these.
  */
 
