@@ -205,6 +205,14 @@ int cfg_build_tree(const struct otp_config *c, struct sup_tree **ret_tree);
 /* Print the tree (otpd --check) as an indented outline. */
 void cfg_print_tree(const struct otp_config *c, FILE *f);
 
+/*
+ * Advice on a valid config (otpd --check), one "otpd: warning: ..." line
+ * each on `f`: a supervisor with shutdown_order = reverse whose children
+ * may take more than 10 s to stop (container engines' SIGKILL timeout).
+ * Returns the number of lines, or -ENOMEM.
+ */
+int cfg_print_warnings(const struct otp_config *c, FILE *f);
+
 /* What differs between two versions of one node (reload, DESIGN §7). */
 #define CFG_CHANGED_RUN 0x1             /* a key that only a new process picks up */
 #define CFG_CHANGED_LIMITS 0x2          /* a cgroup limit */

@@ -40,7 +40,7 @@ enum cfg_key_id {
 	/* supervisors and workers */
 	CFG_K_PARENT, CFG_K_RESTART, CFG_K_SHUTDOWN, CFG_K_SIGNIFICANT,
 	/* supervisors */
-	CFG_K_STRATEGY, CFG_K_INTENSITY, CFG_K_PERIOD, CFG_K_AUTO_SHUTDOWN,
+	CFG_K_STRATEGY, CFG_K_INTENSITY, CFG_K_PERIOD, CFG_K_AUTO_SHUTDOWN, CFG_K_SHUTDOWN_ORDER,
 	/* workers */
 	CFG_K_EXEC, CFG_K_READY, CFG_K_READY_TIMEOUT, CFG_K_USER, CFG_K_GROUP, CFG_K_ENV,
 	CFG_K_ENVIRONMENT_FILE, CFG_K_CLEAR_ENV, CFG_K_WORKDIR, CFG_K_STDOUT, CFG_K_STDERR,
@@ -149,6 +149,7 @@ const char *cfg_set_strategy(struct cfg_ctx *x, struct cfg_pnode *p, const char 
 const char *cfg_set_intensity(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_period(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_auto_shutdown(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_shutdown_order(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 
 const char *cfg_set_exec(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_ready(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);

@@ -98,3 +98,14 @@ const char *cfg_set_auto_shutdown(struct cfg_ctx *x, struct cfg_pnode *p, const 
 		return "expected never, any_significant or all_significant";
 	return NULL;
 }
+
+const char *cfg_set_shutdown_order(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (strcmp(v, "reverse") == 0)
+		p->node.spec.shutdown_order = SUP_ORDER_REVERSE;
+	else if (strcmp(v, "parallel") == 0)
+		p->node.spec.shutdown_order = SUP_ORDER_PARALLEL;
+	else
+		return "expected reverse or parallel";
+	return NULL;
+}

@@ -73,6 +73,8 @@ static void sup_print(FILE *f, const struct cfg_node *n, bool root)
 	}
 	if (s->auto_shutdown != SUP_AUTO_NEVER)
 		fprintf(f, ", auto_shutdown %s", autos[s->auto_shutdown]);
+	if (s->shutdown_order == SUP_ORDER_PARALLEL && s->strategy != SUP_SIMPLE_ONE_FOR_ONE)
+		fputs(", shutdown_order parallel", f);
 	if (s->significant)
 		fputs(", significant", f);
 	fputs(")\n", f);

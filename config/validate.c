@@ -46,6 +46,11 @@ static void simple_check(struct cfg_ctx *x, struct cfg_pnode *s)
 	if (s->node.spec.auto_shutdown != SUP_AUTO_NEVER)
 		cfg_err_at_key(x, &s->seen, CFG_K_AUTO_SHUTDOWN,
 			       "must be never under strategy simple_one_for_one");
+	if (s->node.spec.shutdown_order != SUP_ORDER_PARALLEL &&
+	    (s->seen.bits & (1ULL << CFG_K_SHUTDOWN_ORDER)))
+		cfg_err_at_key(x, &s->seen, CFG_K_SHUTDOWN_ORDER,
+			       "a simple_one_for_one supervisor always stops its children "
+			       "in parallel");
 }
 
 /* OTP checks auto_shutdown = never first, then restart = permanent. */

@@ -222,6 +222,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (o.check) {
 		cfg_print_tree(cs.cfg, stdout);
+		(void)cfg_print_warnings(cs.cfg, stderr);
 		cfg_free(cs.cfg);
 		return 0;
 	}

@@ -45,6 +45,13 @@ static bool busy(const struct sup_node *sup)
 	return sup->sv->plan != SUP_PLAN_NONE;
 }
 
+/* The node a command is about: removal also takes out what delete_child
+ * or a temporary exit hid. */
+static struct sup_node *cmd_target(struct sup_tree *t, const struct sup_deferred *d)
+{
+	return d->cmd == SUP_CMD_REMOVE ? sup_find_any(t, d->name) : sup_find(t, d->name);
+}
+
 static void drain_exit(struct sup_deferred *d)
 {
 	struct sup_node *n = d->node;
@@ -79,8 +86,9 @@ void sup_defer_drain(struct sup_node *sup)
 	while (sv->dq_head && !busy(sup)) {
 		struct sup_deferred *d = sv->dq_head;
 
-		if (d->kind == SUP_DEF_CMD) {
-			struct sup_node *n = sup_find(sup->tree, d->name);
+		/* start-child names this supervisor, whose own command is not its business. */
+		if (d->kind == SUP_DEF_CMD && d->cmd != SUP_CMD_START_CHILD) {
+			struct sup_node *n = cmd_target(sup->tree, d);
 
 			if (n && n->pending != SUP_PEND_NONE)
 				return;         /* still in flight: keep the order */
@@ -98,6 +106,28 @@ void sup_defer_drain(struct sup_node *sup)
 			sup_cmd_run(sup->tree, d);
 		deferred_free(d);
 	}
+}
+
+/* `n` is about to be freed: what waits for it in its supervisor's queue goes. */
+void sup_defer_forget(struct sup_node *n)
+{
+	struct sup_sv *sv = n->parent ? n->parent->sv : NULL;
+	struct sup_deferred **p, *prev = NULL;
+
+	if (!sv)
+		return;
+	for (p = &sv->dq_head; *p;) {
+		struct sup_deferred *d = *p;
+
+		if (d->kind != SUP_DEF_CMD && d->node == n) {
+			*p = d->next;
+			deferred_free(d);
+			continue;
+		}
+		prev = d;
+		p = &d->next;
+	}
+	sv->dq_tail = prev;
 }
 
 void sup_defer_cancel(struct sup_node *sup)
@@ -155,7 +185,7 @@ static void cmd_start(struct sup_node *n, uint64_t cookie)
 	case SUP_STOPPED:
 		n->pending = SUP_PEND_START;
 		n->cookie = cookie;
-		sup_node_start(n);      /* not counted: OTP restart_child */
+		sup_plan_start_one(n->parent, n);       /* not counted: OTP restart_child */
 		return;
 	case SUP_RESTARTING:
 		reply(n->tree, cookie, SUP_E_RESTARTING);
@@ -194,7 +224,7 @@ static void cmd_restart(struct sup_node *n, uint64_t cookie)
 	if (n->state == SUP_STOPPED) {
 		n->pending = SUP_PEND_START;
 		n->restarts++;
-		sup_node_start(n);
+		sup_plan_start_one(n->parent, n);
 		return;
 	}
 	n->pending = SUP_PEND_RESTART;
@@ -290,7 +320,7 @@ static void cmd_start_child(struct sup_tree *t, struct sup_node *sup, struct sup
 		return;
 	}
 	if (sup->state != SUP_RUNNING) {
-		reply(t, d->cookie, SUP_E_NOT_RUNNING);
+		reply(t, d->cookie, SUP_E_NOPROC);
 		return;
 	}
 	n = dynamic_new(sup, d, &err);
@@ -300,19 +330,13 @@ static void cmd_start_child(struct sup_tree *t, struct sup_node *sup, struct sup
 	}
 	n->pending = SUP_PEND_START;
 	n->cookie = d->cookie;
-	sup_node_start(n);
+	sup_plan_start_one(sup, n);
 }
 
 static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_deferred *d)
 {
 	bool simple_child = n->dynamic || n->is_template;
 
-	/* Nothing starts under a supervisor that is down (OTP: noproc). */
-	if ((d->cmd == SUP_CMD_START || d->cmd == SUP_CMD_RESTART) && !simple_child &&
-	    (n->parent->state == SUP_STOPPED || n->parent->state == SUP_RESTARTING)) {
-		reply(t, d->cookie, SUP_E_NOT_RUNNING);
-		return;
-	}
 	switch (d->cmd) {
 	case SUP_CMD_START:
 		if (simple_child)
@@ -350,15 +374,34 @@ static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_defer
 	}
 }
 
+/*
+ * A command on a child of a supervisor that is down (stopped, or waiting
+ * for its own restart) goes nowhere: OTP answers noproc, as the call is
+ * made to a process that does not exist.  A reload's removal still works.
+ */
+static bool under_stopped(const struct sup_node *n, int cmd)
+{
+	const struct sup_node *sup = cmd == SUP_CMD_START_CHILD ? n : n->parent;
+
+	if (cmd == SUP_CMD_REMOVE || !sup || sup->spec.type != SUP_SUPERVISOR)
+		return false;
+	return sup->state == SUP_STOPPED || sup->state == SUP_RESTARTING;
+}
+
 /* Run command `d` now, or queue it where it must wait.  `d` stays the caller's. */
 void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d)
 {
-	/* Removal also takes out what delete_child or a temporary exit hid. */
-	struct sup_node *n = d->cmd == SUP_CMD_REMOVE ? sup_find_any(t, d->name) : sup_find(t, d->name);
+	struct sup_node *any = sup_find_any(t, d->name);
+	struct sup_node *n = cmd_target(t, d);
 	struct sup_node *waiter;
 
 	if (t->shutting_down || t->done) {
 		reply(t, d->cookie, SUP_E_SHUTTING_DOWN);
+		return;
+	}
+	/* Before not_found: a deleted child of a stopped supervisor is noproc too. */
+	if (any && under_stopped(any, d->cmd)) {
+		reply(t, d->cookie, SUP_E_NOPROC);
 		return;
 	}
 	if (!n) {

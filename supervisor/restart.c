@@ -90,7 +90,7 @@ static void restart_now(struct sup_node *n)
 		break;
 	default:
 		n->restarts++;
-		sup_node_start(n);
+		sup_plan_start_one(sup, n);
 		break;
 	}
 }
@@ -134,21 +134,24 @@ void sup_defer_retry(struct sup_node *n)
 
 /*
  * The restart_delay of `n` is over.  If its supervisor is busy with a plan
- * (another child's group restart), the restart waits in the deferred queue
- * like an 'EXIT' would; dropping it would leave `n` RESTARTING forever.
+ * (another child's start or group restart), the restart waits in the
+ * deferred queue like an 'EXIT' would; dropping it would leave `n`
+ * RESTARTING forever.
  */
 void sup_restart_decide(struct sup_node *n)
 {
+	enum sup_plan_kind plan;
 	struct sup_deferred *d;
 
 	if (n->state != SUP_RESTARTING || n->hidden)
 		return;
-	if (n->parent->sv->plan == SUP_PLAN_NONE) {
+	plan = n->parent->sv->plan;
+	if (plan == SUP_PLAN_NONE) {
 		restart_now(n);
 		return;
 	}
 	/* A shutdown plan stops `n` anyway (and may free a dynamic one). */
-	if (n->parent->sv->plan != SUP_PLAN_GROUP)
+	if (plan == SUP_PLAN_SHUTDOWN || plan == SUP_PLAN_INIT_ABORT)
 		return;
 	d = calloc(1, sizeof(*d));
 	if (!d) {

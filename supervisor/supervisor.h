@@ -27,10 +27,17 @@
  *   RESTARTING  a restart attempt failed; a retry is queued (OTP
  *               `{restarting, Old}`), or restart_delay is running
  *
+ * A supervisor is busy while it starts a child (a restart, a start
+ * command), runs a group restart, starts or stops: exits of other children
+ * and commands wait until it is done, as in OTP, whose supervisor is
+ * blocked in those calls.  A supervisor that is killed (brutal_kill, or its
+ * shutdown deadline passed) kills its whole subtree at once.
+ *
  * Invariants the tests check: a worker has at most one live process; every
- * termination of siblings walks reverse start order; a supervisor whose
- * restart history exceeds its intensity exits; no action names a node the
- * shell was told to forget; deaths otpd caused are never crashes.
+ * termination of siblings walks reverse start order (unless shutdown_order
+ * is parallel); a supervisor whose restart history exceeds its intensity
+ * exits; no action names a node the shell was told to forget; deaths otpd
+ * caused are never crashes; nothing starts under a stopping supervisor.
  *
  * Cascades (group restarts, shutdowns, escalation) run through an explicit
  * work queue, never recursion, so tree depth and width cannot overflow the
@@ -53,6 +60,9 @@ enum sup_type { SUP_WORKER, SUP_SUPERVISOR };
 enum sup_strategy { SUP_ONE_FOR_ONE, SUP_ONE_FOR_ALL, SUP_REST_FOR_ONE, SUP_SIMPLE_ONE_FOR_ONE };
 enum sup_restart { SUP_PERMANENT, SUP_TRANSIENT, SUP_TEMPORARY };
 enum sup_auto_shutdown { SUP_AUTO_NEVER, SUP_AUTO_ANY, SUP_AUTO_ALL };
+/* How a supervisor stops several children (its end, a group restart's stop
+ * phase): one at a time in reverse start order (OTP), or all at once. */
+enum sup_shutdown_order { SUP_ORDER_REVERSE, SUP_ORDER_PARALLEL };
 enum sup_state { SUP_STOPPED, SUP_STARTING, SUP_RUNNING, SUP_STOPPING, SUP_RESTARTING };
 
 /*
@@ -80,6 +90,8 @@ struct sup_spec {
 	int intensity;                  /* OTP MaxR, default 1 */
 	int64_t period_ms;              /* OTP MaxT, default 5000 */
 	enum sup_auto_shutdown auto_shutdown;
+	enum sup_shutdown_order shutdown_order; /* default reverse; simple_one_for_one:
+	                                           always parallel */
 	void *user;
 };
 
@@ -155,6 +167,8 @@ enum sup_result {
 	SUP_E_NOT_RUNNING,              /* kill: no process to signal */
 	SUP_E_INVALID,                  /* bad argument (name, signal) */
 	SUP_E_NOMEM,
+	SUP_E_NOPROC,                   /* the node's supervisor is not running
+	                                   (start-child: the supervisor itself) */
 };
 
 const char *sup_result_str(enum sup_result r);
@@ -252,7 +266,7 @@ void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, 
 			 char *const *args, uint64_t cookie, int64_t now);
 
 /*
- * --- reload (DESIGN §7; reload.c) ---------------------------------------
+ * --- reload (reload.c; its deviations from OTP: otp.conf(5)) ------------
  * The shell diffs two configurations and applies the difference with these.
  */
 

@@ -9,7 +9,9 @@
  * batch: at most one live process per worker, no signal to a worker with no
  * process, stops of siblings in reverse start order, no supervisor history
  * over its intensity, no action naming a forgotten dynamic node, exactly
- * one reply per command, no live child under a stopped supervisor.
+ * one reply per command, no live child under a stopped supervisor, nothing
+ * starting under a stopping one or anywhere below one being killed.  Stop order is not checked below a
+ * supervisor with shutdown_order = parallel, nor below one being killed.
  * With H_TRACE set in the environment every batch is printed to stderr.
  */
 #ifndef OTPD_TESTS_SUPERVISOR_HARNESS_H
