@@ -100,6 +100,7 @@ struct sup_node {
 	bool freed;                     /* left the tree: freed at actions_clear */
 	bool removed;                   /* reload took it out for good (reload.c) */
 	bool watchdog_fired;
+	bool leftovers;                 /* worker: main process gone, its cgroup not empty */
 	bool kill_sent;                 /* worker: SIGKILL sent; supervisor: its subtree
 	                                   was killed (brutal_kill, deadline passed) */
 	bool is_template;
@@ -108,6 +109,9 @@ struct sup_node {
 	bool retrying;                  /* in a failing restart loop: while a retry is
 	                                   STARTING, OTP shows it as `restarting` */
 	enum sup_stop_why stop_why;
+	enum sup_state left_from;       /* leftovers: the state the main process exited in */
+	enum sup_reason_kind left_kind; /* leftovers: why the main process exited */
+	int left_code;
 	enum sup_pending pending;
 	int argc;                       /* next to pending: no padding hole */
 	uint64_t cookie;
@@ -175,6 +179,7 @@ bool sup_add_restart(struct sup_node *sup, int64_t now);
 /* lifecycle.c: starting and terminating one node */
 void sup_node_start(struct sup_node *n);
 void sup_node_terminate(struct sup_node *n, enum sup_stop_why why);
+void sup_worker_leftovers_stop(struct sup_node *n);
 void sup_node_gone(struct sup_node *n, const struct sup_reason *r);
 void sup_node_remove(struct sup_node *n);
 void sup_node_hide(struct sup_node *n);

@@ -57,6 +57,33 @@ static void worker_terminate(struct sup_node *n)
 }
 
 /*
+ * n's main process ended and left processes behind: they get the stop
+ * signal (the main process is gone, so SIGNAL reaches them) or, with
+ * brutal_kill, SIGKILL.  A worker otpd was stopping already keeps its
+ * deadline and is not signalled twice by KILL.
+ */
+void sup_worker_leftovers_stop(struct sup_node *n)
+{
+	struct sup_action a = { .kind = SUP_A_SIGNAL, .node = n, .cont = true,
+				.signo = n->spec.stop_signal };
+	bool stopping = n->state == SUP_STOPPING;
+
+	if (!stopping) {
+		sup_deadline_clear(n);
+		sup_set_state(n, SUP_STOPPING);
+	}
+	if (n->kill_sent)
+		return;
+	if (n->spec.shutdown_ms == SUP_SHUTDOWN_BRUTAL) {
+		worker_kill(n);
+		return;
+	}
+	sup_emit(n->tree, &a);
+	if (!stopping && n->spec.shutdown_ms != SUP_SHUTDOWN_INFINITY)
+		sup_deadline_after(n, n->spec.shutdown_ms);
+}
+
+/*
  * Ask `n` to stop.  Completion is reported as SUP_W_DOWN (or, for a node
  * stopped because it started too slowly, SUP_W_FAILED) once it is gone.
  */
@@ -74,7 +101,9 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 		sup_node_gone(n, &r);
 		return;
 	case SUP_STOPPING:
-		if (why == SUP_STOP_PLAN)
+		/* A plan takes over a stop under way; a stop of leftovers of an
+		 * exit nobody asked for is asked for now. */
+		if (why == SUP_STOP_PLAN || (n->leftovers && n->stop_why == SUP_STOP_NONE))
 			n->stop_why = why;
 		return;
 	case SUP_STARTING:
@@ -183,6 +212,8 @@ static void kill_one(struct sup_node *n)
 	if (n->state != SUP_STOPPING) {
 		n->stop_why = SUP_STOP_PLAN;
 		sup_set_state(n, SUP_STOPPING);
+	} else if (n->stop_why == SUP_STOP_NONE) {
+		n->stop_why = SUP_STOP_PLAN;    /* its leftovers: ours now */
 	}
 	if (n->spec.type == SUP_WORKER) {
 		worker_kill(n);

@@ -156,8 +156,8 @@ static bool term_step(struct sup_node *sup)
 			sv->cur--;
 			continue;
 		}
-		if (c->state != SUP_STOPPING)
-			sup_node_terminate(c, SUP_STOP_PLAN);
+		/* Stopping already: by command, or its leftovers (it is ours now). */
+		sup_node_terminate(c, SUP_STOP_PLAN);
 		if (c->state != SUP_STOPPED)
 			return false;
 	}

@@ -6,6 +6,7 @@
  * The shell (init/) feeds it events and executes the actions it returns.
  *
  *   events in:  sup_boot, sup_child_ready, sup_child_exited,
+ *               sup_child_leftovers, sup_child_gone,
  *               sup_child_start_failed, sup_child_watchdog, sup_timer,
  *               sup_cmd_*, sup_shutdown          (each takes `now`, in ms)
  *   actions out: sup_actions() after every event, then sup_actions_clear()
@@ -138,7 +139,8 @@ struct sup_tree;
 enum sup_action_kind {
 	SUP_A_SPAWN,            /* start the worker's process; answer with
 	                           sup_child_ready / sup_child_start_failed */
-	SUP_A_SIGNAL,           /* send `signo` (+SIGCONT) to the worker's main process */
+	SUP_A_SIGNAL,           /* send `signo` (+SIGCONT) to the worker's main process,
+	                           or after it exited to what it left (leftovers) */
 	SUP_A_KILL,             /* SIGKILL the worker's whole cgroup (or process) */
 	SUP_A_REPLY,            /* a management command finished: cookie, result */
 	SUP_A_EXITED,           /* informational: node stopped, with reason
@@ -234,6 +236,20 @@ void sup_child_start_failed(struct sup_tree *t, struct sup_node *n, const char *
  */
 void sup_child_exited(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
 		      int64_t now);
+
+/*
+ * A worker is its cgroup (otp.conf(5)): n's main process exited with
+ * `wstatus`, and processes it left behind remain in its cgroup.  The core
+ * stops them as it stops a worker (SIGNAL with the stop signal and SIGCONT,
+ * KILL at the shutdown deadline, KILL at once for brutal_kill; while the
+ * main process is gone, SIGNAL and KILL reach what it left), shows the
+ * node STOPPING, and handles the exit only when the shell reports
+ * sup_child_gone().  A worker otpd was stopping keeps its deadline.
+ */
+void sup_child_leftovers(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
+			 int64_t now);
+/* The leftovers of n are gone (its cgroup is empty): its exit counts now. */
+void sup_child_gone(struct sup_tree *t, struct sup_node *n, int64_t now);
 
 /* sd_notify WATCHDOG=1 from `n`: push its watchdog deadline. */
 void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now);

@@ -72,6 +72,16 @@ void h_fail_next(struct h *h, const char *name, int n);
 void h_ready_delay(struct h *h, const char *name, int64_t ms);
 void h_stop_delay(struct h *h, const char *name, int64_t ms);
 void h_stop_status(struct h *h, const char *name, int wstatus);
+/*
+ * From now on the main process of `name` leaves processes behind when it
+ * ends (a worker is its cgroup): they go `left_delay` ms after a stop
+ * signal reaches them (H_NEVER: only SIGKILL ends them), at once on KILL.
+ * H_NONE: it leaves nothing (the default).
+ */
+#define H_NONE (-2)
+void h_leaves(struct h *h, const char *name, int64_t left_delay);
+/* Non-zero while processes left by name's last main process live. */
+int h_left(struct h *h, const char *name);
 void h_manual(struct h *h, const char *name, bool on);
 /* Defaults for workers added later (and dynamic children). */
 void h_default_stop_delay(struct h *h, int64_t ms);

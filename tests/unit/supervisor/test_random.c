@@ -9,6 +9,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -68,6 +69,10 @@ static void worker_add(struct rnd *r, const char *parent, enum sup_auto_shutdown
 		h_stop_delay(r->h, name, H_NEVER);
 	else
 		h_stop_delay(r->h, name, rnd_int(r, 8) * 100);
+	/* Some leave processes behind (a worker is its cgroup). */
+	if (rnd_chance(r, 15))
+		h_leaves(r->h, name, s.shutdown_ms != SUP_SHUTDOWN_INFINITY && rnd_chance(r, 30)
+					     ? H_NEVER : rnd_int(r, 5) * 100);
 	if (!tmpl)
 		name_add(r, name, false, false);
 }
@@ -297,3 +302,28 @@ Test(random, seed_6) { run(0xdeadbeefcafef00dull, 150, 80); }
 Test(random, reload_seed_1) { run_as(0x5851f42d4c957f2dull, 150, 80, true); }
 Test(random, reload_seed_2) { run_as(0x14057b7ef767814full, 150, 80, true); }
 Test(random, reload_seed_3) { run_as(0xa0761d6478bd642full, 150, 80, true); }
+
+/*
+ * H_SEEDS=N runs N more seeds of each kind (a sweep when the core
+ * changes); without it this test does nothing.  A failure names its seed.
+ */
+Test(random, sweep, .timeout = 600)
+{
+	const char *n = getenv("H_SEEDS");
+	long seeds = n ? strtol(n, NULL, 10) : 0;
+
+	for (long i = 1; i <= seeds; i++) {
+		uint64_t seed = 0x9e3779b97f4a7c15ull * (uint64_t)i + 0x632be59bd9b4e019ull;
+
+		if (getenv("H_TRACE_SEEDS"))
+			fprintf(stderr, "seed %#llx reload %d\n", (unsigned long long)seed, (int)(i % 2 == 0));
+		run_as(seed, 20, 80, i % 2 == 0);
+	}
+}
+Test(random, one_seed)
+{
+	const char *s = getenv("H_SEED");
+
+	if (s)
+		run_as(strtoull(s, NULL, 0), 20, 80, getenv("H_RELOAD") != NULL);
+}
