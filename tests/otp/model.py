@@ -4,8 +4,9 @@ feeds both sides (Erlang/OTP's supervisor through otpdiff.erl, and otpd).
 A scenario is a tree (S supervisors, W workers), behaviours of its workers
 per start attempt, and a timeline of steps.  Each step runs after the one
 before has settled (nothing moves any more on that side) unless it says
-`after=MS` (a fixed pause instead, for overlaps that need a held start or
-stop).  After the last step both sides show the final tree and stop it.
+`after=held(NAME)` (once a start or stop of NAME is held: the busy cases)
+or `after=MS` (a fixed pause: only to give a wrong order a chance to show,
+never to make the right one happen).  After the last step both sides show the final tree and stop it.
 """
 
 
@@ -83,6 +84,11 @@ def mode_text(m):
 
 
 # --- steps -------------------------------------------------------------------
+
+def held(name):
+    """As `after`: go on once a start or stop of name is held."""
+    return ("held", name)
+
 
 def crash(name, way, after="settle"):
     """way: normal, abnormal, shutdown (the worker ends so by itself) or

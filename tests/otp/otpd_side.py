@@ -193,6 +193,8 @@ class OtpdCase:
         self.requested = False
         self.booted = False
         self.anomalies = []
+        self.open_conns = 0         # workers whose connection has not reached EOF
+        self.idle_passes = 0        # times the recorder socket found nothing to read
 
     # --- the recorder socket
 
@@ -201,13 +203,20 @@ class OtpdCase:
         sel.register(self.lsock, selectors.EVENT_READ, None)
         sel.register(self.stop_r, selectors.EVENT_READ, "stop")
         while True:
-            for key, _ in sel.select():
+            ready = sel.select(0.05)
+            if not ready:
+                with self.lock:
+                    self.idle_passes += 1
+                    self.held_cond.notify_all()
+            for key, _ in ready:
                 if key.data == "stop":
                     sel.close()
                     return
                 if key.data is None:
                     conn, _ = self.lsock.accept()
                     sel.register(conn, selectors.EVENT_READ, [None])
+                    with self.lock:
+                        self.open_conns += 1
                     continue
                 conn = key.fileobj
                 try:
@@ -216,6 +225,9 @@ class OtpdCase:
                     msg = ""
                 if not msg:
                     sel.unregister(conn)
+                    with self.lock:
+                        self.open_conns -= 1
+                        self.held_cond.notify_all()
                     continue
                 self._message(conn, key.data, msg)
 
@@ -348,8 +360,19 @@ class OtpdCase:
     def after(self, a):
         if a == "settle":
             self.settle()
+        elif isinstance(a, tuple):
+            self.wait_held(a[1])
         else:
             time.sleep(a / 1000.0)
+
+    def wait_held(self, name):
+        with self.lock:
+            end = time.monotonic() + 10
+            while name not in self.held:
+                if time.monotonic() > end:
+                    raise HarnessError("%s was never held" % name)
+                self.held_cond.wait(0.1)
+            return self.held[name]
 
     def mark(self, text):
         with self.lock:
@@ -403,12 +426,8 @@ class OtpdCase:
             self.after(st[1])
         elif kind == "release":
             _, name, after = st
+            self.wait_held(name)
             with self.lock:
-                end = time.monotonic() + 5
-                while name not in self.held:
-                    if time.monotonic() > end:
-                        raise HarnessError("%s was never held" % name)
-                    self.held_cond.wait(0.1)
                 w = self.held.pop(name)
             self.mark("release " + name)
             try:
@@ -542,17 +561,35 @@ class OtpdCase:
         if running and not all(n.get("cgroup") for n in running):
             raise HarnessError("cgroup = auto, but a running worker has no cgroup")
 
+    def _drain(self):
+        """Every worker is dead: wait until all they said has been read (no
+        connection open, and then a pass of the server with nothing to read,
+        not even a connection to accept)."""
+        end = time.monotonic() + 10
+        with self.lock:
+            seen = None
+            while self.open_conns > 0 or seen is None or self.idle_passes < seen + 2:
+                if self.open_conns > 0:
+                    seen = None
+                elif seen is None:
+                    seen = self.idle_passes
+                if time.monotonic() > end:
+                    raise HarnessError("%d worker connections still open" % self.open_conns)
+                self.held_cond.wait(0.1)
+
     def _trace(self, rc, tail):
-        lines = []
+        self._drain()
         with self.lock:
             workers = list(self.workers)
-            events = list(self.events)
+        exits = []
         for w in workers:
             e = self.watch.wait(w.pid, w.ts, 10)
             if e is None:
                 raise HarnessError("no exit seen for %s (pid %d)" % (w.name, w.pid))
             if not w.failed:
-                events.append((e[0], "ev exit %s %s" % (w.name, exit_reason(e[1]))))
+                exits.append((e[0], "ev exit %s %s" % (w.name, exit_reason(e[1]))))
+        with self.lock:
+            events = list(self.events) + exits
         events.sort(key=lambda e: e[0])
         lines = [l for _, l in events]
         self.errf.seek(0)

@@ -225,6 +225,8 @@ rec_loop(S) ->
             rec_loop(add({ev, exit, Name, reason(Reason)}, S#rs{held = Held}));
         {held, Name, Pid} ->
             rec_loop(S#rs{held = maps:put(Name, Pid, S#rs.held)});
+        {unheld, Name} ->
+            rec_loop(S#rs{held = maps:remove(Name, S#rs.held)});
         {mark, Text} ->
             rec_loop(add({mark, Text}, S));
         {mark_call, Ref, Text} ->
@@ -371,8 +373,9 @@ step({join, After}, Ctx, Async) ->
     after_step(After, Ctx),
     [];
 step({release, Name, After}, Ctx, Async) ->
-    Pid = wait_held(Ctx, Name, 200),
+    Pid = wait_held(Ctx, Name, 400),
     mark(Ctx, "release ~s", [Name]),
+    Ctx#ctx.rec ! {unheld, Name},
     Pid ! go,
     after_step(After, Ctx),
     Async;
@@ -409,6 +412,7 @@ wait_held(Ctx, Name, N) ->
     end.
 
 after_step(settle, Ctx) -> settle(Ctx);
+after_step({held, Name}, Ctx) -> wait_held(Ctx, Name, 400);
 after_step(Ms, _Ctx) when is_integer(Ms) -> timer:sleep(Ms).
 
 do_call(Verb, Target, Sup, Ctx) ->

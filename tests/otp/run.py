@@ -143,6 +143,23 @@ def run_otpd(res, build, watch, cgroot, workdir, idx):
     res.seconds = time.monotonic() - t0
 
 
+def hint(otp, otpd, stderr, mode):
+    """Which known divergence a failure looks like, from its diff alone."""
+    minus = [l for l in otp if l not in otpd]
+    plus = [l for l in otpd if l not in otp]
+    if mode != "off" and "spawn:No such file or directory" in stderr:
+        return "looks like 17.3 (a sub-supervisor back from removal, with cgroups)"
+    calls = all(l.startswith("mark call ") for l in minus + plus)
+    if calls and minus and all(l.endswith("= noproc") for l in minus):
+        if any(l.endswith(("= not_found", "= not_running")) for l in plus) and \
+                not any(l.endswith(("= ok", "= not_running")) for l in plus):
+            return "looks like new-2 (the child's supervisor left the tree), or 17.6"
+        return "looks like 17.6 (calls on children of a stopped supervisor)"
+    if calls and plus and all(l.endswith("= not_found") for l in plus):
+        return "looks like new-1 (a dynamic child that has ended)"
+    return None
+
+
 def repro(cid, mode):
     return "tests/otp/run.py --mode %s '%s'" % (mode, cid)
 
@@ -298,6 +315,9 @@ def main():
             print(trace.diff(otp, otpd))
             if r.stderr:
                 print("--- otpd stderr:\n" + r.stderr.rstrip()[-2000:])
+            h = hint(otp, otpd, r.stderr or "", r.mode)
+            if h:
+                print("hint: " + h)
             print("reproduce: " + repro(cid, r.mode))
         if show and args.show:
             print("--- %s: OTP\n%s\n--- otpd\n%s" % (label, "\n".join(otp), "\n".join(otpd)))

@@ -12,7 +12,7 @@ except in intensity/period_expiry.
 """
 import random
 
-from model import W, S, Scenario, align_second, crash, call, join, release, which, wait
+from model import W, S, Scenario, align_second, crash, call, held, join, release, which, wait
 
 STRATS = ["one_for_one", "one_for_all", "rest_for_one"]
 TYPES = ["permanent", "transient", "temporary"]
@@ -218,40 +218,40 @@ def busy():
     mid = lambda strat: sup("root", strat, [W("a"), W("b", hold={2}), W("c")])  # noqa: E731
     return [
         Scenario("busy/stop_restarting_child", one(),
-                 [crash("a", "killed", after=100), call("stop", "a", async_=True, after=150),
+                 [crash("a", "killed", after=held("a")), call("stop", "a", async_=True, after=150),
                   release("a"), join(), which("root")]),
         Scenario("busy/stop_sibling", one(),
-                 [crash("a", "killed", after=100), call("stop", "b", async_=True, after=150),
+                 [crash("a", "killed", after=held("a")), call("stop", "b", async_=True, after=150),
                   release("a"), join(), which("root")]),
         Scenario("busy/start_restarting_child", one(),
-                 [crash("a", "killed", after=100), call("start", "a", async_=True, after=150),
+                 [crash("a", "killed", after=held("a")), call("start", "a", async_=True, after=150),
                   release("a"), join(), which("root")]),
         Scenario("busy/delete_restarting_child", one(),
-                 [crash("a", "killed", after=100), call("delete", "a", async_=True, after=150),
+                 [crash("a", "killed", after=held("a")), call("delete", "a", async_=True, after=150),
                   release("a"), join(), which("root")]),
         Scenario("busy/sibling_crash_one_for_one", one(),
-                 [crash("a", "killed", after=100), crash("b", "killed", after=150), release("a"),
+                 [crash("a", "killed", after=held("a")), crash("b", "killed", after=150), release("a"),
                   which("root")]),
         Scenario("busy/sibling_crash_rest_for_one", mid("rest_for_one"),
-                 [crash("b", "killed", after=100), crash("a", "killed", after=150), release("b"),
+                 [crash("b", "killed", after=held("b")), crash("a", "killed", after=150), release("b"),
                   which("root")]),
         Scenario("busy/stop_during_group_restart", mid("rest_for_one"),
-                 [crash("b", "killed", after=100), call("stop", "a", async_=True, after=150),
+                 [crash("b", "killed", after=held("b")), call("stop", "a", async_=True, after=150),
                   release("b"), join(), which("root")]),
         Scenario("busy/start_during_group_restart", mid("one_for_all"),
-                 [call("stop", "c"), crash("b", "killed", after=100),
+                 [call("stop", "c"), crash("b", "killed", after=held("b")),
                   call("start", "c", async_=True, after=150), release("b"), join(), which("root")]),
         Scenario("busy/stop_holding_child",
                  sup("root", "one_for_one", [W("a"), W("b", stop="ignore", hold_stop={1}), W("c")]),
-                 [call("stop", "b", async_=True, after=150), call("stop", "a", async_=True, after=150),
+                 [call("stop", "b", async_=True, after=held("b")), call("stop", "a", async_=True, after=150),
                   release("b"), join(), which("root")]),
         Scenario("busy/crash_during_stop",
                  sup("root", "one_for_one", [W("a"), W("b", stop="ignore", hold_stop={1}), W("c")]),
-                 [call("stop", "b", async_=True, after=150), crash("a", "killed", after=150),
+                 [call("stop", "b", async_=True, after=held("b")), crash("a", "killed", after=150),
                   release("b"), join(), which("root")]),
         Scenario("busy/shutdown_while_sub_restarts",
                  sup("root", "one_for_one", [W("a"), sup("s1", "one_for_one", [W("x", hold={2}), W("y")])]),
-                 [crash("x", "killed", after=100), call("stop", "s1", async_=True, after=150),
+                 [crash("x", "killed", after=held("x")), call("stop", "s1", async_=True, after=150),
                   release("x"), join(), which("root")]),
     ]
 
@@ -283,7 +283,7 @@ def shutdown():
         Scenario("shutdown/sup_deadline_workers_only",
                  sup("root", "one_for_one",
                      [W("a"), sup("s1", "one_for_one", [W("x", stop="ignore", shutdown=5000), W("y")],
-                                  shutdown=200)]), []),
+                                  shutdown=500)]), []),
         Scenario("shutdown/sup_deadline_nested",
                  sup("root", "one_for_one",
                      [sup("s1", "one_for_one", [sup("s2", "one_for_one", [W("x"), W("y")]),
@@ -309,7 +309,7 @@ def shutdown():
     kinds = {"brutal": dict(shutdown="brutal_kill"),
              "timeout": dict(stop="ignore", shutdown=100),
              "infinity": dict(stop=("slow", 50), shutdown="infinity")}
-    for s_name, s_sd in (("infinity", "infinity"), ("in_time", 2000), ("deadline", 300),
+    for s_name, s_sd in (("infinity", "infinity"), ("in_time", 2000), ("deadline", 600),
                          ("brutal", "brutal_kill")):
         for w_name, w_kw in kinds.items():
             if s_name == "deadline" and w_name == "infinity":
