@@ -611,6 +611,14 @@ class OtpdCase:
         self.stderr_text = err
         return lines
 
+    def _ours(self, pid):
+        """pid is still one of this case's workers (not a reused pid)."""
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                return self.sock_path.encode() in f.read()
+        except OSError:
+            return False
+
     def _cleanup(self):
         if self.otpd and self.otpd.poll() is None:
             self.otpd.kill()
@@ -620,7 +628,7 @@ class OtpdCase:
                 w.conn.close()
             except OSError:
                 pass
-            if pid_alive(w.pid):
+            if pid_alive(w.pid) and self._ours(w.pid):
                 try:
                     os.kill(w.pid, signal.SIGKILL)
                 except OSError:

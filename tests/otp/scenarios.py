@@ -216,6 +216,8 @@ def busy():
     stop is held by the worker until the timeline releases it."""
     one = lambda strat="one_for_one": sup("root", strat, [W("a", hold={2}), W("b"), W("c")])  # noqa: E731
     mid = lambda strat: sup("root", strat, [W("a"), W("b", hold={2}), W("c")])  # noqa: E731
+    held_stop = lambda: sup("root", "one_for_one",  # noqa: E731
+                            [W("a"), W("b", stop="ignore", hold_stop={1}, shutdown="infinity"), W("c")])
     return [
         Scenario("busy/stop_restarting_child", one(),
                  [crash("a", "killed", after=held("a")), call("stop", "a", async_=True, after=150),
@@ -242,11 +244,11 @@ def busy():
                  [call("stop", "c"), crash("b", "killed", after=held("b")),
                   call("start", "c", async_=True, after=150), release("b"), join(), which("root")]),
         Scenario("busy/stop_holding_child",
-                 sup("root", "one_for_one", [W("a"), W("b", stop="ignore", hold_stop={1}), W("c")]),
+                 held_stop(),
                  [call("stop", "b", async_=True, after=held("b")), call("stop", "a", async_=True, after=150),
                   release("b"), join(), which("root")]),
         Scenario("busy/crash_during_stop",
-                 sup("root", "one_for_one", [W("a"), W("b", stop="ignore", hold_stop={1}), W("c")]),
+                 held_stop(),
                  [call("stop", "b", async_=True, after=held("b")), crash("a", "killed", after=150),
                   release("b"), join(), which("root")]),
         Scenario("busy/shutdown_while_sub_restarts",
