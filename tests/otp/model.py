@@ -6,7 +6,8 @@ per start attempt, and a timeline of steps.  Each step runs after the one
 before has settled (nothing moves any more on that side) unless it says
 `after=held(NAME)` (once a start or stop of NAME is held: the busy cases)
 or `after=MS` (a fixed pause: only to give a wrong order a chance to show,
-never to make the right one happen).  After the last step both sides show the final tree and stop it.
+never to make the right one happen).  After the last step both sides show
+the final tree and stop it.
 """
 
 
