@@ -4,6 +4,7 @@
 #   make check           every test (unit under ASan+UBSan, integration)
 #   make check-unit      unit tests only
 #   make check-integration
+#   make check-otp       the same scenarios against Erlang/OTP's supervisor and otpd, compared
 #   make check-vm        otpd as PID 1 of qemu VMs (tests/vm/setup.sh installs qemu + kernel)
 #   make demo            build and run the demo tree (etc/otp.conf)
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
@@ -121,6 +122,7 @@ SANBUILD := build/san
 check: all
 	$(MAKE) check-unit
 	$(MAKE) check-integration
+	$(MAKE) check-otp
 	$(MAKE) check-vm
 	$(MAKE) check-man
 	@echo "make check: all tiers passed"
@@ -151,6 +153,13 @@ $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 
 check-integration: all static
 	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh
+
+# The differential tier: Erlang/OTP's own supervisor (erlang-nox) against
+# otpd.  Exit 77 means Erlang/OTP cannot be installed or run here: said,
+# not failed.
+check-otp: all
+	@BUILD=$(CURDIR)/$(BUILD) python3 tests/otp/run.py; rc=$$?; \
+	if [ $$rc -eq 77 ]; then echo "check-otp: skipped (see above)"; exit 0; fi; exit $$rc
 
 # The only tier with a cgroup2 that has every controller.  Exit 77 from
 # the runner means qemu cannot run on this machine at all: said, not failed.
@@ -237,7 +246,7 @@ STATIC_LIBS = $(shell pkg-config --static --libs libseccomp inih)
 clean:
 	rm -rf build
 
-.PHONY: all helpers check check-unit unit-bins check-integration check-vm check-man demo bench bench-bins \
-	install deb lintian static clean
+.PHONY: all helpers check check-unit unit-bins check-integration check-otp check-vm check-man demo \
+	bench bench-bins install deb lintian static clean
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
