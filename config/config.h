@@ -213,7 +213,7 @@ void cfg_print_tree(const struct otp_config *c, FILE *f);
  */
 int cfg_print_warnings(const struct otp_config *c, FILE *f);
 
-/* What differs between two versions of one node (reload, DESIGN §7). */
+/* What differs between two versions of one node (reload: otpctl(1), "Reloading the configuration"). */
 #define CFG_CHANGED_RUN 0x1             /* a key that only a new process picks up */
 #define CFG_CHANGED_LIMITS 0x2          /* a cgroup limit */
 #define CFG_CHANGED_SPEC 0x4            /* anything in the core's spec */

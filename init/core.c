@@ -333,6 +333,9 @@ static void core_run(void)
 			sup_child_start_failed(core.tree, s.node, s.why, ev_now());
 	}
 	core.in_batch = false;
+	if (sup_out_of_memory(core.tree))
+		log_err("out of memory: the core dropped part of a decision (a queued restart "
+			"or a deadline); free memory and restart what is stuck");
 	if (ev_timer_arm(&core.timer, sup_next_deadline(core.tree)) < 0)
 		log_err("out of memory arming the core's timer");
 	run_jobs();

@@ -7,7 +7,7 @@
  * the socket and keeps it across restarts, so callers wait in the kernel
  * while the worker restarts.
  *
- * Wire format (DESIGN §6): every message is one seqpacket datagram whose
+ * Wire format (otpctl(1), call and cast): every message is one seqpacket datagram whose
  * first byte is its kind, then the payload:
  *   'c' call   (answered by one 'r')
  *   'a' cast   (no answer)
@@ -31,7 +31,7 @@
  *   -ETIMEDOUT      no reply within the timeout (the worker may still be
  *                   working on it)
  *   -ECONNRESET     the connection dropped before the reply: the callee
- *                   died, or its handler refused the call (DESIGN §6:
+ *                   died, or its handler refused the call (as otpctl(1) says:
  *                   an immediate error, not a timeout)
  *   -ENOENT, -ECONNREFUSED   no such mailbox (noproc)
  *   -EACCES         the mailbox's mode and group do not let us in

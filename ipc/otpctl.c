@@ -1,5 +1,5 @@
 /*
- * otpctl: the command-line client of otpd (DESIGN §5, otpctl(1)).
+ * otpctl: the command-line client of otpd (otpctl(1)).
  *
  *   otpctl [-s SOCKET] [-H [user@]host] [--json] VERB [ARGS]
  *

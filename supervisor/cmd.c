@@ -187,9 +187,6 @@ static void cmd_start(struct sup_node *n, uint64_t cookie)
 		n->cookie = cookie;
 		sup_plan_start_one(n->parent, n);       /* not counted: OTP restart_child */
 		return;
-	case SUP_RESTARTING:
-		reply(n->tree, cookie, SUP_E_RESTARTING);
-		return;
 	default:
 		reply(n->tree, cookie, SUP_E_RUNNING);
 		return;

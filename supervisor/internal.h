@@ -172,6 +172,8 @@ void sup_node_link_after(struct sup_node *parent, struct sup_node *after, struct
 void sup_node_unlink(struct sup_node *n);
 void sup_node_destroy(struct sup_node *n);
 bool sup_is_simple(const struct sup_node *sup);
+/* sup_walk_next() over every node, those out of the tree for now included. */
+struct sup_node *sup_walk_all(const struct sup_node *top, const struct sup_node *n);
 
 /* intensity.c */
 bool sup_add_restart(struct sup_node *sup, int64_t now);

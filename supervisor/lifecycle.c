@@ -232,19 +232,8 @@ static void kill_one(struct sup_node *n)
  */
 void sup_subtree_kill(struct sup_node *sup)
 {
-	struct sup_node *n = sup->first;
-
 	sup->kill_sent = true;
 	sup_deadline_clear(sup);
-	while (n && n != sup) {
+	for (struct sup_node *n = sup_walk_all(sup, sup); n; n = sup_walk_all(sup, n))
 		kill_one(n);
-		if (n->first) {
-			n = n->first;
-			continue;
-		}
-		while (n != sup && !n->next)
-			n = n->parent;
-		if (n != sup)
-			n = n->next;
-	}
 }

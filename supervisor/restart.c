@@ -118,18 +118,28 @@ void sup_retry(struct sup_node *n)
 	restart_now(n);
 }
 
-/* Queue a retry of `n` behind what already waits for its supervisor. */
-void sup_defer_retry(struct sup_node *n)
+/*
+ * Queue `kind` for `n` behind what already waits for its supervisor; the
+ * entry or NULL (out of memory: the tree notes it, sup_out_of_memory()).
+ */
+static struct sup_deferred *defer_node(struct sup_node *n, int kind)
 {
 	struct sup_deferred *d = calloc(1, sizeof(*d));
 
 	if (!d) {
 		n->tree->oom = true;
-		return;
+		return NULL;
 	}
-	d->kind = SUP_DEF_RETRY;
+	d->kind = kind;
 	d->node = n;
 	sup_defer_push(n->parent, d);
+	return d;
+}
+
+/* Queue a retry of `n` behind what already waits for its supervisor. */
+void sup_defer_retry(struct sup_node *n)
+{
+	(void)defer_node(n, SUP_DEF_RETRY);
 }
 
 /*
@@ -141,7 +151,6 @@ void sup_defer_retry(struct sup_node *n)
 void sup_restart_decide(struct sup_node *n)
 {
 	enum sup_plan_kind plan;
-	struct sup_deferred *d;
 
 	if (n->state != SUP_RESTARTING || n->hidden)
 		return;
@@ -153,14 +162,7 @@ void sup_restart_decide(struct sup_node *n)
 	/* A shutdown plan stops `n` anyway (and may free a dynamic one). */
 	if (plan == SUP_PLAN_SHUTDOWN || plan == SUP_PLAN_INIT_ABORT)
 		return;
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		n->tree->oom = true;
-		return;
-	}
-	d->kind = SUP_DEF_RESTART;
-	d->node = n;
-	sup_defer_push(n->parent, d);
+	(void)defer_node(n, SUP_DEF_RESTART);
 }
 
 /* OTP do_restart: `n` ended by itself with reason `r` and nobody is busy. */
@@ -214,14 +216,8 @@ void sup_child_crashed(struct sup_node *n, const struct sup_reason *r)
 		sup_work_push(n->tree, SUP_W_DOWN, n);
 		return;
 	}
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		n->tree->oom = true;
+	if (!(d = defer_node(n, SUP_DEF_EXIT)))
 		return;
-	}
-	d->kind = SUP_DEF_EXIT;
-	d->node = n;
 	d->reason = *r;
 	n->crash_pending = true;
-	sup_defer_push(sup, d);
 }

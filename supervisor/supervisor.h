@@ -109,7 +109,7 @@ bool sup_name_valid(const char *name, const char **ret_why);
 /* Fill `s` with OTP's defaults for a node of `type` named `name`. */
 void sup_spec_init(struct sup_spec *s, enum sup_type type, const char *name);
 
-/* Why a node last stopped (DESIGN §3 exit reasons). */
+/* Why a node last stopped (otpctl(1), JSON OUTPUT, last_exit). */
 enum sup_reason_kind {
 	SUP_R_NONE,             /* never exited */
 	SUP_R_NORMAL,           /* exit 0 */
@@ -128,7 +128,7 @@ struct sup_reason {
 	char why[160];          /* for START_FAILED */
 };
 
-/* Render `r` as DESIGN §3 spells it ("exit:3", "signal:SIGSEGV", ...). */
+/* Render `r` as otpctl(1) spells it ("exit:3", "signal:SIGSEGV", ...). */
 int sup_reason_format(const struct sup_reason *r, char *buf, size_t len);
 
 struct sup_node;
@@ -352,6 +352,12 @@ struct sup_counts sup_count_children(const struct sup_node *sup);
 
 /* A stopped node that failed: start failure, or a supervisor that gave up. */
 bool sup_node_failed(const struct sup_node *n);
+
+/*
+ * Did an allocation fail since the last call (the core then dropped part of
+ * a decision: a queued restart, a deadline)?  Clears the note.
+ */
+bool sup_out_of_memory(struct sup_tree *t);
 
 /* Is the whole tree stopped after sup_shutdown / a root exit? */
 bool sup_tree_done(const struct sup_tree *t);

@@ -1,4 +1,4 @@
-# A worker is its cgroup (DESIGN §3): escapees die with it, leftovers are
+# A worker is its cgroup (otp.conf(5)): escapees die with it, leftovers are
 # stopped before it counts as stopped, brutal_kill is cgroup.kill, freeze and
 # thaw, status shows the cgroup and its stats, stale cgroups are cleaned,
 # nothing is left behind, and otpd degrades honestly.  Limits themselves are
