@@ -66,7 +66,7 @@ LIBIPC := $(BUILD)/libipc.a
 LIBUTIL := $(BUILD)/libutil.a
 LIBCG := $(BUILD)/libcg.a
 LIBINIT := $(BUILD)/libinit.a
-LIBS_ALL := $(LIBINIT) $(LIBCG) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+LIBS_ALL := $(LIBINIT) $(LIBIPC) $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
 
 all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers
 
@@ -120,6 +120,7 @@ UNIT_DIRS := $(notdir $(patsubst %/,%,$(wildcard tests/unit/*/)))
 SANBUILD := build/san
 
 check: all
+	$(MAKE) check-layering
 	$(MAKE) check-unit
 	$(MAKE) check-integration
 	$(MAKE) check-otp
@@ -141,8 +142,8 @@ unit-bins: $(foreach d,$(UNIT_DIRS),$(BUILD)/tests/unit_$(d))
 # Each suite links only the layers it tests: the core's tests link libsup.a
 # alone, so a system call or a shell symbol in supervisor/ fails the link.
 UNIT_LIBS_supervisor = $(LIBSUP)
-UNIT_LIBS_config = $(LIBCFG) $(LIBSUP) $(LIBUTIL)
-UNIT_LIBS_cgroups = $(LIBCG) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_config = $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_cgroups = $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
 UNIT_LIBS_mailbox = $(BUILD)/libotp_mailbox.a
 define unit_template
 $(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(or $(UNIT_LIBS_$(1)),$(LIBS_ALL))
@@ -167,6 +168,10 @@ check-otp: all
 check-vm: all deb
 	@BUILD=$(CURDIR)/$(BUILD) tests/vm/run.sh; rc=$$?; \
 	if [ $$rc -eq 77 ]; then echo "check-vm: skipped (see above)"; exit 0; fi; exit $$rc
+
+# A file that includes a header of a layer or room above it (ARCHITECTURE.md).
+check-layering:
+	python3 scripts/check-layering.py
 
 check-man:
 	tests/man/check.sh
@@ -246,7 +251,7 @@ STATIC_LIBS = $(shell pkg-config --static --libs libseccomp inih)
 clean:
 	rm -rf build
 
-.PHONY: all helpers check check-unit unit-bins check-integration check-otp check-vm check-man demo \
+.PHONY: all helpers check check-layering check-unit unit-bins check-integration check-otp check-vm check-man demo \
 	bench bench-bins install deb lintian static clean
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -8,17 +8,11 @@
 
 #include "internal.h"
 
-const struct cfg_limits cfg_limits_none = {
-	.memory_max = -1, .memory_high = -1, .memory_swap_max = -1,
-	.cpu_quota_us = -1, .cpu_period_us = -1, .cpu_weight = -1,
-	.pids_max = -1, .io_weight = -1,
-};
-
 void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
 {
 	memset(n, 0, sizeof(*n));
 	sup_spec_init(&n->spec, type, name);
-	n->limits = cfg_limits_none;
+	n->limits = cg_limits_none;
 	n->w.ready = CFG_READY_EXEC;
 	n->w.out.mode = CFG_OUT_LOG;
 	n->w.err.mode = CFG_OUT_LOG;

@@ -475,7 +475,7 @@ static void node_reload(struct sup_node *n, const struct otp_config *old)
 	if (kids && (r = cg_enable(fd, kids)) < 0)
 		why = "cgroup.subtree_control";
 	else
-		r = cg_limits_update(fd, was ? &was->limits : &cfg_limits_none, &now->limits,
+		r = cg_limits_update(fd, was ? &was->limits : &cg_limits_none, &now->limits,
 				     cgs.usable, &why);
 	if (r < 0)
 		log_warn("%s: reload: cannot write %s: %s", sup_node_name(n), why, strerror(-r));
