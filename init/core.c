@@ -203,7 +203,7 @@ static void do_kill(struct sup_node *n)
 		log_info("%s: main process gone, SIGKILL to its cgroup", sup_node_name(n));
 		return;
 	}
-	if (w->cg.fd < 0)
+	if (!w->cg.made)
 		(void)kill(-w->pid, SIGKILL);
 	(void)spawn_signal(w, SIGKILL);
 }

@@ -76,22 +76,22 @@ static void st_cgroup_fill(struct sup_node *n, bool stats, struct st_row *r)
 	r->cgroup[0] = '\0';
 	r->has_stats = false;
 	r->st = (struct cg_stats){ -1, -1, -1, -1 };
-	if (!cgs.on || (w && w->cg.fd < 0) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
+	if (!cgs.on || (w && !w->cg.made) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
 		return;
 	if ((size_t)snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", cgs.base + cgs.mount_len, rel) >=
 	    sizeof(r->cgroup))
 		r->cgroup[0] = '\0';
-	if (w) {
-		if (stats)
-			cg_stats_read_mask(w->cg.fd, cgroup_node_controllers(n), &r->st);
-	} else if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
-		if (stats)
-			cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
+	/* Opened only when its stats are shown: a listing reads them for the
+	 * node asked for and its supervisors, not for every worker. */
+	if (!stats)
+		return;
+	if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
+		cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
 		close(fd);
 	} else {
 		r->cgroup[0] = '\0';   /* not made yet: no child ever ran */
 	}
-	r->has_stats = stats && r->cgroup[0];
+	r->has_stats = r->cgroup[0];
 }
 
 static const char *st_strategy_str(enum sup_strategy s)
