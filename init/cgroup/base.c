@@ -17,12 +17,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "../../cgroups/cgroups.h"
@@ -124,12 +126,20 @@ static int move_into_leaf(void)
  */
 static int open_base(const char *path)
 {
+	struct statfs fs;
+
 	if (strlen(path) >= sizeof(cgs.base))
 		return -ENAMETOOLONG;
 	strcpy(cgs.base, path);
 	cgs.base_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgs.base_fd < 0)
 		return -errno;
+	/* Whatever the path said, the directory must be a cgroup2 one. */
+	if (fstatfs(cgs.base_fd, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+		close(cgs.base_fd);
+		cgs.base_fd = -1;
+		return -ENOTDIR;
+	}
 	if (flock(cgs.base_fd, LOCK_EX | LOCK_NB) < 0) {
 		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
@@ -138,6 +148,14 @@ static int open_base(const char *path)
 		return r;
 	}
 	return 0;
+}
+
+/* Does `path` end in "/." or "/.."?  (Such a base would leave the mount.) */
+static bool ends_with_dots(const char *path)
+{
+	const char *last = strrchr(path, '/');
+
+	return last && (strcmp(last, "/.") == 0 || strcmp(last, "/..") == 0);
 }
 
 /* Decide and open the base; *why names what failed. */
@@ -152,7 +170,8 @@ static int choose_base(const char *mount, const char **why)
 		return r;
 	if (conf) {
 		*why = "cgroup_base must be a directory under the cgroup2 mount";
-		if (strncmp(conf, mount, strlen(mount)) != 0 || conf[strlen(mount)] != '/')
+		if (strncmp(conf, mount, strlen(mount)) != 0 || conf[strlen(mount)] != '/' ||
+		    strstr(conf, "/../") || strstr(conf, "/./") || ends_with_dots(conf))
 			return -EINVAL;
 		*why = "cannot create cgroup_base";
 		if ((r = mkdir_p(conf)) < 0)
