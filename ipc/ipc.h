@@ -81,6 +81,7 @@ void ipc_conn_free(struct ipc_conn *c);
 int ipc_conn_fd(const struct ipc_conn *c);
 uid_t ipc_conn_uid(const struct ipc_conn *c);
 gid_t ipc_conn_gid(const struct ipc_conn *c);
+pid_t ipc_conn_pid(const struct ipc_conn *c);
 
 /*
  * Read what is available.  Returns 1 and fills argv/argc once the request
@@ -103,6 +104,9 @@ bool ipc_conn_wants_write(const struct ipc_conn *c);
 bool ipc_conn_finished(const struct ipc_conn *c);
 /* Bytes queued for output. */
 size_t ipc_conn_queued(const struct ipc_conn *c);
+/* Bytes held by the output buffers of every connection (one may hold up
+ * to 4 MiB): their owner bounds the sum. */
+size_t ipc_out_total(void);
 
 /* Opaque per-connection slot for the owner. */
 void *ipc_conn_data(const struct ipc_conn *c);

@@ -37,7 +37,8 @@
 #include "json.h"
 
 #define CTL_CLIENTS_MAX 256
-#define CTL_BACKLOG 64
+#define CTL_BACKLOG 256
+#define CTL_OUT_TOTAL (64u << 20)       /* output queued for all clients */
 #define CTL_REQUEST_MS 5000
 #define CTL_FLUSH_MS 30000
 #define CTL_ACCEPT_BACKOFF_MS 100
@@ -77,6 +78,7 @@ static struct {
 static void ctl_client_sync(struct ctl_client *cl);
 static void ctl_client_expire(struct ev_timer *t, int64_t now);
 static void ctl_accept_resume(struct ev_timer *t, int64_t now);
+static void ctl_out_bound(struct ctl_client *keep);
 static void ctl_watch_action(struct core_watcher *w, const struct sup_action *a);
 static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n);
 
@@ -284,6 +286,7 @@ static void ctl_client_sync(struct ctl_client *cl)
 		ctl_client_free(cl);
 		return;
 	}
+	ctl_out_bound(cl);
 	if (cl->phase == CTL_FLUSHING && ipc_conn_finished(cl->conn)) {
 		ctl_client_free(cl);
 		return;
@@ -356,12 +359,58 @@ static void ctl_refuse(int fd, const char *msg)
 	(void)close(fd);
 }
 
+/*
+ * A slot for a new client.  With the table full, the client idle longest
+ * (connected, no request yet: otpctl sends its request at once) makes
+ * room, one of a user not allowed first: idle connections never lock the
+ * operator out.  NULL when every slot is busy with a request.
+ */
 static struct ctl_client *ctl_slot_free(void)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
-		if (ctl.clients[i].phase == CTL_FREE)
-			return &ctl.clients[i];
-	return NULL;
+	struct ctl_client *idle = NULL;
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (cl->phase == CTL_FREE)
+			return cl;
+		if (cl->phase == CTL_READING &&
+		    (!idle || (idle->allowed && !cl->allowed) ||
+		     (idle->allowed == cl->allowed && cl->gen < idle->gen)))
+			idle = cl;
+	}
+	if (idle) {
+		log_debug("control: table full, dropping an idle client (pid %d)",
+			  (int)ipc_conn_pid(idle->conn));
+		ctl_client_free(idle);
+	}
+	return idle;
+}
+
+/*
+ * Output queued for clients is bounded in total, not only per client
+ * (4 MiB each): past CTL_OUT_TOTAL the client holding the most unread
+ * output, other than `keep`, is dropped, and the log says so.
+ */
+static void ctl_out_bound(struct ctl_client *keep)
+{
+	while (ipc_out_total() > CTL_OUT_TOTAL) {
+		struct ctl_client *big = NULL;
+
+		for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+			struct ctl_client *cl = &ctl.clients[i];
+
+			if (cl->phase != CTL_FREE && cl != keep &&
+			    (!big || ipc_conn_queued(cl->conn) > ipc_conn_queued(big->conn)))
+				big = cl;
+		}
+		if (!big || ipc_conn_queued(big->conn) == 0)
+			return;
+		log_warn("control: a client (pid %d) does not read its output (%zu KiB queued, "
+			 "%zu MiB for all clients): dropped", (int)ipc_conn_pid(big->conn),
+			 ipc_conn_queued(big->conn) / 1024, ipc_out_total() >> 20);
+		ctl_client_free(big);
+	}
 }
 
 /* root, otpd's own user, or a member of the control group. */
