@@ -39,6 +39,9 @@ unsigned cg_controllers_parse(const char *s);
 /* "cpu memory" for `mask` into buf (space separated; whole names only
  * when buf is short). */
 void cg_controllers_format(unsigned mask, char *buf, size_t len);
+/* Append `word` to the space-separated list in buf (`*at` used): false,
+ * with the list as it was, when it does not fit whole. */
+bool cg_words_add(char *buf, size_t len, size_t *at, const char *word);
 
 /* --- fs.c: reading and writing cgroup files ------------------------- */
 

@@ -180,12 +180,7 @@ void cg_limits_keys(const struct cg_limits *l, unsigned mask, char *buf, size_t 
 	for (size_t i = 0; i < sizeof(cg_lim_files) / sizeof(cg_lim_files[0]); i++) {
 		if (!(mask & cg_lim_files[i].controller) || !cg_lim_files[i].fmt(l, tmp, sizeof(tmp)))
 			continue;
-		int n = snprintf(buf + at, len - at, "%s%s", at ? " " : "", keys[i]);
-
-		if (n < 0 || (size_t)n >= len - at) {
-			buf[at] = '\0';        /* whole names only, never half of one */
+		if (!cg_words_add(buf, len, &at, keys[i]))
 			return;
-		}
-		at += (size_t)n;
 	}
 }

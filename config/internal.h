@@ -21,6 +21,10 @@
 
 #define CFG_MAX_LINE 8192               /* longest accepted line */
 #define CFG_MAX_FILE (16 << 20)         /* largest accepted file */
+
+/* readfile.c: the whole of `path`, NUL-terminated, at most `max` bytes
+ * (-EFBIG past it; a directory is -EISDIR).  0 or -errno. */
+int cfg_read_file(const char *path, size_t max, char **ret_text, size_t *ret_len);
 #define CFG_ROOT "root"
 
 /* Returned by key handlers on allocation failure (compared by address). */
@@ -201,7 +205,6 @@ int cfg_parse_int_range(const char *s, int64_t lo, int64_t hi, int64_t *ret);
 int cfg_parse_bool(const char *s, bool *ret);
 int cfg_parse_shutdown(const char *s, int64_t *ret_ms);
 bool cfg_is_abs_path(const char *s);
-bool cfg_is_env_name(const char *s, size_t len);
 bool cfg_is_account(const char *v);
 int cfg_format_duration(int64_t ms, char *buf, size_t len);
 
