@@ -132,13 +132,18 @@ static void node_open(struct cfg_ctx *x, const char *kind, enum sup_type type,
 /* `inside` is what stands between '[' and ']'. */
 void cfg_section_open(struct cfg_ctx *x, const char *inside)
 {
-	char buf[CFG_MAX_LINE];
+	/* A copy on the heap, not an 8 KiB stack buffer (see parse.c). */
+	char *buf = strdup(inside);
 	char *kind, *name, *end;
 
 	x->sec = CFG_SEC_NONE;
 	x->cur = CFG_NONE;
 	x->skip_section = false;
-	snprintf(buf, sizeof(buf), "%s", inside);
+	if (!buf) {
+		x->oom = true;
+		x->skip_section = true;
+		return;
+	}
 	kind = buf + strspn(buf, " \t");
 	name = kind + strcspn(kind, " \t");
 	if (*name)
@@ -158,4 +163,5 @@ void cfg_section_open(struct cfg_ctx *x, const char *inside)
 			"unknown section, expected [otpd], [supervisor NAME] or [worker NAME]");
 		x->skip_section = true;
 	}
+	free(buf);
 }

@@ -146,7 +146,9 @@ struct sup_tree {
 	bool oom;                       /* an allocation failed: the batch is incomplete */
 };
 
-/* actions.c */
+/* actions.c: a batch of this many actions is kept allocated between
+ * batches (a restart's batch fits); larger ones are given back. */
+#define SUP_ACTS_KEEP 16
 void sup_emit(struct sup_tree *t, const struct sup_action *a);
 void sup_emit_node(struct sup_tree *t, enum sup_action_kind k, struct sup_node *n);
 /* FORGET of a node gone for good (SUP_A_FORGET, final). */

@@ -31,7 +31,9 @@
 #include "../core.h"
 #include "cgroup.h"
 
-struct cg_shell cgs = { .base_fd = -1, .ino_fd = -1 };
+/* Zero-initialised (.bss, no page of it dirty until used); cgroup_init()
+ * sets its descriptors to -1 first. */
+struct cg_shell cgs;
 
 static int open_text(const char *path, FILE **ret)
 {
@@ -72,22 +74,11 @@ static int own_cgroup(const char *mount, char *buf, size_t len)
 /* mkdir -p below the mount point. */
 static int mkdir_p(const char *path)
 {
-	char tmp[PATH_MAX];
+	int r = mkdir_parents(path);
 
-	if (strlen(path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	strcpy(tmp, path);
-	for (char *s = tmp + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (r == 0 && mkdir(path, 0755) < 0 && errno != EEXIST)
+		r = -errno;
+	return r;
 }
 
 /* Is otpd the only process in dirfd's cgroup (and in its otpd leaf)? */
@@ -158,15 +149,33 @@ static bool ends_with_dots(const char *path)
 	return last && (strcmp(last, "/.") == 0 || strcmp(last, "/..") == 0);
 }
 
+static int base_decide(const char *mount, const char *conf, char *own, char *mine,
+		       const char **why);
+
 /* Decide and open the base; *why names what failed. */
 static int choose_base(const char *mount, const char **why)
 {
 	const char *conf = core_config()->otpd.cgroup_base;
-	char own[PATH_MAX], mine[PATH_MAX];
+	/* On the heap: PATH_MAX buffers here would make otpd's stack high-water
+	 * mark for its whole life. */
+	char *own = malloc(PATH_MAX), *mine = malloc(PATH_MAX);
+	int r = own && mine ? 0 : -ENOMEM;
+
+	*why = "out of memory";
+	if (r == 0)
+		r = base_decide(mount, conf, own, mine, why);
+	free(own);
+	free(mine);
+	return r;
+}
+
+static int base_decide(const char *mount, const char *conf, char *own, char *mine,
+		       const char **why)
+{
 	int r;
 
 	*why = "cannot read /proc/self/cgroup";
-	if ((r = own_cgroup(mount, own, sizeof(own))) < 0)
+	if ((r = own_cgroup(mount, own, PATH_MAX)) < 0)
 		return r;
 	if (conf) {
 		*why = "cgroup_base must be a directory under the cgroup2 mount";
@@ -193,7 +202,7 @@ static int choose_base(const char *mount, const char **why)
 	close(cgs.base_fd);
 	cgs.base_fd = -1;
 	*why = "cannot create a cgroup of otpd's own";
-	if ((size_t)snprintf(mine, sizeof(mine), "%s/otpd.%d", own, (int)getpid()) >= sizeof(mine))
+	if ((size_t)snprintf(mine, PATH_MAX, "%s/otpd.%d", own, (int)getpid()) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if ((r = mkdir_p(mine)) < 0 || (r = open_base(mine)) < 0)
 		return r;
@@ -346,17 +355,23 @@ static int cgroup_refuse(const char *what, int err)
 
 int cgroup_init(void)
 {
-	char mount[PATH_MAX];
 	const char *why = "no cgroup2 hierarchy is mounted";
+	char *mount;
 	int r;
 
+	cgs.base_fd = cgs.ino_fd = -1;
 	if (core_config()->otpd.cgroup == CFG_CGROUP_OFF)
 		return 0;
 	if ((r = masks_build()) < 0)
 		return r;
-	if ((r = find_mount(mount, sizeof(mount))) < 0 || (r = choose_base(mount, &why)) < 0)
+	if (!(mount = malloc(PATH_MAX)))
+		return cgroup_refuse("out of memory", -ENOMEM);
+	if ((r = find_mount(mount, PATH_MAX)) == 0)
+		r = choose_base(mount, &why);
+	cgs.mount_len = r == 0 && strcmp(mount, "/") ? strlen(mount) : 0;
+	free(mount);
+	if (r < 0)
 		return cgroup_refuse(why, r);
-	cgs.mount_len = strcmp(mount, "/") ? strlen(mount) : 0;
 	if ((r = cgroup_watch_init()) < 0)
 		return cgroup_refuse("inotify", r);
 	if (cgs.private_base)

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,8 +73,9 @@ static struct {
 	gid_t gid;
 	bool has_gid;
 	uint64_t next_gen;
+	size_t n_clients;               /* slots in use */
 	struct ctl_client clients[CTL_CLIENTS_MAX];
-} ctl = { .fd = -1 };
+} ctl;  /* .bss: control_init() sets fd; untouched slots cost nothing */
 
 static void ctl_client_sync(struct ctl_client *cl);
 static void ctl_client_expire(struct ev_timer *t, int64_t now);
@@ -120,6 +122,10 @@ static void ctl_client_free(struct ctl_client *cl)
 	ev_del(&cl->src);
 	ipc_conn_free(cl->conn);
 	*cl = (struct ctl_client){ .phase = CTL_FREE };
+	/* The last client gone: what its replies took (a status of thousands
+	 * of workers) goes back to the system, not kept by malloc. */
+	if (--ctl.n_clients == 0)
+		(void)malloc_trim(0);
 }
 
 void ctl_client_end(struct ctl_client *cl, int code)
@@ -443,6 +449,7 @@ static void ctl_client_new(int fd)
 		ctl_refuse(fd, "otpctl: otpd is out of memory\n");
 		return;
 	}
+	ctl.n_clients++;
 	cl->allowed = ctl_peer_allowed(fd, &cr);
 	cl->gen = ++ctl.next_gen;
 	cl->phase = CTL_READING;
@@ -497,6 +504,7 @@ int control_init(const char *path, const char *group)
 {
 	int fd, r;
 
+	ctl.fd = -1;
 	ctl.has_gid = false;
 	if (group) {
 		r = group_resolve(group, &ctl.gid);
