@@ -198,7 +198,7 @@ bench-bins: $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)) \
 $(BUILD)/bench/%: bench/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -o $@ $<
-$(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
+$(BUILD)/bench/%: bench/%.c $(LIBS_ALL) $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
