@@ -232,10 +232,27 @@ static void do_reply(const struct sup_action *a)
 		r->done(r, a);
 }
 
+/*
+ * A supervisor's cgroup is removed with everything below it: its workers
+ * drop theirs too, and make them again (with their ancestors and limits)
+ * at their next start, when the supervisor comes back.
+ */
+static void release_worker_cgroups(struct sup_node *top)
+{
+	for (struct sup_node *n = top; n; n = sup_walk_next(top, n)) {
+		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
+
+		if (w)
+			cgroup_worker_release(&w->cg);
+	}
+}
+
 static void do_forget(const struct sup_action *a)
 {
 	struct ws *w = sup_node_shell(a->node);
 
+	if (sup_node_type(a->node) == SUP_SUPERVISOR)
+		release_worker_cgroups(a->node);
 	cgroup_node_release(a->node);
 	if (a->final) {
 		ws_free(w);

@@ -664,16 +664,27 @@ static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n)
 	ctl_state_notify(n, ctl_node_state(n));
 }
 
+/*
+ * otpd exits (with `code`).  A client that has its answer gets the rest of
+ * it; one that has not (its request not read yet, a wait or a follow still
+ * going, a command the core never answered) is told so and exits
+ * IPC_EXIT_UNREACHABLE, as when the connection breaks: never 0 with
+ * nothing said (otpctl(1), EXIT STATUS).
+ */
 void control_close_all(int code)
 {
+	static const char exiting[] = "otpctl: otpd is exiting\n";
+
 	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
 		if (cl->phase == CTL_FREE)
 			continue;
 		ctl_client_unfollow(cl);
-		if (cl->phase != CTL_FLUSHING)
-			(void)ipc_conn_end(cl->conn, code);
+		if (cl->phase != CTL_FLUSHING) {
+			(void)ipc_conn_out(cl->conn, IPC_ERR, exiting, sizeof(exiting) - 1);
+			(void)ipc_conn_end(cl->conn, IPC_EXIT_UNREACHABLE);
+		}
 		(void)ipc_conn_flush(cl->conn);
 		ctl_client_free(cl);
 	}
