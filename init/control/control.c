@@ -435,10 +435,12 @@ static void ctl_client_sync(struct ctl_client *cl)
 	}
 	if (cl->phase == CTL_LOGS && !ipc_conn_wants_write(cl->conn))
 		ctl_client_drop_marker(cl);
-	if (cl->phase == CTL_EVENTS && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE) {
-		uint64_t gen = cl->gen;
+	/* Feed an events follower until its socket takes no more (EPOLLOUT
+	 * then brings it back here) or nothing is left: the ring bounds it. */
+	while (cl->phase == CTL_EVENTS && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE) {
+		uint64_t next = cl->ev_next, gen = cl->gen;
 
-		ctl_events_feed(cl);
+		ctl_events_feed(cl);    /* its end may have freed it (ctl_client_end) */
 		if (cl->phase == CTL_FREE || cl->gen != gen)
 			return;
 		if (ipc_conn_wants_write(cl->conn) && ipc_conn_flush(cl->conn) < 0) {
@@ -449,6 +451,8 @@ static void ctl_client_sync(struct ctl_client *cl)
 			ctl_client_free(cl);
 			return;
 		}
+		if (cl->ev_next == next)
+			break;
 	}
 	/* Input is read until the end; later only to notice the peer leave. */
 	if (cl->phase != CTL_FLUSHING)
