@@ -78,6 +78,10 @@ void event_render(struct jbuf *b, const struct event *e, bool json);
 void event_render_missed(struct jbuf *b, uint64_t from, uint64_t to, bool json);
 void event_render_reset(struct jbuf *b, uint64_t since, uint64_t last, bool json);
 
+/* hook.c: events = worker:NAME (otp.conf(5)), from control_init on. */
+void hook_init(void);
+void hook_fini(void);
+
 /* metrics.c: the Prometheus text format (or --json: its samples). */
 void metrics_render(struct ipc_conn *c, bool json);
 

@@ -646,6 +646,7 @@ int control_init(const char *path, const char *group)
 	core_watch(&ctl.watcher);
 	ctl.listener = (struct events_listener){ .fn = ctl_events_heard };
 	events_listen(&ctl.listener);
+	hook_init();
 	if ((r = ev_add(&ctl.src)) < 0)
 		goto fail;
 	return 0;
@@ -675,6 +676,7 @@ void control_fini(void)
 	free(ctl.path);
 	ctl.path = NULL;
 	ev_timer_stop(&ctl.accept_resume);
+	hook_fini();
 }
 
 static void ctl_client_expire(struct ev_timer *t, int64_t now)
