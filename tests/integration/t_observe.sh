@@ -97,6 +97,9 @@ if [ -n "$CGBASE" ]; then
 	expect_eq "frozen: unhealthy" "$(health_is)" "1 False False ['web']"
 	ctl thaw web >/dev/null
 	expect_eq "thawed: healthy" "$(health_is)" "0 True True []"
+	expect_eq "events: frozen, then thawed" "$(ctl events --since 0 --no-follow --json |
+		python3 -c 'import json,sys; print([e["event"] for e in map(json.loads, sys.stdin) if e.get("name") == "web" and e["event"] in ("frozen", "thawed")])')" \
+		"['frozen', 'thawed']"
 fi
 # A permanent worker restarting (a crash, restart_delay): unhealthy.
 cat >> "$T/otp.conf" <<EOF2
