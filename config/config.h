@@ -43,6 +43,8 @@ struct cfg_otpd {
 	char *cgroup_base;              /* NULL: decided at run time */
 	int64_t shutdown_grace_ms;      /* PID 1 orphan grace, default 3000 */
 	unsigned log_lines;             /* per-child ring for otpctl logs, default 1000 */
+	char *events_worker;            /* events = worker:NAME: the events go to its
+					   mailbox; NULL: nowhere */
 };
 
 struct cfg_output_spec {

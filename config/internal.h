@@ -40,7 +40,7 @@ enum cfg_sec { CFG_SEC_NONE, CFG_SEC_OTPD, CFG_SEC_SUP, CFG_SEC_WORKER };
 enum cfg_key_id {
 	/* [otpd] */
 	CFG_K_RUN_DIR, CFG_K_SOCKET, CFG_K_CONTROL_GROUP, CFG_K_CGROUP, CFG_K_CGROUP_BASE,
-	CFG_K_SHUTDOWN_GRACE, CFG_K_LOG_LINES,
+	CFG_K_SHUTDOWN_GRACE, CFG_K_LOG_LINES, CFG_K_EVENTS,
 	/* supervisors and workers */
 	CFG_K_PARENT, CFG_K_RESTART, CFG_K_SHUTDOWN, CFG_K_SIGNIFICANT,
 	/* supervisors */
@@ -144,6 +144,7 @@ const char *cfg_set_cgroup(struct cfg_ctx *x, struct cfg_pnode *p, const char *v
 const char *cfg_set_cgroup_base(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_shutdown_grace(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_log_lines(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_events(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 
 const char *cfg_set_parent(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_restart(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);

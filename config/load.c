@@ -259,6 +259,7 @@ void cfg_free(struct otp_config *c)
 	free(c->otpd.socket);
 	free(c->otpd.control_group);
 	free(c->otpd.cgroup_base);
+	free(c->otpd.events_worker);
 	for (size_t i = 0; i < c->n_nodes; i++)
 		cfg_node_release(&c->nodes[i]);
 	free(c->nodes);

@@ -298,7 +298,10 @@ static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *to
 
 	st_row_fill(n, now, &r);
 	st_cgroup_fill(n, st_stats_wanted(n, top), &r);
-	json_obj_begin(b);
+	if (n == top)
+		json_ok(b);     /* the reply's object (otpctl(1) JSON OUTPUT) */
+	else
+		json_obj_begin(b);
 	json_key(b, "name");
 	json_str(b, r.name);
 	json_key(b, "type");
@@ -395,7 +398,7 @@ void count_render(struct ipc_conn *c, struct sup_node *n, bool json)
 	struct jbuf b = { 0 };
 
 	if (json)
-		jbuf_printf(&b, "{\"specs\":%d,\"active\":%d,\"supervisors\":%d,\"workers\":%d}\n",
+		jbuf_printf(&b, "{\"ok\":true,\"specs\":%d,\"active\":%d,\"supervisors\":%d,\"workers\":%d}\n",
 			    k.specs, k.active, k.supervisors, k.workers);
 	else
 		jbuf_printf(&b, "specs %d active %d supervisors %d workers %d\n", k.specs, k.active,
@@ -413,7 +416,7 @@ void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_r
 {
 	struct jbuf b = { 0 };
 
-	json_obj_begin(&b);
+	json_ok(&b);
 	json_key(&b, "name");
 	json_str(&b, sup_node_name(n));
 	json_key(&b, "lines");

@@ -130,6 +130,7 @@ void ws_process_done(struct ws *w)
 {
 	ws_unindex_pid(w);
 	close_src(&w->ready_src, &w->ready_fd);
+	w->last_pid = w->pid;
 	w->pid = 0;
 }
 

@@ -49,6 +49,7 @@ struct ws {
 	struct sb_prep *sb;             /* built at the first start */
 	struct cg_worker cg;            /* its cgroup, kept across restarts */
 	pid_t pid;                      /* 0: none (reaping is waitid(P_ALL)) */
+	pid_t last_pid;                 /* the last process reaped (events' exits), 0: none */
 	int exec_fd;                    /* exec-result pipe, -1 when done */
 	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
 	int mb_fd;                      /* listening mailbox socket, -1: none */
