@@ -2,7 +2,10 @@
  * ring.c: the last EVENTS_MAX events (events.h), their numbers, the
  * listeners, and the counters otpctl metrics shows.
  *
- * Event `seq` lives in slot seq % EVENTS_MAX while first <= seq < next.
+ * Events are counted from 0 here and numbered from 1 outside: event `seq`
+ * is the (seq-1)th, in slot (seq-1) % EVENTS_MAX while first <= seq-1 <
+ * next.  Counting from 0 keeps the ring zero-initialised, in .bss, so only
+ * the slots used cost memory.
  * Each is one allocation: the struct, then its array of line pointers,
  * then its strings, so a wrapped-over event is one free().
  */
@@ -22,12 +25,12 @@ struct gave_up {
 
 static struct {
 	struct event *slot[EVENTS_MAX];
-	uint64_t first, next;
+	uint64_t first, next;           /* counts: dropped from the front, recorded */
 	struct events_listener *listeners;
 	uint64_t dropped, lost;
 	struct gave_up *gave_up;
 	size_t n_gave_up;
-} ring = { .first = 1, .next = 1 };
+} ring;
 
 const char *event_kind_str(enum event_kind k)
 {
@@ -43,14 +46,14 @@ const char *event_kind_str(enum event_kind k)
 	return (size_t)k < sizeof(names) / sizeof(names[0]) && names[k] ? names[k] : "unknown";
 }
 
-uint64_t events_first(void) { return ring.first; }
-uint64_t events_next(void) { return ring.next; }
+uint64_t events_first(void) { return ring.first + 1; }
+uint64_t events_next(void) { return ring.next + 1; }
 
 const struct event *events_get(uint64_t seq)
 {
-	if (seq < ring.first || seq >= ring.next)
+	if (seq < 1 || seq - 1 < ring.first || seq - 1 >= ring.next)
 		return NULL;
-	return ring.slot[seq % EVENTS_MAX];
+	return ring.slot[(seq - 1) % EVENTS_MAX];
 }
 
 void events_listen(struct events_listener *l)
@@ -113,15 +116,17 @@ int events_record(const struct event *e)
 {
 	struct event *c = event_copy(e);
 	struct event **slot;
+	uint64_t i;
 
 	if (!c) {
 		ring.lost++;
 		return -ENOMEM;
 	}
-	c->seq = ring.next++;
+	i = ring.next++;
+	c->seq = i + 1;
 	c->time_ms = realtime_ms();
-	slot = &ring.slot[c->seq % EVENTS_MAX];
-	if (c->seq - ring.first >= EVENTS_MAX) {
+	slot = &ring.slot[i % EVENTS_MAX];
+	if (i - ring.first >= EVENTS_MAX) {
 		free(*slot);
 		ring.first++;
 	}
