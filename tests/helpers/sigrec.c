@@ -5,11 +5,14 @@
  *   sigrec FILE [CODE]
  *
  * Blocks every signal that can be blocked, appends "ready PID" to FILE,
- * then one line per signal received, its name without "SIG" ("USR1",
- * "RTMIN+1").  SIGTERM is recorded too and ends it with exit status CODE
+ * then one line per signal received, its name without "SIG" as kill(1)
+ * and podman kill -s spell it ("USR1", "IO", "RTMIN+1", "RTMAX").  SIGTERM is recorded too and ends it with exit status CODE
  * (default 0).  Each line is one write(2) to a file opened O_APPEND, so
  * several sigrecs may share FILE.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE     /* sigabbrev_np */
+#endif
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -31,10 +34,12 @@ static void note(const char *line)
 
 static void name_of(int sig, char *buf, size_t len)
 {
-	const char *n = sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
+	const char *n = sig == SIGIO ? "IO" : sig < SIGRTMIN ? sigabbrev_np(sig) : NULL;
 
 	if (n)
 		snprintf(buf, len, "%s\n", n);
+	else if (sig == SIGRTMAX)
+		snprintf(buf, len, "RTMAX\n");
 	else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
 		snprintf(buf, len, "RTMIN+%d\n", sig - SIGRTMIN);
 	else
