@@ -37,7 +37,8 @@ static sigset_t not_default;
 static struct ev_source sig_src = { .fd = -1 };
 static sigset_t said;           /* signals said to be ignored */
 
-/* Read everywhere: what otpd acts on, and what it must not die of. */
+/* Read everywhere: what otpd acts on, and what it must not die of
+ * (with every passable signal, signals_wanted()). */
 static const int handled[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2,
 			       SIGPWR, SIGWINCH, SIGALRM, SIGCONT, SIGTSTP, SIGTTIN, SIGTTOU };
 
@@ -233,8 +234,11 @@ const sigset_t *signals_not_default(void)
 	return &not_default;
 }
 
-/* What otpd reads from its signalfd: its own, every claimed one, and
- * every passable one where it passes signals on. */
+/*
+ * What otpd reads from its signalfd: its own, every one it may pass on
+ * (also where it does not: a stray SIGVTALRM or SIGRTMIN+3 must not end a
+ * daemon either), and every claimed one.
+ */
 static void signals_wanted(sigset_t *set)
 {
 	const struct otp_config *cfg = core_config();
@@ -243,7 +247,7 @@ static void signals_wanted(sigset_t *set)
 	for (size_t i = 0; i < sizeof(handled) / sizeof(handled[0]); i++)
 		sigaddset(set, handled[i]);
 	for (int s = 1; s < NSIG; s++)
-		if (passable(s) && passing_on())
+		if (passable(s))
 			sigaddset(set, s);
 	for (size_t i = 1; cfg && i < cfg->n_nodes; i++)
 		for (int s = 1; s < 64; s++)
