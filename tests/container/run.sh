@@ -367,11 +367,14 @@ if podman kube play --network none "$W/pod.yaml" > "$W/kube.out" 2>&1; then
 	c=$ID-pod-app
 	POD_ID=$(podman pod inspect -f '{{.ID}}' $ID-pod)
 	wait_exec $c otpctl status web && pass "kube play: the pod runs the tree" || fail "kube: $(podman logs $c 2>&1 | tail -3)"
+	hc=$(podman inspect -f '{{json .Config.Healthcheck}}' $c 2>&1)
+	grep -q '"otpctl","health"' <<< "$hc" && pass "kube play: the liveness probe is the container's health check" ||
+		fail "no health check from the probe: $hc"
 	podman healthcheck run $c >/dev/null 2>&1; h=$?
 	check health $h "kube play: the probe (otpctl health) says healthy"
-	podman exec $c otpctl stop web >/dev/null 2>&1
+	podman exec $c otpctl stop stats >/dev/null 2>&1     # permanent: the tree is not up
 	podman healthcheck run $c >/dev/null 2>&1 && h=1
-	check health:stop $h "... and unhealthy once a worker is stopped"
+	check health:stop $h "... and unhealthy once a permanent worker is stopped"
 	podman kube down "$W/pod.yaml" >/dev/null 2>&1 || podman pod rm -f -t 0 $ID-pod >/dev/null 2>&1
 else
 	fail "podman kube play: $(cat "$W/kube.out")"
