@@ -218,8 +218,9 @@ stop_run() {
 }
 WAIT_CMD="otpctl status web"
 read -r st ms_ <<< "$(stop_run ex 10 "$IMG")"
-expect_eq "podman stop of the example tree: exit 0" "$st" 0
-[ "$ms_" != - ] && [ "$ms_" -lt 5000 ] && pass "... within 5 s ($ms_ ms)" || fail "podman stop took $ms_ ms"
+# (status 0: otpd stopped the tree itself; podman's SIGKILL would be 137;
+# times go to the table, not into assertions)
+expect_eq "podman stop of the example tree: exit 0 ($ms_ ms)" "$st" 0
 row "podman stop, example tree" "$st in $ms_ ms" "-"
 WAIT_CMD="pidof sleep"
 read -r o om <<< "$(stop_run stop-o 10 "$IMG" /otpd -- sleep 1000)"
@@ -230,8 +231,7 @@ stubborn="trap '' TERM; while :; do sleep 1; done"
 read -r c cm <<< "$(stop_run stop-c 3 "$IMG" /otpd -c /ct/stubborn.conf)"
 read -r o om <<< "$(stop_run stop-so 3 "$IMG" /otpd -- /bin/sh -c "$stubborn")"
 read -r t tm <<< "$(stop_run stop-st 3 "$IMG" /tini -- /bin/sh -c "$stubborn")"
-expect_eq "podman stop -t 3, a worker ignoring TERM (shutdown = 1s): otpd kills it, exits 0" "$c" 0
-[ "$cm" != - ] && [ "$cm" -lt 2900 ] && pass "... before podman's SIGKILL ($cm ms)" || fail "took $cm ms"
+expect_eq "podman stop -t 3, a worker ignoring TERM (shutdown = 1s): otpd kills it, exits 0 ($cm ms)" "$c" 0
 expect_eq "podman stop -t 3, otpd -- a program ignoring TERM: 137 (as tini)" "$o" 137
 row "stop -t 3, TERM ignored: tree" "$c in $cm ms" "-"
 row "stop -t 3, TERM ignored: -- CMD" "$o in $om ms" "$t in $tm ms"
