@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -114,6 +115,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
  */
 #define CMD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
+/* 0: a file we may execute; else ENOENT (nothing there) or EACCES. */
+static int runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == EACCES ? EACCES : ENOENT;
+	return S_ISREG(st.st_mode) && access(path, X_OK) == 0 ? 0 : EACCES;
+}
+
 static int cmd_check(const char *name)
 {
 	const char *path = getenv("PATH"), *s, *e;
@@ -121,16 +132,18 @@ static int cmd_check(const char *name)
 	char buf[4096];
 
 	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? 0 : errno;
+		return runnable(name);
 	if (!path || !*path)
 		path = CMD_DEFAULT_PATH;
 	for (s = path;; s = e + 1) {
+		int r;
+
 		e = strchrnul(s, ':');
 		snprintf(buf, sizeof(buf), "%.*s/%s", e > s ? (int)(e - s) : 1, e > s ? s : ".",
 			 name);
-		if (access(buf, X_OK) == 0)
+		if ((r = runnable(buf)) == 0)
 			return 0;
-		if (errno == EACCES || access(buf, F_OK) == 0)
+		if (r == EACCES)
 			found = EACCES;
 		if (!*e)
 			return found;

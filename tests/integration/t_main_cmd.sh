@@ -27,6 +27,7 @@ mainrun /nonexistent/prog; expect_eq "not found -> 127" "$?" 127
 mainrun no-such-program-otpd; expect_eq "not in PATH -> 127" "$?" 127
 grep -q "no-such-program-otpd: No such file or directory" "$T/err" && pass "says why" || fail "$(cat $T/err)"
 mainrun "$T/otp.conf"; expect_eq "not executable -> 126" "$?" 126
+mainrun "$T"; expect_eq "a directory -> 126" "$?" 126
 
 # 2) its output is otpd's own: stdout and stderr apart, no prefix
 mainrun sh -c 'echo to-out; echo to-err >&2; exit 0'
