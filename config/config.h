@@ -36,7 +36,7 @@ enum cfg_seccomp_action { CFG_SECCOMP_KILL, CFG_SECCOMP_ERRNO, CFG_SECCOMP_LOG }
 
 /* [otpd] */
 struct cfg_otpd {
-	char *run_dir;                  /* default /run/otp */
+	char *run_dir;                  /* default util_default_run_dir(): /run/otp for root */
 	char *socket;                   /* default <run_dir>/otpd.sock */
 	char *control_group;            /* NULL: root only */
 	enum cfg_cgroup_mode cgroup;    /* default auto */
@@ -163,6 +163,7 @@ struct otp_config {
 	char **files;                   /* files read, in order */
 	size_t n_files;
 	struct cfg_name_index by_name;
+	bool main_cmd;                  /* has the worker CFG_MAIN_NAME of `otpd -- CMD` */
 };
 
 struct cfg_errors {
@@ -178,7 +179,18 @@ struct cfg_errors {
  */
 int cfg_load(const char *path, struct otp_config **ret_cfg, struct cfg_errors *errs);
 
-/* Same, from a string (tests); `name` is used as the file name in errors. */
+/*
+ * `otpd [-c PATH] -- CMD ARGS...`: load `path` (NULL: no file at all, not
+ * the defaults), then add the worker CFG_MAIN_NAME that runs argv as is:
+ * a significant, temporary child of the root, whose output is otpd's
+ * own; the root's auto_shutdown becomes any_significant unless the file
+ * set one (otpd(8), "RUNNING ONE PROGRAM").  argv NULL: cfg_load(path).
+ */
+#define CFG_MAIN_NAME "main"
+int cfg_load_main(const char *path, char *const *argv, struct otp_config **ret_cfg,
+		  struct cfg_errors *errs);
+
+/* Same as cfg_load, from a string (tests); `name` is used as the file name in errors. */
 int cfg_load_string(const char *text, const char *name, struct otp_config **ret_cfg,
 		    struct cfg_errors *errs);
 

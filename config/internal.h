@@ -233,8 +233,13 @@ void cfg_node_release(struct cfg_node *n);
 /* parse.c */
 void cfg_parse_text(struct cfg_ctx *x, const char *file, const char *text, size_t len);
 
+/* main_cmd.c: the worker of `otpd -- CMD` (after the files) */
+int cfg_main_add(struct cfg_ctx *x, char *const *argv);
+
 /* tree.c, validate.c */
 int cfg_ctx_finish(struct cfg_ctx *x);
+/* The root's pnode: [supervisor root], or one made with defaults; CFG_NONE: ENOMEM. */
+size_t cfg_root_get(struct cfg_ctx *x);
 void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n);
 void cfg_validate_sections(struct cfg_ctx *x);
 /* validate_run.c: after defaults are filled in */

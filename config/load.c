@@ -251,6 +251,24 @@ int cfg_load(const char *path, struct otp_config **ret_cfg, struct cfg_errors *e
 	return ctx_finish(&x, r, ret_cfg);
 }
 
+int cfg_load_main(const char *path, char *const *argv, struct otp_config **ret_cfg,
+		  struct cfg_errors *errs)
+{
+	struct cfg_ctx x;
+	int r;
+
+	if (!argv)
+		return cfg_load(path, ret_cfg, errs);
+	if (!ret_cfg || !errs)
+		return -EINVAL;
+	if (ctx_init(&x, errs) < 0)
+		return -ENOMEM;
+	r = path ? path_load(&x, path) : 0;
+	if (r == 0)
+		r = cfg_main_add(&x, argv);
+	return ctx_finish(&x, r, ret_cfg);
+}
+
 void cfg_free(struct otp_config *c)
 {
 	if (!c)

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -20,7 +21,7 @@ static size_t find_index(struct cfg_ctx *x, const char *name)
 }
 
 /* The root: declared as [supervisor root], or made with defaults. */
-static size_t root_get(struct cfg_ctx *x)
+size_t cfg_root_get(struct cfg_ctx *x)
 {
 	size_t r = find_index(x, CFG_ROOT);
 
@@ -166,8 +167,13 @@ static int defaults_fill(struct cfg_ctx *x)
 {
 	struct cfg_otpd *o = &x->cfg->otpd;
 
-	if (!o->run_dir && !(o->run_dir = strdup("/run/otp")))
-		return -ENOMEM;
+	if (!o->run_dir) {
+		char dflt[UTIL_RUN_DIR_MAX];
+
+		(void)util_default_run_dir((unsigned)geteuid(), dflt, sizeof(dflt));
+		if (!(o->run_dir = strdup(dflt)))
+			return -ENOMEM;
+	}
 	if (!o->socket && asprintf(&o->socket, "%s/otpd.sock",
 				   strcmp(o->run_dir, "/") ? o->run_dir : "") < 0) {
 		o->socket = NULL;
@@ -197,7 +203,7 @@ int cfg_ctx_finish(struct cfg_ctx *x)
 	int r;
 
 	cfg_validate_sections(x);
-	root = root_get(x);
+	root = cfg_root_get(x);
 	if (root == CFG_NONE)
 		return -ENOMEM;
 	for (size_t i = 0; i < x->n_pn; i++)

@@ -1,6 +1,7 @@
 /*
- * main.c: otpd.  Load the configuration, become PID 1 or a subreaper,
- * start the tree and run the event loop until the tree is done.
+ * main.c: otpd.  Load the configuration (and the program after --),
+ * become PID 1 or a subreaper, start the tree and run the event loop until
+ * the tree is done.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/reboot.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/base.h"
@@ -48,14 +50,18 @@ static void nss_files_only(void) {}
 
 struct opts {
 	const char *config;
+	char **cmd;             /* after --: the main program, NULL: none */
 	bool check;
 	int pid1;               /* -1 detect, 0 no, 1 yes */
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: otpd [-c PATH] [--check] [--pid1|--no-pid1]\n"
-		   "  -c, --config PATH  config file or directory (default %s + %s/*.conf)\n"
+	fprintf(f, "usage: otpd [-c PATH] [--check] [--pid1|--no-pid1] [-- CMD [ARGS...]]\n"
+		   "  -c, --config PATH  config file or directory (default %s + %s/*.conf;\n"
+		   "                     with -- CMD: none)\n"
+		   "  -- CMD [ARGS...]   run CMD as the tree's main worker: otpd passes signals\n"
+		   "                     on to it and exits with its status when it ends\n"
 		   "      --check        validate the config, print the tree, exit 0 or 2\n"
 		   "      --pid1         act as process 1 (default: when pid is 1)\n"
 		   "      --no-pid1      act as a subreaper daemon even as pid 1\n"
@@ -75,7 +81,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	int c;
 
 	o->pid1 = -1;
-	while ((c = getopt_long(argc, argv, "c:h", longs, NULL)) != -1) {
+	/* "+": options end at the first word that is none, CMD's own stay its own */
+	while ((c = getopt_long(argc, argv, "+c:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'k': o->check = true; break;
@@ -86,19 +93,70 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		default: usage(stderr); return -EINVAL;
 		}
 	}
-	if (optind != argc) {
-		fprintf(stderr, "otpd: unexpected argument \"%s\"\n", argv[optind]);
+	if (optind < argc && strcmp(argv[optind - 1], "--") == 0) {
+		o->cmd = argv + optind;
+		return 0;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "otpd: unexpected argument \"%s\" (a program to run goes "
+			"after --: otpd -- CMD [ARGS...])\n", argv[optind]);
+		return -EINVAL;
+	}
+	if (strcmp(argv[optind - 1], "--") == 0) {
+		fprintf(stderr, "otpd: --: expected a program to run after it\n");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static struct otp_config *load(const char *path)
+/*
+ * The program of `otpd -- CMD` is found as execvp(3) finds one, so that a
+ * missing or unrunnable one ends otpd at once with the shell's status, as
+ * tini does: 127 (not found), 126 (found, cannot be run).
+ */
+#define CMD_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* 0: a file we may execute; else ENOENT (nothing there) or EACCES. */
+static int runnable(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return errno == EACCES ? EACCES : ENOENT;
+	return S_ISREG(st.st_mode) && access(path, X_OK) == 0 ? 0 : EACCES;
+}
+
+static int cmd_check(const char *name)
+{
+	const char *path = getenv("PATH"), *s, *e;
+	int found = ENOENT;
+	char buf[4096];
+
+	if (strchr(name, '/'))
+		return runnable(name);
+	if (!path || !*path)
+		path = CMD_DEFAULT_PATH;
+	for (s = path;; s = e + 1) {
+		int r;
+
+		e = strchrnul(s, ':');
+		snprintf(buf, sizeof(buf), "%.*s/%s", e > s ? (int)(e - s) : 1, e > s ? s : ".",
+			 name);
+		if ((r = runnable(buf)) == 0)
+			return 0;
+		if (r == EACCES)
+			found = EACCES;
+		if (!*e)
+			return found;
+	}
+}
+
+static struct otp_config *load(const char *path, char *const *cmd)
 {
 	struct cfg_errors errs = { 0 };
 	struct otp_config *cfg = NULL;
 
-	if (cfg_load(path, &cfg, &errs) < 0) {
+	if (cfg_load_main(path, cmd, &cfg, &errs) < 0) {
 		for (size_t i = 0; i < errs.n; i++)
 			fprintf(stderr, "otpd: error: %s\n", errs.msgs[i]);
 		if (!errs.n)
@@ -151,6 +209,7 @@ static int become_supervisor(bool pid1)
 {
 	if (pid1)
 		return pid1_setup();
+	sys_place_detect();
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
 		log_warn("cannot become child subreaper (%s): orphans of workers will not be "
 			 "reaped by otpd", strerror(errno));
@@ -193,6 +252,11 @@ static int setup(void)
 	return 0;
 }
 
+static const char *halt_verb(int how)
+{
+	return how == RB_POWER_OFF ? "poweroff" : how == RB_AUTOBOOT ? "reboot" : "halt";
+}
+
 static void finish(void)
 {
 	int code = core_exit_code();
@@ -209,8 +273,13 @@ static void finish(void)
 	if (core_pid1())
 		pid1_reap_orphans(core_config()->otpd.shutdown_grace_ms);
 	out_stdout_flush();
-	if (core_pid1() && core_halt_how())
+	if (core_pid1() && sys_place() == SYS_MACHINE && core_halt_how())
 		pid1_halt(core_halt_how(), code);
+	else if (core_halt_how())
+		log_info("exit status %d (%s asked for: only otpd ends, the machine is not its "
+			 "to stop here)", code, halt_verb(core_halt_how()));
+	else if (core_pid1())
+		log_info("exit status %d", code);
 }
 
 int main(int argc, char **argv)
@@ -225,9 +294,14 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	cs.config_path = o.config;
-	cs.cfg = load(o.config);
+	cs.cfg = load(o.config, o.cmd);
 	if (!cs.cfg)
 		return 2;
+	if (o.cmd && !o.check && (r = cmd_check(o.cmd[0])) != 0) {
+		fprintf(stderr, "otpd: %s: %s\n", o.cmd[0], strerror(r));
+		cfg_free(cs.cfg);
+		return r == ENOENT ? 127 : 126;
+	}
 	if (o.check) {
 		cfg_print_tree(cs.cfg, stdout);
 		(void)cfg_print_warnings(cs.cfg, stderr);
@@ -242,14 +316,14 @@ int main(int argc, char **argv)
 	nofile_raise(&ws);
 	if (become_supervisor(cs.pid1) < 0 || setup() < 0) {
 		/* A VM's init that returns panics the kernel: power off, saying why. */
-		if (cs.pid1 && pid1_in_vm())
+		if (cs.pid1 && sys_place() == SYS_MACHINE)
 			pid1_halt(RB_POWER_OFF, 2);
 		return 2;
 	}
 	ws.oom_back = cs.pid1 ? pid1_oom_back() : 0;
 	ws.sig_reset = signals_not_default();
 	worker_setup(&ws);
-	if (cs.pid1 && pid1_in_vm())
+	if (cs.pid1 && sys_place() == SYS_MACHINE)
 		core_halt_on_exit(RB_POWER_OFF);        /* a VM's init has nowhere to return to */
 	sd_report("STATUS=starting");
 	core_boot();

@@ -259,7 +259,10 @@ static struct otp_config *load(void)
 {
 	struct cfg_errors errs = { 0 };
 	struct otp_config *nw = NULL;
-	int r = cfg_load(core_config_path(), &nw, &errs);
+	/* `otpd -- CMD` keeps its main worker, word for word. */
+	const struct cfg_node *m = core_config()->main_cmd ? cfg_find(core_config(), CFG_MAIN_NAME)
+							   : NULL;
+	int r = cfg_load_main(core_config_path(), m ? m->w.argv : NULL, &nw, &errs);
 	size_t n_errs = errs.n;
 
 	for (size_t i = 0; r < 0 && i < errs.n; i++)

@@ -25,7 +25,6 @@
 #include "otpctl.h"
 #include "otpctl_import.h"
 
-#define CTL_DEFAULT_SOCKET "/run/otp/otpd.sock"
 #define CTL_VERSION "0.1.0"
 /* Client-side guard beyond a --timeout that otpd enforces itself. */
 #define CTL_GUARD_MS 2000
@@ -236,13 +235,19 @@ static int ctl_remote(int argc, char **argv, const struct ctl_args *a)
 	return IPC_EXIT_UNREACHABLE;
 }
 
+/* -s, $OTP_SOCKET, or otpd.sock in the default run_dir (the user's own when not root). */
 static const char *ctl_socket_path(const struct ctl_args *a)
 {
+	static char dflt[UTIL_RUN_DIR_MAX + 16];
 	const char *env = getenv("OTP_SOCKET");
 
 	if (a->socket)
 		return a->socket;
-	return env && env[0] ? env : CTL_DEFAULT_SOCKET;
+	if (env && env[0])
+		return env;
+	(void)util_default_run_dir((unsigned)geteuid(), dflt, UTIL_RUN_DIR_MAX);
+	strcat(dflt, "/otpd.sock");
+	return dflt;
 }
 
 /* Check the verb and its arguments, then ask otpd (or do it here). */

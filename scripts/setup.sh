@@ -11,6 +11,7 @@ for p in $PKGS; do
 		missing="$missing $p"
 done
 "$(dirname "$0")/../tests/vm/setup.sh"       # qemu, busybox and a kernel for make check-vm
+"$(dirname "$0")/../tests/container/setup.sh"  # podman, runc, tini for make check-container
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup: missing packages:$missing (run as root to install them)" >&2

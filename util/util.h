@@ -47,4 +47,15 @@ const char *util_signal_name(int signo);
 /* A POSIX portable environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
 bool util_is_env_name(const char *s, size_t len);
 
+/*
+ * otpd's run_dir when the configuration names none, and so where otpctl
+ * finds otpd's socket: /run/otp for root (uid 0); for another user, who
+ * cannot write /run (a container run with --user, a user's own tree),
+ * $XDG_RUNTIME_DIR/otp when that is an absolute path, else /tmp/otp-UID
+ * (otpd makes it, owned by that user; one owned by anybody else is
+ * refused).  uid: geteuid().  snprintf's return.
+ */
+#define UTIL_RUN_DIR_MAX 4096
+int util_default_run_dir(unsigned uid, char *buf, size_t len);
+
 #endif

@@ -1,12 +1,23 @@
 /*
  * pid1.c: duties of process 1.
  *
- * In a VM nothing is mounted yet: /proc, /sys, /dev, /run and cgroup2 on
- * /sys/fs/cgroup are mounted when missing (cgroup2 not with cgroup = off,
- * which promises never to touch cgroupfs).  At the end of a shutdown every process left (orphans of
- * dead workers) gets TERM+CONT, and KILL at the grace deadline; the wait
- * ends the moment none remain.
+ * Mounts: /proc first when it is missing (it tells a machine from a
+ * container, place.c).  PID 1 of a machine (a VM) finds nothing mounted
+ * and mounts /sys, /dev, /run and cgroup2 on /sys/fs/cgroup when they are
+ * not mount points (cgroup2 not with cgroup = off, which promises never to
+ * touch cgroupfs).  Anywhere else (a container, --pid1 on a host) the
+ * engine has mounted what is needed, and what is below /run (secrets, -v
+ * volumes, .containerenv) must stay visible: a file system is mounted only
+ * when it is missing, that is not a mount point and an empty directory,
+ * and otpd needs it (/run only when run_dir is below it and /run is not
+ * writable); devtmpfs never (it would be the host's devices).  A mount not
+ * needed is not tried, so it cannot warn.
+ *
+ * At the end of a shutdown every process left (orphans of dead workers)
+ * gets TERM+CONT, and KILL at the grace deadline; the wait ends the moment
+ * none remain.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -25,23 +36,29 @@
 #include "../core.h"
 #include "system.h"
 
+enum mnt_need { NEED_EMPTY, NEED_RUN, NEED_VM_ONLY };
+
 struct mnt {
 	const char *src, *dir, *type;
 	unsigned long flags;
 	const char *data;
 	const char *data_fallback;      /* for kernels that refuse `data` */
 	bool cgroup;                    /* skipped with cgroup = off */
+	enum mnt_need need;             /* outside a machine: when it is needed */
+};
+
+static const struct mnt mnt_proc = {
+	.src = "proc", .dir = "/proc", .type = "proc",
+	.flags = MS_NOSUID | MS_NODEV | MS_NOEXEC,
 };
 
 static const struct mnt mounts[] = {
-	{ .src = "proc", .dir = "/proc", .type = "proc",
-	  .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC },
 	{ .src = "sysfs", .dir = "/sys", .type = "sysfs",
 	  .flags = MS_NOSUID | MS_NODEV | MS_NOEXEC },
 	{ .src = "devtmpfs", .dir = "/dev", .type = "devtmpfs", .flags = MS_NOSUID,
-	  .data = "mode=0755" },
+	  .data = "mode=0755", .need = NEED_VM_ONLY },
 	{ .src = "tmpfs", .dir = "/run", .type = "tmpfs", .flags = MS_NOSUID | MS_NODEV,
-	  .data = "mode=0755" },
+	  .data = "mode=0755", .need = NEED_RUN },
 	/* memory_recursiveprot needs 5.7; nsdelegate keeps delegated subtrees
 	 * (containers below us) from moving processes out of themselves. */
 	{ .src = "cgroup2", .dir = "/sys/fs/cgroup", .type = "cgroup2",
@@ -90,22 +107,68 @@ static void oom_protect_self(void)
 	close(fd);
 }
 
+/* Missing, or a directory with no entry at all (so nothing to hide). */
+static bool dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true;
+
+	if (!d)
+		return errno == ENOENT;
+	while (empty && (e = readdir(d)))
+		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	return empty;
+}
+
+/* run_dir is below `dir`? */
+static bool run_dir_below(const char *dir)
+{
+	const char *rd = core_config()->otpd.run_dir;
+	size_t n = strlen(dir);
+
+	return rd && strncmp(rd, dir, n) == 0 && rd[n] == '/';
+}
+
+/* Outside a machine: mount m only when it is missing and otpd needs it. */
+static bool needed(const struct mnt *m)
+{
+	if (mounted(m->dir) || !dir_empty(m->dir))
+		return false;
+	switch (m->need) {
+	case NEED_VM_ONLY:
+		return false;
+	case NEED_RUN:
+		return run_dir_below(m->dir) && access(m->dir, W_OK) < 0;
+	default:
+		return true;
+	}
+}
+
+static void mount_one(const struct mnt *m)
+{
+	(void)mkdir(m->dir, 0755);
+	if (mount(m->src, m->dir, m->type, m->flags, m->data) == 0)
+		return;
+	if (errno == EINVAL && m->data_fallback &&
+	    mount(m->src, m->dir, m->type, m->flags, m->data_fallback) == 0)
+		return;
+	log_warn("mount %s on %s: %s, ignoring", m->type, m->dir, strerror(errno));
+}
+
 int pid1_setup(void)
 {
+	if (!mounted(mnt_proc.dir) && dir_empty(mnt_proc.dir))
+		mount_one(&mnt_proc);
+	sys_place_detect();
 	for (size_t i = 0; i < sizeof(mounts) / sizeof(mounts[0]); i++) {
 		const struct mnt *m = &mounts[i];
 
 		if (m->cgroup && core_config()->otpd.cgroup == CFG_CGROUP_OFF)
 			continue;
-		if (mounted(m->dir))
-			continue;
-		(void)mkdir(m->dir, 0755);
-		if (mount(m->src, m->dir, m->type, m->flags, m->data) == 0)
-			continue;
-		if (errno == EINVAL && m->data_fallback &&
-		    mount(m->src, m->dir, m->type, m->flags, m->data_fallback) == 0)
-			continue;
-		log_warn("mount %s on %s: %s, ignoring", m->type, m->dir, strerror(errno));
+		if (sys_place() == SYS_MACHINE ? !mounted(m->dir) : needed(m))
+			mount_one(m);
 	}
 	oom_protect_self();
 	return 0;
@@ -189,18 +252,4 @@ void pid1_halt(int how, int code)
 	sync();
 	if (reboot(how) < 0)
 		log_err("reboot: %s", strerror(errno));
-}
-
-/* In a VM (the initial PID namespace) kthreadd is process 2. */
-bool pid1_in_vm(void)
-{
-	char buf[64] = "";
-	int fd = open("/proc/2/comm", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 && strncmp(buf, "kthreadd", 8) == 0;
 }

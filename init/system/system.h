@@ -1,10 +1,11 @@
 /*
  * system.h: otpd and what is above it.
  *
- * Signals (signals.c: signalfd, forwarding to workers that claimed them),
- * the duties of process 1 (pid1.c: mounts in a VM, the OOM score, orphans
- * at the end, power off), and our own parent's notify socket when systemd
- * started us (sdnotify.c), with its watchdog (watchdog_self.c).
+ * Where otpd runs (place.c: a machine, a container, a host), signals
+ * (signals.c: signalfd, forwarding to workers), the duties of process 1
+ * (pid1.c: missing mounts, the OOM score, orphans at the end, power off),
+ * and our own parent's notify socket when systemd started us
+ * (sdnotify.c), with its watchdog (watchdog_self.c).
  */
 #ifndef OTPD_INIT_SYSTEM_H
 #define OTPD_INIT_SYSTEM_H
@@ -12,6 +13,21 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
+
+/* --- place.c ------------------------------------------------------------ */
+
+enum sys_place {
+	SYS_HOST,               /* a service on a machine, not its PID 1 */
+	SYS_MACHINE,            /* PID 1 of the machine (a VM): reboot(2) is ours */
+	SYS_CONTAINER,          /* a container, or a PID namespace of its own */
+};
+
+/* Decide where otpd runs, once, with /proc mounted (pid1_setup() calls it
+ * for PID 1); says it in the log for a container. */
+void sys_place_detect(void);
+enum sys_place sys_place(void);
+/* What told: "container=podman", "/.dockerenv", ... */
+const char *sys_place_why(void);
 
 /* --- signals.c ---------------------------------------------------------- */
 
@@ -23,14 +39,14 @@ const sigset_t *signals_not_default(void);
 
 /* --- pid1.c -------------------------------------------------------------- */
 
+/* Mount what is missing (as the place allows), detect the place, OOM score. */
 int pid1_setup(void);
 /* The oom_score_adj otpd had before it protected itself: what workers get back. */
 int pid1_oom_back(void);
 /* After the tree stopped: TERM+CONT orphans, KILL at the grace deadline. */
 void pid1_reap_orphans(int64_t grace_ms);
-void pid1_halt(int how, int code);   /* how: RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM */
-/* Process 1 of a machine (not of a container's PID namespace)? */
-bool pid1_in_vm(void);
+/* PID 1 of a machine only: how is RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM. */
+void pid1_halt(int how, int code);
 
 /* --- sdnotify.c: talking to our own parent (systemd) -------------------- */
 

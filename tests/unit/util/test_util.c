@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../../util/util.h"
@@ -167,4 +168,29 @@ Test(util_signal, every_name_parses_back)
 	cr_assert_str_eq(util_signal_name(SIGRTMAX), "SIGRTMAX");
 	cr_assert_null(util_signal_name(0));
 	cr_assert_null(util_signal_name(_NSIG));
+}
+
+/* The default run_dir (and so otpctl's default socket). */
+Test(util_run_dir, root_uses_run)
+{
+	char buf[UTIL_RUN_DIR_MAX];
+
+	setenv("XDG_RUNTIME_DIR", "/run/user/0", 1);
+	util_default_run_dir(0, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "/run/otp");
+}
+
+Test(util_run_dir, other_users_their_runtime_dir_or_tmp)
+{
+	char buf[UTIL_RUN_DIR_MAX];
+
+	setenv("XDG_RUNTIME_DIR", "/run/user/1000", 1);
+	util_default_run_dir(1000, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "/run/user/1000/otp");
+	setenv("XDG_RUNTIME_DIR", "relative", 1);
+	util_default_run_dir(1000, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "/tmp/otp-1000");
+	unsetenv("XDG_RUNTIME_DIR");
+	util_default_run_dir(1000, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "/tmp/otp-1000");
 }
