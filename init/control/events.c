@@ -75,20 +75,16 @@ static void ev_json_node(struct jbuf *b, const struct event *e)
 {
 	if (!e->name[0])
 		return;
-	json_key(b, "name");
-	json_str(b, e->name);
-	json_key(b, "supervisor");
-	json_str(b, e->supervisor[0] ? e->supervisor : NULL);
-	json_key(b, "type");
-	json_str(b, e->worker ? "worker" : "supervisor");
+	json_kv_str(b, "name", e->name);
+	json_kv_str(b, "supervisor", e->supervisor[0] ? e->supervisor : NULL);
+	json_kv_str(b, "type", e->worker ? "worker" : "supervisor");
 }
 
 static void ev_json_kind(struct jbuf *b, const struct event *e)
 {
 	switch (e->kind) {
 	case EVENT_STARTED:
-		json_key(b, "pid");
-		json_int(b, e->pid);
+		json_kv_int(b, "pid", e->pid);
 		break;
 	case EVENT_EXITED:
 	case EVENT_STOPPED:
@@ -97,8 +93,7 @@ static void ev_json_kind(struct jbuf *b, const struct event *e)
 			json_int(b, e->pid);
 		else
 			json_null(b);
-		json_key(b, "reason");
-		json_str(b, e->reason);
+		json_kv_str(b, "reason", e->reason);
 		json_key(b, "lines");
 		json_arr_begin(b);
 		for (size_t i = 0; i < e->n_lines; i++)
@@ -106,26 +101,19 @@ static void ev_json_kind(struct jbuf *b, const struct event *e)
 		json_arr_end(b);
 		break;
 	case EVENT_RESTARTING:
-		json_key(b, "delay_ms");
-		json_int(b, e->delay_ms);
-		json_key(b, "restarts");
-		json_int(b, e->restarts);
+		json_kv_int(b, "delay_ms", e->delay_ms);
+		json_kv_int(b, "restarts", e->restarts);
 		break;
 	case EVENT_GAVE_UP:
-		json_key(b, "child");
-		json_str(b, e->other);
-		json_key(b, "intensity");
-		json_int(b, e->intensity);
-		json_key(b, "period_ms");
-		json_int(b, e->period_ms);
+		json_kv_str(b, "child", e->other);
+		json_kv_int(b, "intensity", e->intensity);
+		json_kv_int(b, "period_ms", e->period_ms);
 		break;
 	case EVENT_ESCALATED:
-		json_key(b, "to");
-		json_str(b, e->other);
+		json_kv_str(b, "to", e->other);
 		break;
 	case EVENT_RELOAD_FAILED:
-		json_key(b, "reason");
-		json_str(b, e->reason);
+		json_kv_str(b, "reason", e->reason);
 		break;
 	default:
 		break;
@@ -142,14 +130,10 @@ void event_render(struct jbuf *b, const struct event *e, bool json)
 	}
 	ev_time(when, sizeof(when), e->time_ms);
 	json_obj_begin(b);
-	json_key(b, "seq");
-	json_int(b, (int64_t)e->seq);
-	json_key(b, "time");
-	json_str(b, when);
-	json_key(b, "time_ms");
-	json_int(b, e->time_ms);
-	json_key(b, "event");
-	json_str(b, event_kind_str(e->kind));
+	json_kv_int(b, "seq", (int64_t)e->seq);
+	json_kv_str(b, "time", when);
+	json_kv_int(b, "time_ms", e->time_ms);
+	json_kv_str(b, "event", event_kind_str(e->kind));
 	ev_json_node(b, e);
 	ev_json_kind(b, e);
 	json_obj_end(b);

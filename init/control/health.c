@@ -33,14 +33,10 @@ static void hl_json_problem(struct jbuf *b, const struct sup_node *n, const char
 			    const char *last_exit)
 {
 	json_obj_begin(b);
-	json_key(b, "name");
-	json_str(b, sup_node_name(n));
-	json_key(b, "type");
-	json_str(b, sup_node_type(n) == SUP_WORKER ? "worker" : "supervisor");
-	json_key(b, "state");
-	json_str(b, state);
-	json_key(b, "last_exit");
-	json_str(b, last_exit[0] ? last_exit : NULL);
+	json_kv_str(b, "name", sup_node_name(n));
+	json_kv_str(b, "type", sup_node_type(n) == SUP_WORKER ? "worker" : "supervisor");
+	json_kv_str(b, "state", state);
+	json_kv_str(b, "last_exit", last_exit[0] ? last_exit : NULL);
 	json_obj_end(b);
 }
 

@@ -244,6 +244,24 @@ void json_bool(struct jbuf *b, bool v)
 	jbuf_puts(b, v ? "true" : "false");
 }
 
+void json_kv_str(struct jbuf *b, const char *key, const char *s)
+{
+	json_key(b, key);
+	json_str(b, s);
+}
+
+void json_kv_int(struct jbuf *b, const char *key, int64_t v)
+{
+	json_key(b, key);
+	json_int(b, v);
+}
+
+void json_kv_bool(struct jbuf *b, const char *key, bool v)
+{
+	json_key(b, key);
+	json_bool(b, v);
+}
+
 void json_double(struct jbuf *b, double v)
 {
 	json_sep(b);

@@ -52,6 +52,10 @@ void json_null(struct jbuf *b);
 void json_bool(struct jbuf *b, bool v);
 /* A number; NaN and infinities (which JSON lacks) as null. */
 void json_double(struct jbuf *b, double v);
+/* A member, "key":value, in one call. */
+void json_kv_str(struct jbuf *b, const char *key, const char *s);
+void json_kv_int(struct jbuf *b, const char *key, int64_t v);
+void json_kv_bool(struct jbuf *b, const char *key, bool v);
 
 /*
  * The replies of otpctl --json (otpctl(1) JSON OUTPUT): every verb prints

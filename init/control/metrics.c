@@ -190,19 +190,15 @@ static void mx_sample_json(struct jbuf *b, const char *name, const struct mx_row
 			   const char *reason, double v)
 {
 	json_obj_begin(b);
-	json_key(b, "name");
-	json_str(b, name);
+	json_kv_str(b, "name", name);
 	json_key(b, "labels");
 	json_obj_begin(b);
 	if (r) {
-		json_key(b, "name");
-		json_str(b, r->name);
-		json_key(b, "supervisor");
-		json_str(b, r->sup);
+		json_kv_str(b, "name", r->name);
+		json_kv_str(b, "supervisor", r->sup);
 	}
 	if (reason) {
-		json_key(b, "reason");
-		json_str(b, reason);
+		json_kv_str(b, "reason", reason);
 	}
 	json_obj_end(b);
 	json_key(b, "value");

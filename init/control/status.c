@@ -302,23 +302,17 @@ static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *to
 		json_ok(b);     /* the reply's object (otpctl(1) JSON OUTPUT) */
 	else
 		json_obj_begin(b);
-	json_key(b, "name");
-	json_str(b, r.name);
-	json_key(b, "type");
-	json_str(b, r.type);
-	json_key(b, "state");
-	json_str(b, r.state);
+	json_kv_str(b, "name", r.name);
+	json_kv_str(b, "type", r.type);
+	json_kv_str(b, "state", r.state);
 	json_key(b, "pid");
 	if (r.pid > 0)
 		json_int(b, r.pid);
 	else
 		json_null(b);
-	json_key(b, "restarts");
-	json_int(b, r.restarts);
-	json_key(b, "last_exit");
-	json_str(b, r.last_exit[0] ? r.last_exit : NULL);
-	json_key(b, "cgroup");
-	json_str(b, r.cgroup[0] ? r.cgroup : NULL);
+	json_kv_int(b, "restarts", r.restarts);
+	json_kv_str(b, "last_exit", r.last_exit[0] ? r.last_exit : NULL);
+	json_kv_str(b, "cgroup", r.cgroup[0] ? r.cgroup : NULL);
 	json_key(b, "stats");
 	st_json_stats(b, &r);
 	json_key(b, "uptime_ms");
@@ -326,12 +320,10 @@ static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *to
 		json_int(b, r.uptime_ms);
 	else
 		json_null(b);
-	json_key(b, "status");
-	json_str(b, r.status);
+	json_kv_str(b, "status", r.status);
 	if (sup_node_type(n) != SUP_SUPERVISOR)
 		return;
-	json_key(b, "strategy");
-	json_str(b, st_strategy_str(sup_node_spec(n)->strategy));
+	json_kv_str(b, "strategy", st_strategy_str(sup_node_spec(n)->strategy));
 	json_key(b, "children");
 	json_arr_begin(b);
 }

@@ -137,10 +137,8 @@ static void seccomp_json(struct jbuf *b, struct ws *w, const struct sb_seen *s)
 	}
 	action_fmt(c, act, sizeof(act));
 	json_obj_begin(b);
-	json_key(b, "mode");
-	json_str(b, c->seccomp == CFG_SECCOMP_ALLOW ? "allow" : "deny");
-	json_key(b, "action");
-	json_str(b, act);
+	json_kv_str(b, "mode", c->seccomp == CFG_SECCOMP_ALLOW ? "allow" : "deny");
+	json_kv_str(b, "action", act);
 	json_key(b, "syscalls");
 	f ? json_int(b, f->n_syscalls) : json_null(b);
 	json_key(b, "arches");
@@ -205,10 +203,8 @@ static void json_opt_int(struct jbuf *b, const char *key, bool set, int64_t v)
 
 static void ids_json(struct jbuf *b, const struct cfg_worker *c, const struct sb_seen *s)
 {
-	json_key(b, "user");
-	json_str(b, c->user);
-	json_key(b, "group");
-	json_str(b, c->group);
+	json_kv_str(b, "user", c->user);
+	json_kv_str(b, "group", c->group);
 	json_opt_int(b, "uid", s->live, s->uid);
 	json_opt_int(b, "gid", s->live, s->gid);
 	json_key(b, "groups");
@@ -231,12 +227,9 @@ static void ns_json(struct jbuf *b, const struct cfg_sandbox *sb, const struct s
 	if (s->live ? s->net_ns : sb->private_network)
 		json_str(b, "network");
 	json_arr_end(b);
-	json_key(b, "private_tmp");
-	json_bool(b, sb->private_tmp);
-	json_key(b, "private_devices");
-	json_bool(b, sb->private_devices);
-	json_key(b, "private_network");
-	json_bool(b, sb->private_network);
+	json_kv_bool(b, "private_tmp", sb->private_tmp);
+	json_kv_bool(b, "private_devices", sb->private_devices);
+	json_kv_bool(b, "private_network", sb->private_network);
 	json_key(b, "read_only_paths");
 	strv_json(b, sb->read_only_paths);
 	json_key(b, "inaccessible_paths");
@@ -284,11 +277,9 @@ void status_sandbox_json(struct jbuf *b, struct ws *w)
 		return;
 	json_key(b, "sandbox");
 	json_obj_begin(b);
-	json_key(b, "source");
-	json_str(b, s.live ? "process" : "config");
+	json_kv_str(b, "source", s.live ? "process" : "config");
 	ids_json(b, c, &s);
-	json_key(b, "no_new_privs");
-	json_bool(b, s.live ? s.nnp == 1 : c->no_new_privs);
+	json_kv_bool(b, "no_new_privs", s.live ? s.nnp == 1 : c->no_new_privs);
 	json_key(b, "capabilities");
 	if (s.live)
 		caps_json(b, s.cap_bnd);
