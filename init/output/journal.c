@@ -143,7 +143,7 @@ static void jr_send_dropped(void)
 
 static int jr_entry(const char *name, const char *sup, const struct log_entry *e)
 {
-	char head[64], pids[64];
+	char head[64], pids[128];
 	const char *text;
 	size_t len;
 	int prio = jr_priority(e, &text, &len);
