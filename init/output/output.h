@@ -95,7 +95,8 @@ struct log_ring *out_sink_ring(const struct out_sink *s);
  * kept in the ring only).
  */
 int out_sink_target(struct out_sink *s, const char *supervisor, const struct out_targets *t);
-/* A new process of the worker: an OUT_START entry in the ring. */
+/* A new process of the worker: an OUT_START entry in the ring, just
+ * before its first line (a silent worker costs no ring). */
 void out_sink_started(struct out_sink *s, pid_t pid);
 /* A captured line: into the ring and to its stream's destination. */
 void out_sink_line(struct out_sink *s, const struct log_entry *e);

@@ -41,21 +41,23 @@
 #define OUT_READ_BUDGET (64 * 1024)     /* per wake-up, to stay fair */
 #define OUT_DRAIN_BUDGET (1024 * 1024)  /* detach: the process's rest */
 
+/* Two of these live for every running worker: kept small. */
 struct out_pipe {
-	struct out_sink *sink;
+	union {
+		struct out_sink *sink;  /* in use */
+		struct out_pipe *next_free;
+	};
 	char *line;                     /* NULL until the first byte */
-	size_t len;                     /* bytes in line */
-	size_t cap;                     /* bytes allocated for line */
-	int64_t now_ms;                 /* time of the current read */
-	struct ev_source src;
-	struct out_pipe *next_free;
+	struct ev_source src;           /* src.fd: the read end, -1 after EOF */
 	pid_t pid;
-	int rfd;                        /* -1 after EOF */
-	enum out_stream stream;
+	uint16_t len;                   /* bytes in line (<= OUT_LINE_MAX) */
+	uint16_t cap;                   /* bytes allocated for line */
+	uint8_t stream;                 /* enum out_stream */
 	bool detached;                  /* frees itself at EOF */
 };
 
 static struct out_pipe *free_list;
+static int64_t read_ms;                 /* the time of the read being split */
 
 static void pipe_on_readable(struct ev_source *s, uint32_t revents);
 
@@ -69,7 +71,7 @@ int64_t out_realtime_ms(void)
 
 static void pipe_emit(struct out_pipe *p, size_t len)
 {
-	struct log_entry e = { .time_ms = p->now_ms, .pid = p->pid, .stream = p->stream,
+	struct log_entry e = { .time_ms = read_ms, .pid = p->pid, .stream = p->stream,
 			       .line = p->line ? p->line : "", .len = len };
 
 	out_sink_line(p->sink, &e);
@@ -91,7 +93,7 @@ static int pipe_reserve(struct out_pipe *p, size_t need)
 	if (!s)
 		return -ENOMEM;
 	p->line = s;
-	p->cap = cap;
+	p->cap = (uint16_t)cap;
 	return 0;
 }
 
@@ -118,7 +120,7 @@ static void pipe_emit_piece(struct out_pipe *p)
 
 	pipe_emit(p, cut);
 	memmove(p->line, p->line + cut, p->len - cut);
-	p->len -= cut;
+	p->len -= (uint16_t)cut;
 }
 
 static void pipe_put(struct out_pipe *p, const char *s, size_t n)
@@ -128,7 +130,7 @@ static void pipe_put(struct out_pipe *p, const char *s, size_t n)
 	if (pipe_reserve(p, p->len + n) < 0)
 		return;         /* out of memory: these bytes are lost */
 	memcpy(p->line + p->len, s, n);
-	p->len += n;
+	p->len += (uint16_t)n;
 }
 
 /* Bytes that need no escaping, from buf[i] on, up to a newline. */
@@ -151,11 +153,13 @@ static void pipe_feed(struct out_pipe *p, const char *buf, size_t n)
 
 		if (run > 0) {
 			/* Copied up to a piece boundary at most. */
-			size_t take;
+			size_t take, room;
 
 			if (p->len == OUT_LINE_MAX)
 				pipe_emit_piece(p);
-			take = run < OUT_LINE_MAX - p->len ? run : OUT_LINE_MAX - p->len;
+			room = OUT_LINE_MAX - (size_t)p->len;
+
+			take = run < room ? run : room;
 			pipe_put(p, buf + i, take);
 			i += take;
 		} else if (u[i] == '\n') {
@@ -174,6 +178,7 @@ static void pipe_flush_partial(struct out_pipe *p)
 {
 	if (p->len == 0)
 		return;
+	read_ms = out_realtime_ms();
 	pipe_emit(p, p->len);
 	p->len = 0;
 }
@@ -184,10 +189,10 @@ static int pipe_drain(struct out_pipe *p, size_t budget)
 	char buf[16384];
 
 	while (budget > 0) {
-		ssize_t r = read(p->rfd, buf, budget < sizeof(buf) ? budget : sizeof(buf));
+		ssize_t r = read(p->src.fd, buf, budget < sizeof(buf) ? budget : sizeof(buf));
 
 		if (r > 0) {
-			p->now_ms = out_realtime_ms();
+			read_ms = out_realtime_ms();
 			pipe_feed(p, buf, (size_t)r);
 			budget -= (size_t)r;
 		} else if (r == 0) {
@@ -216,11 +221,10 @@ static struct out_pipe *pipe_alloc(void)
 static void pipe_release(struct out_pipe *p)
 {
 	out_sink_release(p->sink);
-	p->sink = NULL;
 	/* Keep the source inert until the slot is reused. */
 	p->src.fn = NULL;
 	p->src.added = false;
-	p->rfd = -1;
+	p->src.fd = -1;
 	p->next_free = free_list;
 	free_list = p;
 }
@@ -229,8 +233,8 @@ static void pipe_release(struct out_pipe *p)
 static void pipe_eof(struct out_pipe *p)
 {
 	ev_del(&p->src);
-	close(p->rfd);
-	p->rfd = -1;
+	close(p->src.fd);
+	p->src.fd = -1;
 	out_sink_pipe_eof(p->sink);
 	if (p->detached)
 		pipe_release(p);
@@ -240,7 +244,7 @@ static void pipe_on_readable(struct ev_source *s, uint32_t revents)
 {
 	struct out_pipe *p = s->data;
 
-	if (!p || p->rfd < 0)
+	if (!p || p->src.fd < 0)
 		return;
 	if (pipe_drain(p, OUT_READ_BUDGET) == 1)
 		pipe_eof(p);
@@ -290,12 +294,10 @@ struct out_pipe *out_pipe_open(struct out_sink *s, enum out_stream st, int *ret_
 	}
 	out_sink_pipe_open(s);
 	p->sink = s;
-	p->rfd = rfd;
-	p->stream = st;
+	p->stream = (uint8_t)st;
 	p->pid = 0;
 	p->len = 0;
 	p->detached = false;
-	p->next_free = NULL;
 	*ret_wfd = wfd;
 	return p;
 }
@@ -311,7 +313,7 @@ void out_pipe_detach(struct out_pipe *p)
 	if (!p)
 		return;
 	p->detached = true;
-	if (p->rfd < 0) {
+	if (p->src.fd < 0) {
 		pipe_release(p);
 	} else if (pipe_drain(p, OUT_DRAIN_BUDGET) == 1) {
 		pipe_eof(p);

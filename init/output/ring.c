@@ -73,6 +73,10 @@ static void ring_line_set(struct ring_line *l, const struct log_entry *e, size_t
 	l->time_ms = e->time_ms;
 	l->pid = e->pid;
 	l->stream = (uint8_t)e->stream;
+	if (len == 0 && !l->s) {
+		l->len = 0;     /* a start, an empty line: no buffer needed */
+		return;
+	}
 	if (len + 1 > l->size) {
 		size_t size = (len + 1 + 63) & ~(size_t)63;
 		char *s = realloc(l->s, size);

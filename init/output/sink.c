@@ -16,15 +16,18 @@
 #include "internal.h"
 #include "output.h"
 
+/* Small: one lives for every worker of the tree (56 bytes and the name). */
 struct out_sink {
 	struct log_ring *ring;
-	struct out_file *file[3];       /* OUT_TO_FILE, by stream (may be the same file) */
+	struct out_file *file[2];       /* OUT_TO_FILE, by stream - 1 (may be one file) */
+	char *sup;                      /* the worker's supervisor (journal only), or NULL */
+	int64_t start_ms;               /* the start of process start_pid, */
+	pid_t start_pid;                /* told with its first line (0: none due) */
 	unsigned refs;                  /* the worker's, and one per pipe */
 	unsigned pipes;                 /* pipes not at EOF yet */
-	enum out_dest dest[3];
+	uint8_t dest[2];                /* enum out_dest, by stream - 1 */
 	bool journal;                   /* OUT_TO_LOG goes to the journal */
-	char name[SUP_NAME_MAX + 1];
-	char sup[SUP_NAME_MAX + 1];
+	char name[];
 };
 
 const char *out_stream_name(enum out_stream s)
@@ -38,7 +41,8 @@ const char *out_stream_name(enum out_stream s)
 
 struct out_sink *out_sink_new(const char *name, unsigned log_lines)
 {
-	struct out_sink *s = calloc(1, sizeof(*s));
+	size_t n = strnlen(name, SUP_NAME_MAX);
+	struct out_sink *s = calloc(1, sizeof(*s) + n + 1);
 
 	if (!s)
 		return NULL;
@@ -47,7 +51,7 @@ struct out_sink *out_sink_new(const char *name, unsigned log_lines)
 		free(s);
 		return NULL;
 	}
-	snprintf(s->name, sizeof(s->name), "%s", name);
+	memcpy(s->name, name, n);
 	s->refs = 1;
 	return s;
 }
@@ -55,7 +59,7 @@ struct out_sink *out_sink_new(const char *name, unsigned log_lines)
 /* Files are open only while a process (or what it left) may write. */
 static void sink_files_busy(struct out_sink *s, int delta)
 {
-	for (int i = 1; i < 3; i++)
+	for (int i = 0; i < 2; i++)
 		if (s->file[i])
 			out_file_busy(s->file[i], delta);
 }
@@ -77,7 +81,7 @@ static void sink_files_put(struct out_sink *s)
 {
 	if (s->pipes)
 		sink_files_busy(s, -1);
-	for (int i = 1; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		out_file_put(s->file[i]);
 		s->file[i] = NULL;
 	}
@@ -89,6 +93,7 @@ void out_sink_release(struct out_sink *s)
 		return;
 	sink_files_put(s);
 	log_ring_free(s->ring);
+	free(s->sup);
 	free(s);
 }
 
@@ -97,51 +102,83 @@ struct log_ring *out_sink_ring(const struct out_sink *s)
 	return s ? s->ring : NULL;
 }
 
+/* The supervisor's name, kept only when it changed (a reload moved the worker). */
+static int sink_set_sup(struct out_sink *s, const char *supervisor)
+{
+	char *copy;
+
+	if (!supervisor)
+		supervisor = "";
+	if (s->sup && strcmp(s->sup, supervisor) == 0)
+		return 0;
+	if (!(copy = strdup(supervisor)))
+		return -ENOMEM;
+	free(s->sup);
+	s->sup = copy;
+	return 0;
+}
+
 int out_sink_target(struct out_sink *s, const char *supervisor, const struct out_targets *t)
 {
-	struct out_file *f[3] = { NULL };
+	struct out_file *f[2] = { NULL };
 	int r = 0;
 
-	snprintf(s->sup, sizeof(s->sup), "%s", supervisor ? supervisor : "");
+	/* The supervisor's name is for journal entries only. */
+	s->journal = out_journal_wanted(t->log_target);
+	if (s->journal)
+		r = sink_set_sup(s, supervisor);
+
 	/* The new files first: a file kept across the change stays open. */
-	for (int i = 1; i < 3; i++) {
-		if (t->dest[i] != OUT_TO_FILE)
+	for (int i = 0; i < 2; i++) {
+		if (t->dest[i + 1] != OUT_TO_FILE)
 			continue;
-		if (i == OUT_STDERR && f[OUT_STDOUT] && strcmp(t->path[1], t->path[2]) == 0)
-			f[i] = out_file_share(f[OUT_STDOUT]);
+		if (i == 1 && f[0] && strcmp(t->path[1], t->path[2]) == 0)
+			f[i] = out_file_share(f[0]);
 		else
-			f[i] = out_file_get(t->path[i]);
+			f[i] = out_file_get(t->path[i + 1]);
 		if (!f[i])
 			r = -ENOMEM;
 		else
 			out_file_limits(f[i], t->max_size, t->keep);
 	}
 	sink_files_put(s);
-	for (int i = 1; i < 3; i++) {
+	for (int i = 0; i < 2; i++) {
 		s->file[i] = f[i];
-		s->dest[i] = t->dest[i] == OUT_TO_FILE && !f[i] ? OUT_TO_NONE : t->dest[i];
+		s->dest[i] = t->dest[i + 1] == OUT_TO_FILE && !f[i] ? OUT_TO_NONE : t->dest[i + 1];
 	}
 	if (s->pipes)
 		sink_files_busy(s, 1);
-	s->journal = out_journal_wanted(t->log_target);
 	return r;
 }
 
+/*
+ * The start is told in the ring just before the new process's first
+ * line: a worker that never writes costs no ring at all.
+ */
 void out_sink_started(struct out_sink *s, pid_t pid)
 {
-	struct log_entry e = { .time_ms = out_realtime_ms(), .pid = pid, .stream = OUT_START };
+	s->start_pid = pid;
+	s->start_ms = out_realtime_ms();
+}
+
+static void sink_tell_start(struct out_sink *s)
+{
+	struct log_entry e = { .time_ms = s->start_ms, .pid = s->start_pid, .stream = OUT_START };
 
 	log_ring_push(s->ring, &e);
+	s->start_pid = 0;
 }
 
 void out_sink_line(struct out_sink *s, const struct log_entry *e)
 {
-	int i = e->stream == OUT_STDERR ? 2 : 1;
+	int i = e->stream == OUT_STDERR ? 1 : 0;
 
+	if (s->start_pid && e->pid == s->start_pid)
+		sink_tell_start(s);
 	log_ring_push(s->ring, e);
 	switch (s->dest[i]) {
 	case OUT_TO_LOG:
-		if (!s->journal || out_journal_line(s->name, s->sup, e) < 0)
+		if (!s->journal || out_journal_line(s->name, s->sup ? s->sup : "", e) < 0)
 			out_std_line(e->stream, s->name, e->pid, e->line, e->len);
 		break;
 	case OUT_TO_FILE:
@@ -154,7 +191,7 @@ void out_sink_line(struct out_sink *s, const struct log_entry *e)
 
 void out_sink_reopen(struct out_sink *s)
 {
-	for (int i = 1; i < 3; i++)
+	for (int i = 0; i < 2; i++)
 		if (s->file[i])
 			out_file_reopen(s->file[i]);
 }
