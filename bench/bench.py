@@ -21,6 +21,7 @@ import argparse
 import datetime
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,9 +37,9 @@ from peers.otpd import Otpd, OtpdInit            # noqa: E402
 from peers.runit import Runit                    # noqa: E402
 from peers.s6 import S6                          # noqa: E402
 from peers.supervisord import Supervisord        # noqa: E402
-from scenarios import control, idle, pid1, restart, shutdown, start   # noqa: E402
+from scenarios import control, idle, logs, pid1, restart, shutdown, start   # noqa: E402
 
-SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "shutdown"]
+SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "shutdown", "logs"]
 
 
 class Interrupted(Exception):
@@ -117,6 +118,7 @@ def main():
             "shutdown": lambda: shutdown.run(ctx, [otpd] + available(ctx, [
                 Otpd(parallel=True, name="otpd-par")]) + [Otpd(dynamic=True, name="otpd-dyn")]
                 + peers),
+            "logs": lambda: logs.run(ctx, [n for n in ("s6-log", "svlogd") if shutil.which(n)]),
         }
         for name in SCENARIOS:
             if name in only:

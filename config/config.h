@@ -30,7 +30,9 @@
 
 enum cfg_cgroup_mode { CFG_CGROUP_AUTO, CFG_CGROUP_REQUIRED, CFG_CGROUP_OFF };
 enum cfg_ready { CFG_READY_EXEC, CFG_READY_NOTIFY, CFG_READY_FD };
-enum cfg_output { CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE };
+/* CFG_OUT_STDOUT: stderr only, the same as stdout (one pipe). */
+enum cfg_output { CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE, CFG_OUT_STDOUT };
+enum cfg_log_target { CFG_LOG_AUTO, CFG_LOG_STDOUT, CFG_LOG_JOURNAL };
 enum cfg_seccomp_mode { CFG_SECCOMP_NONE, CFG_SECCOMP_ALLOW, CFG_SECCOMP_DENY };
 enum cfg_seccomp_action { CFG_SECCOMP_KILL, CFG_SECCOMP_ERRNO, CFG_SECCOMP_LOG };
 
@@ -45,6 +47,7 @@ struct cfg_otpd {
 	unsigned log_lines;             /* per-child ring for otpctl logs, default 1000 */
 	char *events_worker;            /* events = worker:NAME: the events go to its
 					   mailbox; NULL: nowhere */
+	enum cfg_log_target log_target; /* where `log` output goes, default auto */
 };
 
 struct cfg_output_spec {
@@ -100,6 +103,8 @@ struct cfg_worker {
 	 * cfg_worker_sandbox(), never directly. */
 	struct cfg_sandbox *sb;
 	uint64_t forward_signals;       /* bit (1 << signo) */
+	int64_t log_max_size;           /* file: rotated at this size, 0: never; default 10M */
+	int log_keep;                   /* rotated files kept, default 5 */
 	int argc;
 	int n_env;
 	enum cfg_ready ready;

@@ -18,6 +18,7 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_SHUTDOWN_GRACE, "shutdown_grace", CFG_IN_OTPD, cfg_set_shutdown_grace),
 	K(CFG_K_LOG_LINES, "log_lines", CFG_IN_OTPD, cfg_set_log_lines),
 	K(CFG_K_EVENTS, "events", CFG_IN_OTPD, cfg_set_events),
+	K(CFG_K_LOG_TARGET, "log_target", CFG_IN_OTPD, cfg_set_log_target),
 
 	K(CFG_K_PARENT, "parent", CFG_IN_NODE, cfg_set_parent),
 	K(CFG_K_RESTART, "restart", CFG_IN_NODE, cfg_set_restart),
@@ -42,6 +43,8 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_WORKDIR, "workdir", CFG_IN_WORKER, cfg_set_workdir),
 	K(CFG_K_STDOUT, "stdout", CFG_IN_WORKER, cfg_set_stdout),
 	K(CFG_K_STDERR, "stderr", CFG_IN_WORKER, cfg_set_stderr),
+	K(CFG_K_LOG_MAX_SIZE, "log_max_size", CFG_IN_WORKER, cfg_set_log_max_size),
+	K(CFG_K_LOG_KEEP, "log_keep", CFG_IN_WORKER, cfg_set_log_keep),
 	K(CFG_K_STOP_SIGNAL, "stop_signal", CFG_IN_WORKER, cfg_set_stop_signal),
 	K(CFG_K_SUCCESS_EXIT, "success_exit", CFG_IN_WORKER, cfg_set_success_exit),
 	K(CFG_K_RESTART_DELAY, "restart_delay", CFG_IN_WORKER, cfg_set_restart_delay),

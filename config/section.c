@@ -16,6 +16,8 @@ void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
 	n->w.ready = CFG_READY_EXEC;
 	n->w.out.mode = CFG_OUT_LOG;
 	n->w.err.mode = CFG_OUT_LOG;
+	n->w.log_max_size = 10 * 1024 * 1024;
+	n->w.log_keep = 5;
 	n->w.mailbox_backlog = 128;
 	n->w.mailbox_mode = 0660;
 }

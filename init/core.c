@@ -446,23 +446,10 @@ void core_child_start_failed(struct sup_node *n, const char *why)
 	core_run();
 }
 
-/* What a worker wrote last is in the ring before its exit is told (crash
- * reports): its main process's exit, and the end of what it left behind. */
-static void settle_output(struct sup_node *n)
-{
-	struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
-
-	if (w) {
-		out_pipe_settle(w->out);
-		out_pipe_settle(w->err);
-	}
-}
-
 void core_child_exited(struct sup_node *n, int wstatus, unsigned flags)
 {
 	if (!enter("child_exited"))
 		return;
-	settle_output(n);
 	sup_child_exited(core.tree, n, wstatus, flags, ev_now());
 	core_run();
 }
@@ -471,7 +458,6 @@ void core_child_leftovers(struct sup_node *n, int wstatus, unsigned flags)
 {
 	if (!enter("child_leftovers"))
 		return;
-	settle_output(n);
 	sup_child_leftovers(core.tree, n, wstatus, flags, ev_now());
 	core_run();
 }
@@ -480,7 +466,6 @@ void core_child_gone(struct sup_node *n)
 {
 	if (!enter("child_gone"))
 		return;
-	settle_output(n);
 	sup_child_gone(core.tree, n, ev_now());
 	core_run();
 }

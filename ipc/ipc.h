@@ -168,7 +168,7 @@ enum ipc_val { IPC_VAL_FLAG, IPC_VAL_WORD, IPC_VAL_FILE, IPC_VAL_DURATION, IPC_V
 /* What a positional argument is (for completion); 0: none. */
 enum ipc_arg { IPC_ARG_NODE = 1, IPC_ARG_SUP, IPC_ARG_WORKER, IPC_ARG_SIGNAL, IPC_ARG_MSG,
 	       IPC_ARG_KIND, IPC_ARG_FILE };
-#define IPC_OPTS_MAX 4
+#define IPC_OPTS_MAX 6
 #define IPC_POS_MAX 2
 
 struct ipc_opt {

@@ -6,7 +6,8 @@
  * A request is argv as typed: the verb, then its arguments.  "--json" may
  * stand anywhere after the verb; an option given twice, an unknown option,
  * a bad value, too many or too few positional arguments, or a missing
- * required option are usage errors.  After the "--" of a verb that takes
+ * required option are usage errors ("--all", where a verb has it, stands
+ * for its NAME: both is a usage error).  After the "--" of a verb that takes
  * the rest (start-child) everything belongs to the child, untouched.
  */
 #include <errno.h>
@@ -47,8 +48,10 @@ const struct ipc_verb ipc_verbs[] = {
 	  { { "--batch", IPC_VAL_FLAG } }, NULL, NULL, false, "cast NAME MSG|--batch",
 	  "a message to a worker's mailbox, no reply" },
 	{ "logs", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_WORKER),
-	  { { "-f", IPC_VAL_FLAG }, { "-n", IPC_VAL_COUNT } }, NULL, NULL, false,
-	  "logs NAME [-f] [-n N]", "a worker's captured output" },
+	  { { "-f", IPC_VAL_FLAG }, { "-n", IPC_VAL_COUNT }, { "--time", IPC_VAL_FLAG },
+	    { "--reopen", IPC_VAL_FLAG }, { "--all", IPC_VAL_FLAG } }, NULL, NULL, false,
+	  "logs NAME [-f] [-n N] [--time] | logs --reopen NAME|--all",
+	  "a worker's captured output; reopen output files" },
 	{ "freeze", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), { { "--timeout", IPC_VAL_DURATION } },
 	  NULL, "--timeout", false, "freeze NAME [--timeout D]", "freeze a node's cgroup" },
 	{ "thaw", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, NULL, NULL, false, "thaw NAME",
@@ -203,7 +206,10 @@ int ipc_verb_parse(int argc, char *const *argv, struct ipc_req *q, const char **
 			q->pos[q->npos++] = a;
 		}
 	}
-	if (q->npos < q->verb->min)
+	/* "--all" stands for the positional NAME (logs --reopen --all). */
+	if (ipc_req_opt(q, "--all") && q->npos > 0)
+		return fail(ret_why, ret_arg, "a name and --all", q->pos[0]);
+	if (q->npos < q->verb->min && !ipc_req_opt(q, "--all"))
 		return fail(ret_why, ret_arg, "missing argument", NULL);
 	if (q->verb->required && !ipc_req_opt(q, q->verb->required))
 		return fail(ret_why, ret_arg, "missing option", q->verb->required);

@@ -34,15 +34,18 @@ METRICS = [
     ("shutdown_100", "stop 100 workers that exit 100 ms after SIGTERM: until all gone"),
     ("shutdown_signalled", "  ... until the last worker has its SIGTERM (its own stamp)"),
     ("shutdown_workers", "  ... until the last worker's exit (its own stamp)"),
+    ("logs_cpu_line", "logs: CPU per captured line, 10 workers x 10,000 lines/s (the logger's)"),
 ]
 HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8", "mailbox_keep_calls_1",
                  "mailbox_keep_calls_8"}
 # Not timed: a busy CPU does not change them (never marked noisy).
 LOAD_BLIND = {"mem_10", "mem_100", "mem_1000", "mem_child", "mem_base", "idle_wakeups",
               "idle_syscalls"}
-ORDER = ["otpd", "otpd-cg", "otpd-par", "otpd-dyn", "s6", "runit", "supervisord", "tini", "dumb-init",
-         "catatonit", "floor", "floor-par", "direct", "socketpair"]
-NOT_PEERS = {"otpd", "otpd-cg", "otpd-par", "otpd-dyn", "floor", "floor-par", "direct", "socketpair"}
+ORDER = ["otpd", "otpd-cg", "otpd-par", "otpd-dyn", "otpd-stdout", "s6", "runit", "supervisord",
+         "s6-log", "svlogd", "tini", "dumb-init", "catatonit", "floor", "floor-par", "direct",
+         "socketpair"]
+NOT_PEERS = {"otpd", "otpd-cg", "otpd-par", "otpd-dyn", "otpd-stdout", "floor", "floor-par",
+             "direct", "socketpair"}
 
 
 def fmt(x):

@@ -270,8 +270,8 @@ static void mx_otpd(struct jbuf *b, bool json)
 		{ "otpd_events_dropped_total", "counter",
 		  "events followers missed because they read too slowly", (int64_t)events_dropped() },
 		{ "otpd_output_lines_dropped_total", "counter",
-		  "worker output lines otpd's stdout dropped (a slow reader)",
-		  (int64_t)out_stdout_dropped() },
+		  "worker output lines otpd's stdout and stderr dropped (a slow reader)",
+		  (int64_t)out_std_dropped() },
 	};
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {

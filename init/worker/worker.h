@@ -3,7 +3,7 @@
  *
  * A struct ws lives as long as its node is in the tree (the core's node
  * points at it, sup_node_shell()); what must survive restarts lives here:
- * the output pipes and the log ring, the mailbox socket, the cgroup, the
+ * the output sink and its ring, the mailbox socket, the cgroup, the
  * prepared sandbox.  This room starts processes (spawn.c: a child sharing
  * otpd's memory, or a copy of otpd; init/child/ runs in the child), turns
  * what the kernel says of them into events for the core (reap.c: exits and
@@ -41,8 +41,9 @@ struct ws {
 	const struct cfg_node *cfg;     /* NULL for supervisors */
 	struct ev_source exec_src;
 	struct ev_source ready_src;
-	struct log_ring *ring;
-	struct out_pipe *out, *err;
+	struct out_sink *sink;          /* where its lines go; kept across restarts */
+	struct log_ring *ring;          /* the sink's, for `otpctl logs` */
+	struct out_pipe *out, *err;     /* the current process's pipes, or NULL */
 	char *status;                   /* last STATUS= (WS_STATUS_MAX), NULL: none yet */
 	char *fail_why;                 /* set-up step that failed in the child, or NULL */
 	struct ws *limbo_next;
@@ -82,6 +83,9 @@ void ws_free(struct ws *w);
 void ws_collect(void);
 /* otpd is leaving: remove every mailbox socket and cgroup it holds. */
 void ws_close_mailboxes(void);
+/* Close the files workers' output goes to; each is opened again at its
+ * next line (SIGHUP, `otpctl logs --reopen --all`). */
+void ws_reopen_logs(void);
 
 /* --- spawn.c ------------------------------------------------------------ */
 

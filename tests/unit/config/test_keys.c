@@ -160,6 +160,36 @@ Test(cfg_keys, outputs_and_ready)
 	w = worker_with(&c, "stderr = log\nstdout = null");
 	cr_assert_eq(w->w.err.mode, CFG_OUT_LOG);
 	cfg_free(c);
+	w = worker_with(&c, "stderr = stdout\nstdout = file:/o");
+	cr_assert_eq(w->w.err.mode, CFG_OUT_STDOUT);
+	cr_assert_eq(w->w.out.mode, CFG_OUT_FILE);
+	cfg_free(c);
+}
+
+Test(cfg_keys, log_rotation_and_target)
+{
+	struct otp_config *c;
+	const struct cfg_node *w;
+
+	w = worker_with(&c, "stdout = file:/o");
+	cr_assert_eq(w->w.log_max_size, 10 * 1024 * 1024);
+	cr_assert_eq(w->w.log_keep, 5);
+	cr_assert_eq(c->otpd.log_target, CFG_LOG_AUTO);
+	cfg_free(c);
+	w = worker_with(&c, "stdout = file:/o\nlog_max_size = 64K\nlog_keep = 0");
+	cr_assert_eq(w->w.log_max_size, 64 * 1024);
+	cr_assert_eq(w->w.log_keep, 0);
+	cfg_free(c);
+	w = worker_with(&c, "log_max_size = infinity\nlog_keep = 1000");
+	cr_assert_eq(w->w.log_max_size, 0);
+	cr_assert_eq(w->w.log_keep, 1000);
+	cfg_free(c);
+	c = load_ok("[otpd]\nlog_target = journal\n");
+	cr_assert_eq(c->otpd.log_target, CFG_LOG_JOURNAL);
+	cfg_free(c);
+	c = load_ok("[otpd]\nlog_target = stdout\n");
+	cr_assert_eq(c->otpd.log_target, CFG_LOG_STDOUT);
+	cfg_free(c);
 }
 
 Test(cfg_keys, success_exit_and_forward_signals)

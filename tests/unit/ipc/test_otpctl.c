@@ -126,6 +126,7 @@ Test(otpctl, usage_errors_exit_2)
 		ARGS("logs", "db", "-n", "many"),
 		ARGS("logs", "db", "-n", "-1"),
 		ARGS("logs", "db", "-x"),
+		ARGS("logs", "db", "--reopen", "--all"),
 		ARGS("wait", "db"),
 		ARGS("wait", "db", "--state"),
 		ARGS("wait", "db", "--state", "sleeping"),
