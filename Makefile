@@ -9,7 +9,8 @@
 #   make check-container otpd as PID 1 of podman containers, next to tini (tests/container/)
 #   make demo            build and run the demo tree (etc/otp.conf)
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
-#   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR ...)
+#   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR
+#                        BASHCOMPDIR ZSHCOMPDIR FISHCOMPDIR ...)
 #   make deb             build/otpd_VERSION_amd64.deb, build/libotp-mailbox-dev_VERSION_amd64.deb
 #   make lintian         make deb, then lintian -E --pedantic on both packages
 #   make static          build/static/otpd, build/static/otpctl: no shared libraries at all
@@ -27,7 +28,15 @@ SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(PREFIX)/share/man
+# Where each shell finds completions by itself: bash-completion looks in
+# $XDG_DATA_DIRS (default /usr/local/share:/usr/share), zsh's fpath has
+# site-functions (make deb: Debian's /usr/share/zsh/vendor-completions),
+# fish its vendor_completions.d (in $XDG_DATA_DIRS, and under /usr/share).
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 # systemd reads units from /usr/local/lib/systemd/system and /usr/lib/...
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 # otpd's default configuration is /etc/otp whatever the PREFIX.
@@ -74,7 +83,10 @@ LIBCG := $(BUILD)/libcg.a
 LIBINIT := $(BUILD)/libinit.a
 LIBS_ALL := $(LIBINIT) $(LIBIPC) $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
 
-all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers
+COMPLETIONS := $(addprefix $(BUILD)/completions/,otpctl.bash _otpctl otpctl.fish)
+
+all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers \
+	$(COMPLETIONS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -101,10 +113,20 @@ $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # otpctl links ipc/ and util/ only: neither the config loader nor the core.
-OTPCTL_SRC := ipc/otpctl.c ipc/otpctl_mailbox.c $(wildcard ipc/otpctl_import*.c)
+OTPCTL_SRC := ipc/otpctl.c ipc/otpctl_mailbox.c $(wildcard ipc/otpctl_import*.c ipc/otpctl_complete*.c)
 $(BUILD)/otpctl: $(call obj,$(OTPCTL_SRC)) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBUTIL)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
+
+# The shell completions are what the built otpctl prints
+# (`otpctl completion SHELL`, ipc/otpctl_complete_scripts.c).
+$(BUILD)/completions/otpctl.bash: SHELL_NAME := bash
+$(BUILD)/completions/_otpctl: SHELL_NAME := zsh
+$(BUILD)/completions/otpctl.fish: SHELL_NAME := fish
+$(COMPLETIONS): $(BUILD)/otpctl
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(BUILD)/otpctl completion $(SHELL_NAME) > $@.tmp && mv $@.tmp $@
 
 # The gen_server mailbox library workers link against (libc only).
 $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
@@ -218,7 +240,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBEXECDIR)/otpd $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/otp/otp.d
+		$(DESTDIR)$(SYSCONFDIR)/otp/otp.d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(BUILD)/otpd $(DESTDIR)$(SBINDIR)/otpd
 	install -m 0755 $(BUILD)/otpctl $(DESTDIR)$(BINDIR)/otpctl
 	install -m 0644 man/otpctl.1 $(DESTDIR)$(MANDIR)/man1/
@@ -229,6 +252,9 @@ install: all
 	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: otp_mailbox\nDescription: gen_server mailboxes for otpd workers\nVersion: %s\nLibs: -L$${libdir} -lotp_mailbox\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(LIBDIR)' '$(INCLUDEDIR)' '$(VERSION)' > $(DESTDIR)$(LIBDIR)/pkgconfig/otp_mailbox.pc
 	install -m 0755 $(BUILD)/examples/counter $(DESTDIR)$(LIBEXECDIR)/otpd/
+	install -m 0644 $(BUILD)/completions/otpctl.bash $(DESTDIR)$(BASHCOMPDIR)/otpctl
+	install -m 0644 $(BUILD)/completions/_otpctl $(DESTDIR)$(ZSHCOMPDIR)/_otpctl
+	install -m 0644 $(BUILD)/completions/otpctl.fish $(DESTDIR)$(FISHCOMPDIR)/otpctl.fish
 	sed -e 's|@sbindir@|$(SBINDIR)|g' -e 's|@bindir@|$(BINDIR)|g' etc/otpd.service.in \
 		> $(DESTDIR)$(UNITDIR)/otpd.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/otp/otp.conf ] || \
@@ -242,7 +268,7 @@ DEB_BUILD := $(BUILD)/deb
 deb:
 	rm -rf $(DEB_BUILD)/root
 	$(MAKE) BUILD=$(DEB_BUILD)/obj PREFIX=/usr LIBDIR=/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) \
-		UNITDIR=/lib/systemd/system EXTRA_LDFLAGS="-Wl,-z,relro -Wl,-z,now" \
+		UNITDIR=/lib/systemd/system ZSHCOMPDIR=/usr/share/zsh/vendor-completions EXTRA_LDFLAGS="-Wl,-z,relro -Wl,-z,now" \
 		DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
 	VERSION=$(VERSION) OUT=$(BUILD) pkg/deb.sh $(DEB_BUILD)
 lintian: deb

@@ -165,9 +165,13 @@ const char *ipc_exit_error(int code);
 enum ipc_where { IPC_AT_OTPD, IPC_AT_MAILBOX, IPC_AT_LOCAL };    /* who answers */
 enum ipc_val { IPC_VAL_FLAG, IPC_VAL_WORD, IPC_VAL_FILE, IPC_VAL_DURATION, IPC_VAL_COUNT,
 	       IPC_VAL_STATE, IPC_VAL_SEQ /* an event's sequence number: any u64 */ };
-/* What a positional argument is (for completion); 0: none. */
+/*
+ * What a positional argument is, for the completions (otpctl __complete):
+ * 0 none; a node, supervisor or worker of the running tree; a signal
+ * name; a mailbox message; an import kind; a file; a shell (completion).
+ */
 enum ipc_arg { IPC_ARG_NODE = 1, IPC_ARG_SUP, IPC_ARG_WORKER, IPC_ARG_SIGNAL, IPC_ARG_MSG,
-	       IPC_ARG_KIND, IPC_ARG_FILE };
+	       IPC_ARG_KIND, IPC_ARG_FILE, IPC_ARG_SHELL };
 #define IPC_OPTS_MAX 6
 #define IPC_POS_MAX 2
 
@@ -195,6 +199,8 @@ extern const struct ipc_verb ipc_verbs[];       /* ends with a NULL name */
 extern const char *const ipc_states[];
 
 const struct ipc_verb *ipc_verb_find(const char *name);
+/* The index of option `name` in v->opts, or -1. */
+int ipc_verb_opt(const struct ipc_verb *v, const char *name);
 bool ipc_state_valid(const char *s);
 bool ipc_value_valid(enum ipc_val kind, const char *v);
 

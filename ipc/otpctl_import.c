@@ -24,6 +24,15 @@ static const struct {
 	{ "systemd", imp_systemd, "systemd service unit" },
 };
 
+const char *ctl_import_kind(size_t i, const char **ret_what)
+{
+	if (i >= sizeof(imp_kinds) / sizeof(imp_kinds[0]))
+		return NULL;
+	if (ret_what)
+		*ret_what = imp_kinds[i].what;
+	return imp_kinds[i].kind;
+}
+
 /* --json: {"ok":true,"config":"..."}. */
 static int imp_print_json(struct imp_conf *c)
 {

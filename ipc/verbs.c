@@ -84,6 +84,8 @@ const struct ipc_verb ipc_verbs[] = {
 	  "exit 0 when every permanent worker runs and no supervisor restarts" },
 	{ "import", IPC_AT_LOCAL, true, 2, 2, A(IPC_ARG_KIND, IPC_ARG_FILE), NONE, NULL, NULL,
 	  false, "import supervisord|procfile|systemd FILE", "print an otp.conf for another tool's file" },
+	{ "completion", IPC_AT_LOCAL, true, 1, 1, A(IPC_ARG_SHELL), NONE, NULL, NULL, false,
+	  "completion bash|zsh|fish", "print otpctl's completion script for a shell" },
 	{ NULL },
 };
 
@@ -138,8 +140,7 @@ bool ipc_value_valid(enum ipc_val kind, const char *v)
 	return false;
 }
 
-/* The index of option `name` of verb v, or -1. */
-static int opt_index(const struct ipc_verb *v, const char *name)
+int ipc_verb_opt(const struct ipc_verb *v, const char *name)
 {
 	for (int i = 0; i < IPC_OPTS_MAX && v->opts[i].name; i++)
 		if (strcmp(v->opts[i].name, name) == 0)
@@ -159,7 +160,7 @@ static int take_opt(struct ipc_req *q, int argc, char *const *argv, int *i, cons
 		    const char **ret_arg)
 {
 	const struct ipc_verb *v = q->verb;
-	int k = opt_index(v, argv[*i]);
+	int k = ipc_verb_opt(v, argv[*i]);
 
 	if (k < 0)
 		return fail(ret_why, ret_arg, "unknown option", argv[*i]);
@@ -218,7 +219,7 @@ int ipc_verb_parse(int argc, char *const *argv, struct ipc_req *q, const char **
 
 const char *ipc_req_opt(const struct ipc_req *q, const char *name)
 {
-	int k = opt_index(q->verb, name);
+	int k = ipc_verb_opt(q->verb, name);
 
 	return k < 0 ? NULL : q->opt[k];
 }

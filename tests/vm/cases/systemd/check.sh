@@ -3,7 +3,8 @@
 # Run by vm-case.service once the machine is up (tests/vm/run.sh).
 #
 #   1. dpkg -i the packages: the unit is installed disabled, the
-#      packaged /etc/otp/otp.conf is a valid (empty) tree
+#      packaged /etc/otp/otp.conf is a valid (empty) tree, the shell
+#      completions are where the shells look
 #   2. `systemctl enable --now otpd` with /case/otp.conf (and a drop-in
 #      WatchdogSec=2s): the unit is active only once the whole tree is
 #      started (slow sends READY=1 after 3 s)
@@ -52,6 +53,18 @@ check deb.dev 'otp_mailbox.h, the .a and the .pc ($(grep libdir= /usr/lib/x86_64
 	-a -f /usr/lib/x86_64-linux-gnu/pkgconfig/otp_mailbox.pc
 check deb.disabled 'the unit is installed disabled (is-enabled: $(systemctl is-enabled otpd 2>&1))' \
 	[ "$(systemctl is-enabled otpd 2>&1)" = disabled ]
+# bash's completion of "otpctl sta" with the packaged script (otpctl(1), COMPLETION)
+bash_sta() {
+	bash -c '. /usr/share/bash-completion/completions/otpctl
+		COMP_WORDS=(otpctl sta); COMP_CWORD=1; _otpctl; echo "${COMPREPLY[*]}"' 2>&1
+}
+completions_ok() {
+	[ -f /usr/share/zsh/vendor-completions/_otpctl ] &&
+		[ -f /usr/share/fish/vendor_completions.d/otpctl.fish ] &&
+		[ "$(bash_sta)" = "status start start-child" ]
+}
+check deb.completion 'bash, zsh and fish completions; bash completes "otpctl sta" to: $(bash_sta)' \
+	completions_ok
 
 # --- 2. enable --now: active only when the tree is ------------------------------
 cp /case/otp.conf /etc/otp/otp.conf
