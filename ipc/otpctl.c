@@ -269,7 +269,7 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 	if (q.verb->where == IPC_AT_LOCAL && strcmp(q.verb->name, "completion") == 0)
 		return ctl_completion(q.pos[0]);
 	if (q.verb->where == IPC_AT_LOCAL)
-		return ctl_import(argc - 1, argv + 1);
+		return ctl_import(q.pos[0], q.pos[1]);
 	if (q.verb->where == IPC_AT_MAILBOX)
 		return ctl_mailbox(ctl_socket_path(a->socket), strcmp(q.verb->name, "call") == 0,
 				   argc - 1, argv + 1);
