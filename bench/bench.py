@@ -110,8 +110,9 @@ def main():
         steps = {
             "core": lambda: core(ctx),
             "restart": lambda: restart.run(ctx, otpd, peers),
-            "start": lambda: start.run(ctx, [otpd, Otpd(cgroup=True, name="otpd-cg")] + peers
-                                       + [StartFloor(True), StartFloor(False)]),
+            "start": lambda: start.run(ctx, [otpd, Otpd(cgroup=True, name="otpd-cg")]
+                                       + available(ctx, [Otpd(static=True, name="otpd-static")])
+                                       + peers + [StartFloor(True), StartFloor(False)]),
             "idle": lambda: idle.run(ctx, [otpd] + peers, inits[1:-1]),
             "pid1": lambda: pid1.run(ctx, inits),
             "control": lambda: control.run(ctx),

@@ -219,7 +219,7 @@ def targets(ctx):
         check(o["p99"] <= 2 * f["p99"],
               f"restart p99 {fmt(o['p99'])} ms <= 2 x floor {fmt(f['p99'])} ms", "restart")
     s6 = st("mem_base", "s6")
-    for s in ("otpd", "otpd-cg"):
+    for s in ("otpd", "otpd-cg", "otpd-static"):
         m = st("mem_child", s)
         if m:
             check(m["p50"] <= 2, f"{s}: private memory per child {fmt(m['p50'])} KiB <= 2 KiB")

@@ -380,7 +380,10 @@ static void ctl_events_feed(struct ctl_client *cl)
 		cl->ev_next = first;
 	}
 	while (cl->ev_next < next && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE) {
-		event_render(&b, events_get(cl->ev_next), cl->json);
+		struct event e;
+
+		if (events_get(cl->ev_next, &e))
+			event_render(&b, &e, cl->json);
 		if (ctl_client_queue(cl, &b, IPC_OUT) < 0)
 			return;
 		cl->ev_next++;

@@ -98,12 +98,13 @@ static void hook_message(struct jbuf *b, bool *ret_missed)
 {
 	uint64_t first = events_first();
 	struct jbuf o = { 0 };
+	struct event e;
 
 	*ret_missed = hook.next < first;
 	if (*ret_missed)
 		event_render_missed(&o, hook.next, first - 1, true);
-	else
-		event_render(&o, events_get(hook.next), true);
+	else if (events_get(hook.next, &e))
+		event_render(&o, &e, true);
 	jbuf_putn(b, "a", 1);   /* a cast (otp_mailbox.h), then the object */
 	jbuf_putn(b, o.p, o.len > 0 && o.p[o.len - 1] == '\n' ? o.len - 1 : o.len);
 	b->failed = b->failed || o.failed;

@@ -183,17 +183,22 @@ static void pipe_flush_partial(struct out_pipe *p)
 	p->len = 0;
 }
 
+/*
+ * One buffer for every read (otpd is single-threaded and pipe_feed copies
+ * out of it): in .bss only the pages a read filled cost memory, where 16
+ * KiB on the stack pushed every call below it 16 KiB deeper, for good.
+ */
+static char drain_buf[16384];
+
 /* Read up to `budget` bytes.  Returns 1 at EOF, else 0. */
 static int pipe_drain(struct out_pipe *p, size_t budget)
 {
-	char buf[16384];
-
 	while (budget > 0) {
-		ssize_t r = read(p->src.fd, buf, budget < sizeof(buf) ? budget : sizeof(buf));
+		ssize_t r = read(p->src.fd, drain_buf, budget < sizeof(drain_buf) ? budget : sizeof(drain_buf));
 
 		if (r > 0) {
 			read_ms = out_realtime_ms();
-			pipe_feed(p, buf, (size_t)r);
+			pipe_feed(p, drain_buf, (size_t)r);
 			budget -= (size_t)r;
 		} else if (r == 0) {
 			pipe_flush_partial(p);
