@@ -55,7 +55,6 @@
 #define SUP_NO_DEADLINE INT64_MAX
 #define SUP_SHUTDOWN_BRUTAL (-2)        /* shutdown = brutal_kill */
 #define SUP_SHUTDOWN_INFINITY (-1)      /* shutdown = infinity */
-#define SUP_SUCCESS_EXIT_MAX 16
 
 enum sup_type { SUP_WORKER, SUP_SUPERVISOR };
 enum sup_strategy { SUP_ONE_FOR_ONE, SUP_ONE_FOR_ALL, SUP_REST_FOR_ONE, SUP_SIMPLE_ONE_FOR_ONE };
@@ -81,11 +80,10 @@ struct sup_spec {
 	int64_t ready_timeout_ms;       /* 0: none */
 	int64_t watchdog_ms;            /* 0: none */
 	int64_t restart_delay_ms;       /* 0: OTP-exact immediate retry */
-	/* transient: extra clean outcomes (systemd SuccessExitStatus=) */
-	int success_exit[SUP_SUCCESS_EXIT_MAX];         /* exit codes */
-	int n_success_exit;
-	int success_signal[SUP_SUCCESS_EXIT_MAX];       /* signal numbers */
-	int n_success_signal;
+	/* transient: extra clean outcomes (systemd SuccessExitStatus=), as
+	 * sets: sup_success_add/sup_success_has */
+	uint64_t success_exit[4];       /* exit code c: bit c % 64 of word c / 64 */
+	uint64_t success_signal;        /* signal s (1..64): bit s - 1 */
 	/* supervisors only */
 	enum sup_strategy strategy;     /* default one_for_one */
 	int intensity;                  /* OTP MaxR, default 1 */
@@ -130,6 +128,11 @@ struct sup_reason {
 
 /* Render `r` as otpctl(1) spells it ("exit:3", "signal:SIGSEGV", ...). */
 int sup_reason_format(const struct sup_reason *r, char *buf, size_t len);
+
+/* success_exit: add or ask for an exit code (0..255, exit) or a signal
+ * (1..64, !exit); what is out of range is never in the set. */
+void sup_success_add(struct sup_spec *s, bool exit, int v);
+bool sup_success_has(const struct sup_spec *s, bool exit, int v);
 
 struct sup_node;
 struct sup_tree;

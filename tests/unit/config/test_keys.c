@@ -192,6 +192,18 @@ Test(cfg_keys, log_rotation_and_target)
 	cfg_free(c);
 }
 
+Test(cfg_keys, success_exit_takes_any_number_of_codes)
+{
+	struct otp_config *c;
+	const struct cfg_node *w;
+
+	w = worker_with(&c, "success_exit = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 200\n");
+	for (int code = 0; code < 256; code++)
+		cr_assert_eq(sup_success_has(&w->spec, true, code), (code >= 1 && code <= 20) || code == 200,
+			     "code %d", code);
+	cfg_free(c);
+}
+
 Test(cfg_keys, success_exit_and_forward_signals)
 {
 	struct otp_config *c;
@@ -199,13 +211,12 @@ Test(cfg_keys, success_exit_and_forward_signals)
 
 	w = worker_with(&c, "success_exit = 0 3 255 SIGUSR1 TERM 3\n"
 			"forward_signals = SIGHUP USR2 10 SIGWINCH");
-	cr_assert_eq(w->spec.n_success_exit, 3);
-	cr_assert_eq(w->spec.success_exit[0], 0);
-	cr_assert_eq(w->spec.success_exit[1], 3);
-	cr_assert_eq(w->spec.success_exit[2], 255);
-	cr_assert_eq(w->spec.n_success_signal, 2);
-	cr_assert_eq(w->spec.success_signal[0], SIGUSR1);
-	cr_assert_eq(w->spec.success_signal[1], SIGTERM);
+	for (int code = 0; code < 256; code++)
+		cr_assert_eq(sup_success_has(&w->spec, true, code),
+			     code == 0 || code == 3 || code == 255, "code %d", code);
+	for (int sig = 1; sig <= 64; sig++)
+		cr_assert_eq(sup_success_has(&w->spec, false, sig), sig == SIGUSR1 || sig == SIGTERM,
+			     "signal %d", sig);
 	cr_assert_eq(w->w.forward_signals,
 		     (1ULL << SIGHUP) | (1ULL << SIGUSR2) | (1ULL << 10) | (1ULL << SIGWINCH));
 	cfg_free(c);
@@ -328,8 +339,8 @@ Test(cfg_keys, real_time_signals_and_time_spans)
 					       "watchdog = 90 s\nshutdown = 2h");
 
 	cr_assert_eq(w->spec.stop_signal, SIGRTMIN + 3);
-	cr_assert_eq(w->spec.n_success_signal, 1);
-	cr_assert_eq(w->spec.success_signal[0], SIGRTMAX - 2);
+	cr_assert(sup_success_has(&w->spec, false, SIGRTMAX - 2));
+	cr_assert(!sup_success_has(&w->spec, false, SIGRTMAX - 1));
 	cr_assert_eq(w->w.forward_signals,
 		     (1ULL << SIGRTMIN) | (1ULL << SIGHUP) | (1ULL << (SIGRTMAX - 1)));
 	cr_assert_eq(w->spec.restart_delay_ms, 90000);
