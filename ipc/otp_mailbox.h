@@ -22,10 +22,13 @@
  * truncated one, an empty one or one of another kind drops the
  * connection without a reply.
  *
- * System messages (otp.conf(5) MAILBOX PROTOCOL): otpd's own messages to
- * a worker, on a connection otpd opens to the mailbox it holds, kept for
- * the life of the worker's process (a worker serving one connection at a
- * time must serve otpd's beside its callers').  The payload is text: a
+ * System messages (otp.conf(5), "System messages"): otpd's own messages
+ * to a worker, on a connection otpd opens to the mailbox it holds, kept
+ * for the life of the worker's process (a worker serving one connection
+ * at a time must serve otpd's beside its callers').  They are taken only
+ * from otpd's user, the owner of the listening socket (SO_PEERCRED): from
+ * anyone else a system message is dropped with its connection, as a kind
+ * the server does not take, so a caller cannot forge a DOWN.  The payload is text: a
  * word, then arguments separated by single spaces.  The kind says whether
  * an answer is due; the word says what it is, so new words need no new
  * kinds.  A receiver ignores system casts whose word it does not know,
