@@ -99,14 +99,18 @@ struct cfg_worker {
 	char *user, *group;             /* NULL: unchanged */
 	char *mailbox_group;            /* NULL: [otpd] control_group */
 	char **seccomp_list;            /* names as written, NULL-terminated */
+	char **monitors;                /* nodes it monitors (DOWN/UP casts), NULL-terminated */
 	/* NULL when no sandbox key is set (most workers): read it through
 	 * cfg_worker_sandbox(), never directly. */
 	struct cfg_sandbox *sb;
 	uint64_t forward_signals;       /* bit (1 << signo) */
 	int64_t log_max_size;           /* file: rotated at this size, 0: never; default 10M */
 	int log_keep;                   /* rotated files kept, default 5 */
+	int64_t ping_ms;                /* mailbox ping interval, 0: off */
+	int64_t ping_timeout_ms;        /* default 5 s */
 	int argc;
 	int n_env;
+	int n_monitors;
 	enum cfg_ready ready;
 	int ready_fd;                   /* CFG_READY_FD: N >= 3 */
 	int mailbox_backlog;            /* default 128 */
@@ -124,6 +128,9 @@ struct cfg_worker {
  * one shared instance with every default (nothing changed).  Never NULL.
  */
 const struct cfg_sandbox *cfg_worker_sandbox(const struct cfg_worker *w);
+
+/* ping_timeout when only ping is set: OTP's default call timeout. */
+#define CFG_PING_TIMEOUT_MS 5000
 
 /* No such node: an index into otp_config.nodes that is none. */
 #define CFG_NO_NODE ((size_t)-1)

@@ -51,7 +51,7 @@ enum cfg_key_id {
 	CFG_K_LOG_MAX_SIZE, CFG_K_LOG_KEEP,
 	CFG_K_STOP_SIGNAL, CFG_K_SUCCESS_EXIT, CFG_K_RESTART_DELAY, CFG_K_WATCHDOG,
 	CFG_K_FORWARD_SIGNALS, CFG_K_MAILBOX, CFG_K_MAILBOX_BACKLOG, CFG_K_MAILBOX_MODE,
-	CFG_K_MAILBOX_GROUP, CFG_K_NO_NEW_PRIVS, CFG_K_SECCOMP_ALLOW,
+	CFG_K_MAILBOX_GROUP, CFG_K_MONITORS, CFG_K_PING, CFG_K_PING_TIMEOUT, CFG_K_NO_NEW_PRIVS, CFG_K_SECCOMP_ALLOW,
 	CFG_K_SECCOMP_DENY, CFG_K_SECCOMP_ACTION,
 	/* limits, both */
 	CFG_K_MEMORY_MAX, CFG_K_MEMORY_HIGH, CFG_K_MEMORY_SWAP_MAX, CFG_K_CPU_MAX,
@@ -180,6 +180,9 @@ const char *cfg_set_mailbox(struct cfg_ctx *x, struct cfg_pnode *p, const char *
 const char *cfg_set_mailbox_backlog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox_mode(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox_group(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_monitors(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_ping(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_ping_timeout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_no_new_privs(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_seccomp_allow(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_seccomp_deny(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);

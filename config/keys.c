@@ -54,6 +54,9 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_MAILBOX_BACKLOG, "mailbox_backlog", CFG_IN_WORKER, cfg_set_mailbox_backlog),
 	K(CFG_K_MAILBOX_MODE, "mailbox_mode", CFG_IN_WORKER, cfg_set_mailbox_mode),
 	K(CFG_K_MAILBOX_GROUP, "mailbox_group", CFG_IN_WORKER, cfg_set_mailbox_group),
+	K(CFG_K_MONITORS, "monitors", CFG_IN_WORKER, cfg_set_monitors),
+	K(CFG_K_PING, "ping", CFG_IN_WORKER, cfg_set_ping),
+	K(CFG_K_PING_TIMEOUT, "ping_timeout", CFG_IN_WORKER, cfg_set_ping_timeout),
 	K(CFG_K_NO_NEW_PRIVS, "no_new_privs", CFG_IN_WORKER, cfg_set_no_new_privs),
 	K(CFG_K_SECCOMP_ALLOW, "seccomp_allow", CFG_IN_WORKER, cfg_set_seccomp_allow),
 	K(CFG_K_SECCOMP_DENY, "seccomp_deny", CFG_IN_WORKER, cfg_set_seccomp_deny),
@@ -123,6 +126,7 @@ static bool key_in_place(int k)
 	case CFG_K_READY_TIMEOUT: case CFG_K_STOP_SIGNAL: case CFG_K_SUCCESS_EXIT:
 	case CFG_K_RESTART_DELAY: case CFG_K_FORWARD_SIGNALS: case CFG_K_MAILBOX_BACKLOG:
 	case CFG_K_MAILBOX_MODE: case CFG_K_MAILBOX_GROUP:
+	case CFG_K_MONITORS: case CFG_K_PING: case CFG_K_PING_TIMEOUT:
 		return true;
 	default:
 		return false;

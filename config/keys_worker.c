@@ -169,6 +169,50 @@ const char *cfg_set_mailbox_group(struct cfg_ctx *x, struct cfg_pnode *p, const 
 	return set_str(&p->node.w.mailbox_group, v);
 }
 
+/* Names of other nodes, checked once the tree is known (validate.c). */
+const char *cfg_set_monitors(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	struct cfg_worker *w = &p->node.w;
+	char **names;
+	int n;
+
+	if (cfg_split_list(v, &names, &n) < 0)
+		return cfg_oom;
+	for (int i = 0; i < n; i++) {
+		const char *why;
+
+		if (!sup_name_valid(names[i], &why)) {
+			cfg_strv_free(names);
+			return "expected names of nodes (" SUP_NAME_RULE ")";
+		}
+		for (int j = 0; j < i; j++) {
+			if (strcmp(names[i], names[j]) == 0) {
+				cfg_strv_free(names);
+				return "a node is named twice";
+			}
+		}
+	}
+	cfg_strv_free(w->monitors);
+	w->monitors = names;
+	w->n_monitors = n;
+	return NULL;
+}
+
+const char *cfg_set_ping(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_duration(&p->node.w.ping_ms, v);
+}
+
+const char *cfg_set_ping_timeout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	int64_t ms;
+
+	if (cfg_parse_duration(v, &ms) < 0 || ms <= 0)
+		return "expected a duration above 0 (250ms, 1.5s, 1min; a bare number is ms)";
+	p->node.w.ping_timeout_ms = ms;
+	return NULL;
+}
+
 const char *cfg_set_no_new_privs(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	return set_bool(&p->node.w.no_new_privs, v);

@@ -494,6 +494,14 @@ void core_child_watchdog(struct sup_node *n)
 	core_run();
 }
 
+void core_child_ping_timeout(struct sup_node *n)
+{
+	if (!enter("child_ping_timeout"))
+		return;
+	sup_child_ping_timeout(core.tree, n, ev_now());
+	core_run();
+}
+
 void core_shutdown(int halt_how)
 {
 	if (!enter("shutdown"))

@@ -73,6 +73,25 @@ static bool peer_call(struct otp_mbi_server *s, size_t slot, size_t len)
 }
 
 /*
+ * A system message (otp_mailbox.h): from otpd's user only, else the peer
+ * is closed as for a kind a server does not take.  A call is answered by
+ * the library, a cast goes to handle_info.
+ */
+static bool peer_system(struct otp_mbi_server *s, size_t slot, size_t len)
+{
+	if (!otp_mbi_sys_trusted(s, s->peers[slot].fd))
+		return false;
+	if (s->req[0] == OTP_MB_SYS_CAST) {
+		if (s->cb && s->cb->handle_info)
+			s->cb->handle_info(s->state, s->req + 1, len);
+		return true;
+	}
+	s->rep[0] = OTP_MB_REPLY;
+	return peer_reply(s, slot, 1 + otp_mbi_sys_answer(s->req + 1, len, s->rep + 1,
+							  OTP_MB_MSG_MAX));
+}
+
+/*
  * Handle the datagram in s->req, n bytes with its kind (as recv with
  * MSG_TRUNC counts them).  False to close the peer: EOF, an empty or
  * oversized datagram, a kind a server does not take, a failed handler.
@@ -88,6 +107,9 @@ static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n)
 		if (s->cb && s->cb->handle_cast)
 			s->cb->handle_cast(s->state, s->req + 1, (size_t)n - 1);
 		return true;
+	case OTP_MB_SYS_CALL:
+	case OTP_MB_SYS_CAST:
+		return peer_system(s, slot, (size_t)n - 1);
 	default:
 		return false;
 	}

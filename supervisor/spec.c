@@ -107,6 +107,7 @@ int sup_reason_format(const struct sup_reason *r, char *buf, size_t len)
 	case SUP_R_OOM: return snprintf(buf, len, "oom");
 	case SUP_R_WATCHDOG: return snprintf(buf, len, "watchdog");
 	case SUP_R_START_FAILED: return snprintf(buf, len, "start_failed:%s", r->why);
+	case SUP_R_PING_TIMEOUT: return snprintf(buf, len, "ping_timeout");
 	}
 	return snprintf(buf, len, "unknown");
 }

@@ -118,6 +118,7 @@ enum sup_reason_kind {
 	SUP_R_OOM,
 	SUP_R_WATCHDOG,
 	SUP_R_START_FAILED,     /* start_failed:<why> */
+	SUP_R_PING_TIMEOUT,     /* killed: no answer to otpd's mailbox ping in time */
 };
 
 struct sup_reason {
@@ -256,6 +257,14 @@ void sup_child_gone(struct sup_tree *t, struct sup_node *n, int64_t now);
 
 /* sd_notify WATCHDOG=1 from `n`: push its watchdog deadline. */
 void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now);
+
+/*
+ * A running worker did not answer otpd's mailbox ping in time (the shell
+ * times pings): killed like a watchdog miss, and its exit, whatever the
+ * wait status says, is a crash with reason ping_timeout.  Ignored unless
+ * n is a running worker not already killed for a miss.
+ */
+void sup_child_ping_timeout(struct sup_tree *t, struct sup_node *n, int64_t now);
 
 /* Deadlines up to `now` have passed. */
 void sup_timer(struct sup_tree *t, int64_t now);

@@ -25,6 +25,7 @@ static struct worker_setup setup;
 void worker_setup(const struct worker_setup *s)
 {
 	setup = *s;
+	wsys_init();
 }
 
 static enum out_dest out_dest_of(enum cfg_output mode)

@@ -172,6 +172,7 @@ void ws_free(struct ws *w)
 /* End of a loop iteration: nothing refers to parked states any more. */
 void ws_collect(void)
 {
+	wsys_collect();
 	while (limbo) {
 		struct ws *nx = limbo->limbo_next;
 

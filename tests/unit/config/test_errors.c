@@ -75,6 +75,10 @@ static const struct bad_case key_cases[] = {
 	{ W "mailbox_mode = 0060", "t.conf:3: mailbox_mode: expected an octal mode from 0600 to 0777, as 0660, got \"0060\"" },
 	{ W "mailbox_group = a b", "t.conf:3: mailbox_group: expected a group name or number, got \"a b\"" },
 	{ W "mailbox = true\nready = fd:3", "t.conf:4: ready: fd 3 is the mailbox (mailbox = true): choose another fd, got \"fd:3\"" },
+	{ W "monitors = a b/c", "t.conf:3: monitors: expected names of nodes (name must be 1 to 64 characters of [a-zA-Z0-9_.@-]), got \"a b/c\"" },
+	{ W "monitors = a b a", "t.conf:3: monitors: a node is named twice, got \"a b a\"" },
+	{ W "ping = soon", "t.conf:3: ping: expected a duration (250ms, 1.5s, 1min 30s, 2h, 1d; a bare number is ms), got \"soon\"" },
+	{ W "ping_timeout = 0", "t.conf:3: ping_timeout: expected a duration above 0 (250ms, 1.5s, 1min; a bare number is ms), got \"0\"" },
 	{ W "no_new_privs = y", "t.conf:3: no_new_privs: expected true or false, got \"y\"" },
 	{ W "seccomp_allow =", "t.conf:3: seccomp_allow: expected a list of system call names or @groups, got \"\"" },
 	{ W "seccomp_deny = ptrace\nseccomp_allow = read", "t.conf:4: seccomp_allow: seccomp_allow and seccomp_deny exclude each other, got \"read\"" },
@@ -158,6 +162,12 @@ static const struct bad_case rule_cases[] = {
 	{ "[supervisor s]\nstrategy = simple_one_for_one\n[supervisor t]\nparent = s\n", "t.conf:3: [supervisor t]: the template of a simple_one_for_one supervisor must be a worker" },
 	{ "[supervisor s]\nstrategy = simple_one_for_one\nauto_shutdown = all_significant\n[worker a]\nparent = s\nexec = x\n", "t.conf:3: auto_shutdown: must be never under strategy simple_one_for_one, got \"all_significant\"" },
 	{ "[supervisor s]\nstrategy = simple_one_for_one\n[worker web]\nparent = s\nexec = x\n[worker web@2]\nexec = x\n", "t.conf:6: [worker web@2]: name is reserved for a dynamic child of a simple_one_for_one template" },
+	/* monitors and ping */
+	{ "[worker w]\nexec = x\nmailbox = true\nmonitors = root nope\n", "t.conf:4: monitors: no node named \"nope\", got \"root nope\"" },
+	{ "[worker w]\nexec = x\nmailbox = true\nmonitors = w\n", "t.conf:4: monitors: a worker cannot monitor itself, got \"w\"" },
+	{ "[worker w]\nexec = x\nmonitors = root\n", "t.conf:3: monitors: DOWN and UP come through the mailbox: set mailbox = true, got \"root\"" },
+	{ "[supervisor s]\nstrategy = simple_one_for_one\n[worker t]\nparent = s\nexec = x\n[worker w]\nexec = x\nmailbox = true\nmonitors = t\n", "t.conf:9: monitors: \"t\" is a simple_one_for_one template, got \"t\"" },
+	{ "[worker w]\nexec = x\nping = 1s\n", "t.conf:3: ping: the ping is a mailbox message: set mailbox = true, got \"1s\"" },
 };
 
 Test(cfg_errors, one_per_rule)

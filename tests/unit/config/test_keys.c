@@ -329,6 +329,29 @@ Test(cfg_keys, mailbox_keys_and_defaults)
 	cfg_free(c);
 }
 
+Test(cfg_keys, monitors_and_ping)
+{
+	struct otp_config *c = load_ok("[worker a]\nexec = /a\nmailbox = true\n"
+				       "monitors = b  root\tsub\nping = 1.5s\n"
+				       "[worker b]\nexec = /b\nmailbox = true\nping = 10s\nping_timeout = 250ms\n"
+				       "[supervisor sub]\n[worker c]\nexec = /c\nmonitors =\n");
+	const struct cfg_node *a = cfg_find(c, "a"), *b = cfg_find(c, "b"), *w = cfg_find(c, "c");
+
+	cr_assert_eq(a->w.n_monitors, 3);
+	cr_assert_str_eq(a->w.monitors[0], "b");
+	cr_assert_str_eq(a->w.monitors[1], "root");
+	cr_assert_str_eq(a->w.monitors[2], "sub");
+	cr_assert_null(a->w.monitors[3]);
+	cr_assert_eq(a->w.ping_ms, 1500);
+	cr_assert_eq(a->w.ping_timeout_ms, 5000, "the default: OTP's call timeout");
+	cr_assert_eq(b->w.n_monitors, 0);
+	cr_assert_eq(b->w.ping_ms, 10000);
+	cr_assert_eq(b->w.ping_timeout_ms, 250);
+	cr_assert_eq(w->w.n_monitors, 0, "an empty list monitors nothing (no mailbox needed)");
+	cr_assert_eq(w->w.ping_ms, 0, "off by default");
+	cfg_free(c);
+}
+
 Test(cfg_keys, real_time_signals_and_time_spans)
 {
 	struct otp_config *c;
