@@ -86,7 +86,7 @@ touch "$T/go"
 ctl restart loop >/dev/null
 slow_ok=1
 for _ in $(seq 200); do
-	timeout 2 "$OTPCTL" -s "$SOCK" status >/dev/null || { slow_ok=0; break; }
+	timeout 10 "$OTPCTL" -s "$SOCK" status >/dev/null || { slow_ok=0; break; }
 	n=$(ctl metrics | awk '/^otpd_events_total /{print $2}')
 	[ "$n" -gt 2600 ] && break
 	sleep 0.05

@@ -74,10 +74,11 @@ wait_for test -s "$NSROOT$F/fill.log" || fail "filler writes nothing"
 dd if=/dev/zero of="$NSROOT$F/ballast" bs=4k count=100 2>/dev/null   # fills the rest
 wait_for grep -q "fill.log: writing: No space left on device, dropping lines" "$T/err" \
 	&& pass "a full disk is logged" || fail "no ENOSPC: $(tail -3 "$T/err")"
-t0=$(date +%s%N)
-for _ in 1 2 3 4 5; do timeout 2 "$OTPCTL" -s "$SOCK" status > /dev/null || fail "status stalled on a full disk"; done
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-[ "$ms" -lt 5000 ] && pass "status answers while the disk is full (5 in ${ms} ms)" || fail "status slow: $ms ms"
+# A stall would be for good (otpd waiting on the disk): the 20 s bound only
+# catches that, it is no speed target (make bench has those).
+ok=0
+for _ in 1 2 3 4 5; do timeout 20 "$OTPCTL" -s "$SOCK" status > /dev/null && ok=$((ok + 1)); done
+expect_eq "status answers while the disk is full" "$ok" 5
 expect_eq "the filler still runs" "$(json filler state)" running
 rm -f "$NSROOT$F/ballast"
 wait_for grep -q "otpd: [0-9]* lines dropped" "$NSROOT$F/fill.log" \
