@@ -20,7 +20,7 @@ Test(ipc_notify_parse, understands_the_four_keys)
 {
 	struct ipc_notify_msg m = parse("READY=1\nSTATUS=up and running\nWATCHDOG=1\nSTOPPING=1");
 
-	cr_assert(m.ready && m.watchdog && m.stopping);
+	cr_assert(m.ready && m.watchdog && m.stopping, "all three flags");
 	cr_assert(eq(sz, m.status_len, 14));
 	cr_assert(eq(int, memcmp(m.status, "up and running", 14), 0));
 }
@@ -29,7 +29,7 @@ Test(ipc_notify_parse, other_values_and_keys_clear_or_are_ignored)
 {
 	struct ipc_notify_msg m = parse("READY=1\nREADY=yes\nWATCHDOG=0\nFDSTORE=1\nnonsense\n=\n\n");
 
-	cr_assert(!m.ready && !m.watchdog && !m.stopping);
+	cr_assert(not(m.ready || m.watchdog || m.stopping));
 	cr_assert(eq(ptr, (void *)m.status, NULL));
 }
 
