@@ -5,6 +5,10 @@
 #   make check-unit      unit tests only
 #   make check-integration
 #   make check-vm        otpd as PID 1 of qemu VMs (tests/vm/setup.sh installs qemu + kernel)
+#   make check-fuzz      every fuzz target ~20 s, then the live fuzzer ~30 s (part of check)
+#   make check-soak      the soak/chaos run, short form (~60 s, part of check)
+#   make fuzz            every fuzz target for FUZZ_SECONDS (default 600) each
+#   make soak            the soak/chaos run for SOAK_MINUTES (default 10)
 #   make demo            build and run the demo tree (etc/otp.conf)
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
 #   make install         PREFIX=/usr/local DESTDIR=
@@ -93,6 +97,8 @@ check: all
 	$(MAKE) check-integration
 	$(MAKE) check-vm
 	$(MAKE) check-man
+	$(MAKE) check-fuzz
+	$(MAKE) check-soak
 	@echo "make check: all tiers passed"
 
 check-unit: all
@@ -124,6 +130,47 @@ check-vm: all
 
 check-man:
 	tests/man/check.sh
+
+# Fuzzing (tests/fuzz/): libFuzzer targets built with clang under ASan and
+# UBSan in their own tree, and a live fuzzer against otpd built as for the
+# unit tests (build/san).  A crash, leak, timeout or broken invariant fails
+# the run and names the reproducer.
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD := build/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+fuzz-bins:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
+		EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-format-nonliteral" \
+		EXTRA_LDFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer" \
+		$(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz/fuzz_$(t))
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBS_ALL)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+
+san-otpd: all
+	$(MAKE) BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" \
+		$(SANBUILD)/otpd
+
+fuzz: fuzz-bins
+	FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+check-fuzz: fuzz-bins san-otpd
+	FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh 20 $(FUZZ_TARGETS)
+	python3 tests/fuzz/live.py --otpd $(SANBUILD)/otpd --otpctl $(BUILD)/otpctl \
+		--worker $(BUILD)/helpers/tworker --seconds 30
+
+# Soak/chaos (tests/soak/): kills, restart storms, reloads, freezes,
+# clients and mailbox calls at once, invariants checked throughout.
+SOAK_MINUTES ?= 10
+
+soak: all
+	python3 tests/soak/soak.py --build $(BUILD) --seconds $$(( $(SOAK_MINUTES) * 60 ))
+
+check-soak: all
+	python3 tests/soak/soak.py --build $(BUILD) --seconds 60
 
 demo: all
 	BUILD=$(BUILD) scripts/demo.sh
@@ -162,6 +209,6 @@ clean:
 	rm -rf build
 
 .PHONY: all helpers check check-unit unit-bins check-integration check-vm check-man demo bench bench-bins \
-	install clean
+	install clean fuzz fuzz-bins check-fuzz san-otpd soak check-soak
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

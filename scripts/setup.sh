@@ -3,7 +3,8 @@
 # Idempotent: when everything is present it does nothing (no apt-get at all).
 set -eu
 PKGS="gcc make pkg-config libc6-dev libsystemd-dev libseccomp-dev libinih-dev
-      libcriterion-dev groff-base man-db util-linux procps iproute2 python3"
+      libcriterion-dev groff-base man-db util-linux procps iproute2 python3
+      clang libclang-rt-dev"        # clang's libFuzzer, ASan, UBSan: make fuzz, check-fuzz
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
