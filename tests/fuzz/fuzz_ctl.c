@@ -9,8 +9,8 @@
  * a non-blocking socketpair and ipc_conn_on_readable runs after each
  * piece, as the loop would.  Once a request is decoded, its argv is
  * echoed back through ipc_conn_printf/ipc_conn_out, followed by a script
- * of output writes of random sizes (seeded) interleaved with partial reads
- * by the client, and IPC_END.  Whatever the client sent after its request
+ * of output writes of random sizes (seeded; flags bits 4-7) interleaved
+ * with flushes and partial reads by the client, and IPC_END.  Whatever the client sent after its request
  * must be swallowed.
  *
  * Invariants: the client reads a valid frame sequence, OUT/ERR frames then
@@ -129,14 +129,25 @@ static uint32_t rnd(uint32_t *s)
 	return *s >> 8;
 }
 
-/* The argv echoed, then writes and partial reads from the seed. */
+/* Bytes to queue: a pattern, so that a misplaced copy shows. */
+static uint8_t big[1536 * 1024];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	for (size_t i = 0; i < sizeof(big); i++)
+		big[i] = (uint8_t)(i * 31 + i / 251);
+	return 0;
+}
+
+/*
+ * The argv echoed, then (flags bits 4-6) up to 7 writes from the seed,
+ * of up to 70 KiB (beyond one chunk), or with bit 7 up to 1.5 MiB (to
+ * reach the queue's limit), with flushes and partial reads in between.
+ */
 static void reply(struct ipc_conn *c, struct peer *p, const char **argv, int argc,
 		  unsigned flags, uint32_t seed)
 {
-	static uint8_t big[300 * 1024];
-
-	for (size_t i = 0; i < sizeof(big); i++)
-		big[i] = (uint8_t)(i * 31 + seed);
+	size_t most = (flags & 0x80) ? sizeof(big) : 70 * 1024;
 	for (int i = 0; i < argc; i++) {
 		char line[64];
 		int n = snprintf(line, sizeof(line), "%d:", i);
@@ -145,14 +156,14 @@ static void reply(struct ipc_conn *c, struct peer *p, const char **argv, int arg
 			want_add(p, line, (size_t)n);
 		out(c, p, i % 2 ? IPC_ERR : IPC_OUT, argv[i], strlen(argv[i]));
 	}
-	for (unsigned k = 0; k < (flags >> 4); k++) {
-		size_t n = rnd(&seed) % sizeof(big), off = rnd(&seed) % (sizeof(big) - n + 1);
+	for (unsigned k = 0; k < ((flags >> 4) & 7); k++) {
+		size_t n = rnd(&seed) % most, off = rnd(&seed) % (sizeof(big) - n + 1);
 
 		out(c, p, IPC_OUT, big + off, n);
 		if (rnd(&seed) % 2 && ipc_conn_flush(c) < 0)
 			fuzz_fail("flush failed with the peer alive");
 		if (rnd(&seed) % 3 == 0)
-			peer_read(p, rnd(&seed) % 200000 + 1);
+			peer_read(p, rnd(&seed) % (most + most / 2) + 1);
 	}
 	if (ipc_conn_end(c, (int)(seed % 256)) != 0)
 		fuzz_fail("ipc_conn_end refused");
