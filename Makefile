@@ -136,7 +136,7 @@ check-man:
 # unit tests (build/san).  A crash, leak, timeout or broken invariant fails
 # the run and names the reproducer.
 FUZZ_SECONDS ?= 600
-FUZZ_BUILD := build/fuzz
+FUZZ_BUILD ?= build/fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 

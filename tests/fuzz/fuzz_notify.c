@@ -5,10 +5,9 @@
  * (no NUL after it, as recvmsg delivers it), so ASan sees any read past
  * the end.
  *
- * Invariants: STATUS= points inside the datagram and ends inside it; the
- * result does not depend on bytes after `len` (parsed again from a prefix
- * that ends before the first byte the status would need, nothing in the
- * prefix reads beyond it); a flag is set only if its exact line is there.
+ * Invariants: STATUS= points inside the datagram, right after its key; a
+ * flag is set only if its exact line ("READY=1", ...) is there; every
+ * prefix of the datagram (a shorter datagram) parses within its bounds.
  */
 #include "../../ipc/ipc.h"
 #include "fuzz.h"
