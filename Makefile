@@ -21,6 +21,13 @@ CC ?= cc
 PKGS := libsystemd libseccomp inih
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# otpd itself does not link libsystemd: it writes its sd_notify datagrams
+# itself (init/sdnotify.c), which keeps ~140 KiB (libsystemd and the six
+# libraries it loads) out of every otpd's private memory.  journald support
+# will dlopen() libsystemd only when it is used (JOURNAL_STREAM set).  Test
+# helpers (tests/helpers/tworker.c) and unit tests keep linking it: they call
+# sd_notify(3) as a real worker would.
+OTPD_LIBS := $(shell pkg-config --libs libseccomp inih 2>/dev/null)
 CRIT_LIBS := $(shell pkg-config --libs criterion 2>/dev/null)
 
 WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototypes \
@@ -32,10 +39,13 @@ LDFLAGS_ALL := $(EXTRA_LDFLAGS)
 
 SUP_SRC := $(wildcard supervisor/*.c)
 CFG_SRC := $(wildcard config/*.c)
-IPC_SRC := $(filter-out ipc/otpctl%.c,$(wildcard ipc/*.c))
+# The mailbox library is a library of its own (libotp_mailbox.a, for
+# workers), not part of libipc.
+MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
+IPC_SRC := $(filter-out ipc/otpctl%.c $(MB_SRC),$(wildcard ipc/*.c))
 UTIL_SRC := $(wildcard util/*.c)
 CG_SRC := $(wildcard cgroups/*.c)
-INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c))
+INIT_SRC := $(filter-out init/main.c,$(wildcard init/*.c init/*/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 
@@ -65,13 +75,12 @@ $(BUILD)/lib%.a:
 	ar rcs $@ $^
 
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).
-MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
 $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
 $(BUILD)/examples/counter: etc/examples/counter.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
@@ -112,10 +121,16 @@ check-unit: all
 
 unit-bins: $(foreach d,$(UNIT_DIRS),$(BUILD)/tests/unit_$(d))
 
+# Each suite links only the layers it tests: the core's tests link libsup.a
+# alone, so a system call or a shell symbol in supervisor/ fails the link.
+UNIT_LIBS_supervisor = $(LIBSUP)
+UNIT_LIBS_config = $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_cgroups = $(LIBCG) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_mailbox = $(BUILD)/libotp_mailbox.a
 define unit_template
-$(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(LIBS_ALL)
+$(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(or $(UNIT_LIBS_$(1)),$(LIBS_ALL))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS) $$(CRIT_LIBS)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(if $$(UNIT_LIBS_$(1)),$$(if $$(filter supervisor,$(1)),,$$(PKG_LIBS)),$$(PKG_LIBS)) $$(CRIT_LIBS)
 endef
 $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 
@@ -146,9 +161,17 @@ fuzz-bins:
 		EXTRA_LDFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer" \
 		$(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz/fuzz_$(t))
 
-$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(LIBS_ALL)
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) -lpthread
+# Each target links only the layers it drives, as the unit suites do.
+FUZZ_LIBS_config = $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
+FUZZ_LIBS_ctl = $(LIBIPC) $(LIBUTIL)
+FUZZ_LIBS_notify = $(LIBIPC) $(LIBUTIL)
+FUZZ_LIBS_mailbox = $(BUILD)/libotp_mailbox.a
+define fuzz_template
+$(BUILD)/fuzz/fuzz_$(1): $(BUILD)/tests/fuzz/fuzz_$(1).o $(or $(FUZZ_LIBS_$(1)),$(LIBS_ALL))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS) -lpthread
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_template,$(t))))
 
 san-otpd: all
 	$(MAKE) BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" \

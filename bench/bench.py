@@ -9,8 +9,10 @@ supervisors; tini, dumb-init, catatonit as PID 1; plus bare floors
 Each scenario runs the systems interleaved (A B C A B C ...), measured from
 inside the children with CLOCK_MONOTONIC stamps (bench/helpers/stamp.c).
 
-Prints one table and otpd's targets as PASS/FAIL lines; writes
-$BUILD/bench/results.txt ("metric system value unit" per line) and
+Prints one table and otpd's targets as PASS/FAIL lines (NOISY instead when
+the machine was busy during the scenario: lib/load.py); writes
+$BUILD/bench/results.txt ("metric system value unit" per line, the
+machine's load per scenario as "machine_SCENARIO MEASURE value unit") and
 $BUILD/bench/table.md.  Everything it starts runs in a cgroup of its own
 below the cgroup2 mount and is killed and removed at the end, also on
 SIGINT, SIGTERM and SIGHUP.
@@ -26,7 +28,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lib import report                          # noqa: E402
+from lib import load, report                    # noqa: E402
 from lib.core import Ctx                         # noqa: E402
 from peers.floors import StartFloor               # noqa: E402
 from peers.inits import Catatonit, DumbInit, Reaper, Tini   # noqa: E402
@@ -81,7 +83,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     ap.add_argument("--only", default=",".join(SCENARIOS))
+    ap.add_argument("--noisy-psi", type=float, default=load.PSI_MIN,
+                    help="noisy when CPU pressure 'some' over a scenario is at least this (%%)")
+    ap.add_argument("--noisy-others", type=float, default=load.OTHERS_MIN,
+                    help="... and others used at least this share of the CPUs")
     args = ap.parse_args()
+    load.PSI_MIN, load.OTHERS_MIN = args.noisy_psi, args.noisy_others
     only = args.only.split(",")
     build = os.environ.get("BUILD", "build")
     out_dir = os.path.join(build, "bench")
@@ -107,15 +114,22 @@ def main():
             "idle": lambda: idle.run(ctx, [otpd] + peers, inits[1:-1]),
             "pid1": lambda: pid1.run(ctx, inits),
             "control": lambda: control.run(ctx),
-            "shutdown": lambda: shutdown.run(ctx, [otpd, Otpd(dynamic=True, name="otpd-dyn")]
-                                             + peers),
+            "shutdown": lambda: shutdown.run(ctx, [otpd] + available(ctx, [
+                Otpd(parallel=True, name="otpd-par")]) + [Otpd(dynamic=True, name="otpd-dyn")]
+                + peers),
         }
         for name in SCENARIOS:
             if name in only:
-                t = time.monotonic()
                 print(f"bench: {name} ...", flush=True)
-                steps[name]()
-                print(f"bench: {name} done in {time.monotonic() - t:.0f} s", flush=True)
+                ctx.scenario = name
+                mon = load.Monitor(ctx.cg.path)
+                try:
+                    steps[name]()
+                finally:
+                    ctx.loads[name] = r = mon.stop()
+                    ctx.scenario = None
+                print(f"bench: {name} done in {r['wall']:.0f} s; {load.summary(r)}"
+                      f"{' (noisy)' if r['noisy'] else ''}", flush=True)
     except Interrupted as e:
         print(f"bench: interrupted ({e}), cleaning up", file=sys.stderr)
         ctx.close()
@@ -128,6 +142,8 @@ def main():
     print()
     print(head)
     print(report.text_table(ctx))
+    print()
+    print(report.text_machine(ctx))
     for name, why in ctx.missing.items():
         print(f"MISSING {name}: {why}")
     tg = report.targets(ctx)
@@ -138,7 +154,7 @@ def main():
     with open(os.path.join(out_dir, "results.txt"), "w") as f:
         f.write("\n".join(report.results_lines(ctx)) + "\n")
     with open(os.path.join(out_dir, "table.md"), "w") as f:
-        f.write(f"{head}\n\n{report.md_table(ctx)}\n\n")
+        f.write(f"{head}\n\n{report.md_table(ctx)}\n\n{report.md_machine(ctx)}\n\n")
         for name, why in ctx.missing.items():
             f.write(f"- MISSING {name}: {why}\n")
         f.write("\n".join(f"- {ok} {text}" for ok, text in tg) + "\n")

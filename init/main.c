@@ -13,7 +13,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/base.h"
+#include "cgroup/cgroup.h"
+#include "control/control.h"
+#include "core.h"
+#include "output/output.h"
+#include "system/system.h"
+#include "worker/worker.h"
 
 #ifndef OTPD_VERSION
 #define OTPD_VERSION "0.1.0"
@@ -102,7 +108,7 @@ static void std_fds_ensure(void)
 }
 
 /* Every worker costs otpd a few fds: take the hard limit, give children back the soft one. */
-static void nofile_raise(void)
+static void nofile_raise(struct worker_setup *ws)
 {
 	struct rlimit rl;
 
@@ -116,13 +122,12 @@ static void nofile_raise(void)
 		log_warn("cannot raise the open file limit: %s, ignoring", strerror(errno));
 		return;
 	}
-	otpd.nofile_soft = soft;
-	otpd.nofile_hard = rl.rlim_max;
+	ws->nofile_soft = soft;
+	ws->nofile_hard = rl.rlim_max;
 }
 
 static int become_supervisor(bool pid1)
 {
-	otpd.pid1 = pid1;
 	if (pid1)
 		return pid1_setup();
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
@@ -133,7 +138,7 @@ static int become_supervisor(bool pid1)
 
 static int setup(void)
 {
-	const struct cfg_otpd *o = &otpd.cfg->otpd;
+	const struct cfg_otpd *o = &core_config()->otpd;
 	int r;
 
 	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0) {
@@ -151,62 +156,70 @@ static int setup(void)
 		log_err("cannot listen on %s: %s", o->socket, strerror(-r));
 		return r;
 	}
-	if ((r = cfg_build_tree(otpd.cfg, &otpd.tree)) < 0) {
-		log_err("cannot build the tree: %s", strerror(-r));
-		return r;
-	}
 	return 0;
 }
 
 static void finish(void)
 {
-	sd_report("STOPPING=1\nSTATUS=stopped (exit %d)", otpd.exit_code);
-	control_close_all(otpd.exit_code);
+	int code = core_exit_code();
+
+	sd_report("STOPPING=1\nSTATUS=stopped (exit %d)", code);
+	control_close_all(code);
 	control_fini();                 /* removes the socket file */
 	ws_close_mailboxes();
 	cgroup_fini();
 	if (notify_path())
 		(void)unlink(notify_path());
-	if (otpd.pid1)
-		pid1_reap_orphans(otpd.cfg->otpd.shutdown_grace_ms);
+	if (core_pid1())
+		pid1_reap_orphans(core_config()->otpd.shutdown_grace_ms);
 	out_stdout_flush();
-	if (otpd.pid1 && otpd.halt_how)
-		pid1_halt(otpd.halt_how, otpd.exit_code);
+	if (core_pid1() && core_halt_how())
+		pid1_halt(core_halt_how(), code);
 }
 
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
+	struct worker_setup ws = { 0 };
+	struct core_setup cs = { 0 };
+	int r;
 
 	std_fds_ensure();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
-	otpd.config_path = o.config;
-	otpd.cfg = load(o.config);
-	if (!otpd.cfg)
+	cs.config_path = o.config;
+	cs.cfg = load(o.config);
+	if (!cs.cfg)
 		return 2;
 	if (o.check) {
-		cfg_print_tree(otpd.cfg, stdout);
-		cfg_free(otpd.cfg);
+		cfg_print_tree(cs.cfg, stdout);
+		cfg_free(cs.cfg);
 		return 0;
 	}
-	nofile_raise();
-	if (become_supervisor(o.pid1 == 1 || (o.pid1 < 0 && getpid() == 1)) < 0 || setup() < 0) {
+	cs.pid1 = o.pid1 == 1 || (o.pid1 < 0 && getpid() == 1);
+	if ((r = core_init(&cs)) < 0) {
+		log_err("cannot build the tree: %s", strerror(-r));
+		return 2;
+	}
+	nofile_raise(&ws);
+	if (become_supervisor(cs.pid1) < 0 || setup() < 0) {
 		/* A VM's init that returns panics the kernel: power off, saying why. */
-		if (otpd.pid1 && pid1_in_vm())
+		if (cs.pid1 && pid1_in_vm())
 			pid1_halt(RB_POWER_OFF, 2);
 		return 2;
 	}
-	if (otpd.pid1 && pid1_in_vm())
-		otpd.halt_how = RB_POWER_OFF;   /* a VM's init has nowhere to return to */
+	ws.oom_back = cs.pid1 ? pid1_oom_back() : 0;
+	ws.sig_reset = signals_not_default();
+	worker_setup(&ws);
+	if (cs.pid1 && pid1_in_vm())
+		core_halt_on_exit(RB_POWER_OFF);        /* a VM's init has nowhere to return to */
 	sd_report("STATUS=starting");
-	sup_boot(otpd.tree, ev_now());
-	actions_run();
-	while (!otpd.done) {
+	core_boot();
+	while (!core_done()) {
 		if (ev_run_once() < 0)
 			log_err("event loop: %s", strerror(errno));
 		ws_collect();
 	}
 	finish();
-	return otpd.exit_code;
+	return core_exit_code();
 }

@@ -1,5 +1,6 @@
 /*
- * reload.c: `otpctl reload` and SIGHUP (DESIGN §7, otpd(8) RELOAD).
+ * reload.c: `otpctl reload` and SIGHUP (otpd(8) RELOAD), part of the
+ * doorway's room: it edits the tree through doorway.h.
  *
  * The new configuration is loaded completely first; an invalid one changes
  * nothing.  Then the difference is applied in two steps:
@@ -16,26 +17,79 @@
  *      (supervisorctl `update`).  `--keep-running` is OTP's form: specs are
  *      swapped and nothing is started or restarted.
  *
- * Step 2 never runs inside actions_run()'s batch: the last removal's reply
- * arrives there, so it only marks the reload due and reload_poll() runs it
- * once the batch is done.
+ * Step 2 runs as a job posted by the last removal's reply, after the batch
+ * that carried it.  A reload asked for while one is under way waits for it
+ * and then runs once, with the configuration as the files say at that
+ * moment: the last request wins, and every requester is answered when it
+ * is applied.  Requesters are known by their cookie only (doorway.h), so
+ * one that went away meanwhile is simply not answered.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "sandbox.h"
+#include "base/base.h"
+#include "cgroup/cgroup.h"
+#include "doorway.h"
+#include "system/system.h"
+#include "worker/worker.h"
+
+#define RELOAD_TALKS_MAX 64     /* requesters of one round (clients are bounded anyway) */
+
+/* The requesters of one reload: told what happens, answered at the end. */
+struct talks {
+	uint64_t cookie[RELOAD_TALKS_MAX];
+	size_t n;
+	bool keep_running;
+};
 
 static struct {
 	struct otp_config *next;        /* loaded; applied once removals are done */
-	bool keep_running;
-	size_t waiting;                 /* removals not answered yet */
-	uint64_t first, end;            /* cookies of those removals: [first, end) */
-	uint64_t done_cookie;           /* the client's */
-	bool client;                    /* false: SIGHUP, nobody to answer */
-	bool due;
+	struct talks now;               /* this round's */
+	struct talks queued;            /* the next round's */
+	bool again;                     /* a request came during this round */
+	size_t waiting;                 /* removals not answered yet (+1 while issuing) */
+	struct core_req *removals;      /* one requester per removal */
 } rl;
+
+static void say(bool err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Tell this round's requesters `line` (err: something went wrong). */
+static void tell(bool err, const char *line)
+{
+	for (size_t i = 0; i < rl.now.n; i++) {
+		struct core_req *r = core_pending(rl.now.cookie[i]);
+
+		if (r)
+			((struct core_talk *)r)->say((struct core_talk *)r, err, line);
+	}
+}
+
+/* Log a line and tell it. */
+static void say(bool err, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (err)
+		log_err("reload: %s", line);
+	else
+		log_info("reload: %s", line);
+	tell(err, line);
+}
+
+/* Answer this round's requesters with `result`. */
+static void answer(enum sup_result result)
+{
+	for (size_t i = 0; i < rl.now.n; i++)
+		core_answer(rl.now.cookie[i], result);
+	rl.now.n = 0;
+}
 
 /* --- the difference ---------------------------------------------------- */
 
@@ -110,15 +164,8 @@ static struct sup_node *next_dynamic(const struct sup_node *n)
 
 /* --- step 1 ------------------------------------------------------------- */
 
-static void say(struct ctl_client *cl, const char *what, const char *name)
-{
-	if (cl)
-		(void)ipc_conn_printf(ctl_client_conn(cl), IPC_OUT, "%s %s\n", what, name);
-	log_info("reload: %s %s", what, name);
-}
-
 /* Running values of keys that cannot change while otpd runs. */
-static void keep_fixed(struct cfg_otpd *now, struct cfg_otpd *was, struct ctl_client *cl)
+static void keep_fixed(struct cfg_otpd *now, struct cfg_otpd *was)
 {
 	char **pairs[][2] = { { &now->run_dir, &was->run_dir }, { &now->socket, &was->socket },
 			      { &now->control_group, &was->control_group },
@@ -130,125 +177,164 @@ static void keep_fixed(struct cfg_otpd *now, struct cfg_otpd *was, struct ctl_cl
 		char *a = *pairs[i][0], *b = *pairs[i][1];
 
 		if (strcmp(a ? a : "", b ? b : "") != 0) {
-			say(cl, "unchanged until otpd restarts: [otpd]", names[i]);
+			say(false, "unchanged until otpd restarts: [otpd] %s", names[i]);
 			*pairs[i][0] = b;       /* swap: the old config frees the new value */
 			*pairs[i][1] = a;
 		}
 	}
 	if (changed)
-		say(cl, "unchanged until otpd restarts: [otpd]", "cgroup");
+		say(false, "unchanged until otpd restarts: [otpd] cgroup");
 	now->cgroup = was->cgroup;
 }
 
-static void remove_gone(struct ctl_client *cl)
-{
-	const struct otp_config *old = otpd.cfg, *nw = rl.next;
-
-	rl.first = rl.end = otpd.next_cookie;
-	/* Last in start order first, as a shutdown would. */
-	for (size_t i = old->n_nodes; i-- > 1;) {
-		const struct cfg_node *o = &old->nodes[i];
-
-		if (!removed_in(old, nw, o))
-			continue;
-		say(cl, "removed", o->spec.name);
-		if (goes_with_parent(old, nw, o))
-			continue;
-		rl.waiting++;
-		rl.end = ++otpd.next_cookie;
-		sup_cmd_remove(otpd.tree, o->spec.name, rl.end - 1, ev_now());
-	}
-}
-
 /* What the new config adds and changes, said before anything happens. */
-static void summary(struct ctl_client *cl)
+static void summary(const struct otp_config *old, const struct otp_config *nw)
 {
-	const struct otp_config *old = otpd.cfg, *nw = rl.next;
 
 	for (size_t i = 0; i < nw->n_nodes; i++) {
 		const struct cfg_node *c = &nw->nodes[i], *o = cfg_find(old, c->spec.name);
-		struct sup_node *n = sup_find(otpd.tree, c->spec.name);
+		struct sup_node *n = core_find(c->spec.name);
 		unsigned ch;
 
 		if (!o || removed_in(old, nw, o)) {
-			say(cl, "added", c->spec.name);
+			say(false, "added %s", c->spec.name);
 			continue;
 		}
 		ch = cfg_node_changes(o, c);
-		if ((ch & CFG_CHANGED_RUN) && !rl.keep_running && c->spec.type == SUP_WORKER && n &&
+		if ((ch & CFG_CHANGED_RUN) && !rl.now.keep_running && c->spec.type == SUP_WORKER && n &&
 		    runs(n))
-			say(cl, "restarted", c->spec.name);
+			say(false, "restarted %s", c->spec.name);
 		else if (ch)
-			say(cl, "changed", c->spec.name);
+			say(false, "changed %s", c->spec.name);
 	}
 }
 
-static void fail_errors(struct ctl_client *cl, const struct cfg_errors *errs, int r)
+static void apply(void *unused);
+
+/* A removal is over; the last one makes step 2 due (after this batch). */
+static void removal_done(struct core_req *r, const struct sup_action *reply)
 {
-	for (size_t i = 0; i < errs->n; i++) {
-		log_err("reload: %s", errs->msgs[i]);
-		if (cl)
-			(void)ipc_conn_printf(ctl_client_conn(cl), IPC_ERR, "otpctl: reload: %s\n",
-					      errs->msgs[i]);
-	}
-	if (!errs->n)
-		log_err("reload: cannot load the configuration: %s", strerror(-r));
-	if (cl)
-		ctl_client_fail(cl, IPC_EXIT_REFUSED,
-				"otpctl: reload: configuration not valid, nothing changed");
+	if (--rl.waiting == 0 && core_post(apply, NULL) < 0)
+		log_err("reload: out of memory: the new configuration is not applied");
 }
 
-void reload_begin(struct ctl_client *cl, bool keep_running)
+static size_t count_removals(const struct otp_config *old, const struct otp_config *nw)
+{
+	size_t n = 0;
+
+	for (size_t i = old->n_nodes; i-- > 1;)
+		if (removed_in(old, nw, &old->nodes[i]) && !goes_with_parent(old, nw, &old->nodes[i]))
+			n++;
+	return n;
+}
+
+/* Say what goes, then stop and remove it: last in start order first, as a
+ * shutdown would; a node whose supervisor goes leaves with it. */
+static int remove_gone(const struct otp_config *old, const struct otp_config *nw)
+{
+	size_t n = count_removals(old, nw), k = 0;
+
+	for (size_t i = old->n_nodes; i-- > 1;)
+		if (removed_in(old, nw, &old->nodes[i]))
+			say(false, "removed %s", old->nodes[i].spec.name);
+	summary(old, nw);
+	if (n && !(rl.removals = calloc(n, sizeof(*rl.removals))))
+		return -ENOMEM;
+	rl.waiting = n + 1;     /* + 1 until every removal is issued */
+	for (size_t i = old->n_nodes; i-- > 1;) {
+		const struct cfg_node *o = &old->nodes[i];
+
+		if (!removed_in(old, nw, o) || goes_with_parent(old, nw, o))
+			continue;
+		rl.removals[k].done = removal_done;
+		core_cmd_remove(o->spec.name, &rl.removals[k++]);
+	}
+	removal_done(NULL, NULL);
+	return 0;
+}
+
+/* Load and check the configuration: NULL (after saying why) when it cannot be applied. */
+static struct otp_config *load(void)
 {
 	struct cfg_errors errs = { 0 };
 	struct otp_config *nw = NULL;
-	int r;
+	int r = cfg_load(core_config_path(), &nw, &errs);
+	size_t n_errs = errs.n;
 
-	if (rl.next || otpd.stopping) {
-		log_warn("reload refused: %s", otpd.stopping ? "otpd is stopping" :
-			 "a reload is in progress");
-		if (cl)
-			ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: reload: %s",
-					otpd.stopping ? "shutting_down" : "a reload is in progress");
-		return;
-	}
-	if ((r = cfg_load(otpd.config_path, &nw, &errs)) < 0) {
-		fail_errors(cl, &errs, r);
-		cfg_errors_clear(&errs);
-		return;
-	}
+	for (size_t i = 0; r < 0 && i < errs.n; i++)
+		say(true, "%s", errs.msgs[i]);
 	cfg_errors_clear(&errs);
-	if (root_reshaped(otpd.cfg, nw)) {
-		log_err("reload: the root supervisor changed to or from simple_one_for_one, or "
-			"its template changed: restart otpd for that; nothing changed");
-		if (cl)
-			ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: reload: the root supervisor "
-					"changed to or from simple_one_for_one, or its template "
-					"changed: restart otpd for that; nothing changed");
+	if (r < 0) {
+		if (!n_errs)
+			say(true, "cannot load the configuration: %s", strerror(-r));
+		tell(true, "configuration not valid, nothing changed");
+		return NULL;
+	}
+	if (root_reshaped(core_config(), nw)) {
+		say(true, "the root supervisor changed to or from simple_one_for_one, or its "
+			  "template changed: restart otpd for that; nothing changed");
 		cfg_free(nw);
+		return NULL;
+	}
+	return nw;
+}
+
+/* A round with this.now's requesters. */
+static void round_begin(void)
+{
+	struct otp_config *nw = load();
+
+	if (!nw) {
+		answer(SUP_E_INVALID);
 		return;
 	}
 	rl.next = nw;
-	rl.keep_running = keep_running;
-	rl.client = cl != NULL;
-	if (cl) {
-		rl.done_cookie = otpd.next_cookie++;
-		ctl_client_await_reply(cl, rl.done_cookie, "reload", false);
+	keep_fixed(&nw->otpd, &((struct otp_config *)core_config())->otpd);
+	if (remove_gone(core_config(), nw) < 0) {
+		say(true, "out of memory, nothing changed");
+		cfg_free(nw);
+		rl.next = NULL;
+		answer(SUP_E_NOMEM);
 	}
-	keep_fixed(&nw->otpd, &otpd.cfg->otpd, cl);
-	remove_gone(cl);
-	summary(cl);
-	rl.due = rl.waiting == 0;
-	actions_run();          /* ends with reload_poll() */
 }
 
-bool reload_reply(uint64_t cookie)
+/* Requesters beyond what one round keeps are refused at once. */
+static void talks_add(struct talks *l, struct core_talk *t, bool keep_running)
 {
-	if (!rl.next || cookie < rl.first || cookie >= rl.end)
-		return false;
-	if (--rl.waiting == 0)
-		rl.due = true;
-	return true;
+	l->keep_running = keep_running;
+	if (!t)
+		return;
+	if (l->n == RELOAD_TALKS_MAX) {
+		t->say(t, true, "too many reloads waiting");
+		t->req.done(&t->req, &(struct sup_action){ .kind = SUP_A_REPLY,
+							  .result = SUP_E_NOMEM });
+		return;
+	}
+	l->cookie[l->n++] = core_request(&t->req);
+}
+
+void core_reload(struct core_talk *t, bool keep_running)
+{
+	if (core_stopping()) {
+		log_warn("reload refused: otpd is stopping");
+		if (t) {
+			t->say(t, true, "shutting_down");
+			t->req.done(&t->req, &(struct sup_action){ .kind = SUP_A_REPLY,
+								  .result = SUP_E_SHUTTING_DOWN });
+		}
+		return;
+	}
+	if (rl.next) {
+		/* The last request wins: it runs once this round is over. */
+		log_info("reload: one is under way; this one follows it");
+		if (t)
+			t->say(t, false, "a reload is under way: this one follows it");
+		rl.again = true;
+		talks_add(&rl.queued, t, keep_running);
+		return;
+	}
+	talks_add(&rl.now, t, keep_running);
+	round_begin();
 }
 
 /* --- step 2 ------------------------------------------------------------- */
@@ -293,7 +379,7 @@ static void ws_follow(struct sup_node *n)
 static void shells_follow(const struct otp_config *c)
 {
 	for (size_t i = 1; i < c->n_nodes; i++) {
-		struct sup_node *n = sup_find_any(otpd.tree, c->nodes[i].spec.name);
+		struct sup_node *n = core_find_any(c->nodes[i].spec.name);
 
 		if (!n || sup_node_type(n) != SUP_WORKER)
 			continue;
@@ -308,7 +394,7 @@ static struct sup_node *prev_sibling(const struct otp_config *c, size_t i)
 {
 	for (size_t j = i; j-- > 1;)
 		if (strcmp(c->nodes[j].parent, c->nodes[i].parent) == 0)
-			return sup_find_any(otpd.tree, c->nodes[j].spec.name);
+			return core_find_any(c->nodes[j].spec.name);
 	return NULL;
 }
 
@@ -323,7 +409,7 @@ static void apply_kept(struct sup_node *n, const struct cfg_node *c, size_t i,
 	if (sup_node_respec(n, &c->spec) != SUP_OK)
 		log_err("reload: %s: spec not replaced", c->spec.name);
 	(void)sup_node_place(n, prev_sibling(rl.next, i));
-	if (!(ch & CFG_CHANGED_RUN) || rl.keep_running || c->spec.type != SUP_WORKER)
+	if (!(ch & CFG_CHANGED_RUN) || rl.now.keep_running || c->spec.type != SUP_WORKER)
 		return;
 	if (running)
 		names_add(restart, c->spec.name);
@@ -346,59 +432,55 @@ static bool names_has(const struct names *l, const char *name)
 static void apply_added(const struct cfg_node *c, size_t i, struct names *added,
 			struct names *start)
 {
-	struct sup_node *parent = sup_find_any(otpd.tree, c->parent);
+	struct sup_node *parent = core_find_any(c->parent);
 	enum sup_result err = SUP_OK;
 
-	if (!sup_tree_insert(otpd.tree, parent, prev_sibling(rl.next, i), &c->spec, &err)) {
+	if (!sup_tree_insert(core_tree(), parent, prev_sibling(rl.next, i), &c->spec, &err)) {
 		log_err("reload: cannot add %s: %s", c->spec.name, sup_result_str(err));
 		return;
 	}
 	names_add(added, c->spec.name);
-	if (!rl.keep_running && !names_has(added, c->parent))
+	if (!rl.now.keep_running && !names_has(added, c->parent))
 		names_add(start, c->spec.name);
 }
 
-static void apply(void)
+/* Step 2: the removals are done.  Then the next round, if one was asked for. */
+static void apply(void *unused)
 {
-	struct otp_config *old = otpd.cfg, *nw = rl.next;
+	struct otp_config *old = (struct otp_config *)core_config(), *nw = rl.next;
 	struct names start = { 0 }, restart = { 0 }, added = { 0 };
-	uint64_t done = rl.done_cookie;
-	bool client = rl.client;
 
-	(void)sup_node_respec(sup_tree_root(otpd.tree), &nw->nodes[0].spec);
+	(void)sup_node_respec(core_root(), &nw->nodes[0].spec);
 	for (size_t i = 1; i < nw->n_nodes; i++) {
 		const struct cfg_node *c = &nw->nodes[i];
-		struct sup_node *n = sup_find_any(otpd.tree, c->spec.name);
+		struct sup_node *n = core_find_any(c->spec.name);
 
 		if (n && !sup_node_is_dynamic(n))
 			apply_kept(n, c, i, &restart);
 		else
 			apply_added(c, i, &added, &start);
 	}
-	otpd.cfg = nw;
+	core_config_swap(nw);
 	rl.next = NULL;
+	free(rl.removals);
+	rl.removals = NULL;
 	shells_follow(nw);
 	cgroup_reload(old);
 	signals_refresh();
 	cfg_free(old);
 	for (size_t i = 0; i < start.n; i++)
-		sup_cmd_start(otpd.tree, start.v[i], otpd.next_cookie++, ev_now());
+		core_cmd_start(start.v[i], NULL);
 	for (size_t i = 0; i < restart.n; i++)
-		sup_cmd_restart(otpd.tree, restart.v[i], otpd.next_cookie++, ev_now());
+		core_cmd_restart(restart.v[i], NULL);
 	free(start.v);
 	free(restart.v);
 	free(added.v);
 	log_info("reload: done");
-	if (client)
-		control_reply(done, &(struct sup_action){ .kind = SUP_A_REPLY, .cookie = done,
-							   .result = SUP_OK });
-	actions_run();
-}
-
-void reload_poll(void)
-{
-	if (!rl.due)
-		return;
-	rl.due = false;
-	apply();
+	answer(SUP_OK);
+	if (rl.again) {
+		rl.again = false;
+		rl.now = rl.queued;
+		rl.queued.n = 0;
+		round_begin();
+	}
 }

@@ -34,6 +34,18 @@ struct sup_node *sup_node_next(const struct sup_node *n)
 	return skip_hidden(n->next);
 }
 
+struct sup_node *sup_walk_next(const struct sup_node *top, const struct sup_node *n)
+{
+	struct sup_node *c = n->spec.type == SUP_SUPERVISOR ? sup_node_first(n) : NULL;
+
+	if (c)
+		return c;
+	for (; n && n != top; n = n->parent)
+		if ((c = sup_node_next(n)))
+			return c;
+	return NULL;
+}
+
 char *const *sup_node_args(const struct sup_node *n, int *ret_argc)
 {
 	if (ret_argc)

@@ -288,6 +288,13 @@ struct sup_node *sup_node_parent(const struct sup_node *n);
 /* Children in start order. */
 struct sup_node *sup_node_first(const struct sup_node *sup);
 struct sup_node *sup_node_next(const struct sup_node *n);
+/*
+ * The node after `n` in a depth-first walk, in start order, of the subtree
+ * of `top` (parents before their children):
+ *     for (n = top; n; n = sup_walk_next(top, n))
+ * Nodes out of the tree for now (deleted, exited temporary) are skipped.
+ */
+struct sup_node *sup_walk_next(const struct sup_node *top, const struct sup_node *n);
 unsigned sup_node_restarts(const struct sup_node *n);
 const struct sup_reason *sup_node_last_exit(const struct sup_node *n);
 /* Dynamic child: the extra arguments given to start-child. */

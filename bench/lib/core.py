@@ -10,6 +10,12 @@ Ctx.close() kills what is left through cgroup.kill (and by pid), waits for
 the cgroups to empty and removes them, and removes the temporary
 directory.  bench.py calls it from a finally block and turns SIGINT,
 SIGTERM and SIGHUP into an exception, so this also runs when interrupted.
+
+The bench itself (this process, and what it runs directly: otpctl, perf,
+core_bench) runs in a leaf of that cgroup, "bench", so that the CPU it and
+everything it started used can be told from what the rest of the machine
+used (lib/load.py); Ctx.close() moves it back where it came from before
+removing anything.
 """
 import os
 import shutil
@@ -139,6 +145,10 @@ class Ctx:
             raise SystemExit("bench: no cgroup2 mount: cannot contain what the bench starts")
         self.cg_mount = mnt
         self.cg = Cgroup(os.path.join(mnt, f"otpd-bench.{os.getpid()}"))
+        self.scenario = None    # the one running (bench.py)
+        self.where = {}         # (metric, system) -> scenario it was measured in
+        self.loads = {}         # scenario -> lib.load result
+        self.home = self.enter()
 
     # --- files and processes ------------------------------------------------
 
@@ -178,7 +188,44 @@ class Ctx:
         if cg:
             cg.remove()
 
+    def enter(self):
+        """Move this process into the leaf "bench"; the cgroup.procs file it
+        came from (to go back to), or None when it stays where it is."""
+        try:
+            with open("/proc/self/cgroup") as f:
+                rel = next(l.strip()[3:] for l in f if l.startswith("0::"))
+            home = os.path.join(self.cg_mount, rel.lstrip("/"), "cgroup.procs")
+            with open(os.path.join(self.cg.sub("bench").path, "cgroup.procs"), "w") as f:
+                f.write("0")
+            return home
+        except (OSError, StopIteration):
+            return None
+
+    def leave(self):
+        """Back to where enter() found this process: True when out of our cgroups."""
+        if not self.home:
+            return True
+        try:
+            with open(self.home, "w") as f:
+                f.write("0")
+            self.home = None
+            return True
+        except OSError as e:
+            print(f"bench: cannot leave {self.cg.path}: {e}", flush=True)
+            return False
+
     def close(self):
+        if not self.leave():
+            # Never kill ourselves: remove what the systems ran in, keep "bench".
+            for p in self.procs:
+                if p.poll() is None:
+                    p.kill()
+            for d in sorted(os.listdir(self.cg.path)):
+                full = os.path.join(self.cg.path, d)
+                if d != "bench" and os.path.isdir(full):
+                    Cgroup(full).remove()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            return
         for p in self.procs:
             if p.poll() is None:
                 try:
@@ -199,6 +246,8 @@ class Ctx:
         """Record samples; results get p50/p99 or min/median/max."""
         vals, _ = self.samples.setdefault((metric, system), ([], unit))
         vals.extend(values)
+        if self.scenario:
+            self.where[(metric, system)] = self.scenario
 
     def value(self, metric, system, value, unit):
         self.sample(metric, system, [value], unit)
@@ -225,6 +274,10 @@ class Ctx:
     def stats(self, metric, system):
         e = self.samples.get((metric, system))
         return stats(e[0]) if e else None
+
+    def load_of(self, metric, system="otpd"):
+        """The lib.load result of the scenario metric was measured in, or None."""
+        return self.loads.get(self.where.get((metric, system)))
 
 
 # --- stamps ---------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""report.py: the one table, the targets, and the results file."""
+"""report.py: the one table, the machine's load per scenario, the targets,
+and the results file."""
+from lib import load
 from lib.core import FEW, stats
 
 # metric -> (label, lower is better)
@@ -28,9 +30,12 @@ METRICS = [
     ("shutdown_workers", "  ... until the last worker's exit (its own stamp)"),
 ]
 HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8"}
-ORDER = ["otpd", "otpd-cg", "otpd-dyn", "s6", "runit", "supervisord", "tini", "dumb-init",
+# Not timed: a busy CPU does not change them (never marked noisy).
+LOAD_BLIND = {"mem_10", "mem_100", "mem_1000", "mem_child", "mem_base", "idle_wakeups",
+              "idle_syscalls"}
+ORDER = ["otpd", "otpd-cg", "otpd-par", "otpd-dyn", "s6", "runit", "supervisord", "tini", "dumb-init",
          "catatonit", "floor", "floor-par", "direct", "socketpair"]
-NOT_PEERS = {"otpd", "otpd-cg", "otpd-dyn", "floor", "floor-par", "direct", "socketpair"}
+NOT_PEERS = {"otpd", "otpd-cg", "otpd-par", "otpd-dyn", "floor", "floor-par", "direct", "socketpair"}
 
 
 def fmt(x):
@@ -96,8 +101,12 @@ def rows(ctx):
                 vb = f"{r:.2f}x {best[0]}" if r else ""
                 r = ratio(s["p50"], fl["p50"], metric) if fl else None
                 vf = f"{r:.2f}x" if r else ""
+            note = ctx.notes.get((metric, system), "")
+            ld = ctx.load_of(metric, system) if first and metric not in LOAD_BLIND else None
+            if ld and ld["noisy"]:
+                note = f"{note}; noisy load" if note else "noisy load"
             out.append((f"{label} [{unit}]" if first else "", system, str(s["n"]), med, spread,
-                        vb, vf, ctx.notes.get((metric, system), "")))
+                        vb, vf, note))
             first = False
     return out
 
@@ -131,32 +140,91 @@ def md_table(ctx):
     return "\n".join(lines + ["", FOOT])
 
 
+MHEAD = ("scenario", "wall [s]", "load1 start/max", "cpu some avg10 max [%]",
+         "cpu some [%]", "own [%]", "others [CPU]", "")
+
+
+def machine_rows(ctx):
+    """One row per scenario run: the machine's load while it ran (lib/load.py)."""
+    def f(x, spec):
+        return "?" if x is None else format(x, spec)
+    out = []
+    for name, r in ctx.loads.items():
+        out.append((name, f(r["wall"], ".0f"), f"{f(r['load1'], '.2f')}/{f(r['load1_max'], '.2f')}",
+                    f(r["some10_max"], ".1f"), f(r["some"], ".1f"), f(r["own"], ".1f"),
+                    f(r["others"], ".2f"), "noisy" if r["noisy"] else "quiet"))
+    return out
+
+
+MFOOT = (f"cpu some: /proc/pressure/cpu 'some' over the scenario (share of the time a runnable "
+         f"task waited for a CPU); own: the same for the bench's own tasks; others: CPU used "
+         f"outside the bench.  noisy: cpu some >= {{psi:g}}% and others >= {{oth:g}} x the "
+         f"CPUs (bench/RESULTS.md).")
+
+
+def text_machine(ctx):
+    rs = machine_rows(ctx)
+    if not rs:
+        return ""
+    w = [max(len(MHEAD[i]), *(len(r[i]) for r in rs)) for i in range(len(MHEAD))]
+    lines = ["The machine during each scenario:"]
+    for r in [MHEAD] + rs:
+        lines.append("  ".join(c.ljust(w[i]) if i == 0 else c.rjust(w[i])
+                               for i, c in enumerate(r)).rstrip())
+    return "\n".join(lines + ["", MFOOT.format(psi=load.PSI_MIN, oth=load.OTHERS_MIN)])
+
+
+def md_machine(ctx):
+    rs = machine_rows(ctx)
+    if not rs:
+        return ""
+    lines = ["| " + " | ".join(MHEAD[:-1]) + " | verdict |", "|" + " --- |" * len(MHEAD)]
+    for r in rs:
+        lines.append("| " + " | ".join(r) + " |")
+    return "\n".join(lines + ["", MFOOT.format(psi=load.PSI_MIN, oth=load.OTHERS_MIN)])
+
+
 def targets(ctx):
-    """[(ok, text)]: otpd's targets from issue 7."""
+    """[(verdict, text)]: otpd's targets (issues 7 and 19).  A timed target
+    measured in a noisy scenario gets NOISY, with the verdict it would have
+    had, instead of PASS/FAIL (lib/load.py); memory and idle targets do not
+    depend on CPU load."""
     out = []
 
     def st(m, s):
         return ctx.stats(m, s)
 
-    def check(ok, text):
-        out.append(("PASS" if ok else "FAIL", text))
+    def check(ok, text, metric=None, system="otpd"):
+        verdict = "PASS" if ok else "FAIL"
+        ld = ctx.load_of(metric, system) if metric else None
+        if ld and ld["noisy"]:
+            text = f"{text} [would {verdict}; {load.summary(ld)}: rerun in a quiet minute]"
+            verdict = "NOISY"
+        out.append((verdict, text))
 
     o, f = st("restart", "otpd"), st("restart", "floor")
     if o and f:
         check(o["p50"] <= 1.2 * f["p50"],
-              f"restart p50 {fmt(o['p50'])} ms <= 1.2 x floor {fmt(f['p50'])} ms")
+              f"restart p50 {fmt(o['p50'])} ms <= 1.2 x floor {fmt(f['p50'])} ms", "restart")
         check(o["p99"] <= 2 * f["p99"],
-              f"restart p99 {fmt(o['p99'])} ms <= 2 x floor {fmt(f['p99'])} ms")
+              f"restart p99 {fmt(o['p99'])} ms <= 2 x floor {fmt(f['p99'])} ms", "restart")
+    s6 = st("mem_base", "s6")
     for s in ("otpd", "otpd-cg"):
         m = st("mem_child", s)
         if m:
             check(m["p50"] <= 2, f"{s}: private memory per child {fmt(m['p50'])} KiB <= 2 KiB")
         m = st("mem_base", s)
         if m:
-            check(m["p50"] <= 300, f"{s}: private memory base {fmt(m['p50'])} KiB <= 300 KiB")
+            check(m["p50"] <= 160 and (not s6 or m["p50"] <= 1.3 * s6["p50"]),
+                  f"{s}: private memory base {fmt(m['p50'])} KiB <= 160 KiB"
+                  + (f" and <= 1.3 x s6 {fmt(s6['p50'])} KiB" if s6 else ""))
+    f = st("start_1000", "floor")
+    for s in ("otpd", "otpd-cg"):
         m = st("start_1000", s)
-        if m:
-            check(m["p50"] < 500, f"{s}: 1,000 workers running in {fmt(m['p50'])} ms < 500 ms")
+        if m and f:
+            check(m["p50"] <= f["p50"], f"{s}: 1,000 workers running in {fmt(m['p50'])} ms "
+                  f"<= the sequential floor's {fmt(f['p50'])} ms ({m['p50'] / f['p50']:.2f}x)",
+                  "start_1000", s)
     w, c = st("idle_wakeups", "otpd"), st("idle_syscalls", "otpd")
     if w:
         check(w["p50"] == 0 and (not c or c["p50"] == 0),
@@ -165,29 +233,44 @@ def targets(ctx):
     if o and f:
         check(o["p50"] <= 1.1 * f["p50"],
               f"reaping 10,000 orphans {fmt(o['p50'])} ms no slower than the bare loop "
-              f"{fmt(f['p50'])} ms (<= 1.1x, for noise)")
+              f"{fmt(f['p50'])} ms (<= 1.1x, for noise)", "reap_10k")
     o, f = st("forward", "otpd"), st("forward", "direct")
     if o and f:
         check(o["p50"] <= 1.2 * f["p50"],
-              f"SIGTERM forwarding {fmt(o['p50'])} us <= 1.2 x direct {fmt(f['p50'])} us")
+              f"SIGTERM forwarding {fmt(o['p50'])} us <= 1.2 x direct {fmt(f['p50'])} us",
+              "forward")
     for m in ("mailbox_rtt_p50", "mailbox_rtt_p99", "mailbox_calls_1", "mailbox_calls_8"):
         o, f = st(m, "otpd"), st(m, "floor")
         if o and f:
             r = ratio(o["p50"], f["p50"], m)
             check(r <= 2, f"{m} {fmt(o['p50'])} within 2x of the floor's {fmt(f['p50'])} "
-                  f"({r:.2f}x)")
+                  f"({r:.2f}x)", m)
     for s in ("otpd", "otpd-cg"):
         o = st("status_1000", s)
         if o:
             check(o["p50"] < 5,
-                  f"{s}: otpctl status --json, 1,000 children: {fmt(o['p50'])} ms < 5 ms")
-    for s in ("otpd", "otpd-dyn"):
+                  f"{s}: otpctl status --json, 1,000 children: {fmt(o['p50'])} ms < 5 ms",
+                  "status_1000", s)
+    # Issue 19: a parallel shutdown within 1.3 x the workers' own 100 ms and no
+    # slower than s6; the reverse (OTP's) order is shown, not judged.
+    p6 = st("shutdown_100", "s6")
+    for s in ("otpd-par", "otpd-dyn"):
         o = st("shutdown_100", s)
         if o:
-            check(o["p50"] <= 120, f"{s}: shutdown of 100 workers {fmt(o['p50'])} ms "
-                  "~ their own 100 ms (<= 120 ms)")
+            check(o["p50"] <= 130 and (not p6 or o["p50"] <= p6["p50"]),
+                  f"{s}: shutdown of 100 workers {fmt(o['p50'])} ms <= 1.3 x their own 100 ms"
+                  + (f" and <= s6 {fmt(p6['p50'])} ms" if p6 else ""), "shutdown_100", s)
     return out
 
 
+UNITS = {"wall": "s", "load1": "load", "load1_max": "load", "some10_max": "%", "some": "%",
+         "some_us": "us", "own": "%", "own_us": "us", "others": "CPUs", "noisy": "bool"}
+
+
 def results_lines(ctx):
-    return [f"{m} {s} {v:.3f} {u}" for m, s, v, u in ctx.results]
+    out = [f"{m} {s} {v:.3f} {u}" for m, s, v, u in ctx.results]
+    for name, r in ctx.loads.items():
+        for k, u in UNITS.items():
+            if r.get(k) is not None:
+                out.append(f"machine_{name} {k} {float(r[k]):.3f} {u}")
+    return out

@@ -1,14 +1,16 @@
 """otpd.py: otpd as the system under test (a subreaper daemon, or PID 1)."""
 import os
 import subprocess
+import tempfile
 import time
 
 from peers.base import Init, Run, Supervisor
 
 
-def conf_text(ctx, d, children, cgroup=None, dynamic=False):
+def conf_text(ctx, d, children, cgroup=None, dynamic=False, parallel=False):
     """otp.conf with otpd's defaults, one worker per child (or a
-    simple_one_for_one template when dynamic)."""
+    simple_one_for_one template when dynamic; the root stopping its children
+    all at once when parallel: `shutdown_order = parallel`, issue 19.1)."""
     lines = ["[otpd]", f"run_dir = {d}/run"]
     if cgroup:
         lines += ["cgroup = auto", f"cgroup_base = {cgroup}"]
@@ -16,6 +18,8 @@ def conf_text(ctx, d, children, cgroup=None, dynamic=False):
         lines += ["cgroup = off"]
     # The restart scenario crashes on purpose, as fast as it can.
     lines += ["[supervisor root]", "intensity = 1000000", "period = 1s"]
+    if parallel:
+        lines += ["shutdown_order = parallel"]
     if dynamic:
         lines += ["[supervisor pool]", "strategy = simple_one_for_one",
                   "intensity = 1000000", "period = 1s",
@@ -29,6 +33,18 @@ def conf_text(ctx, d, children, cgroup=None, dynamic=False):
     return path
 
 
+def accepts_parallel():
+    """Does this build's `otpd --check` take `shutdown_order = parallel`?"""
+    otpd = os.path.join(os.path.abspath(os.environ.get("BUILD", "build")), "otpd")
+    with tempfile.TemporaryDirectory(prefix="otpd-bench-check.") as d:
+        conf = os.path.join(d, "otp.conf")
+        with open(conf, "w") as f:
+            f.write(f"[otpd]\nrun_dir = {d}/run\n[supervisor root]\nshutdown_order = parallel\n"
+                    "[worker w]\nexec = /bin/true\n")
+        r = subprocess.run([otpd, "--check", "-c", conf], capture_output=True, timeout=30)
+    return r.returncode == 0
+
+
 class OtpdRun(Run):
     def sock(self):
         return os.path.join(self.d, "run", "otpd.sock")
@@ -40,22 +56,30 @@ class OtpdRun(Run):
         return subprocess.run([self.ctx.otpctl, "-s", self.sock(), *args],
                               capture_output=True, text=True, timeout=30)
 
-    def wait_socket(self, timeout=10):
+    def wait_socket(self, timeout=60):
+        """Until otpd answers on its control socket.  The socket file
+        appears at bind(), before listen(): a connect in between is
+        refused, so existing is not enough (a loaded machine widens it)."""
         end = time.monotonic() + timeout
-        while not os.path.exists(self.sock()) and time.monotonic() < end:
-            time.sleep(0.002)
+        while time.monotonic() < end and self.alive():
+            if os.path.exists(self.sock()) and self.ctl("status").returncode == 0:
+                return True
+            time.sleep(0.01)
+        return False
 
 
 class Otpd(Supervisor):
     name = "otpd"
     note = "sequential start (OTP: each child started before the next)"
 
-    def __init__(self, cgroup=False, dynamic=False, name=None):
-        self.cgroup, self.dynamic = cgroup, dynamic
+    def __init__(self, cgroup=False, dynamic=False, name=None, parallel=False):
+        self.cgroup, self.dynamic, self.parallel = cgroup, dynamic, parallel
         if name:
             self.name = name
 
     def missing(self):
+        if self.parallel and not accepts_parallel():
+            return "this otpd has no `shutdown_order = parallel` (issue 19.1)"
         return None
 
     def start(self, ctx, children, label):
@@ -64,13 +88,16 @@ class Otpd(Supervisor):
         base = None
         if self.cgroup:
             base = cg.sub("workers").path     # a directory of ours, removed with cg
-        conf = conf_text(ctx, d, children, base, self.dynamic)
+        conf = conf_text(ctx, d, children, base, self.dynamic, self.parallel)
         p = ctx.spawn([ctx.otpd, "-c", conf], cg, err=open(os.path.join(d, "err"), "w"))
         run = OtpdRun(ctx, p, cg, d)
         if self.dynamic:
-            run.wait_socket()
+            if not run.wait_socket():
+                print(f"  {self.name}: otpd's control socket did not answer")
             for _ in children:
-                run.ctl("start-child", "pool")
+                r = run.ctl("start-child", "pool")
+                if r.returncode != 0:
+                    print(f"  {self.name}: start-child: {r.stderr.strip()}")
         return run
 
 

@@ -4,7 +4,10 @@ start_N      the supervisor launched -> the N-th child in main() (its stamp),
              N = 100 and 1,000, interleaved A B C A B C.  Floors: a bare C
              loop starting them one after the other, each confirmed exec'd
              ("floor", OTP's sequential start and nothing else), and all at
-             once ("floor-par").
+             once ("floor-par").  otpd, otpd-cg and both floors run ROUNDS
+             times at each N (they are compared with each other: otpd <=
+             floor in the same run); s6 and runit ROUNDS times at 100, once
+             at 1,000 (12-13 s each), supervisord once (42 s at 1,000).
 mem_N        private memory (Private_Clean + Private_Dirty, /proc/PID/smaps,
              less clean pages of files: see core.private_kib) of the
              supervisor's own processes, N = 10, 100, 1,000 children;
@@ -14,6 +17,7 @@ status_1000  one status of every child, as its user would ask it (the
              otpd-cg: each worker in its own cgroup; the listing reads the
              cgroup stats of the supervisors, not of each worker
              (otpctl(1)), and its target (< 5 ms) is checked as otpd's.
+             otpd and otpd-cg: STATUS_REPS in each of the ROUNDS rounds.
 """
 import os
 import time
@@ -33,10 +37,14 @@ def timed_cmd(argv):
     return (t1 - t0) / 1e6 if os.waitstatus_to_exitcode(st) == 0 else None
 
 
-STATUS_REPS = {"otpd": 20, "otpd-cg": 20, "runit": 5, "supervisord": 3, "s6": 1}
+STATUS_REPS = {"otpd": 7, "otpd-cg": 7, "runit": 5, "supervisord": 3, "s6": 1}
+ROUNDS = 3
+# Compared with each other in every round; the others once at 1,000.
+REPEATED = {100: ("otpd", "otpd-cg", "floor", "floor-par", "s6", "runit"),
+            1000: ("otpd", "otpd-cg", "floor", "floor-par")}
 
 
-def one(ctx, sup, n, measure):
+def one(ctx, sup, n, measure, status):
     label = f"start{n}-{sup.name}"
     d = ctx.dir(label)
     f = f"{d}/stamps"
@@ -53,6 +61,7 @@ def one(ctx, sup, n, measure):
     if measure and sup.memory:
         time.sleep(0.5)
         ctx.value(f"mem_{n}", sup.name, sum(private_kib(p) for p in run.own_pids()), "KiB")
+    if status and sup.memory:
         argv = run.status_argv()
         if n == 1000 and argv:
             t = [timed_cmd(argv) for _ in range(STATUS_REPS.get(sup.name, 3))]
@@ -63,17 +72,15 @@ def one(ctx, sup, n, measure):
 
 
 def run(ctx, sups):
-    sizes = [(10, 1), (100, 3), (1000, 2)]
+    sizes = [(10, 1), (100, ROUNDS), (1000, ROUNDS)]
     if ctx.quick:
         sizes = [(10, 1), (100, 1), (1000, 1)]
-    # Later rounds: otpd against its sequential floor (and at 100 the quick
-    # peers); supervisord needs minutes for 1,000 programs, otpd-cg is a variant.
-    again = {100: ("otpd", "floor", "s6", "runit"), 1000: ("otpd", "floor")}
     for n, reps in sizes:
         for r in range(reps):
             for sup in sups:
-                if r == 0 or sup.name in again.get(n, ()):
-                    one(ctx, sup, n, measure=(r == 0))
+                if r == 0 or sup.name in REPEATED.get(n, ()):
+                    one(ctx, sup, n, measure=(r == 0),
+                        status=(r == 0 or sup.name.startswith("otpd")))
     for sup in sups:
         m10, m1000 = ctx.stats("mem_10", sup.name), ctx.stats("mem_1000", sup.name)
         if m10 and m1000:

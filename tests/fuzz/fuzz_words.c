@@ -1,7 +1,7 @@
 /*
  * fuzz_words.c: the small parsers of values: shell-like word splitting
  * (exec =, config/words.c), whitespace lists, environment_file (read by
- * init/spawn_env.c when a worker starts), and the number parsers.
+ * init/worker/env.c when a worker starts), and the number parsers.
  *
  * Input: byte 0 picks the parser, the rest is its text.
  *   0  cfg_split_words: a vector of argc words; each word, quoted again
@@ -20,7 +20,9 @@
 #include <unistd.h>
 
 #include "../../config/internal.h"
-#include "../../init/internal.h"
+#include "../../init/doorway.h"
+#include "../../init/worker/spawn.h"
+#include "../../init/worker/worker.h"
 #include "fuzz.h"
 
 /* --- 0: exec = ------------------------------------------------------------ */
@@ -87,6 +89,7 @@ static void list(const char *s)
 
 static int env_fd = -1;
 static struct otp_config *env_cfg;
+static struct sup_tree *env_tree;
 static struct ws *env_ws;
 
 /* A tree with one worker whose environment_file is our memfd. */
@@ -103,10 +106,10 @@ static void env_setup(void)
 		 "[worker w]\nexec = /bin/true\nclear_env = true\n"
 		 "environment_file = /proc/self/fd/%d\n", env_fd);
 	if (cfg_load_string(text, "fuzz.conf", &env_cfg, &e) != 0 ||
-	    cfg_build_tree(env_cfg, &otpd.tree) != 0)
+	    cfg_build_tree(env_cfg, &env_tree) != 0)
 		fuzz_fail("the environment_file config does not load");
-	otpd.cfg = env_cfg;
-	env_ws = ws_of(sup_find(otpd.tree, "w"));
+	core_use(env_tree, env_cfg);
+	env_ws = ws_of(sup_find(env_tree, "w"));
 	if (!env_ws)
 		fuzz_fail("no ws");
 }

@@ -9,6 +9,9 @@ COPY=
 exec = $TW --hygiene
 user = root"
 conf <<EOF2
+[supervisor root]
+intensity = 100000
+period = 1s
 [worker chatty]
 exec = $TW --lines 10000
 [worker hyg]
@@ -19,6 +22,9 @@ exec = /bin/sh -c "echo to-stdout; echo to-stderr >&2; exec sleep 60"
 [worker fifo]
 exec = /bin/sh -c "echo via-fifo; exec sleep 60"
 stdout = file:$T/fifo
+[worker churn]
+exec = /bin/sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do echo "me=\$\$ n=\$i"; done; exit 1'
+restart_delay = 50ms
 EOF2
 mkfifo "$T/fifo"
 # otpd starts with signals ignored (bash ignores INT and QUIT for it too):
@@ -60,4 +66,12 @@ wait_state fifo running
 wait_for grep -q via-fifo "$T/fifo.out" && pass "file: output on a FIFO" || fail "fifo: $(cat "$T/fifo.out")"
 ctl stop fifo > /dev/null
 wait "$reader"
+# Every line is labelled with the pid of the process that wrote it, also
+# for a worker restarted every 50 ms (its first lines come right after a
+# start that reused the pipe).
+wait_for sh -c "[ \$(grep -c '^churn\[' $T/out) -ge 1000 ]"
+ctl stop churn >/dev/null
+awk '/^churn\[/ { n++; p = $1; sub(/^churn\[/, "", p); sub(/\]:$/, "", p); if ($2 != "me=" p) bad++ }
+     END { print ((n >= 1000 && bad == 0) ? "ok" : n " lines, " bad + 0 " wrongly labelled") }' "$T/out" > "$T/labels"
+expect_eq "churn: every line carries its writer's pid" "$(cat "$T/labels")" ok
 finish

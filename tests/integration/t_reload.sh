@@ -159,6 +159,34 @@ case $out in *"restart otpd"*"nothing changed"*) pass "says why";; *) fail "relo
 expect_eq "root reshaped: keep untouched" "$(json keep pid)" "$keep"
 cp "$T/before.conf" "$T/otp.conf"
 
+# --- reloads asked for during a reload wait for it; the last config wins
+# (issue 18.11: a SIGHUP during a slow removal was refused and lost) ---------
+write "env = V=3" temporary "[worker slow]
+exec = $TW --ignore-term
+shutdown = 2500ms"
+ctl reload >/dev/null && wait_state slow running || fail "slow not added"
+write "env = V=3" temporary ""
+ctl reload > "$T/r1" 2>&1 & r1=$!
+wait_state slow stopping 5s || fail "slow is not being removed"
+write "env = V=3" temporary "[worker first]
+exec = $TW"
+ctl reload > "$T/r2" 2>&1 & r2=$!
+write "env = V=3" temporary "[worker late1]
+exec = $TW"
+kill -HUP "$OTPD_PID"
+write "env = V=3" temporary "[worker late2]
+exec = $TW"
+kill -HUP "$OTPD_PID"
+wait $r1; expect_eq "the first reload ends ok" $? 0
+wait $r2; expect_eq "the one asked for meanwhile waits and ends ok" $? 0
+grep -q "follows it" "$T/r2" && pass "it was told it waits" || fail "r2 said: $(cat "$T/r2")"
+wait_state late2 running 5s && pass "the newest config was applied" || fail "late2 not added: $(ctl status)"
+ctl status first >/dev/null 2>&1; expect_eq "an older one in between is not" $? 1
+ctl status late1 >/dev/null 2>&1; expect_eq "nor is an older SIGHUP's" $? 1
+ctl status slow >/dev/null 2>&1; expect_eq "slow was removed" $? 1
+write "env = V=3" temporary ""
+ctl reload >/dev/null
+
 # --- otpd is still well ----------------------------------------------------
 ctl shutdown >/dev/null; otpd_wait
 expect_eq "clean exit after reloads" "$RC" 0

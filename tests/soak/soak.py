@@ -496,7 +496,7 @@ class Soak:
             lines += 1
             pid, n, tail = int(m.group(3)), int(m.group(4)), m.group(5)
             if m.group(2) is None or int(m.group(2)) != pid:
-                # KNOWN (issue 18 item 15, init/output_pipe.c): the first
+                # KNOWN (issue 18 item 15, init/output/pipe.c): the first
                 # lines of a new process carry the previous process's pid,
                 # or none.  SOAK_STRICT=1 counts them as failures.
                 self.mislabelled += 1

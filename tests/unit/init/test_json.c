@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "../../../init/json.h"
+#include "../../../init/control/json.h"
 
 /* `s` (n bytes) as a JSON string, in a static buffer. */
 static const char *esc(const char *s, size_t n)

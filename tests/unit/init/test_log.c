@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../../init/internal.h"
+#include "../../../init/base/base.h"
 
 /* --- log_msg: otpd's own lines on stderr --------------------------------- */
 

@@ -34,16 +34,16 @@ static void tree_make(void)
 	enum sup_result err;
 
 	sup_spec_init(&root, SUP_SUPERVISOR, "root");
-	otpd.tree = sup_tree_new(&root);
-	cr_assert(otpd.tree != NULL);
+	tree_use(sup_tree_new(&root));
+	cr_assert(ttree != NULL);
 	sup_spec_init(&spec, SUP_WORKER, "svc");
 	spec.user = &wcfg;
 	spec.watchdog_ms = 10000;
 	wcfg.w.ready = CFG_READY_NOTIFY;
-	node = sup_tree_add(otpd.tree, sup_tree_root(otpd.tree), &spec, &err);
+	node = sup_tree_add(ttree, sup_tree_root(ttree), &spec, &err);
 	cr_assert(node != NULL);
-	sup_boot(otpd.tree, ev_now());
-	sup_actions_clear(otpd.tree);           /* nothing is spawned for real */
+	sup_boot(ttree, ev_now());
+	sup_actions_clear(ttree);           /* nothing is spawned for real */
 	cr_assert(eq(int, sup_node_state(node), SUP_STARTING));
 }
 
@@ -70,8 +70,8 @@ static void teardown(void)
 	cr_expect(eq(int, fd_count(), fds_before), "fd leak");
 	ws_free(w);
 	ws_collect();
-	sup_tree_free(otpd.tree);
-	otpd.tree = NULL;
+	sup_tree_free(ttree);
+	tree_use(NULL);
 	ev_fini();
 	snprintf(p, sizeof(p), "%s/notify", run_dir);
 	unlink(p);
@@ -213,12 +213,12 @@ Test(notify, watchdog_pushes_the_deadline)
 	send_str("READY=1");
 	pump();
 	cr_assert(eq(int, sup_node_state(node), SUP_RUNNING));
-	int64_t d1 = sup_next_deadline(otpd.tree);
+	int64_t d1 = sup_next_deadline(ttree);
 
 	nanosleep(&ts, NULL);
 	send_str("WATCHDOG=1");
 	pump();
-	cr_expect(gt(i64, sup_next_deadline(otpd.tree), d1));
+	cr_expect(gt(i64, sup_next_deadline(ttree), d1));
 }
 
 Test(notify, several_datagrams_in_one_wake_up)

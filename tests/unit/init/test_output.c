@@ -41,8 +41,8 @@ static void setup(void)
 	signal(SIGPIPE, SIG_IGN);
 	cr_assert(eq(int, ev_init(), 0));
 	sup_spec_init(&root, SUP_SUPERVISOR, "root");
-	otpd.tree = sup_tree_new(&root);
-	cr_assert(otpd.tree != NULL);
+	tree_use(sup_tree_new(&root));
+	cr_assert(ttree != NULL);
 	capture_stdout();
 	cr_assert(eq(int, out_stdout_init(), 0));
 	log_debug("opens otpd's stderr now, before the fd count");
@@ -52,8 +52,8 @@ static void setup(void)
 static void teardown(void)
 {
 	cr_expect(eq(int, fd_count(), fds_before), "fd leak");
-	sup_tree_free(otpd.tree);
-	otpd.tree = NULL;
+	sup_tree_free(ttree);
+	tree_use(NULL);
 	ev_fini();
 }
 
@@ -232,7 +232,7 @@ Test(out_pipe, escape_never_overflows_a_piece)
 	log_ring_free(r);
 }
 
-Test(out_pipe, set_pid_flushes_the_old_process_partial_line)
+Test(out_pipe, settle_flushes_the_old_process_partial_line)
 {
 	struct log_ring *r = log_ring_new(8);
 	struct out_pipe *p = out_pipe_new("w", r);
@@ -243,8 +243,10 @@ Test(out_pipe, set_pid_flushes_the_old_process_partial_line)
 	pump();
 	ring_lines(r, 0, &l);
 	cr_expect(eq(int, l.n, 0), "partial line must wait for its newline");
-	/* Not read by the loop yet: still the old process's output. */
+	/* Not read by the loop yet: still the old process's output, labelled
+	 * before the next process starts. */
 	write_all(out_pipe_wfd(p), " there\nbye", 10);
+	out_pipe_settle(p);
 	out_pipe_set_pid(p, 200);
 	write_all(out_pipe_wfd(p), "world\n", 6);
 	pump();
@@ -448,7 +450,7 @@ static void setup_file(void)
 
 	cr_assert(eq(int, ev_init(), 0));
 	sup_spec_init(&root, SUP_SUPERVISOR, "root");
-	otpd.tree = sup_tree_new(&root);
+	tree_use(sup_tree_new(&root));
 	file_fd = mkstemp(file_path);
 	cr_assert(ge(int, file_fd, 0));
 	unlink(file_path);

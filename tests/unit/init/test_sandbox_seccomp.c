@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../../init/sandbox.h"
+#include "../../../init/worker/spawn.h"
 
 #define NR_MSEAL 462            /* Linux 6.10: unknown to libseccomp 2.5 */
 #define NOWHERE "/nonexistent-otpd-test"

@@ -14,7 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../../init/spawn_child.h"
+#include "../../../init/worker/spawn.h"
 
 /* --- child_text_* ---------------------------------------------------------- */
 

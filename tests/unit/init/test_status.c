@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../../init/internal.h"
+#include "tutil.h"
 
 #define UPTIME_MS 3200
 
@@ -35,7 +35,7 @@ static struct sup_node *add(struct sup_node *parent, enum sup_type type, const c
 	sup_spec_init(&s, type, name);
 	if (type == SUP_SUPERVISOR)
 		s.strategy = SUP_REST_FOR_ONE;
-	n = sup_tree_add(otpd.tree, parent, &s, &err);
+	n = sup_tree_add(ttree, parent, &s, &err);
 	cr_assert(n != NULL, "add %s: %d", name, err);
 	return n;
 }
@@ -45,17 +45,17 @@ static void run_ready(int64_t now)
 {
 	for (int round = 0; round < 16; round++) {
 		size_t n, i, spawned = 0;
-		const struct sup_action *a = sup_actions(otpd.tree, &n);
+		const struct sup_action *a = sup_actions(ttree, &n);
 		struct sup_node *ready[16];
 
 		for (i = 0; i < n && spawned < 16; i++)
 			if (a[i].kind == SUP_A_SPAWN)
 				ready[spawned++] = a[i].node;
-		sup_actions_clear(otpd.tree);
+		sup_actions_clear(ttree);
 		if (spawned == 0)
 			return;
 		for (i = 0; i < spawned; i++)
-			sup_child_ready(otpd.tree, ready[i], now);
+			sup_child_ready(ttree, ready[i], now);
 	}
 	cr_fatal("the core kept spawning");
 }
@@ -67,12 +67,12 @@ static void setup(void)
 	cr_assert(eq(int, ev_init(), 0));
 	t0 = ev_now() - UPTIME_MS;
 	sup_spec_init(&root, SUP_SUPERVISOR, "root");
-	otpd.tree = sup_tree_new(&root);
-	cr_assert(otpd.tree != NULL);
-	db = add(sup_tree_root(otpd.tree), SUP_WORKER, "db");
-	backend = add(sup_tree_root(otpd.tree), SUP_SUPERVISOR, "backend");
+	tree_use(sup_tree_new(&root));
+	cr_assert(ttree != NULL);
+	db = add(sup_tree_root(ttree), SUP_WORKER, "db");
+	backend = add(sup_tree_root(ttree), SUP_SUPERVISOR, "backend");
 	cache = add(backend, SUP_WORKER, "cache");
-	sup_boot(otpd.tree, t0);
+	sup_boot(ttree, t0);
 	run_ready(t0);
 	cr_assert(eq(str, (char *)sup_state_str(sup_node_state(cache)), "running"));
 }
@@ -82,8 +82,8 @@ static void teardown(void)
 	ws_free(sup_node_shell(db));
 	ws_free(sup_node_shell(cache));
 	ws_collect();
-	sup_tree_free(otpd.tree);
-	otpd.tree = NULL;
+	sup_tree_free(ttree);
+	tree_use(NULL);
 	ev_fini();
 }
 
@@ -149,7 +149,7 @@ Test(status, json_of_the_whole_tree)
 	cr_assert(w != NULL);
 	w->pid = 4242;
 	w->status = strdup("serving \"x\"\n");      /* freed by ws_free */
-	render(status_render, sup_tree_root(otpd.tree), true, &r);
+	render(status_render, sup_tree_root(ttree), true, &r);
 	cr_assert(eq(int, r.code, 0));
 	cr_assert(eq(sz, r.err_len, 0));
 	cr_assert(eq(str, r.out,
@@ -183,10 +183,10 @@ static void stop_db(void)
 {
 	int64_t t = ev_now();
 
-	sup_cmd_stop(otpd.tree, "db", 1, t);
-	sup_actions_clear(otpd.tree);
-	sup_child_exited(otpd.tree, db, SIGTERM, 0, t);
-	sup_actions_clear(otpd.tree);
+	sup_cmd_stop(ttree, "db", 1, t);
+	sup_actions_clear(ttree);
+	sup_child_exited(ttree, db, SIGTERM, 0, t);
+	sup_actions_clear(ttree);
 	cr_assert(eq(str, (char *)sup_state_str(sup_node_state(db)), "stopped"));
 }
 
@@ -207,10 +207,10 @@ Test(status, failed_start_renders_failed)
 	struct reply r;
 
 	stop_db();
-	sup_cmd_start(otpd.tree, "db", 2, ev_now());
-	sup_actions_clear(otpd.tree);
-	sup_child_start_failed(otpd.tree, db, "exec: No such file", ev_now());
-	sup_actions_clear(otpd.tree);
+	sup_cmd_start(ttree, "db", 2, ev_now());
+	sup_actions_clear(ttree);
+	sup_child_start_failed(ttree, db, "exec: No such file", ev_now());
+	sup_actions_clear(ttree);
 	cr_assert(sup_node_failed(db), "precondition: the core calls db failed");
 	render(status_render, db, false, &r);
 	/* Second line (after the header): db's row. */
@@ -230,7 +230,7 @@ Test(status, text_is_an_indented_table)
 
 	w->pid = 77;
 	w->status = strdup("ready\n2");
-	render(status_render, sup_tree_root(otpd.tree), false, &r);
+	render(status_render, sup_tree_root(ttree), false, &r);
 	cr_assert(eq(int, r.code, 0));
 	for (char *l = strtok_r(r.out, "\n", &save); l && n < 5; l = strtok_r(NULL, "\n", &save))
 		line[n++] = l;
@@ -251,7 +251,7 @@ Test(count, text_and_json)
 {
 	struct reply r;
 
-	render(count_render, sup_tree_root(otpd.tree), false, &r);
+	render(count_render, sup_tree_root(ttree), false, &r);
 	cr_assert(eq(str, r.out, "specs 2 active 2 supervisors 1 workers 1\n"));
 	render(count_render, backend, true, &r);
 	cr_assert(eq(str, r.out, "{\"specs\":1,\"active\":1,\"supervisors\":0,\"workers\":1}\n"));
@@ -262,6 +262,6 @@ Test(count, stopped_child_is_not_active)
 	struct reply r;
 
 	stop_db();
-	render(count_render, sup_tree_root(otpd.tree), true, &r);
+	render(count_render, sup_tree_root(ttree), true, &r);
 	cr_assert(eq(str, r.out, "{\"specs\":2,\"active\":1,\"supervisors\":1,\"workers\":1}\n"));
 }

@@ -45,3 +45,12 @@ int fd_count(void)
 	closedir(d);
 	return n - 1;   /* the directory's own fd */
 }
+
+struct sup_tree *ttree;
+struct otp_config tcfg = { .otpd = { .log_lines = 1000, .run_dir = "/tmp" } };
+
+void tree_use(struct sup_tree *t)
+{
+	ttree = t;
+	core_use(t, t ? &tcfg : NULL);
+}

@@ -6,7 +6,18 @@
 
 #include <stddef.h>
 
-#include "../../../init/internal.h"
+#include "../../../init/base/base.h"
+#include "../../../init/control/client.h"
+#include "../../../init/core.h"
+#include "../../../init/doorway.h"
+#include "../../../init/output/output.h"
+#include "../../../init/worker/spawn.h"
+
+/* The tree a test builds by hand, and a configuration with the defaults
+ * otpd needs (log_lines); tree_use() hands both to the doorway. */
+extern struct sup_tree *ttree;
+extern struct otp_config tcfg;
+void tree_use(struct sup_tree *t);
 
 /* Lines collected from a log ring (at most 64). */
 struct lines {

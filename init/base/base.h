@@ -1,0 +1,96 @@
+/*
+ * base.h: what every room of init/ stands on.
+ *
+ * The one event loop (loop.c): epoll over every fd otpd holds, and one heap
+ * of timers, the loop's only deadline source; each source is a struct
+ * ev_source whose handler does one bounded piece of work and returns.  The
+ * monotonic clock is read once per wake-up (ev_now()); an idle otpd sleeps
+ * in epoll_wait with no timeout and makes no system call.
+ *
+ * otpd's own messages (log.c): one line each on stderr, never blocking.
+ * Small helpers that several rooms need (group.c, fd_private.c).
+ *
+ * Nothing here knows of the supervision tree.
+ */
+#ifndef OTPD_INIT_BASE_H
+#define OTPD_INIT_BASE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* --- loop.c ------------------------------------------------------------ */
+
+struct ev_source;
+typedef void (*ev_handler)(struct ev_source *s, uint32_t revents);
+
+struct ev_source {
+	int fd;
+	uint32_t events;        /* EPOLLIN, EPOLLOUT ... */
+	ev_handler fn;
+	void *data;
+	bool added;
+};
+
+int ev_init(void);
+void ev_fini(void);
+/* Watch s->fd for s->events.  0 or -errno. */
+int ev_add(struct ev_source *s);
+int ev_mod(struct ev_source *s, uint32_t events);
+/* Stop watching (does not close the fd).  Safe on a source not added. */
+void ev_del(struct ev_source *s);
+/* Monotonic milliseconds, read once per wake-up. */
+int64_t ev_now(void);
+/* ev_now() + ms, saturated at INT64_MAX ("never"): durations come from
+ * users and may be huge. */
+int64_t ev_after(int64_t ms);
+/*
+ * A timer: fn(t, now) runs once `at` has passed (in a later loop
+ * iteration).  Zero-initialised storage is a valid, unarmed timer; arming
+ * an armed timer moves it; at = INT64_MAX just stops it.
+ */
+struct ev_timer {
+	int64_t at;
+	size_t idx;                     /* in the heap, while armed */
+	bool armed;
+	void (*fn)(struct ev_timer *t, int64_t now);
+	void *data;
+};
+/* 0, or -ENOMEM (the timer is then not armed). */
+int ev_timer_arm(struct ev_timer *t, int64_t at);
+void ev_timer_stop(struct ev_timer *t);
+/* Sleep until an fd is ready or the next timer is due; dispatch. */
+int ev_run_once(void);
+
+/* --- log.c: otpd's own messages, one line each on stderr ------------- */
+
+enum log_level { LOG_ERR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define log_err(...) log_msg(LOG_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
+void log_set_level(enum log_level lvl);
+
+/* --- fd_private.c ------------------------------------------------------ */
+
+struct stat;
+/*
+ * A descriptor for writing fd 1 or 2 (whose fstat is `st`) that never
+ * blocks: a private non-blocking reopen, or `fd` itself; *ret_socket says
+ * to write it with send(MSG_DONTWAIT).
+ */
+int fd_private_nonblock(int fd, const struct stat *st, bool *ret_socket);
+
+/* --- group.c: groups without NSS, directories ---------------------------- */
+
+/* Is the peer on socket fd (process pid) in `gid`, supplementary groups included? */
+bool peer_in_group(int fd, pid_t pid, gid_t gid);
+/* A group name or number, without NSS.  0, or -ENOENT. */
+int group_resolve(const char *group, gid_t *ret_gid);
+/* mkdir -p of the directory holding `path` (0755). */
+int mkdir_parents(const char *path);
+
+#endif

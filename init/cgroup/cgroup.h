@@ -1,0 +1,109 @@
+/*
+ * cgroup.h: the tree's cgroups (otp.conf(5): "A worker is its cgroup").
+ *
+ * The tree lives in <base>/root/<sup>/.../<worker> (base.c finds and locks
+ * the base, makes directories with their limits, follows reloads); a
+ * worker's cgroup is kept across restarts.  When a worker's main process
+ * ends, what it left behind is stopped before the exit counts (run.c),
+ * and cgroup.events is watched with inotify, never polled.  freeze.c is
+ * `otpctl freeze`/`thaw`.  With cgroups off (or unavailable) every call is
+ * a cheap no-op.
+ */
+#ifndef OTPD_INIT_CGROUP_H
+#define OTPD_INIT_CGROUP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../../config/config.h"
+#include "../../supervisor/supervisor.h"
+#include "../base/base.h"
+
+#define CG_DEPTH_MAX 64                 /* supervision depth with cgroups */
+
+/*
+ * A worker's cgroup, kept in its shell state (worker.h) across restarts.
+ * fd -1: none (cgroups off, or not made yet).
+ */
+struct cg_worker {
+	struct sup_node *node;
+	struct cg_worker *drain_next;   /* cgs.draining */
+	int64_t ooms;                   /* memory.events oom_kill seen so far */
+	struct ev_timer drain_timer;    /* cgroup.kill of leftovers at the shutdown deadline */
+	int fd;                         /* the cgroup's directory */
+	int wd;                         /* inotify watch while draining, -1 */
+	int mem_fd;                     /* the cgroup counting its OOM kills, -1 */
+	int drain_status;               /* the main process's wait status */
+	bool draining;                  /* main gone, leftovers being stopped */
+	bool killed;                    /* cgroup.kill was used: make a new one */
+};
+/* A worker's cgroup before its first start. */
+void cgroup_worker_init(struct cg_worker *c, struct sup_node *n);
+
+struct cg_freezing {
+	struct sup_node *node;
+	int wd;
+};
+
+struct cg_shell {
+	bool on;                        /* workers get cgroups */
+	int base_fd;
+	char base[4096];
+	size_t mount_len;               /* base + mount_len: as /proc/PID/cgroup says */
+	bool moved;                     /* otpd moved itself into <base>/otpd */
+	bool private_base;              /* <own>/otpd.PID: removed at exit */
+	unsigned needed, usable, missing;       /* controllers (cgroups.h bits) */
+	unsigned *own, *kids;           /* per config node: its limits, its children's */
+	int ino_fd;
+	struct ev_source ino_src;
+	struct cg_worker *draining;     /* workers whose leftovers are being stopped */
+	struct sup_node **frozen;       /* nodes otpctl froze */
+	size_t n_frozen;
+	struct cg_freezing *freezing;   /* freeze requested, not yet frozen */
+	size_t n_freezing;
+};
+extern struct cg_shell cgs;
+
+/* --- base.c ------------------------------------------------------------- */
+
+/* Find the base, clean stale cgroups, enable controllers.  <0: exit 2. */
+int cgroup_init(void);
+void cgroup_fini(void);
+int cgroup_relpath(const struct sup_node *n, char *buf, size_t len);
+unsigned cgroup_node_controllers(const struct sup_node *n);
+/* n's cgroup directory fd (created with its ancestors if `create`). */
+int cgroup_node_open(const struct sup_node *n, bool create, const char **why);
+/* otpd's config was replaced by a reload (`old` still readable): controllers
+ * and limits of existing cgroups follow the new config in place. */
+void cgroup_reload(const struct otp_config *old);
+
+/* --- run.c -------------------------------------------------------------- */
+
+/* Give the worker its cgroup before a spawn (no-op without cgroups). */
+int cgroup_worker_prepare(struct cg_worker *c, const char **why);
+/*
+ * The worker's main process was reaped with `wstatus`.  false: report the
+ * exit now with *ret_flags; true: leftovers are being stopped, the exit is
+ * reported once the cgroup is empty.
+ */
+bool cgroup_exit_held(struct cg_worker *c, int wstatus, unsigned *ret_flags);
+void cgroup_kill(struct cg_worker *c);
+/* While draining, signal the leftovers too. */
+void cgroup_signal_leftovers(struct cg_worker *c, int sig);
+void cgroup_worker_release(struct cg_worker *c);
+void cgroup_node_release(struct sup_node *n);
+int cgroup_watch_init(void);
+int cgroup_watch_add(int dirfd);
+void cgroup_watch_drop(int wd);
+/* Wait (blocking, bounded) for dirfd's cgroup to be empty. */
+int cgroup_wait_empty(int dirfd, int timeout_ms);
+
+/* --- freeze.c ----------------------------------------------------------- */
+
+int cgroup_freeze(struct sup_node *n, bool on);
+void cgroup_freeze_check(void);
+struct sup_node *cgroup_frozen_by(const struct sup_node *n);
+void cgroup_frozen_forget(struct sup_node *n);
+bool cgroup_worker_frozen(const struct cg_worker *c);
+
+#endif

@@ -1,0 +1,325 @@
+/*
+ * run.c: a worker's cgroup while otpd runs.
+ *
+ * A worker is its cgroup (otp.conf(5)): when the main process ends, what it
+ * left behind is stopped like the worker (stop signal + SIGCONT, then
+ * cgroup.kill at the shutdown deadline) and the core hears of the exit
+ * only once cgroup.events says "populated 0".  Emptiness and freezing are
+ * watched with inotify on cgroup.events, never polled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../cgroups/cgroups.h"
+#include "../core.h"
+#include "cgroup.h"
+
+int cgroup_watch_add(int dirfd)
+{
+	char p[64];
+
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/cgroup.events", dirfd);
+	return inotify_add_watch(cgs.ino_fd, p, IN_MODIFY);
+}
+
+/* Drop watch wd unless another waiter shares it (same file, same wd). */
+void cgroup_watch_drop(int wd)
+{
+	for (struct cg_worker *c = cgs.draining; c; c = c->drain_next)
+		if (c->wd == wd)
+			return;
+	for (size_t i = 0; i < cgs.n_freezing; i++)
+		if (cgs.freezing[i].wd == wd)
+			return;
+	(void)inotify_rm_watch(cgs.ino_fd, wd);
+}
+
+int cgroup_wait_empty(int dirfd, int timeout_ms)
+{
+	int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK), r;
+	char p[64], buf[4096];
+
+	if (ino < 0)
+		return -errno;
+	snprintf(p, sizeof(p), "/proc/self/fd/%d/cgroup.events", dirfd);
+	if (inotify_add_watch(ino, p, IN_MODIFY) < 0) {
+		close(ino);
+		return -errno;
+	}
+	while ((r = cg_populated(dirfd)) > 0) {
+		struct pollfd pfd = { .fd = ino, .events = POLLIN };
+
+		if (poll(&pfd, 1, timeout_ms) <= 0) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		while (read(ino, buf, sizeof(buf)) > 0)
+			;
+	}
+	close(ino);
+	return r;
+}
+
+/* --- a worker's cgroup ------------------------------------------------- */
+
+void cgroup_worker_init(struct cg_worker *c, struct sup_node *n)
+{
+	*c = (struct cg_worker){ .node = n, .fd = -1, .wd = -1, .mem_fd = -1 };
+}
+
+static void cg_fds_close(struct cg_worker *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	if (c->mem_fd >= 0)
+		close(c->mem_fd);
+	c->mem_fd = -1;
+}
+
+/* Remove n's (empty) cgroup and what is below it; say so if that fails. */
+static void remove_node_cgroup(const struct sup_node *n)
+{
+	char rel[PATH_MAX];
+	int r = cgroup_relpath(n, rel, sizeof(rel));
+
+	if (r == 0)
+		r = cg_remove(cgs.base_fd, rel);
+	if (r < 0)
+		log_warn("cannot remove the cgroup of %s below %s: %s", sup_node_name(n), cgs.base,
+			 strerror(-r));
+}
+
+/* cgroup.kill, remembering that this cgroup must not be reused. */
+static void kill_cgroup(struct cg_worker *c)
+{
+	(void)cg_kill(c->fd);
+	c->killed = true;
+}
+
+/*
+ * A cgroup that once got cgroup.kill is replaced by a fresh one before the
+ * next start: since the fork/kill race fix (kill_seq), Linux kills a child
+ * cloned with CLONE_INTO_CGROUP into such a cgroup at birth (seen on 6.18;
+ * tests/integration/t_cgroup.sh restarts after a kill).
+ */
+static void replace_if_killed(struct cg_worker *c)
+{
+	if (c->fd < 0 || !c->killed)
+		return;
+	cg_fds_close(c);
+	c->killed = false;
+	remove_node_cgroup(c->node);
+}
+
+/*
+ * The cgroup whose memory.events counts c's OOM kills: its own, or, when
+ * only a supervisor above has a memory limit (the memory controller is
+ * enabled only where limits need it), the nearest such ancestor.
+ */
+static int memory_events_fd(struct cg_worker *c)
+{
+	const char *why;
+
+	if (!(cgs.usable & CG_MEMORY))
+		return -1;
+	if (faccessat(c->fd, "memory.events", F_OK, 0) == 0)
+		return fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+	for (struct sup_node *p = sup_node_parent(c->node); p; p = sup_node_parent(p)) {
+		int fd = cgroup_node_open(p, false, &why);
+
+		if (fd < 0)
+			return -1;
+		if (faccessat(fd, "memory.events", F_OK, 0) == 0)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+int cgroup_worker_prepare(struct cg_worker *c, const char **why)
+{
+	int fd;
+
+	*why = NULL;
+	replace_if_killed(c);
+	if (!cgs.on)
+		return 0;
+	if (c->fd < 0) {
+		if ((fd = cgroup_node_open(c->node, true, why)) < 0)
+			return fd;
+		c->fd = fd;
+		c->wd = -1;
+		c->mem_fd = memory_events_fd(c);
+	}
+	/* Per start: a supervisor's counter also moves with its other children. */
+	if (c->mem_fd >= 0)
+		c->ooms = cg_oom_kills(c->mem_fd);
+	return 0;
+}
+
+static void drain_unlink(struct cg_worker *c)
+{
+	for (struct cg_worker **p = &cgs.draining; *p; p = &(*p)->drain_next) {
+		if (*p == c) {
+			*p = c->drain_next;
+			break;
+		}
+	}
+	c->draining = false;
+	c->drain_next = NULL;
+	ev_timer_stop(&c->drain_timer);
+	if (c->wd >= 0) {
+		int wd = c->wd;
+
+		c->wd = -1;
+		cgroup_watch_drop(wd);
+	}
+}
+
+/* SUP_EXIT_OOM when the cgroup saw an OOM kill and the main process died
+ * by SIGKILL (the kernel's OOM kill). */
+static unsigned exit_flags(struct cg_worker *c, int wstatus)
+{
+	int64_t ooms;
+
+	if (c->mem_fd < 0)
+		return 0;
+	ooms = cg_oom_kills(c->mem_fd);
+	if (ooms <= c->ooms)
+		return 0;
+	c->ooms = ooms;
+	return WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL ? SUP_EXIT_OOM : 0;
+}
+
+static void drain_done(struct cg_worker *c)
+{
+	int wstatus = c->drain_status;
+
+	drain_unlink(c);
+	core_child_exited(c->node, wstatus, exit_flags(c, wstatus));
+}
+
+/* The shutdown deadline of c's leftovers: their cgroup is killed. */
+static void drain_deadline(struct ev_timer *t, int64_t now)
+{
+	struct cg_worker *c = t->data;
+
+	log_warn("%s: leftover processes still running at the shutdown deadline: "
+		 "killing its cgroup", sup_node_name(c->node));
+	kill_cgroup(c);
+}
+
+/* Leftovers in c's cgroup: watch it, then stop them as the worker is stopped. */
+static void drain_begin(struct cg_worker *c, int wstatus)
+{
+	const struct sup_spec *s = sup_node_spec(c->node);
+	int n;
+
+	/* Watch first, then stop them, so no change is missed. */
+	c->wd = cgroup_watch_add(c->fd);
+	if (c->wd < 0)
+		log_warn("%s: cannot watch its cgroup: %s", sup_node_name(c->node),
+			 strerror(errno));
+	c->drain_status = wstatus;
+	c->draining = true;
+	c->drain_next = cgs.draining;
+	cgs.draining = c;
+	c->drain_timer = (struct ev_timer){ .fn = drain_deadline, .data = c };
+	if (s->shutdown_ms == SUP_SHUTDOWN_BRUTAL) {
+		kill_cgroup(c);
+		return;
+	}
+	n = cg_signal(c->fd, s->stop_signal);
+	(void)cg_signal(c->fd, SIGCONT);
+	log_info("%s: main process gone, stopping %d leftover process(es)",
+		 sup_node_name(c->node), n);
+	if (s->shutdown_ms != SUP_SHUTDOWN_INFINITY &&
+	    ev_timer_arm(&c->drain_timer, ev_after(s->shutdown_ms)) < 0)
+		log_err("%s: no room for the leftovers' deadline, ignoring", sup_node_name(c->node));
+}
+
+bool cgroup_exit_held(struct cg_worker *c, int wstatus, unsigned *ret_flags)
+{
+	*ret_flags = 0;
+	if (c->fd < 0)
+		return false;
+	if (cg_populated(c->fd) > 0) {
+		drain_begin(c, wstatus);
+		/* Emptied meanwhile (the inotify event may already be queued: harmless). */
+		if (cg_populated(c->fd) > 0)
+			return true;
+		drain_unlink(c);
+	}
+	*ret_flags = exit_flags(c, wstatus);
+	return false;
+}
+
+void cgroup_kill(struct cg_worker *c)
+{
+	if (c->fd >= 0)
+		kill_cgroup(c);
+}
+
+void cgroup_signal_leftovers(struct cg_worker *c, int sig)
+{
+	if (c->draining && c->fd >= 0)
+		(void)cg_signal(c->fd, sig);
+}
+
+/* The worker leaves the tree, or otpd exits: close and remove its cgroup. */
+void cgroup_worker_release(struct cg_worker *c)
+{
+	if (c->draining)
+		drain_unlink(c);
+	if (c->fd < 0)
+		return;
+	cg_fds_close(c);
+	remove_node_cgroup(c->node);
+}
+
+/* A supervisor left the tree: its (by now empty) cgroup goes too. */
+void cgroup_node_release(struct sup_node *n)
+{
+	cgroup_frozen_forget(n);
+	if (cgs.on && sup_node_type(n) == SUP_SUPERVISOR)
+		remove_node_cgroup(n);
+}
+
+/* --- inotify ------------------------------------------------------------ */
+
+static void on_events(struct ev_source *s, uint32_t revents)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct cg_worker *c;
+
+	while (read(cgs.ino_fd, buf, sizeof(buf)) > 0)
+		;
+	/* Few waiters at any time: re-check them all rather than map wds.
+	 * Each exit may change the list (actions run), so start over. */
+	do {
+		for (c = cgs.draining; c && cg_populated(c->fd) > 0; c = c->drain_next)
+			;
+		if (c)
+			drain_done(c);
+	} while (c);
+	cgroup_freeze_check();
+}
+
+int cgroup_watch_init(void)
+{
+	cgs.ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (cgs.ino_fd < 0)
+		return -errno;
+	cgs.ino_src = (struct ev_source){ .fd = cgs.ino_fd, .events = EPOLLIN, .fn = on_events };
+	return ev_add(&cgs.ino_src);
+}

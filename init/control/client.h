@@ -1,0 +1,63 @@
+/*
+ * client.h: what the files of init/control/ share: a client's life
+ * (control.c), the verbs (verbs.c), and the renderings (status*.c).
+ */
+#ifndef OTPD_INIT_CONTROL_CLIENT_H
+#define OTPD_INIT_CONTROL_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../ipc/ipc.h"
+#include "../core.h"
+#include "../output/output.h"
+#include "control.h"
+
+struct ctl_client;
+struct ipc_conn *ctl_client_conn(struct ctl_client *cl);
+/* Queue END(code); the client is freed once it is flushed. */
+void ctl_client_end(struct ctl_client *cl, int code);
+/* One line "otpctl: ..." on the client's stderr, then END(code). */
+void ctl_client_fail(struct ctl_client *cl, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/*
+ * The client waits for the core's reply to a command about `name`: hand
+ * the returned requester to the core_cmd_*.  On success it prints "ok", or
+ * the reply node's name if print_node.
+ */
+struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name,
+					bool print_node);
+/* The same for core_reload(), whose lines the client hears as it goes. */
+struct core_talk *ctl_client_await_reload(struct ctl_client *cl);
+/* Wait until node `name` is in rendered state `state`, until `deadline`;
+ * then print "ok" if say_ok. */
+void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
+			    int64_t deadline, bool say_ok);
+/*
+ * Stream new lines of `ring` (node `name`) until the client goes, as text
+ * or (json) one JSON string per line.  0 or -errno.
+ */
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name, bool json);
+/* Queue `line` + "\n" on the client's stdout; -ENOBUFS when full. */
+int ctl_client_line(struct ctl_client *cl, const char *line, size_t len);
+
+/* verbs.c: handle one request.  The client may be freed on return. */
+void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv);
+
+/* status.c: status and count, text or JSON, appended to a client's output. */
+void status_render(struct ipc_conn *c, struct sup_node *n, bool json);
+void count_render(struct ipc_conn *c, struct sup_node *n, bool json);
+/* logs --json: {"name": NAME, "lines": [...]}, the last n lines of r (0: all; r NULL: none). */
+void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_ring *r,
+		      unsigned n_lines);
+
+/* status_sandbox.c: the sandbox of worker w, as a "sandbox" member of its
+ * open JSON object, or as text lines (nothing for a worker without a
+ * configuration). */
+struct jbuf;
+struct ws;
+void status_sandbox_json(struct jbuf *b, struct ws *w);
+void status_sandbox_text(struct jbuf *b, struct ws *w);
+
+#endif

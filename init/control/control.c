@@ -1,0 +1,623 @@
+/*
+ * control.c: the control socket: listening, accepting, checking peers,
+ * and the life of each client until its IPC_END is flushed.
+ *
+ * Clients live in a fixed table of CTL_CLIENTS_MAX slots, so the number of
+ * clients and the memory they hold are bounded.  A slot's ev_source stays
+ * valid memory after the client is freed; a stale event for a reused slot
+ * is harmless because no handler trusts the event bits: it reads or
+ * flushes, and the connection itself says whether anything happened.
+ *
+ * Phases of a client:
+ *   READING   until its request is in (deadline CTL_REQUEST_MS)
+ *   DISPATCH  while its verb runs; the verb moves it on
+ *   CMD       a core command is pending: the client is its requester
+ *   WAIT      `otpctl wait`: re-checked on every state change (deadline)
+ *   LOGS      `otpctl logs -f`: subscribed to a worker's ring
+ *   FLUSHING  IPC_END queued; freed once flushed (deadline CTL_FLUSH_MS)
+ * A client that goes away early is freed at once, and cancels its request:
+ * the core's reply, when it comes, goes nowhere.  Each phase's deadline is
+ * the client's timer in the loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../base/base.h"
+#include "../core.h"
+#include "../worker/worker.h"
+#include "client.h"
+#include "json.h"
+
+#define CTL_CLIENTS_MAX 256
+#define CTL_BACKLOG 64
+#define CTL_REQUEST_MS 5000
+#define CTL_FLUSH_MS 30000
+#define CTL_ACCEPT_BACKOFF_MS 100
+
+enum ctl_phase { CTL_FREE, CTL_READING, CTL_DISPATCH, CTL_CMD, CTL_WAIT, CTL_LOGS, CTL_FLUSHING };
+
+struct ctl_client {
+	struct ipc_conn *conn;
+	struct ev_source src;
+	struct ev_timer timer;          /* the deadline of the current phase */
+	struct core_talk talk;          /* CMD: waiting for the core's reply (reload: and its lines) */
+	enum ctl_phase phase;
+	bool allowed;
+	uint64_t gen;                   /* unique per client; log subscriptions carry it */
+	bool print_node;                /* CMD: start-child prints the new name */
+	bool say_ok;                    /* WAIT: print "ok" when reached (freeze) */
+	char name[SUP_NAME_MAX + 1];    /* CMD, WAIT, LOGS */
+	char state[16];                 /* WAIT */
+	struct log_ring *ring;          /* LOGS */
+	int sub;
+	uint64_t dropped;               /* LOGS: lines lost to a full queue */
+	bool json;                      /* LOGS -f: each line as a JSON string */
+};
+
+static struct {
+	int fd;
+	char *path;
+	struct ev_source src;
+	struct ev_timer accept_resume;  /* armed while accepting is paused */
+	struct core_watcher watcher;
+	gid_t gid;
+	bool has_gid;
+	uint64_t next_gen;
+	struct ctl_client clients[CTL_CLIENTS_MAX];
+} ctl = { .fd = -1 };
+
+static void ctl_client_sync(struct ctl_client *cl);
+static void ctl_client_expire(struct ev_timer *t, int64_t now);
+static void ctl_accept_resume(struct ev_timer *t, int64_t now);
+static void ctl_watch_action(struct core_watcher *w, const struct sup_action *a);
+static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n);
+
+/* The current phase ends at `at` (INT64_MAX: no deadline). */
+static void ctl_client_deadline(struct ctl_client *cl, int64_t at)
+{
+	/* Out of memory for the timer: the client has no deadline, say so. */
+	if (ev_timer_arm(&cl->timer, at) < 0)
+		log_warn("control: no room for a client's deadline, ignoring");
+}
+
+struct ipc_conn *ctl_client_conn(struct ctl_client *cl)
+{
+	return cl->conn;
+}
+
+/* Drop a logs -f subscription, if the ring is still the node's own. */
+static void ctl_client_unfollow(struct ctl_client *cl)
+{
+	struct sup_node *n;
+	struct ws *w;
+
+	if (!cl->ring)
+		return;
+	/* A dynamic child's ring dies with its node: never touch a stale one. */
+	n = core_find(cl->name);
+	w = n && sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
+	if (w && w->ring == cl->ring)
+		log_ring_unsubscribe(cl->ring, cl->sub);
+	cl->ring = NULL;
+	cl->sub = 0;
+}
+
+static void ctl_client_free(struct ctl_client *cl)
+{
+	ctl_client_unfollow(cl);
+	core_req_cancel(&cl->talk.req);
+	ev_timer_stop(&cl->timer);
+	ev_del(&cl->src);
+	ipc_conn_free(cl->conn);
+	*cl = (struct ctl_client){ .phase = CTL_FREE };
+}
+
+void ctl_client_end(struct ctl_client *cl, int code)
+{
+	if (cl->phase == CTL_FREE || cl->phase == CTL_FLUSHING)
+		return;
+	ctl_client_unfollow(cl);
+	if (ipc_conn_end(cl->conn, code) < 0) {
+		ctl_client_free(cl);
+		return;
+	}
+	cl->phase = CTL_FLUSHING;
+	ctl_client_deadline(cl, ev_after(CTL_FLUSH_MS));
+	ctl_client_sync(cl);
+}
+
+void ctl_client_fail(struct ctl_client *cl, int code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(msg, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(msg) - 2)
+		n = (int)sizeof(msg) - 2;
+	msg[n++] = '\n';
+	(void)ipc_conn_out(cl->conn, IPC_ERR, msg, (size_t)n);
+	ctl_client_end(cl, code);
+}
+
+static void ctl_reply_send(struct ctl_client *cl, const struct sup_action *a);
+
+/* The core's reply to this client's command. */
+static void ctl_client_replied(struct core_req *r, const struct sup_action *a)
+{
+	struct ctl_client *cl = (struct ctl_client *)((char *)r - offsetof(struct ctl_client, talk.req));
+
+	if (cl->phase != CTL_CMD)
+		return;
+	/* A reload said what went wrong as it went. */
+	if (cl->talk.say && a->result != SUP_OK)
+		ctl_client_end(cl, IPC_EXIT_REFUSED);
+	else
+		ctl_reply_send(cl, a);
+}
+
+/* Reload's lines, as it goes. */
+static void ctl_client_hears(struct core_talk *t, bool err, const char *line)
+{
+	struct ctl_client *cl = (struct ctl_client *)((char *)t - offsetof(struct ctl_client, talk));
+
+	(void)ipc_conn_printf(cl->conn, err ? IPC_ERR : IPC_OUT, "%s%s\n",
+			      err ? "otpctl: reload: " : "", line);
+}
+
+struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name, bool print_node)
+{
+	cl->phase = CTL_CMD;
+	cl->print_node = print_node;
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	ev_timer_stop(&cl->timer);
+	cl->talk.req.done = ctl_client_replied;
+	cl->talk.say = NULL;
+	return &cl->talk.req;
+}
+
+struct core_talk *ctl_client_await_reload(struct ctl_client *cl)
+{
+	ctl_client_await_reply(cl, "reload", false);
+	cl->talk.say = ctl_client_hears;
+	return &cl->talk;
+}
+
+void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
+			    int64_t deadline, bool say_ok)
+{
+	cl->phase = CTL_WAIT;
+	cl->say_ok = say_ok;
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	snprintf(cl->state, sizeof(cl->state), "%s", state);
+	ctl_client_deadline(cl, deadline);
+}
+
+int ctl_client_line(struct ctl_client *cl, const char *line, size_t len)
+{
+	char buf[OUT_LINE_MAX + 1];
+
+	if (cl->json) {
+		struct jbuf b = { 0 };
+		int r;
+
+		json_string(&b, line, len);
+		jbuf_puts(&b, "\n");
+		r = b.failed ? -ENOMEM : ipc_conn_out(cl->conn, IPC_OUT, b.p, b.len);
+		jbuf_free(&b);
+		return r;
+	}
+	/* Rings cut lines at OUT_LINE_MAX; one frame per line keeps them whole. */
+	if (len > OUT_LINE_MAX)
+		len = OUT_LINE_MAX;
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	return ipc_conn_out(cl->conn, IPC_OUT, buf, len + 1);
+}
+
+/* Tell a follower how many lines it lost, once there is room again. */
+static void ctl_client_drop_marker(struct ctl_client *cl)
+{
+	if (cl->dropped == 0)
+		return;
+	if (ipc_conn_printf(cl->conn, IPC_ERR, "otpctl: %llu lines dropped (reader too slow)\n",
+			    (unsigned long long)cl->dropped) == 0)
+		cl->dropped = 0;
+}
+
+static struct ctl_client *ctl_client_by_gen(uint64_t gen)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (ctl.clients[i].phase != CTL_FREE && ctl.clients[i].gen == gen)
+			return &ctl.clients[i];
+	return NULL;
+}
+
+/* A new line in a followed ring; `data` is the subscriber's generation. */
+static void ctl_follow_line(void *data, const char *line, size_t len)
+{
+	struct ctl_client *cl = ctl_client_by_gen((uint64_t)(uintptr_t)data);
+
+	if (!cl || cl->phase != CTL_LOGS || !line)
+		return;
+	ctl_client_drop_marker(cl);
+	if (cl->dropped > 0 || ctl_client_line(cl, line, len) < 0)
+		cl->dropped++;
+	ctl_client_sync(cl);
+}
+
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name, bool json)
+{
+	int id = log_ring_subscribe(ring, ctl_follow_line, (void *)(uintptr_t)cl->gen);
+
+	if (id < 0)
+		return id;
+	cl->phase = CTL_LOGS;
+	cl->json = json;
+	cl->ring = ring;
+	cl->sub = id;
+	snprintf(cl->name, sizeof(cl->name), "%s", name);
+	ev_timer_stop(&cl->timer);
+	return 0;
+}
+
+/* Flush, free when done or broken, else watch what is needed. */
+static void ctl_client_sync(struct ctl_client *cl)
+{
+	uint32_t ev = 0;
+
+	if (cl->phase == CTL_FREE)
+		return;
+	if (ipc_conn_wants_write(cl->conn) && ipc_conn_flush(cl->conn) < 0) {
+		ctl_client_free(cl);
+		return;
+	}
+	if (cl->phase == CTL_FLUSHING && ipc_conn_finished(cl->conn)) {
+		ctl_client_free(cl);
+		return;
+	}
+	if (cl->phase == CTL_LOGS && !ipc_conn_wants_write(cl->conn))
+		ctl_client_drop_marker(cl);
+	/* Input is read until the end; later only to notice the peer leave. */
+	if (cl->phase != CTL_FLUSHING)
+		ev |= EPOLLIN;
+	if (ipc_conn_wants_write(cl->conn))
+		ev |= EPOLLOUT;
+	if (ev_mod(&cl->src, ev) < 0)
+		ctl_client_free(cl);
+}
+
+/* Input on a client: its request, or (later) junk or EOF. */
+static void ctl_client_read(struct ctl_client *cl)
+{
+	const char *argv[IPC_ARGS_MAX];
+	uint64_t gen = cl->gen;
+	int argc = 0, r;
+
+	r = ipc_conn_on_readable(cl->conn, argv, IPC_ARGS_MAX, &argc);
+	if (r == 0)
+		return;
+	if (r == -EPROTO || r == -EMSGSIZE) {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: bad request (%s)",
+				r == -EPROTO ? "protocol error" : "too large");
+		return;
+	}
+	if (r < 0 || cl->phase != CTL_READING) {
+		/* EOF, reset, or anything after the request but EAGAIN. */
+		ctl_client_free(cl);
+		return;
+	}
+	ev_timer_stop(&cl->timer);
+	cl->phase = CTL_DISPATCH;
+	if (!cl->allowed)
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: permission denied");
+	else
+		ctl_dispatch(cl, argc, argv);
+	/* The client may be gone (replied and flushed) or the slot reused. */
+	if (cl->phase != CTL_FREE && cl->gen == gen)
+		ctl_client_sync(cl);
+}
+
+static void ctl_client_on_event(struct ev_source *s, uint32_t revents)
+{
+	struct ctl_client *cl = s->data;
+	uint64_t gen = cl->gen;
+
+	if (cl->phase == CTL_FREE)
+		return;
+	if (cl->phase != CTL_FLUSHING && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		ctl_client_read(cl);
+	if (cl->phase != CTL_FREE && cl->gen == gen)
+		ctl_client_sync(cl);
+}
+
+/* Best-effort error to a client we will not keep (table full). */
+static void ctl_refuse(int fd, const char *msg)
+{
+	uint8_t buf[256];
+	uint8_t code = IPC_EXIT_REFUSED;
+	size_t len = 0;
+
+	if (ipc_frame_put(buf, sizeof(buf), &len, IPC_ERR, msg, strlen(msg)) == 0 &&
+	    ipc_frame_put(buf, sizeof(buf), &len, IPC_END, &code, 1) == 0)
+		(void)send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)close(fd);
+}
+
+static struct ctl_client *ctl_slot_free(void)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (ctl.clients[i].phase == CTL_FREE)
+			return &ctl.clients[i];
+	return NULL;
+}
+
+/* root, otpd's own user, or a member of the control group. */
+static bool ctl_peer_allowed(int fd, const struct ucred *cr)
+{
+	if (cr->uid == 0 || cr->uid == geteuid())
+		return true;
+	if (!ctl.has_gid)
+		return false;
+	return cr->gid == ctl.gid || peer_in_group(fd, cr->pid, ctl.gid);
+}
+
+/* Take over accepted `fd`: check the peer, start reading. */
+static void ctl_client_new(int fd)
+{
+	struct ctl_client *cl = ctl_slot_free();
+	struct ucred cr;
+	socklen_t len = sizeof(cr);
+
+	if (!cl) {
+		ctl_refuse(fd, "otpctl: too many clients, try again\n");
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) < 0) {
+		(void)close(fd);
+		return;
+	}
+	cl->conn = ipc_conn_new(fd, cr.uid, cr.gid, cr.pid);
+	if (!cl->conn) {
+		ctl_refuse(fd, "otpctl: otpd is out of memory\n");
+		return;
+	}
+	cl->allowed = ctl_peer_allowed(fd, &cr);
+	cl->gen = ++ctl.next_gen;
+	cl->phase = CTL_READING;
+	cl->timer = (struct ev_timer){ .fn = ctl_client_expire, .data = cl };
+	ctl_client_deadline(cl, ev_after(CTL_REQUEST_MS));
+	cl->src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_client_on_event,
+				      .data = cl };
+	if (ev_add(&cl->src) < 0)
+		ctl_client_free(cl);
+}
+
+/* Out of fds or memory: stop accepting for a moment instead of spinning. */
+static void ctl_accept_pause(void)
+{
+	ev_del(&ctl.src);
+	(void)ev_timer_arm(&ctl.accept_resume, ev_after(CTL_ACCEPT_BACKOFF_MS));
+	log_warn("control socket: cannot accept: %s, pausing", strerror(errno));
+}
+
+static void ctl_on_accept(struct ev_source *s, uint32_t revents)
+{
+	int fd;
+
+	for (;;) {
+		fd = accept4(ctl.fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		if (fd >= 0) {
+			ctl_client_new(fd);
+			continue;
+		}
+		if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+			continue;
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			ctl_accept_pause();
+		else if (errno != EAGAIN && errno != EWOULDBLOCK)
+			log_warn("control socket: accept: %s, ignoring", strerror(errno));
+		return;
+	}
+}
+
+/* Socket file mode and owner: 0660, group `gid` when given. */
+static int ctl_socket_perms(const char *path)
+{
+	if (chmod(path, 0660) < 0)
+		return -errno;
+	/* Owner stays otpd's user (root as PID 1): only the group changes. */
+	if (ctl.has_gid && chown(path, (uid_t)-1, ctl.gid) < 0)
+		return -errno;
+	return 0;
+}
+
+int control_init(const char *path, const char *group)
+{
+	int fd, r;
+
+	ctl.has_gid = false;
+	if (group) {
+		r = group_resolve(group, &ctl.gid);
+		if (r < 0)
+			return r;
+		ctl.has_gid = true;
+	}
+	if ((r = mkdir_parents(path)) < 0)
+		return r;
+	if (!(ctl.path = strdup(path)))
+		return -ENOMEM;
+	fd = ipc_listen(path, CTL_BACKLOG);
+	if (fd < 0 || (r = ctl_socket_perms(path)) < 0) {
+		r = fd < 0 ? fd : r;
+		goto fail;
+	}
+	ctl.fd = fd;
+	ctl.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_on_accept };
+	ctl.accept_resume.fn = ctl_accept_resume;
+	ctl.watcher = (struct core_watcher){ .action = ctl_watch_action, .shown = ctl_watch_shown };
+	core_watch(&ctl.watcher);
+	if ((r = ev_add(&ctl.src)) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (fd >= 0) {
+		(void)unlink(path);
+		(void)close(fd);
+	}
+	ctl.fd = -1;
+	free(ctl.path);
+	ctl.path = NULL;
+	return r;
+}
+
+void control_fini(void)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+		if (ctl.clients[i].phase != CTL_FREE)
+			ctl_client_free(&ctl.clients[i]);
+	if (ctl.fd >= 0) {
+		ev_del(&ctl.src);
+		(void)close(ctl.fd);
+		ctl.fd = -1;
+	}
+	if (ctl.path)
+		(void)unlink(ctl.path);
+	free(ctl.path);
+	ctl.path = NULL;
+	ev_timer_stop(&ctl.accept_resume);
+}
+
+static void ctl_client_expire(struct ev_timer *t, int64_t now)
+{
+	struct ctl_client *cl = t->data;
+
+	switch (cl->phase) {
+	case CTL_WAIT:
+		ctl_client_fail(cl, IPC_EXIT_TIMEOUT, "otpctl: timed out waiting for %s to be %s",
+				cl->name, cl->state);
+		break;
+	case CTL_READING:       /* idle or half-open: no request in time */
+	case CTL_FLUSHING:      /* the peer does not read its reply */
+	default:
+		ctl_client_free(cl);
+		break;
+	}
+}
+
+static void ctl_accept_resume(struct ev_timer *t, int64_t now)
+{
+	if (ctl.fd >= 0 && ev_add(&ctl.src) < 0)
+		(void)ev_timer_arm(&ctl.accept_resume, ev_after(CTL_ACCEPT_BACKOFF_MS));
+}
+
+static bool ctl_watches(const struct ctl_client *cl, const struct sup_node *n)
+{
+	return (cl->phase == CTL_WAIT || cl->phase == CTL_LOGS) &&
+	       strcmp(cl->name, sup_node_name(n)) == 0;
+}
+
+/*
+ * `n` entered `state` (one batch may pass through several states, so the
+ * state comes with the event rather than from the node).
+ */
+static void ctl_state_notify(struct sup_node *n, const char *shown)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (!ctl_watches(cl, n) || cl->phase != CTL_WAIT || strcmp(shown, cl->state) != 0)
+			continue;
+		if (cl->say_ok)
+			(void)ipc_conn_printf(cl->conn, IPC_OUT, "ok\n");
+		ctl_client_end(cl, IPC_EXIT_OK);
+	}
+}
+
+/* `n` left the tree: waiters get not_found, followers their end, while the
+ * ring they follow is still alive. */
+static void ctl_node_forgotten(struct sup_node *n)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (!ctl_watches(cl, n))
+			continue;
+		if (cl->phase == CTL_WAIT) {
+			ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not_found", cl->name);
+			continue;
+		}
+		if (cl->ring)
+			log_ring_unsubscribe(cl->ring, cl->sub);
+		cl->ring = NULL;
+		ctl_client_end(cl, IPC_EXIT_OK);
+	}
+}
+
+static void ctl_reply_send(struct ctl_client *cl, const struct sup_action *a)
+{
+	char why[200];
+
+	if (a->result == SUP_OK) {
+		if (cl->print_node && a->node)
+			(void)ipc_conn_printf(cl->conn, IPC_OUT, "%s\n", sup_node_name(a->node));
+		else
+			(void)ipc_conn_printf(cl->conn, IPC_OUT, "ok\n");
+		ctl_client_end(cl, IPC_EXIT_OK);
+		return;
+	}
+	if (a->result == SUP_E_START_FAILED) {
+		sup_reason_format(&a->reason, why, sizeof(why));
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: %s: %s", cl->name,
+				sup_result_str(a->result), why);
+		return;
+	}
+	ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: %s", cl->name,
+			sup_result_str(a->result));
+}
+
+/* What the core did: waiters and followers of the node may be done. */
+static void ctl_watch_action(struct core_watcher *w, const struct sup_action *a)
+{
+	if (a->kind == SUP_A_FORGET) {
+		ctl_node_forgotten(a->node);
+	} else if (a->kind == SUP_A_STATE) {
+		/* One batch may pass through several states: the state comes
+		 * with the action rather than from the node. */
+		ctl_state_notify(a->node, a->state == SUP_STOPPED && sup_node_failed(a->node)
+						  ? "failed" : sup_state_str(a->state));
+	}
+}
+
+/* n's shown state changed outside the core (frozen, thawed). */
+static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n)
+{
+	ctl_state_notify(n, ctl_node_state(n));
+}
+
+void control_close_all(int code)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (cl->phase == CTL_FREE)
+			continue;
+		ctl_client_unfollow(cl);
+		if (cl->phase != CTL_FLUSHING)
+			(void)ipc_conn_end(cl->conn, code);
+		(void)ipc_conn_flush(cl->conn);
+		ctl_client_free(cl);
+	}
+}

@@ -1,0 +1,432 @@
+/*
+ * status.c: `otpctl status` and `otpctl count`, as text or JSON.
+ *
+ * The tree is walked iteratively (first child, next sibling, back up
+ * through parents), never recursively, so no tree depth can overflow the
+ * stack.  Output is built in one buffer and queued as one IPC_OUT write:
+ * the connection either gets the whole document or an error.
+ *
+ * Text: a header and one line per node, children indented by two spaces:
+ *   NAME  TYPE  STATE  PID  RESTARTS  LAST_EXIT  UPTIME  STATUS
+ * JSON: otpctl(1) STATUS; a node is an object, supervisors carry `strategy` and
+ * `children` (start order).  `cgroup` is the node's cgroup as
+ * /proc/PID/cgroup names it (null without one) and `stats` what it costs
+ * (memory_current, memory_peak, cpu_usage_usec, pids_current; null where
+ * the controller is not enabled).
+ *
+ * Stats are read fresh, for the node asked for and for the supervisors
+ * below it, never for the workers below it (their `stats` are null, their
+ * MEM and CPU "-"): a listing costs one cgroupfs read per supervisor, not
+ * one per worker.  Each read is an openat, a read and a close on
+ * cgroupfs; with 1,000 workers that made `otpctl status` three to six
+ * times slower (bench/PROFILE.md).  `otpctl status NAME` shows a worker's own.
+ * systemd does the same: `systemctl status UNIT` reads a unit's cost,
+ * listings of many units show none.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../../cgroups/cgroups.h"
+#include "../cgroup/cgroup.h"
+#include "../core.h"
+#include "../worker/worker.h"
+#include "client.h"
+#include "json.h"
+
+#define ST_INDENT 2
+
+/* What status shows of one node, gathered once. */
+struct st_row {
+	const char *name, *type, *state;
+	pid_t pid;                      /* 0: none */
+	unsigned restarts;
+	char last_exit[200];            /* "" when the node never exited */
+	int64_t uptime_ms;              /* -1 when not running */
+	const char *status;             /* NULL when unset */
+	char cgroup[512];               /* "" without one */
+	bool has_stats;                 /* st was read (see the top of this file) */
+	struct cg_stats st;             /* -1 fields: unknown */
+};
+
+const char *ctl_node_state(const struct sup_node *n)
+{
+	const struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
+
+	if (sup_node_failed(n))
+		return "failed";
+	/* Main process gone, leftovers still being stopped. */
+	if (w && w->cg.draining)
+		return "stopping";
+	if (sup_node_state(n) == SUP_RUNNING && cgroup_frozen_by(n))
+		return "frozen";
+	return sup_state_str(sup_node_state(n));
+}
+
+/* Are n's stats read when the status of `top` is rendered? */
+static bool st_stats_wanted(const struct sup_node *n, const struct sup_node *top)
+{
+	return n == top || sup_node_type(n) == SUP_SUPERVISOR;
+}
+
+/* The node's cgroup, and its stats when `stats` says so and it has one. */
+static void st_cgroup_fill(struct sup_node *n, bool stats, struct st_row *r)
+{
+	struct ws *w = sup_node_type(n) == SUP_WORKER ? ws_of(n) : NULL;
+	char rel[sizeof(r->cgroup)];
+	const char *why;
+	int fd;
+
+	r->cgroup[0] = '\0';
+	r->has_stats = false;
+	r->st = (struct cg_stats){ -1, -1, -1, -1 };
+	if (!cgs.on || (w && w->cg.fd < 0) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
+		return;
+	if ((size_t)snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", cgs.base + cgs.mount_len, rel) >=
+	    sizeof(r->cgroup))
+		r->cgroup[0] = '\0';
+	if (w) {
+		if (stats)
+			cg_stats_read_mask(w->cg.fd, cgroup_node_controllers(n), &r->st);
+	} else if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
+		if (stats)
+			cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
+		close(fd);
+	} else {
+		r->cgroup[0] = '\0';   /* not made yet: no child ever ran */
+	}
+	r->has_stats = stats && r->cgroup[0];
+}
+
+static const char *st_strategy_str(enum sup_strategy s)
+{
+	switch (s) {
+	case SUP_ONE_FOR_ONE: return "one_for_one";
+	case SUP_ONE_FOR_ALL: return "one_for_all";
+	case SUP_REST_FOR_ONE: return "rest_for_one";
+	case SUP_SIMPLE_ONE_FOR_ONE: return "simple_one_for_one";
+	}
+	return "unknown";
+}
+
+/* Everything but the cgroup (st_cgroup_fill): no I/O. */
+static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
+{
+	const struct sup_reason *why = sup_node_last_exit(n);
+	bool sup = sup_node_type(n) == SUP_SUPERVISOR;
+	struct ws *w = sup ? NULL : ws_of(n);
+	int64_t since = sup_node_since(n);
+
+	r->name = sup_node_name(n);
+	r->type = sup ? "supervisor" : "worker";
+	r->state = ctl_node_state(n);
+	r->pid = w ? w->pid : 0;
+	r->restarts = sup_node_restarts(n);
+	r->last_exit[0] = '\0';
+	if (why && why->kind != SUP_R_NONE)
+		sup_reason_format(why, r->last_exit, sizeof(r->last_exit));
+	r->uptime_ms = -1;
+	if (sup_node_state(n) == SUP_RUNNING && since >= 0)
+		r->uptime_ms = now > since ? now - since : 0;
+	r->status = w && w->status && w->status[0] ? w->status : NULL;
+	r->cgroup[0] = '\0';
+	r->has_stats = false;
+}
+
+/*
+ * sup_walk_next() with the depth below `top` (*depth, updated) and the
+ * levels closed on the way (*ret_up: JSON closes that many children
+ * arrays); NULL when the walk is over.
+ */
+static struct sup_node *st_walk_next(struct sup_node *top, struct sup_node *n, int *depth,
+				     int *ret_up)
+{
+	struct sup_node *nx = sup_walk_next(top, n);
+	int d = 0;
+
+	for (struct sup_node *p = nx; p && p != top; p = sup_node_parent(p))
+		d++;
+	/* Down to a first child closes nothing; anything else closes the
+	 * levels between n and nx (all of them at the end). */
+	*ret_up = nx && d == *depth + 1 ? 0 : *depth - d;
+	*depth = d;
+	return nx;
+}
+
+/* "3.2s", "5m", "2h", "4d" */
+static void st_uptime_fmt(int64_t ms, char *buf, size_t len)
+{
+	if (ms < 0)
+		snprintf(buf, len, "-");
+	else if (ms < 60000)
+		snprintf(buf, len, "%" PRId64 ".%" PRId64 "s", ms / 1000, ms % 1000 / 100);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%" PRId64 "m", ms / 60000);
+	else if (ms < 86400000)
+		snprintf(buf, len, "%" PRId64 "h", ms / 3600000);
+	else
+		snprintf(buf, len, "%" PRId64 "d", ms / 86400000);
+}
+
+/* Widths of the name (with its indent) and last-exit columns. */
+static void st_text_widths(struct sup_node *top, int64_t now, size_t *ret_name, size_t *ret_exit)
+{
+	size_t wname = strlen("NAME"), wexit = strlen("LAST_EXIT"), l;
+	struct sup_node *n = top;
+	struct st_row r;
+	int depth = 0, up;
+
+	while (n) {
+		st_row_fill(n, now, &r);
+		l = (size_t)depth * ST_INDENT + strlen(r.name);
+		wname = l > wname ? l : wname;
+		l = r.last_exit[0] ? strlen(r.last_exit) : 1;
+		wexit = l > wexit ? l : wexit;
+		n = st_walk_next(top, n, &depth, &up);
+	}
+	*ret_name = wname;
+	*ret_exit = wexit;
+}
+
+/* A worker's STATUS= as one line: control characters become \xNN. */
+static void st_text_clean(struct jbuf *b, const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			jbuf_printf(b, "\\x%02x", (unsigned char)*s);
+		else
+			jbuf_putn(b, s, 1);
+	}
+}
+
+/* "512K", "12.3M", "1.1G"; "-" when unknown. */
+static void st_bytes_fmt(int64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	double x = (double)v;
+	int u = -1;
+
+	if (v < 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRId64 "B", v);
+	else
+		snprintf(buf, len, x < 10 ? "%.1f%c" : "%.0f%c", x, units[u]);
+}
+
+static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_t wname,
+			size_t wexit)
+{
+	char pid[16], up[32], mem[24], cpu[32];
+
+	if (r->pid > 0)
+		snprintf(pid, sizeof(pid), "%d", (int)r->pid);
+	else
+		snprintf(pid, sizeof(pid), "-");
+	st_uptime_fmt(r->uptime_ms, up, sizeof(up));
+	jbuf_pad(b, (size_t)depth * ST_INDENT);
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8u  %-*s  %-6s",
+		    (int)(wname - (size_t)depth * ST_INDENT), r->name, r->type, r->state, pid,
+		    r->restarts, (int)wexit, r->last_exit[0] ? r->last_exit : "-", up);
+	/* Cost columns only when otpd uses cgroups (else they would be all "-"). */
+	if (cgs.on) {
+		st_bytes_fmt(r->st.memory_current, mem, sizeof(mem));
+		st_uptime_fmt(r->st.cpu_usage_usec < 0 ? -1 : r->st.cpu_usage_usec / 1000, cpu,
+			      sizeof(cpu));
+		jbuf_printf(b, "  %-6s  %-6s", mem, cpu);
+	}
+	if (r->status) {
+		jbuf_puts(b, "  ");
+		st_text_clean(b, r->status);
+	}
+	/* Trailing blanks of the padded columns help nobody. */
+	while (b->len > 0 && !b->failed && b->p[b->len - 1] == ' ')
+		b->p[--b->len] = '\0';
+	jbuf_puts(b, "\n");
+}
+
+static void st_text(struct jbuf *b, struct sup_node *top, int64_t now)
+{
+	struct sup_node *n = top;
+	size_t wname, wexit;
+	struct st_row r;
+	int depth = 0, up;
+
+	st_text_widths(top, now, &wname, &wexit);
+	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  ", (int)wname, "NAME", "TYPE",
+		    "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME");
+	if (cgs.on)
+		jbuf_printf(b, "%-6s  %-6s  ", "MEM", "CPU");
+	jbuf_puts(b, "STATUS\n");
+	while (n) {
+		st_row_fill(n, now, &r);
+		st_cgroup_fill(n, st_stats_wanted(n, top), &r);
+		st_text_row(b, &r, depth, wname, wexit);
+		n = st_walk_next(top, n, &depth, &up);
+	}
+}
+
+static void st_json_num(struct jbuf *b, const char *key, int64_t v)
+{
+	json_key(b, key);
+	if (v >= 0)
+		json_int(b, v);
+	else
+		json_null(b);
+}
+
+static void st_json_stats(struct jbuf *b, const struct st_row *r)
+{
+	if (!r->has_stats) {
+		json_null(b);
+		return;
+	}
+	json_obj_begin(b);
+	st_json_num(b, "memory_current", r->st.memory_current);
+	st_json_num(b, "memory_peak", r->st.memory_peak);
+	st_json_num(b, "cpu_usage_usec", r->st.cpu_usage_usec);
+	st_json_num(b, "pids_current", r->st.pids_current);
+	json_obj_end(b);
+}
+
+/* One node's fields; a supervisor's object is left open in "children":[. */
+static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *top, int64_t now)
+{
+	struct st_row r;
+
+	st_row_fill(n, now, &r);
+	st_cgroup_fill(n, st_stats_wanted(n, top), &r);
+	json_obj_begin(b);
+	json_key(b, "name");
+	json_str(b, r.name);
+	json_key(b, "type");
+	json_str(b, r.type);
+	json_key(b, "state");
+	json_str(b, r.state);
+	json_key(b, "pid");
+	if (r.pid > 0)
+		json_int(b, r.pid);
+	else
+		json_null(b);
+	json_key(b, "restarts");
+	json_int(b, r.restarts);
+	json_key(b, "last_exit");
+	json_str(b, r.last_exit[0] ? r.last_exit : NULL);
+	json_key(b, "cgroup");
+	json_str(b, r.cgroup[0] ? r.cgroup : NULL);
+	json_key(b, "stats");
+	st_json_stats(b, &r);
+	json_key(b, "uptime_ms");
+	if (r.uptime_ms >= 0)
+		json_int(b, r.uptime_ms);
+	else
+		json_null(b);
+	json_key(b, "status");
+	json_str(b, r.status);
+	if (sup_node_type(n) != SUP_SUPERVISOR)
+		return;
+	json_key(b, "strategy");
+	json_str(b, st_strategy_str(sup_node_spec(n)->strategy));
+	json_key(b, "children");
+	json_arr_begin(b);
+}
+
+/* Close node `n`: a supervisor also closes its children array. */
+static void st_json_close(struct jbuf *b, const struct sup_node *n)
+{
+	if (sup_node_type(n) == SUP_SUPERVISOR)
+		json_arr_end(b);
+	json_obj_end(b);
+}
+
+static void st_json(struct jbuf *b, struct sup_node *top, int64_t now)
+{
+	struct sup_node *n = top, *nx, *p;
+	int depth = 0, up;
+
+	while (n) {
+		st_json_node(b, n, top, now);
+		if (n == top && sup_node_type(n) == SUP_WORKER)
+			status_sandbox_json(b, ws_of(n));
+		nx = st_walk_next(top, n, &depth, &up);
+		if (nx && sup_node_parent(nx) == n) {
+			n = nx;                 /* descended: n stays open */
+			continue;
+		}
+		st_json_close(b, n);
+		/* Climbing `up` levels closes that many ancestors. */
+		for (p = n; up > 0; up--) {
+			p = sup_node_parent(p);
+			st_json_close(b, p);
+		}
+		n = nx;
+	}
+	jbuf_puts(b, "\n");
+}
+
+/* Queue the buffer on `c`, or an error line if it could not be built. */
+static void st_send(struct ipc_conn *c, struct jbuf *b)
+{
+	if (b->failed)
+		(void)ipc_conn_printf(c, IPC_ERR, "otpctl: output too large or out of memory\n");
+	else if (ipc_conn_out(c, IPC_OUT, b->p, b->len) < 0)
+		(void)ipc_conn_printf(c, IPC_ERR, "otpctl: output too large for the connection\n");
+	jbuf_free(b);
+}
+
+void status_render(struct ipc_conn *c, struct sup_node *n, bool json)
+{
+	struct jbuf b = { 0 };
+
+	if (json)
+		st_json(&b, n, ev_now());
+	else
+		st_text(&b, n, ev_now());
+	if (!json && sup_node_type(n) == SUP_WORKER)
+		status_sandbox_text(&b, ws_of(n));
+	st_send(c, &b);
+}
+
+void count_render(struct ipc_conn *c, struct sup_node *n, bool json)
+{
+	struct sup_counts k = sup_count_children(n);
+	struct jbuf b = { 0 };
+
+	if (json)
+		jbuf_printf(&b, "{\"specs\":%d,\"active\":%d,\"supervisors\":%d,\"workers\":%d}\n",
+			    k.specs, k.active, k.supervisors, k.workers);
+	else
+		jbuf_printf(&b, "specs %d active %d supervisors %d workers %d\n", k.specs, k.active,
+			    k.supervisors, k.workers);
+	st_send(c, &b);
+}
+
+static void logs_json_line(void *data, const char *line, size_t len)
+{
+	json_strn(data, line, len);
+}
+
+void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_ring *r,
+		      unsigned n_lines)
+{
+	struct jbuf b = { 0 };
+
+	json_obj_begin(&b);
+	json_key(&b, "name");
+	json_str(&b, sup_node_name(n));
+	json_key(&b, "lines");
+	json_arr_begin(&b);
+	if (r)
+		log_ring_each(r, n_lines, logs_json_line, &b);
+	json_arr_end(&b);
+	json_obj_end(&b);
+	jbuf_puts(&b, "\n");
+	st_send(c, &b);
+}

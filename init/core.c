@@ -1,0 +1,572 @@
+/*
+ * core.c: the doorway (core.h).  Feeds the core its events, runs each
+ * batch of actions to its end, and carries every action out through the
+ * room that owns it.
+ *
+ * One batch: sup_actions() is read in order and every action executed;
+ * then the batch is cleared (which frees nodes that left the tree).  A
+ * spawn may settle at once (its child failed, or exec'd with ready =
+ * exec): that result cannot be fed back while the batch is being read, so
+ * the executor returns it, and it is fed to the core after the clear, one
+ * at a time (each may change what the others mean), each starting a new
+ * batch.  Jobs posted by requesters and watchers run after the last batch.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "base/base.h"
+#include "cgroup/cgroup.h"
+#include "doorway.h"
+#include "system/system.h"
+#include "worker/worker.h"
+
+/* A spawn that settled at once: fed back after the batch. */
+struct settled {
+	struct sup_node *node;
+	bool ready;             /* else it failed: */
+	char why[160];
+};
+
+struct job {
+	void (*fn)(void *data);
+	void *data;
+};
+
+static struct {
+	struct otp_config *cfg;
+	const char *config_path;
+	struct sup_tree *tree;
+	bool pid1, stopping, done, in_batch;
+	int exit_code;
+	int halt_how;
+	uint64_t next_cookie;
+	struct core_req *pending;       /* requesters waiting for a reply */
+	struct core_watcher *watchers;
+	struct ev_timer timer;          /* the core's next deadline */
+	struct settled *settled;
+	size_t n_settled, cap_settled;
+	struct job *jobs;
+	size_t n_jobs, cap_jobs;
+} core = { .next_cookie = 1 };
+
+static void core_run(void);
+static void on_timer(struct ev_timer *t, int64_t now);
+
+/* --- reading -------------------------------------------------------------- */
+
+const struct otp_config *core_config(void) { return core.cfg; }
+const char *core_config_path(void) { return core.config_path; }
+bool core_pid1(void) { return core.pid1; }
+bool core_stopping(void) { return core.stopping; }
+bool core_done(void) { return core.done; }
+int core_exit_code(void) { return core.exit_code; }
+int core_halt_how(void) { return core.halt_how; }
+struct sup_tree *core_tree(void) { return core.tree; }
+void core_halt_on_exit(int how) { core.halt_how = how; }
+
+struct sup_node *core_root(void)
+{
+	return core.tree ? sup_tree_root(core.tree) : NULL;
+}
+
+struct sup_node *core_find(const char *name)
+{
+	return core.tree ? sup_find(core.tree, name) : NULL;
+}
+
+struct sup_node *core_find_any(const char *name)
+{
+	return core.tree ? sup_find_any(core.tree, name) : NULL;
+}
+
+void core_use(struct sup_tree *t, struct otp_config *cfg)
+{
+	core.tree = t;
+	core.cfg = cfg;
+	core.timer.fn = on_timer;
+	if (!t)
+		ev_timer_stop(&core.timer);
+}
+
+void core_config_swap(struct otp_config *cfg)
+{
+	core.cfg = cfg;
+}
+
+/* --- growing arrays ------------------------------------------------------- */
+
+static int grow(void **v, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (!(p = realloc(*v, c * size)))
+		return -ENOMEM;
+	*v = p;
+	*cap = c;
+	return 0;
+}
+
+/* --- carrying out one action ------------------------------------------------ */
+
+static void settle(struct sup_node *n, bool ready, const char *why, int err)
+{
+	struct settled *s;
+
+	if (grow((void **)&core.settled, &core.cap_settled, core.n_settled, sizeof(*s)) < 0) {
+		log_err("out of memory settling the start of %s", sup_node_name(n));
+		return;
+	}
+	s = &core.settled[core.n_settled++];
+	s->node = n;
+	s->ready = ready;
+	s->why[0] = '\0';
+	if (!ready)
+		snprintf(s->why, sizeof(s->why), "%s:%s", why, strerror(-err));
+}
+
+static void do_spawn(struct sup_node *n)
+{
+	struct ws *w = ws_of(n);
+	const char *why = NULL;
+	int r;
+
+	if (!w) {
+		settle(n, false, "spawn", -ENOMEM);
+		return;
+	}
+	r = spawn_worker(w, &why);
+	if (r < 0)
+		settle(n, false, why ? why : "spawn", r);
+	else if (w->exec_fd < 0 && w->exec_ok && w->cfg->w.ready == CFG_READY_EXEC)
+		settle(n, true, NULL, 0);
+}
+
+/* A frozen process does not act on a stop signal: thaw what froze it. */
+static void thaw_for_stop(struct sup_node *n)
+{
+	struct sup_node *f = cgroup_frozen_by(n);
+
+	if (!f)
+		return;
+	log_info("thawing %s to stop %s", sup_node_name(f), sup_node_name(n));
+	(void)cgroup_freeze(f, false);
+	core_node_shown(f);
+}
+
+static void do_signal(struct sup_node *n, int sig, bool cont)
+{
+	struct ws *w = sup_node_shell(n);
+
+	if (!w)
+		return;
+	if (cont)
+		thaw_for_stop(n);
+	/* Main process gone, leftovers being stopped: they get it too. */
+	cgroup_signal_leftovers(&w->cg, sig);
+	if (cont && sig != SIGKILL && sig != SIGCONT)
+		cgroup_signal_leftovers(&w->cg, SIGCONT);
+	if (w->pid <= 0 || spawn_signal(w, sig) < 0)
+		return;
+	if (cont && sig != SIGKILL && sig != SIGCONT)
+		(void)spawn_signal(w, SIGCONT);
+}
+
+/* SIGKILL to the worker: its whole cgroup; without one, its main process
+ * and its process group while the main process is not yet reaped (so the
+ * group id cannot have been reused). */
+static void do_kill(struct sup_node *n)
+{
+	struct ws *w = sup_node_shell(n);
+
+	if (!w)
+		return;
+	cgroup_kill(&w->cg);
+	if (w->pid <= 0)
+		return;
+	if (w->cg.fd < 0)
+		(void)kill(-w->pid, SIGKILL);
+	(void)spawn_signal(w, SIGKILL);
+}
+
+/* Take the requester waiting under `cookie` off the pending list. */
+static struct core_req *unpend(uint64_t cookie)
+{
+	for (struct core_req **p = &core.pending; *p; p = &(*p)->next) {
+		struct core_req *r = *p;
+
+		if (r->cookie != cookie)
+			continue;
+		*p = r->next;
+		r->next = NULL;
+		r->cookie = 0;
+		return r;
+	}
+	return NULL;
+}
+
+static void do_reply(const struct sup_action *a)
+{
+	struct core_req *r = unpend(a->cookie);
+
+	if (r)
+		r->done(r, a);
+}
+
+static void do_forget(const struct sup_action *a)
+{
+	struct ws *w = sup_node_shell(a->node);
+
+	cgroup_node_release(a->node);
+	if (a->final) {
+		ws_free(w);
+	} else if (w) {
+		/* back at its next start */
+		mailbox_close(w);
+		cgroup_worker_release(&w->cg);
+	}
+}
+
+static void log_exit(const struct sup_action *a)
+{
+	char why[200];
+
+	sup_reason_format(&a->reason, why, sizeof(why));
+	if (a->reason.kind == SUP_R_START_FAILED)
+		log_err("%s: %s", sup_node_name(a->node), why);
+	else if (a->counted && a->reason.kind != SUP_R_NORMAL)
+		log_warn("%s exited: %s", sup_node_name(a->node), why);
+	else
+		log_info("%s stopped: %s", sup_node_name(a->node), why);
+}
+
+static void tell_watchers(const struct sup_action *a)
+{
+	for (struct core_watcher *w = core.watchers; w; w = w->next)
+		if (w->action)
+			w->action(w, a);
+}
+
+static void one(const struct sup_action *a)
+{
+	switch (a->kind) {
+	case SUP_A_SPAWN: do_spawn(a->node); break;
+	case SUP_A_SIGNAL: do_signal(a->node, a->signo, a->cont); break;
+	case SUP_A_KILL: do_kill(a->node); break;
+	case SUP_A_REPLY: do_reply(a); break;
+	case SUP_A_EXITED:
+		log_exit(a);
+		tell_watchers(a);
+		break;
+	case SUP_A_RESTART: log_info("restarting %s", sup_node_name(a->node)); break;
+	case SUP_A_GAVE_UP:
+		log_err("%s: reached max restart intensity (child %s), shutting down",
+			sup_node_name(a->node), sup_node_name(a->child));
+		break;
+	case SUP_A_FORGET:
+		tell_watchers(a);
+		do_forget(a);
+		break;
+	case SUP_A_STATE:
+		tell_watchers(a);
+		if (a->node == sup_tree_root(core.tree) && a->state == SUP_RUNNING)
+			sd_report("READY=1\nSTATUS=running");
+		break;
+	case SUP_A_OTPD_EXIT:
+		core.done = true;
+		core.exit_code = a->code;
+		break;
+	}
+}
+
+/* --- batches and jobs ------------------------------------------------------- */
+
+static void run_jobs(void)
+{
+	while (core.n_jobs) {
+		struct job j = core.jobs[0];
+
+		memmove(core.jobs, core.jobs + 1, --core.n_jobs * sizeof(*core.jobs));
+		j.fn(j.data);
+	}
+}
+
+/* Run the batch the last event made, and what it settles, to the end. */
+static void core_run(void)
+{
+	const struct sup_action *acts;
+	size_t n;
+
+	core.in_batch = true;
+	for (;;) {
+		acts = sup_actions(core.tree, &n);
+		for (size_t i = 0; i < n; i++)
+			one(&acts[i]);
+		sup_actions_clear(core.tree);
+		if (!core.n_settled)
+			break;
+		struct settled s = core.settled[0];
+
+		memmove(core.settled, core.settled + 1, --core.n_settled * sizeof(s));
+		if (s.ready)
+			sup_child_ready(core.tree, s.node, ev_now());
+		else
+			sup_child_start_failed(core.tree, s.node, s.why, ev_now());
+	}
+	core.in_batch = false;
+	if (ev_timer_arm(&core.timer, sup_next_deadline(core.tree)) < 0)
+		log_err("out of memory arming the core's timer");
+	run_jobs();
+}
+
+/*
+ * Every entry point starts here.  Inside a batch the core must not be
+ * called (an action's executor, a requester or a watcher did it): that is
+ * a bug in otpd, said loudly; the event is dropped rather than corrupt the
+ * batch being read.
+ */
+static bool enter(const char *what)
+{
+	if (!core.in_batch && core.tree)
+		return true;
+	if (core.tree)
+		log_err("BUG: %s called inside a batch of actions, dropped", what);
+	return false;
+}
+
+int core_post(void (*fn)(void *data), void *data)
+{
+	if (grow((void **)&core.jobs, &core.cap_jobs, core.n_jobs, sizeof(struct job)) < 0)
+		return -ENOMEM;
+	core.jobs[core.n_jobs++] = (struct job){ .fn = fn, .data = data };
+	if (!core.in_batch)
+		run_jobs();
+	return 0;
+}
+
+/* --- events ------------------------------------------------------------------- */
+
+static void on_timer(struct ev_timer *t, int64_t now)
+{
+	if (!enter("timer"))
+		return;
+	sup_timer(core.tree, now);
+	core_run();
+}
+
+int core_init(const struct core_setup *s)
+{
+	int r;
+
+	core.cfg = s->cfg;
+	core.config_path = s->config_path;
+	core.pid1 = s->pid1;
+	core.timer.fn = on_timer;
+	if ((r = cfg_build_tree(core.cfg, &core.tree)) < 0)
+		return r;
+	return 0;
+}
+
+void core_boot(void)
+{
+	if (!enter("boot"))
+		return;
+	sup_boot(core.tree, ev_now());
+	core_run();
+}
+
+void core_fini(void)
+{
+	ev_timer_stop(&core.timer);
+	sup_tree_free(core.tree);
+	core.tree = NULL;
+	cfg_free(core.cfg);
+	core.cfg = NULL;
+	free(core.settled);
+	free(core.jobs);
+}
+
+void core_child_ready(struct sup_node *n)
+{
+	if (!enter("child_ready"))
+		return;
+	sup_child_ready(core.tree, n, ev_now());
+	core_run();
+}
+
+void core_child_start_failed(struct sup_node *n, const char *why)
+{
+	if (!enter("child_start_failed"))
+		return;
+	sup_child_start_failed(core.tree, n, why, ev_now());
+	core_run();
+}
+
+void core_child_exited(struct sup_node *n, int wstatus, unsigned flags)
+{
+	if (!enter("child_exited"))
+		return;
+	sup_child_exited(core.tree, n, wstatus, flags, ev_now());
+	core_run();
+}
+
+void core_child_watchdog(struct sup_node *n)
+{
+	if (!enter("child_watchdog"))
+		return;
+	sup_child_watchdog(core.tree, n, ev_now());
+	core_run();
+}
+
+void core_shutdown(int halt_how)
+{
+	if (!enter("shutdown"))
+		return;
+	if (halt_how)
+		core.halt_how = halt_how;
+	core.stopping = true;
+	sd_report("STOPPING=1\nSTATUS=shutting down");
+	sup_shutdown(core.tree, ev_now());
+	core_run();
+}
+
+/* --- commands ---------------------------------------------------------------- */
+
+/* The cookie of a new command; r waits for its reply. */
+static uint64_t request(struct core_req *r)
+{
+	uint64_t cookie = core.next_cookie++;
+
+	if (r) {
+		r->cookie = cookie;
+		r->next = core.pending;
+		core.pending = r;
+	}
+	return cookie;
+}
+
+uint64_t core_request(struct core_req *r)
+{
+	return request(r);
+}
+
+struct core_req *core_pending(uint64_t cookie)
+{
+	for (struct core_req *r = core.pending; r; r = r->next)
+		if (r->cookie == cookie)
+			return r;
+	return NULL;
+}
+
+void core_answer(uint64_t cookie, enum sup_result result)
+{
+	struct core_req *r = unpend(cookie);
+
+	if (r)
+		r->done(r, &(struct sup_action){ .kind = SUP_A_REPLY, .cookie = cookie,
+						  .result = result });
+}
+
+void core_req_cancel(struct core_req *r)
+{
+	if (r->cookie)
+		(void)unpend(r->cookie);
+	r->next = NULL;
+	r->cookie = 0;
+}
+
+/* A command the core cannot take now: answer at once. */
+static void refuse(struct core_req *r, enum sup_result result)
+{
+	struct sup_action a = { .kind = SUP_A_REPLY, .result = result };
+
+	if (r && r->done)
+		r->done(r, &a);
+}
+
+/* May a command enter?  If not, its requester is answered at once. */
+static bool cmd_enter(struct core_req *r)
+{
+	if (enter("a command"))
+		return true;
+	refuse(r, SUP_E_SHUTTING_DOWN);
+	return false;
+}
+
+void core_cmd_start(const char *name, struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_start(core.tree, name, request(r), ev_now());
+	core_run();
+}
+
+void core_cmd_stop(const char *name, struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_stop(core.tree, name, request(r), ev_now());
+	core_run();
+}
+
+void core_cmd_restart(const char *name, struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_restart(core.tree, name, request(r), ev_now());
+	core_run();
+}
+
+void core_cmd_delete(const char *name, struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_delete(core.tree, name, request(r), ev_now());
+	core_run();
+}
+
+void core_cmd_kill(const char *name, int signo, struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_kill(core.tree, name, signo, request(r), ev_now());
+	core_run();
+}
+
+void core_cmd_start_child(const char *sup, const char *name, int argc, char *const *args,
+			  struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_start_child(core.tree, sup, name, argc, args, request(r), ev_now());
+	core_run();
+}
+
+void core_cmd_remove(const char *name, struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_remove(core.tree, name, request(r), ev_now());
+	core_run();
+}
+
+/* --- watchers ------------------------------------------------------------------ */
+
+void core_watch(struct core_watcher *w)
+{
+	w->next = core.watchers;
+	core.watchers = w;
+}
+
+void core_node_shown(struct sup_node *n)
+{
+	for (struct core_watcher *w = core.watchers; w; w = w->next)
+		if (w->shown)
+			w->shown(w, n);
+}

@@ -1,0 +1,130 @@
+/*
+ * core.h: the one doorway into the supervision core (ARCHITECTURE.md).
+ *
+ * The pure core (supervisor/) decides; this doorway is the only caller of
+ * its entry points and the only place that carries out the actions they
+ * return.  It owns the tree and the configuration in force.  Every event
+ * source of otpd (the reaper, the notify socket, the cgroup watch, signals,
+ * the control socket, reload, the core's own timer) hands its event to a
+ * core_* function here; each call feeds the core, then runs the batch of
+ * actions to its end, dispatching each action to the room that carries it
+ * out (spawn and signals: worker/, cgroup kills: cgroup/, replies: their
+ * requester, states and departures: the watchers).
+ *
+ * Rules that keep this simple:
+ *   - an action is carried out without calling back into the core; what a
+ *     spawn settles at once (failed, or exec'd with ready = exec) comes back
+ *     as the action's result and is fed to the core after the batch;
+ *   - a requester's `done` and a watcher never call a core_* event or
+ *     command: to act on a reply they post a job (core_post), which runs
+ *     once the batch is over;
+ *   - a reply goes straight to its requester, never through another room.
+ */
+#ifndef OTPD_INIT_CORE_H
+#define OTPD_INIT_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../config/config.h"
+#include "../supervisor/supervisor.h"
+
+/* --- lifetime (main.c) ---------------------------------------------------- */
+
+struct core_setup {
+	struct otp_config *cfg;         /* the core owns it from now on */
+	const char *config_path;        /* -c PATH, NULL: the defaults (reload reads it again) */
+	bool pid1;
+};
+
+/* Build the tree from the configuration.  0 or -errno. */
+int core_init(const struct core_setup *s);
+/* Start the whole tree (the root supervisor's init). */
+void core_boot(void);
+/* The root is done (shutdown, give-up, auto_shutdown): otpd exits. */
+bool core_done(void);
+int core_exit_code(void);
+/* RB_POWER_OFF, RB_AUTOBOOT, RB_HALT_SYSTEM asked for, or 0. */
+int core_halt_how(void);
+/* What PID 1 does when the tree is done unless told otherwise (a VM's init
+ * has nowhere to return to: RB_POWER_OFF). */
+void core_halt_on_exit(int how);
+/* Release what the core owns (the process is leaving). */
+void core_fini(void);
+
+/* --- what the rooms may read ------------------------------------------------ */
+
+const struct otp_config *core_config(void);
+const char *core_config_path(void);
+bool core_pid1(void);
+/* An orderly shutdown of the tree is under way. */
+bool core_stopping(void);
+struct sup_node *core_root(void);
+struct sup_node *core_find(const char *name);
+/* Also nodes out of the tree for now (deleted, exited temporary). */
+struct sup_node *core_find_any(const char *name);
+
+/* --- events ------------------------------------------------------------------ */
+
+void core_child_ready(struct sup_node *n);
+void core_child_start_failed(struct sup_node *n, const char *why);
+/* The worker is gone (main process reaped and, with cgroups, its cgroup empty). */
+void core_child_exited(struct sup_node *n, int wstatus, unsigned flags);
+void core_child_watchdog(struct sup_node *n);
+/* Orderly shutdown of the tree (SIGTERM, otpctl shutdown); halt_how for PID 1. */
+void core_shutdown(int halt_how);
+
+/*
+ * --- commands -------------------------------------------------------------
+ * A requester waits for one reply: `done` runs exactly once with it (maybe
+ * before the command function returns), unless the requester cancels
+ * first.  `r` NULL: nobody waits.
+ */
+struct core_req {
+	void (*done)(struct core_req *r, const struct sup_action *reply);
+	uint64_t cookie;                /* the doorway's, while pending; 0: none */
+	struct core_req *next;
+};
+
+void core_cmd_start(const char *name, struct core_req *r);
+void core_cmd_stop(const char *name, struct core_req *r);
+void core_cmd_restart(const char *name, struct core_req *r);
+void core_cmd_delete(const char *name, struct core_req *r);
+void core_cmd_kill(const char *name, int signo, struct core_req *r);
+/* The reply's node is the new child. */
+void core_cmd_start_child(const char *sup, const char *name, int argc, char *const *args,
+			  struct core_req *r);
+/* The requester goes away: its reply, when it comes, is dropped. */
+void core_req_cancel(struct core_req *r);
+
+/*
+ * --- reload (reload.c) ------------------------------------------------------
+ * Load the configuration again and apply the difference.  `t` hears what
+ * happens as lines (err: a problem), then its `done` with SUP_OK or an
+ * error result; t NULL (SIGHUP): only logged.
+ */
+struct core_talk {
+	struct core_req req;
+	void (*say)(struct core_talk *t, bool err, const char *line);
+};
+void core_reload(struct core_talk *t, bool keep_running);
+
+/*
+ * --- watchers -----------------------------------------------------------------
+ * Told of every STATE, FORGET (before the node's shell state goes) and
+ * EXITED action, and of a node whose shown state changed outside the core
+ * (frozen, thawed).  Watchers only look and answer their own clients.
+ */
+struct core_watcher {
+	void (*action)(struct core_watcher *w, const struct sup_action *a);
+	void (*shown)(struct core_watcher *w, struct sup_node *n);
+	struct core_watcher *next;
+};
+void core_watch(struct core_watcher *w);
+/* Tell the watchers n's shown state changed (freeze, thaw). */
+void core_node_shown(struct sup_node *n);
+
+/* Run fn(data) once the current batch is over (now, outside a batch). */
+int core_post(void (*fn)(void *data), void *data);
+
+#endif

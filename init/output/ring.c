@@ -1,0 +1,208 @@
+/*
+ * ring.c: a child's last N output lines, for `otpctl logs`.
+ *
+ * The ring holds copies of at most `cap` lines; the oldest is overwritten.
+ * Slot buffers are kept and reused, so a ring that has wrapped once no
+ * longer allocates (lines are at most OUT_LINE_MAX bytes, longer ones are
+ * cut, which bounds a ring at cap * OUT_LINE_MAX bytes).  The slot array
+ * grows with the lines actually pushed, so a worker that prints nothing
+ * costs a few bytes, not cap slots (with the default 1,000 lines, 23 KiB
+ * per worker were most of otpd's memory).  Subscribers
+ * (`logs -f`) are told of every pushed line; a subscriber may unsubscribe
+ * itself or others, or subscribe, from inside its callback.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../base/base.h"
+#include "output.h"
+
+struct ring_line {
+	char *s;                /* NUL-terminated copy, NULL until first used */
+	size_t len, size;
+};
+
+struct ring_sub {
+	int id;                 /* 0: removed while subscribers were running */
+	log_sub_fn fn;
+	void *data;
+};
+
+struct log_ring {
+	unsigned cap, n, head;  /* head: index of the oldest line */
+	unsigned size;          /* slots allocated: n <= size <= cap */
+	struct ring_line *lines;
+	struct ring_sub *subs;
+	size_t n_subs, subs_size;
+	int next_id;
+	unsigned busy;          /* > 0 while calling subscribers */
+};
+
+struct log_ring *log_ring_new(unsigned max_lines)
+{
+	struct log_ring *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->cap = max_lines;
+	r->next_id = 1;
+	return r;
+}
+
+void log_ring_free(struct log_ring *r)
+{
+	if (!r)
+		return;
+	for (unsigned i = 0; i < r->size; i++)
+		free(r->lines[i].s);
+	free(r->lines);
+	free(r->subs);
+	free(r);
+}
+
+/* Copy into slot `l`, growing its buffer in 64-byte steps. */
+static void ring_line_set(struct ring_line *l, const char *line, size_t len)
+{
+	if (len + 1 > l->size) {
+		size_t size = (len + 1 + 63) & ~(size_t)63;
+		char *s = realloc(l->s, size);
+
+		if (!s) {
+			/* Out of memory: keep the slot, empty, rather than a stale line. */
+			l->len = 0;
+			if (l->s)
+				l->s[0] = '\0';
+			return;
+		}
+		l->s = s;
+		l->size = size;
+	}
+	memcpy(l->s, line, len);
+	l->s[len] = '\0';
+	l->len = len;
+}
+
+/*
+ * Room for one more line before the ring is full.  Until then head is 0
+ * and the lines fill slots 0..n-1, so growing keeps every index valid.
+ */
+static int ring_grow(struct log_ring *r)
+{
+	unsigned size = r->size ? r->size * 2 : 8;
+	struct ring_line *l;
+
+	if (size > r->cap)
+		size = r->cap;
+	l = realloc(r->lines, size * sizeof(*l));
+	if (!l)
+		return -ENOMEM;
+	memset(l + r->size, 0, (size - r->size) * sizeof(*l));
+	r->lines = l;
+	r->size = size;
+	return 0;
+}
+
+static void ring_store(struct log_ring *r, const char *line, size_t len)
+{
+	unsigned slot;
+
+	if (!r->cap)
+		return;
+	if (r->n == r->size && r->size < r->cap && ring_grow(r) < 0)
+		return;         /* out of memory: this line is not kept */
+	if (r->n < r->cap) {
+		slot = (r->head + r->n) % r->cap;
+		r->n++;
+	} else {
+		slot = r->head;
+		r->head = (r->head + 1) % r->cap;
+	}
+	ring_line_set(&r->lines[slot], line, len);
+}
+
+/* Drop the entries of subscribers removed while they were being called. */
+static void ring_subs_compact(struct log_ring *r)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < r->n_subs; i++)
+		if (r->subs[i].id)
+			r->subs[j++] = r->subs[i];
+	r->n_subs = j;
+}
+
+static void ring_publish(struct log_ring *r, const char *line, size_t len)
+{
+	/* Subscribers added by a callback start with the next line. */
+	size_t n = r->n_subs;
+
+	r->busy++;
+	for (size_t i = 0; i < n; i++) {
+		struct ring_sub s = r->subs[i];
+
+		if (s.id)
+			s.fn(s.data, line, len);
+	}
+	if (--r->busy == 0)
+		ring_subs_compact(r);
+}
+
+void log_ring_push(struct log_ring *r, const char *line, size_t len)
+{
+	if (!r)
+		return;
+	if (len > OUT_LINE_MAX)
+		len = OUT_LINE_MAX;
+	ring_store(r, line, len);
+	if (r->n_subs)
+		ring_publish(r, line, len);
+}
+
+void log_ring_each(const struct log_ring *r, unsigned n, log_sub_fn fn, void *data)
+{
+	if (!r)
+		return;
+	if (n == 0 || n > r->n)
+		n = r->n;
+	for (unsigned i = r->n - n; i < r->n; i++) {
+		const struct ring_line *l = &r->lines[(r->head + i) % r->cap];
+
+		fn(data, l->s ? l->s : "", l->len);
+	}
+}
+
+int log_ring_subscribe(struct log_ring *r, log_sub_fn fn, void *data)
+{
+	if (!r || !fn)
+		return -EINVAL;
+	if (r->n_subs == r->subs_size) {
+		size_t size = r->subs_size ? r->subs_size * 2 : 4;
+		struct ring_sub *s = realloc(r->subs, size * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		r->subs = s;
+		r->subs_size = size;
+	}
+	int id = r->next_id;
+
+	r->next_id = r->next_id == INT_MAX ? 1 : r->next_id + 1;
+	r->subs[r->n_subs++] = (struct ring_sub){ .id = id, .fn = fn, .data = data };
+	return id;
+}
+
+void log_ring_unsubscribe(struct log_ring *r, int id)
+{
+	if (!r || id <= 0)
+		return;
+	for (size_t i = 0; i < r->n_subs; i++) {
+		if (r->subs[i].id != id)
+			continue;
+		r->subs[i].id = 0;
+		if (!r->busy)
+			ring_subs_compact(r);
+		return;
+	}
+}

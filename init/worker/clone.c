@@ -1,0 +1,167 @@
+/*
+ * clone.c: the two ways otpd makes a worker's process.
+ *
+ * Most workers: clone3(CLONE_VM | CLONE_VFORK | CLONE_PIDFD) into the
+ * worker's cgroup, posix_spawn's technique.  The child shares otpd's
+ * memory and runs on a stack of its own while otpd waits for its execve
+ * (or exit).  Nothing of otpd is copied: no page tables at the clone, no
+ * copy-on-write faults (with their TLB flushes) in otpd afterwards, and
+ * no copy to tear down at the execve; in the profile of bench/PROFILE.md
+ * that was about 40 % of a start, growing with otpd's size.  otpd waits
+ * for the child's set-up, which a sequential start waits for anyway, but
+ * a set-up step that blocks would block otpd with it.
+ *
+ * Some workers get a copy of otpd instead (spawn_fork_only), clone3
+ * without CLONE_VM (fork where clone3 is refused), as do all workers where
+ * the kernel, a seccomp filter or the architecture refuses the shared
+ * clone.  Both get a pidfd from birth, so no signal ever reaches a
+ * recycled pid.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "spawn.h"
+#include "vm_arch.h"
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/*
+ * The child's stack, made once and reused (otpd is single-threaded and
+ * waits while a child runs on it).  A child's set-up needs a few KiB
+ * (paths of up to 4 KiB on the stack at most twice); only the pages it
+ * touches cost memory.  The guard below it turns an overflow into the
+ * child's SIGSEGV, never a write into otpd.
+ */
+#define CHILD_STACK_SIZE (64 * 1024)
+#define CHILD_STACK_GUARD (64 * 1024)
+
+static void *child_stack;
+static bool vm_refused;         /* once refused, always: don't ask again */
+
+static void *stack_get(void)
+{
+	void *m;
+
+	if (child_stack)
+		return child_stack;
+	m = mmap(NULL, CHILD_STACK_GUARD + CHILD_STACK_SIZE, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (mprotect((char *)m + CHILD_STACK_GUARD, CHILD_STACK_SIZE, PROT_READ | PROT_WRITE) < 0) {
+		(void)munmap(m, CHILD_STACK_GUARD + CHILD_STACK_SIZE);
+		return NULL;
+	}
+	child_stack = (char *)m + CHILD_STACK_GUARD;
+	return child_stack;
+}
+
+/*
+ * A copy of otpd for a worker
+ *  - that resolves user or group names: NSS allocates, opens files and
+ *    sockets and may load modules, in otpd's memory if it were shared;
+ *  - whose output goes to a file: opening a FIFO waits for a reader, and
+ *    otpd must not wait with it.  (What waits only on a hung file system,
+ *    a workdir or the program itself, is left to the shared child.)
+ */
+bool spawn_fork_only(const struct cfg_worker *c)
+{
+	return c->user || c->group || cfg_worker_sandbox(c)->groups_set || c->out.mode == CFG_OUT_FILE ||
+	       c->err.mode == CFG_OUT_FILE;
+}
+
+static void child_entry(void *plan)
+{
+	child_run(plan);
+}
+
+/* Refused as such (old kernel, seccomp, no CLONE_VM here), not failed. */
+static bool clone3_refused(long r)
+{
+	return r == -ENOSYS || r == -EINVAL || r == -EPERM || r == -E2BIG;
+}
+
+/*
+ * With a cgroup, the child is born in it (CLONE_INTO_CGROUP, 5.7+); where
+ * that is refused, p->cg_join tells the child to move itself in before it
+ * does anything else, so it never runs a line of the worker outside.
+ */
+pid_t spawn_clone_vm(struct child_plan *p, int *ret_pidfd)
+{
+	struct clone_args args = { 0 };
+	void *stack = stack_get();
+	int pidfd = -1;
+	long r;
+
+	if (vm_refused || !stack)
+		return -ENOSYS;         /* no stack to share memory on: copy otpd */
+	spawn_vm_stack_clean(stack, CHILD_STACK_SIZE);
+	args.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD;
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	args.stack = (uint64_t)(uintptr_t)stack;
+	args.stack_size = CHILD_STACK_SIZE;
+	p->cg_join = false;
+	if (p->cg_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)p->cg_fd;
+	}
+	r = spawn_vm_clone3(&args, child_entry, p);
+	if (r < 0 && p->cg_fd >= 0 && (r == -EINVAL || r == -E2BIG)) {
+		args.flags &= ~CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		p->cg_join = true;
+		r = spawn_vm_clone3(&args, child_entry, p);
+	}
+	if (r < 0 && clone3_refused(r)) {
+		vm_refused = true;
+		return -ENOSYS;
+	}
+	if (r < 0)
+		return (pid_t)r;
+	*ret_pidfd = pidfd;
+	return (pid_t)r;
+}
+
+pid_t spawn_clone_fork(int cg_fd, int *ret_pidfd, bool *ret_join)
+{
+	struct clone_args args = { 0 };
+	int pidfd = -1;
+	pid_t pid;
+
+	*ret_join = false;
+	args.flags = CLONE_PIDFD;
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	if (cg_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cg_fd;
+	}
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0 && cg_fd >= 0 && (errno == EINVAL || errno == E2BIG)) {
+		args.flags &= ~CLONE_INTO_CGROUP;
+		args.cgroup = 0;
+		*ret_join = true;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	}
+	if (pid >= 0 || !clone3_refused(-errno)) {
+		*ret_pidfd = pidfd;
+		return pid;
+	}
+	/* Older kernel, or a seccomp filter refusing clone3: fork, then pin. */
+	*ret_join = cg_fd >= 0;
+	pid = fork();
+	if (pid > 0) {
+		*ret_pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (*ret_pidfd >= 0)
+			(void)fcntl(*ret_pidfd, F_SETFD, FD_CLOEXEC);
+	}
+	return pid;
+}

@@ -1,0 +1,160 @@
+/*
+ * reap.c: turning process events into core events.
+ *
+ * Every SIGCHLD drains all exited children with waitid(WNOHANG): known
+ * main processes become core_child_exited, anything else (orphans that
+ * re-parented to us as PID 1 or subreaper) is just reaped.  The exec result
+ * (the pipe of a copy of otpd; settled at the spawn otherwise) is always
+ * settled before the exit it precedes, so a child that execs and exits at
+ * once is "ready, then exited", never a start failure.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "../core.h"
+#include "spawn.h"
+
+static void exec_done(struct ws *w)
+{
+	ev_del(&w->exec_src);
+	if (w->exec_fd >= 0)
+		close(w->exec_fd);
+	w->exec_fd = -1;
+}
+
+/*
+ * Read the exec-result pipe: 1 exec ok, 0 not yet known, -1 failed.
+ * *ret_ready: it exec'd just now and ready = exec, so it is ready (the
+ * caller tells the core, after its own bookkeeping).
+ */
+static int exec_settle(struct ws *w, bool *ret_ready)
+{
+	char buf[128];
+	ssize_t n;
+	int err = 0;
+
+	*ret_ready = false;
+	if (w->exec_fd < 0)
+		return w->exec_ok ? 1 : -1;
+	n = read(w->exec_fd, buf, sizeof(buf) - 1);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return 0;
+	exec_done(w);
+	if (n <= 0) {
+		w->exec_ok = true;
+		*ret_ready = w->cfg->w.ready == CFG_READY_EXEC;
+		return 1;
+	}
+	buf[n] = '\0';
+	char *step = strchr(buf, ':');
+
+	err = atoi(buf);
+	reap_exec_failed(w, step ? step + 1 : "exec", err);
+	return -1;
+}
+
+void reap_exec_failed(struct ws *w, const char *step, int err)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "%s:%s", step, strerror(err));
+	w->exec_ok = false;
+	/* The core hears of it once the process is reaped: nothing may remain.
+	 * (Out of memory: reaped() says "spawn".) */
+	free(w->fail_why);
+	w->fail_why = strdup(why);
+}
+
+void reap_exec_result(struct ev_source *s, uint32_t revents)
+{
+	struct ws *w = s->data;
+	bool ready;
+
+	(void)exec_settle(w, &ready);
+	if (ready)
+		core_child_ready(w->node);
+}
+
+/* fd:N readiness: a newline written to N (s6 style). */
+void reap_ready_fd(struct ev_source *s, uint32_t revents)
+{
+	struct ws *w = s->data;
+	struct sup_node *n = w->node;
+	char buf[256];
+	ssize_t len = read(w->ready_fd, buf, sizeof(buf));
+	bool ready = len > 0 && memchr(buf, '\n', (size_t)len), exec_ready;
+
+	if (len < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (ready && w->exec_fd >= 0)
+		(void)exec_settle(w, &exec_ready);
+	if (len <= 0 || ready) {
+		ev_del(&w->ready_src);
+		close(w->ready_fd);
+		w->ready_fd = -1;
+	}
+	/* Last: the core's actions may free w. */
+	if (ready)
+		core_child_ready(n);
+}
+
+static void reaped(pid_t pid, int wstatus)
+{
+	struct ws *w = ws_by_pid(pid);
+	struct sup_node *n;
+	unsigned flags;
+	bool ready = false;
+	int exec_state;
+
+	if (!w) {
+		log_debug("reaped orphan %d", (int)pid);
+		return;
+	}
+	n = w->node;
+	exec_state = exec_settle(w, &ready);
+	if (exec_state == 0) {
+		/* Still open although the process is gone: treat EOF as success. */
+		exec_done(w);
+		exec_state = 1;
+	}
+	ws_process_done(w);
+	if (exec_state < 0) {
+		char *why = w->fail_why;
+
+		w->fail_why = NULL;
+		core_child_start_failed(n, why ? why : "spawn");
+		free(why);
+		return;
+	}
+	/* Decided before the core hears anything: its actions may free w. */
+	bool held = cgroup_exit_held(&w->cg, wstatus, &flags);
+
+	if (ready)
+		core_child_ready(n);
+	if (!held)
+		core_child_exited(n, wstatus, flags);
+}
+
+void reap_all(void)
+{
+	for (;;) {
+		siginfo_t si = { 0 };
+		int wstatus;
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG) < 0)
+			break;  /* ECHILD: nothing left */
+		if (si.si_pid == 0)
+			break;
+		if (si.si_code == CLD_EXITED)
+			wstatus = W_EXITCODE(si.si_status, 0);
+		else
+			wstatus = si.si_status & 0x7f;   /* killed or dumped: a signal status */
+		reaped(si.si_pid, wstatus);
+	}
+}

@@ -1,0 +1,223 @@
+/*
+ * spawn.c: starting a worker's process.
+ *
+ * Most workers are started by a child sharing otpd's memory (spawn_clone.c);
+ * otpd waits for its execve or exit and finds a failed step in the plan:
+ * the start is settled before spawn_worker returns.  A worker that needs
+ * a copy of otpd (spawn_fork_only) reports a failed step or execve through
+ * a close-on-exec pipe instead: EOF with no bytes means execve succeeded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "../cgroup/cgroup.h"
+#include "../core.h"
+#include "spawn.h"
+
+static struct worker_setup setup;
+
+void worker_setup(const struct worker_setup *s)
+{
+	setup = *s;
+}
+
+static int ensure_pipes(struct ws *w)
+{
+	const struct cfg_worker *c = &w->cfg->w;
+
+	if (!w->out && c->out.mode == CFG_OUT_LOG &&
+	    !(w->out = out_pipe_new(sup_node_name(w->node), w->ring)))
+		return -ENOMEM;
+	/* Both to the log: one pipe carries both (half the fds per worker). */
+	if (!w->err && c->err.mode == CFG_OUT_LOG && c->out.mode != CFG_OUT_LOG &&
+	    !(w->err = out_pipe_new(sup_node_name(w->node), w->ring)))
+		return -ENOMEM;
+	return 0;
+}
+
+static void fill_plan(struct ws *w, struct child_plan *p, int ready_wfd)
+{
+	const struct cfg_worker *c = &w->cfg->w;
+
+	memset(p, 0, sizeof(*p));
+	p->cfg = c;
+	p->exec_fd = -1;
+	p->out_fd = w->out ? out_pipe_wfd(w->out) : -1;
+	p->err_fd = w->err ? out_pipe_wfd(w->err) : -1;
+	p->ready_fd = ready_wfd;
+	p->nofile.rlim_cur = setup.nofile_soft;
+	p->nofile.rlim_max = setup.nofile_hard;
+	p->sig_reset = setup.sig_reset;
+	p->mb_fd = w->mb_fd;
+	p->cg_fd = w->cg.fd;
+	p->oom_back = setup.oom_back;
+	p->pid1 = core_pid1();
+	p->run_dir = core_config()->otpd.run_dir;
+}
+
+static int build_argv(struct ws *w, char ***ret_argv)
+{
+	const struct cfg_worker *c = &w->cfg->w;
+	int extra = 0;
+	char *const *args = sup_node_args(w->node, &extra);
+	char **v = calloc((size_t)c->argc + (size_t)extra + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	for (int i = 0; i < c->argc; i++)
+		v[i] = c->argv[i];
+	for (int i = 0; i < extra; i++)
+		v[c->argc + i] = args[i];
+	*ret_argv = v;
+	return 0;
+}
+
+static void watch_exec(struct ws *w, int rfd)
+{
+	w->exec_fd = rfd;
+	w->exec_src = (struct ev_source){ .fd = rfd, .events = EPOLLIN, .fn = reap_exec_result,
+					  .data = w };
+	(void)ev_add(&w->exec_src);
+}
+
+/*
+ * The shared-memory child has exec'd or exited: did it report a failed
+ * step?  Either way the start is settled now (reap.c).
+ */
+static void settle_vm(struct ws *w, const struct child_plan *p)
+{
+	if (p->fail_step)
+		reap_exec_failed(w, p->fail_step, p->fail_err);
+	else
+		w->exec_ok = true;
+}
+
+/*
+ * A copy of otpd: the exec-result pipe, its write end in the child only.
+ * The pid, or -errno.
+ */
+static pid_t spawn_copy(struct ws *w, struct child_plan *p, int *ret_pidfd, int *ret_rfd)
+{
+	int ep[2];
+	pid_t pid;
+
+	if (pipe2(ep, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -errno;
+	p->exec_fd = ep[1];
+	pid = spawn_clone_fork(w->cg.fd, ret_pidfd, &p->cg_join);
+	if (pid == 0)
+		child_run(p);           /* never returns */
+	if (pid < 0)
+		pid = -errno;
+	close(ep[1]);
+	if (pid < 0)
+		close(ep[0]);
+	else
+		*ret_rfd = ep[0];
+	return pid;
+}
+
+/*
+ * Start the process of the prepared plan; -1 in *ret_rfd: settled already.
+ * A child born into a frozen cgroup is frozen before its execve: sharing
+ * otpd's memory, otpd would wait for it until someone thaws the cgroup.
+ * Such a child is a copy of otpd, whose start settles later.
+ */
+static pid_t spawn_process(struct ws *w, struct child_plan *p, int *ret_pidfd, int *ret_rfd)
+{
+	pid_t pid = -ENOSYS;
+
+	*ret_rfd = -1;
+	if (!spawn_fork_only(p->cfg) && !cgroup_worker_frozen(&w->cg))
+		pid = spawn_clone_vm(p, ret_pidfd);
+	if (pid > 0)
+		settle_vm(w, p);
+	if (pid != -ENOSYS)
+		return pid;
+	w->exec_ok = false;
+	return spawn_copy(w, p, ret_pidfd, ret_rfd);
+}
+
+static void watch_ready(struct ws *w, int rfd)
+{
+	w->ready_fd = rfd;
+	w->ready_src = (struct ev_source){ .fd = rfd, .events = EPOLLIN, .fn = reap_ready_fd,
+					   .data = w };
+	(void)ev_add(&w->ready_src);
+}
+
+int spawn_worker(struct ws *w, const char **ret_why)
+{
+	int rp[2] = { -1, -1 }, pidfd = -1, exec_rfd = -1, r;
+	struct child_plan plan;
+	char **env = NULL, **argv = NULL;
+	pid_t pid;
+
+	*ret_why = NULL;
+	if ((r = mailbox_open(w)) < 0) {
+		*ret_why = "mailbox";
+		goto out;
+	}
+	if ((r = cgroup_worker_prepare(&w->cg, ret_why)) < 0)
+		goto out;
+	if ((r = ensure_pipes(w)) < 0 || (r = spawn_env_build(w, &env, ret_why)) < 0 ||
+	    (r = build_argv(w, &argv)) < 0)
+		goto out;
+	if (w->cfg->w.ready == CFG_READY_FD && pipe2(rp, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		goto out;
+	}
+	fill_plan(w, &plan, rp[1]);
+	/* Lines of the previous process are labelled before the next one runs. */
+	out_pipe_settle(w->out);
+	out_pipe_settle(w->err);
+	if ((r = sandbox_prepare(w, &plan, ret_why)) < 0)
+		goto out;
+	plan.argv = argv;
+	plan.envp = env;
+	for (char **e = env; *e; e++)
+		if (strncmp(*e, "LISTEN_PID=", 11) == 0)
+			plan.listen_pid = *e;
+	if ((pid = spawn_process(w, &plan, &pidfd, &exec_rfd)) < 0) {
+		r = pid;
+		goto out;
+	}
+	w->pid = pid;
+	w->pidfd = pidfd;
+	(void)ws_index_pid(w);
+	if (w->out)
+		out_pipe_set_pid(w->out, pid);
+	if (w->err)
+		out_pipe_set_pid(w->err, pid);
+	if (exec_rfd >= 0)
+		watch_exec(w, exec_rfd);
+	if (rp[0] >= 0) {
+		watch_ready(w, rp[0]);
+		rp[0] = -1;
+	}
+	r = 0;
+out:
+	if (r < 0 && !*ret_why)
+		*ret_why = "spawn";
+	for (int i = 0; i < 2; i++)
+		if (rp[i] >= 0)
+			close(rp[i]);
+	free(argv);
+	spawn_env_free(env);
+	return r;
+}
+
+int spawn_signal(struct ws *w, int sig)
+{
+	if (w->pidfd < 0)
+		return -ESRCH;
+	if (syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0) < 0)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,117 @@
+/*
+ * worker.h: a worker's process, seen from otpd.
+ *
+ * A struct ws lives as long as its node is in the tree (the core's node
+ * points at it, sup_node_shell()); what must survive restarts lives here:
+ * the output pipes and the log ring, the mailbox socket, the cgroup, the
+ * prepared sandbox.  This room starts processes (spawn.c: a child sharing
+ * otpd's memory, or a copy of otpd; init/child/ runs in the child), turns
+ * what the kernel says of them into events for the core (reap.c: exits and
+ * exec results; notify.c: sd_notify messages), signals them through their
+ * pidfds only, and holds their mailboxes (mailbox.c).
+ */
+#ifndef OTPD_INIT_WORKER_H
+#define OTPD_INIT_WORKER_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "../../config/config.h"
+#include "../../supervisor/supervisor.h"
+#include "../base/base.h"
+#include "../cgroup/cgroup.h"
+#include "../child/child.h"
+#include "../output/output.h"
+
+/* What otpd keeps of a worker's sandbox for its starts (sandbox.c). */
+struct sb_prep {
+	struct sb_filter filter;
+	bool built;
+	int *node_fds;                  /* the child's slots for inaccessible_paths */
+};
+
+/*
+ * Pointers, then 64-bit numbers, then ints, then flags: one of these lives
+ * for every worker of the tree, and padding holes add up.
+ */
+struct ws {
+	struct sup_node *node;
+	const struct cfg_node *cfg;     /* NULL for supervisors */
+	struct ev_source exec_src;
+	struct ev_source ready_src;
+	struct log_ring *ring;
+	struct out_pipe *out, *err;
+	char *status;                   /* last STATUS= (WS_STATUS_MAX), NULL: none yet */
+	char *fail_why;                 /* set-up step that failed in the child, or NULL */
+	struct ws *limbo_next;
+	struct sb_prep *sb;             /* built at the first start */
+	struct cg_worker cg;            /* its cgroup, kept across restarts */
+	pid_t pid;                      /* 0: none */
+	int pidfd;                      /* -1: none (reaping is waitid(P_ALL)) */
+	int exec_fd;                    /* exec-result pipe, -1 when done */
+	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
+	int mb_fd;                      /* listening mailbox socket, -1: none */
+	bool exec_ok;                   /* execve succeeded */
+};
+
+/* Both strings are allocated when needed: most workers never send STATUS=
+ * or fail a start, and 288 bytes inline were an eighth of a worker's cost. */
+#define WS_STATUS_MAX 128
+
+/* What workers get from otpd's own start (main.c), for every spawn. */
+struct worker_setup {
+	unsigned long nofile_soft;      /* RLIMIT_NOFILE otpd was started with, */
+	unsigned long nofile_hard;      /* given back to workers; 0, 0: not raised */
+	int oom_back;                   /* oom_score_adj a worker of PID 1 gets back */
+	const sigset_t *sig_reset;      /* dispositions a child sets back to SIG_DFL */
+};
+void worker_setup(const struct worker_setup *s);
+
+/* --- state.c ------------------------------------------------------------ */
+
+/* The worker state of `n`, created on first use; NULL for supervisors. */
+struct ws *ws_of(struct sup_node *n);
+/* Find the worker whose current main process is `pid`. */
+struct ws *ws_by_pid(pid_t pid);
+/* Drop what refers to the current process (after it was reaped). */
+void ws_process_done(struct ws *w);
+void ws_free(struct ws *w);
+/* Free states parked by ws_free (end of each loop iteration). */
+void ws_collect(void);
+/* otpd is leaving: remove every mailbox socket and cgroup it holds. */
+void ws_close_mailboxes(void);
+
+/* --- spawn.c ------------------------------------------------------------ */
+
+/* Start w's process.  0, or -errno with *ret_why set (nothing left running). */
+int spawn_worker(struct ws *w, const char **ret_why);
+/* Send `sig` through the pidfd (never to a bare pid). */
+int spawn_signal(struct ws *w, int sig);
+
+/* --- reap.c ------------------------------------------------------------- */
+
+/* Reap every exited child, known ones become core events. */
+void reap_all(void);
+
+/* --- notify.c: $NOTIFY_SOCKET for children ------------------------------ */
+
+int notify_init(const char *run_dir);
+const char *notify_path(void);
+
+/* --- mailbox.c ---------------------------------------------------------- */
+
+/* Close and remove w's mailbox (the worker left the tree: callers get noproc). */
+void mailbox_close(struct ws *w);
+/* Apply a reloaded config to an open mailbox, keeping queued callers. */
+int mailbox_update(struct ws *w);
+
+/* --- sandbox.c, seccomp.c ----------------------------------------------- */
+
+/* Release what the first start prepared of w's sandbox (a reload rebuilds it). */
+void sandbox_free(struct ws *w);
+/* "x86_64", "x86", ... for SCMP_ARCH_* (status). */
+const char *sb_arch_name(uint32_t arch);
+
+#endif
