@@ -159,7 +159,6 @@ class Soak:
         self.counts = {}
         self.samples = []                   # (t, fds, rss_kb)
         self.requests = 0
-        self.mislabelled = 0
 
     # --- plumbing -----------------------------------------------------------
 
@@ -496,12 +495,7 @@ class Soak:
             lines += 1
             pid, n, tail = int(m.group(3)), int(m.group(4)), m.group(5)
             if m.group(2) is None or int(m.group(2)) != pid:
-                # KNOWN (issue 18 item 15, init/output/pipe.c): the first
-                # lines of a new process carry the previous process's pid,
-                # or none.  SOAK_STRICT=1 counts them as failures.
-                self.mislabelled += 1
-                if os.environ.get("SOAK_STRICT"):
-                    gaps.append("line of pid %d labelled [%s]" % (pid, m.group(2) or ""))
+                gaps.append("line of pid %d labelled [%s]" % (pid, m.group(2) or ""))
             if tail:
                 if n != seq.get(pid, 0):
                     gaps.append("pid %d: '%s' after line %d, says %d" % (pid, tail, seq.get(pid, 0), n))
@@ -612,8 +606,6 @@ def main():
           % (time.monotonic() - t0, a.seed, s.requests, r["processes"], r["lines"], r["dropped"],
              r["fds"][0], r["fds"][1], r["fds"][2], r["rss"][0], r["rss"][1]))
     print("    " + ", ".join("%s %d" % kv for kv in sorted(s.counts.items())))
-    if s.mislabelled:
-        print("    known: %d lines labelled with another pid or none (issue 18 item 15)" % s.mislabelled)
     return 0
 
 
