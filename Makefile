@@ -4,6 +4,7 @@
 #   make check           every test (unit under ASan+UBSan, integration)
 #   make check-unit      unit tests only
 #   make check-integration
+#   make check-otp       the same scenarios against Erlang/OTP's supervisor and otpd, compared
 #   make check-vm        otpd as PID 1 of qemu VMs (tests/vm/setup.sh installs qemu + kernel)
 #   make check-fuzz      every fuzz target ~20 s, then the live fuzzer ~30 s (part of check)
 #   make check-soak      the soak/chaos run, short form (~60 s, part of check)
@@ -11,10 +12,24 @@
 #   make soak            the soak/chaos run for SOAK_MINUTES (default 10)
 #   make demo            build and run the demo tree (etc/otp.conf)
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
-#   make install         PREFIX=/usr/local DESTDIR=
+#   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR ...)
+#   make deb             build/otpd_VERSION_amd64.deb, build/libotp-mailbox-dev_VERSION_amd64.deb
+#   make lintian         make deb, then lintian -E --pedantic on both packages
+#   make static          build/static/otpd, build/static/otpctl: no shared libraries at all
 
+VERSION := 0.1.0
 PREFIX ?= /usr/local
 DESTDIR ?=
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+LIBEXECDIR ?= $(PREFIX)/libexec
+MANDIR ?= $(PREFIX)/share/man
+# systemd reads units from /usr/local/lib/systemd/system and /usr/lib/...
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+# otpd's default configuration is /etc/otp whatever the PREFIX.
+SYSCONFDIR ?= /etc
 BUILD ?= build
 CC ?= cc
 
@@ -41,7 +56,7 @@ SUP_SRC := $(wildcard supervisor/*.c)
 CFG_SRC := $(wildcard config/*.c)
 # The mailbox library is a library of its own (libotp_mailbox.a, for
 # workers), not part of libipc.
-MB_SRC := ipc/mailbox_server.c ipc/mailbox_client.c
+MB_SRC := $(wildcard ipc/mailbox_*.c)
 IPC_SRC := $(filter-out ipc/otpctl%.c $(MB_SRC),$(wildcard ipc/*.c))
 UTIL_SRC := $(wildcard util/*.c)
 CG_SRC := $(wildcard cgroups/*.c)
@@ -74,10 +89,14 @@ $(BUILD)/lib%.a:
 	rm -f $@
 	ar rcs $@ $^
 
+# The version is the Makefile's (packages, otpd --version, the .pc file).
+$(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
+
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+# otpctl links ipc/ and util/ only: neither the config loader nor the core.
+$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBUTIL)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).
@@ -85,6 +104,9 @@ $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
 $(BUILD)/examples/counter: etc/examples/counter.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Iipc -o $@ $^
+
+# otpctl import (libc only), linked as objects: their place in $^ does not matter.
+$(BUILD)/otpctl: $(call obj,$(wildcard ipc/otpctl_import*.c))
 
 # Small test helper programs (workers that misbehave on purpose).
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -104,6 +126,7 @@ SANBUILD := build/san
 check: all
 	$(MAKE) check-unit
 	$(MAKE) check-integration
+	$(MAKE) check-otp
 	$(MAKE) check-vm
 	$(MAKE) check-man
 	$(MAKE) check-fuzz
@@ -134,12 +157,20 @@ $(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(or $(UNI
 endef
 $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 
-check-integration: all
+check-integration: all static
 	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh
+
+# The differential tier: Erlang/OTP's own supervisor (erlang-nox) against
+# otpd.  Exit 77 means Erlang/OTP cannot be installed or run here: said,
+# not failed.
+check-otp: all
+	@BUILD=$(CURDIR)/$(BUILD) python3 tests/otp/run.py; rc=$$?; \
+	if [ $$rc -eq 77 ]; then echo "check-otp: skipped (see above)"; exit 0; fi; exit $$rc
 
 # The only tier with a cgroup2 that has every controller.  Exit 77 from
 # the runner means qemu cannot run on this machine at all: said, not failed.
-check-vm: all
+# The systemd case installs the packages of `make deb`.
+check-vm: all deb
 	@BUILD=$(CURDIR)/$(BUILD) tests/vm/run.sh; rc=$$?; \
 	if [ $$rc -eq 77 ]; then echo "check-vm: skipped (see above)"; exit 0; fi; exit $$rc
 
@@ -154,10 +185,12 @@ FUZZ_SECONDS ?= 600
 FUZZ_BUILD ?= build/fuzz
 FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# Warnings clang has and gcc (the build of record) does not.
+FUZZ_NOWARN := -Wno-format-nonliteral -Wno-missing-field-initializers
 
 fuzz-bins:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
-		EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-format-nonliteral" \
+		EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(FUZZ_NOWARN)" \
 		EXTRA_LDFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer" \
 		$(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz/fuzz_$(t))
 
@@ -211,27 +244,67 @@ $(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
+# Installs everything; /etc/otp/otp.conf only when there is none yet (an
+# empty tree: etc/otp-default.conf), so a reinstall never clobbers it.
+# The unit and the .pc file are written here, with the installed paths.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
-		$(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
-	install -m 0755 $(BUILD)/otpd $(DESTDIR)$(PREFIX)/sbin/otpd
-	install -m 0755 $(BUILD)/otpctl $(DESTDIR)$(PREFIX)/bin/otpctl
-	install -m 0644 man/otpctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 0644 man/otp.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 0644 man/otpd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include \
-		$(DESTDIR)$(PREFIX)/libexec/otpd
-	install -m 0644 $(BUILD)/libotp_mailbox.a $(DESTDIR)$(PREFIX)/lib/
-	install -m 0644 ipc/otp_mailbox.h $(DESTDIR)$(PREFIX)/include/
-	install -m 0755 $(BUILD)/examples/counter $(DESTDIR)$(PREFIX)/libexec/otpd/
-	printf 'prefix=%s\nlibdir=$${prefix}/lib\nincludedir=$${prefix}/include\n\nName: otp_mailbox\nDescription: gen_server mailboxes for otpd workers\nVersion: 0.1.0\nLibs: -L$${libdir} -lotp_mailbox\nCflags: -I$${includedir}\n' \
-		'$(PREFIX)' > $(DESTDIR)$(PREFIX)/lib/pkgconfig/otp_mailbox.pc
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LIBDIR)/pkgconfig \
+		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBEXECDIR)/otpd $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/otp/otp.d
+	install -m 0755 $(BUILD)/otpd $(DESTDIR)$(SBINDIR)/otpd
+	install -m 0755 $(BUILD)/otpctl $(DESTDIR)$(BINDIR)/otpctl
+	install -m 0644 man/otpctl.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 man/otp.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/otpd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(BUILD)/libotp_mailbox.a $(DESTDIR)$(LIBDIR)/
+	install -m 0644 ipc/otp_mailbox.h $(DESTDIR)$(INCLUDEDIR)/
+	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: otp_mailbox\nDescription: gen_server mailboxes for otpd workers\nVersion: %s\nLibs: -L$${libdir} -lotp_mailbox\nCflags: -I$${includedir}\n' \
+		'$(PREFIX)' '$(LIBDIR)' '$(INCLUDEDIR)' '$(VERSION)' > $(DESTDIR)$(LIBDIR)/pkgconfig/otp_mailbox.pc
+	install -m 0755 $(BUILD)/examples/counter $(DESTDIR)$(LIBEXECDIR)/otpd/
+	sed -e 's|@sbindir@|$(SBINDIR)|g' -e 's|@bindir@|$(BINDIR)|g' etc/otpd.service.in \
+		> $(DESTDIR)$(UNITDIR)/otpd.service
+	[ -e $(DESTDIR)$(SYSCONFDIR)/otp/otp.conf ] || \
+		install -m 0644 etc/otp-default.conf $(DESTDIR)$(SYSCONFDIR)/otp/otp.conf
+
+# --- packages ------------------------------------------------------------------
+# Debian packages, from a build tree of their own (PREFIX=/usr, the
+# distribution's hardening link flags): pkg/deb.sh stages, writes the
+# control files and runs dpkg-deb.  Needs dpkg-dev (dpkg-shlibdeps).
+DEB_BUILD := $(BUILD)/deb
+deb:
+	rm -rf $(DEB_BUILD)/root
+	$(MAKE) BUILD=$(DEB_BUILD)/obj PREFIX=/usr LIBDIR=/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) \
+		UNITDIR=/lib/systemd/system EXTRA_LDFLAGS="-Wl,-z,relro -Wl,-z,now" \
+		DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
+	VERSION=$(VERSION) OUT=$(BUILD) pkg/deb.sh $(DEB_BUILD)
+lintian: deb
+	lintian -E --pedantic --info $(BUILD)/otpd_$(VERSION)_*.deb $(BUILD)/libotp-mailbox-dev_$(VERSION)_*.deb
+
+# A static otpd and otpctl (static-pie: libseccomp and inih from Debian's
+# -dev .a files, glibc's libc.a), stripped, for an image with nothing else
+# in it (otpd writes its sd_notify datagrams itself: no libsystemd);
+# --version says what is left out (NSS beyond /etc/passwd and /etc/group).
+STATIC_BUILD := $(BUILD)/static
+static:
+	@! grep -q 'systemd/sd-daemon.h' init/sdnotify.c || { echo "static: otpd takes sd_notify" \
+		"from libsystemd, which has no static library (needs otpd's own sd_notify)" >&2; exit 1; }
+	$(MAKE) BUILD=$(STATIC_BUILD)/obj EXTRA_CFLAGS=-DOTPD_STATIC EXTRA_LDFLAGS=-static-pie \
+		PKG_LIBS="$(STATIC_LIBS)" OTPD_LIBS="$(STATIC_LIBS)" \
+		$(STATIC_BUILD)/obj/otpd $(STATIC_BUILD)/obj/otpctl
+	@for f in otpd otpctl; do \
+		strip -o $(STATIC_BUILD)/$$f $(STATIC_BUILD)/obj/$$f || exit 1; \
+		if readelf -d $(STATIC_BUILD)/$$f | grep -q NEEDED; then \
+			echo "static: $(STATIC_BUILD)/$$f still needs shared libraries" >&2; exit 1; fi; \
+	done
+	@echo "static: $(STATIC_BUILD)/otpd $(STATIC_BUILD)/otpctl"
+STATIC_LIBS = $(shell pkg-config --static --libs libseccomp inih)
 
 clean:
 	rm -rf build
 
-.PHONY: all helpers check check-unit unit-bins check-integration check-vm check-man demo bench bench-bins \
-	install clean fuzz fuzz-bins check-fuzz san-otpd soak check-soak
+.PHONY: all helpers check check-unit unit-bins check-integration check-otp check-vm check-man demo \
+	bench bench-bins install deb lintian static clean fuzz fuzz-bins check-fuzz san-otpd soak \
+	check-soak
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -6,25 +6,40 @@
  *   mailbox_bench MAILBOX_PATH FLOOR_PATH
  *
  * MAILBOX_PATH is the mailbox of an echo worker under otpd; FLOOR_PATH is
- * where the floor's server listens.  Three systems, each call one
- * "cping" -> "rping" exchange:
+ * where the one-connection-per-call floor's server listens.  Four
+ * systems, each call one "cping" -> "rping" exchange, in two pairs:
  *
- *   otpd        otp_call_path() to the worker (otp_mb_serve), one
- *               connection per call;
+ * one connection per call (metrics mailbox_rtt_*, mailbox_calls_*):
+ *   otpd        otp_call_path() to the worker (otp_mb_serve);
  *   floor       the same pattern without the library: a blocking
  *               socket/connect/send/recv/close per call, to one plain
  *               server process doing accept/recv/send/close on a
  *               SOCK_SEQPACKET socket of the same backlog as otpd's;
- *   socketpair  one connected socketpair per caller, each with an echo
- *               process of its own: no connect and no accept, and (with 8
- *               callers) 8 servers instead of one.  The raw IPC cost, not
- *               comparable with one connection per call.
  *
- * The systems run interleaved in ROUNDS rounds (A B C A B C), so a burst
- * of load from elsewhere on a shared machine hits them alike.  Prints a
- * table and "metric NAME SYSTEM VALUE UNIT" lines: latency percentiles
- * over all calls, calls/s once per round.
+ * a connection kept across calls (metrics mailbox_keep_*):
+ *   otpd        otp_conn_open_path() once per caller, then otp_conn_call()
+ *               to the same worker (one process serving every caller);
+ *   floor       the socketpair floor: a connected SOCK_SEQPACKET
+ *               socketpair per caller, to one plain echo process, as
+ *               otpd's worker is one: with 1 caller a blocking recv/send
+ *               loop, with 8 a poll() over the 8 sockets, then recv/send
+ *               on each ready one (no library);
+ *   socketpair  (8 callers only) a socketpair per caller with an echo
+ *               process each: 8 servers where otpd has one, shown for
+ *               scale, not comparable (on a loaded machine 8 processes
+ *               get 8 shares of the CPU).
+ *
+ * Every server process, the floors' too, runs in a session of its own
+ * (setsid), as a worker otpd starts does: with sched_autogroup a server in
+ * the callers' session would be woken ~2-3 us faster per round trip on
+ * this kernel, a head start otpd's worker never has.
+ *
+ * The systems run interleaved in ROUNDS rounds (A B C D A B C D), so a
+ * burst of load from elsewhere on a shared machine hits them alike.
+ * Prints a table and "metric NAME SYSTEM VALUE UNIT" lines: latency
+ * percentiles over all calls, calls/s once per round.
  */
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,19 +54,32 @@
 #include "../ipc/otp_mailbox.h"
 
 #define ROUNDS 10
-#define N_SEQ 5000              /* 1 caller: calls per system, over all rounds */
 #define N_PAR 8                 /* callers at once */
-#define N_EACH 1000             /* calls per caller and system, over all rounds */
 #define BACKLOG 128             /* otpd's default mailbox_backlog */
 
-enum { SYS_PAIR, SYS_FLOOR, SYS_OTPD, N_SYS };
-static const char *const sys_name[N_SYS] = { "socketpair", "floor", "otpd" };
+enum { SYS_FLOOR, SYS_OTPD, SYS_PAIR, SYS_KEEP, SYS_SPLIT, N_SYS };
 
-/* What one caller talks to: a connected socketpair, or a path. */
+/* How each system is reported, and how many calls it makes (over all rounds). */
+static const struct sysdef {
+	const char *label;      /* in the table */
+	const char *metric;     /* metric name prefix */
+	const char *name;       /* system in the metric lines */
+	int n_seq;              /* 1 caller */
+	int n_each;             /* per caller of N_PAR */
+} sys_def[N_SYS] = {
+	[SYS_FLOOR] = { "floor", "mailbox", "floor", 5000, 1000 },
+	[SYS_OTPD] = { "otpd", "mailbox", "otpd", 5000, 1000 },
+	[SYS_PAIR] = { "pair-kept", "mailbox_keep", "floor", 20000, 4000 },
+	[SYS_KEEP] = { "otpd-kept", "mailbox_keep", "otpd", 20000, 4000 },
+	[SYS_SPLIT] = { "pair-each", "mailbox_keep", "socketpair", 0, 4000 },
+};
+
+/* What one caller talks to: a connected socketpair, a kept connection, or a path. */
 struct target {
 	int sys;
-	int fd;                 /* SYS_PAIR */
-	const char *path;       /* SYS_FLOOR, SYS_OTPD */
+	int fd;                 /* SYS_PAIR, SYS_SPLIT */
+	struct otp_conn *conn;  /* SYS_KEEP */
+	const char *path;       /* SYS_FLOOR, SYS_OTPD, SYS_KEEP */
 };
 
 static double now_us(void)
@@ -87,6 +115,16 @@ static pid_t fork_tied(void)
 	return pid;
 }
 
+/* A server process: tied to the bench, in a session of its own (see the top). */
+static pid_t fork_server(void)
+{
+	pid_t pid = fork_tied();
+
+	if (pid == 0 && setsid() < 0)
+		_exit(1);
+	return pid;
+}
+
 /* Answer one datagram in place (the kind byte becomes 'r'); recv's result. */
 static ssize_t echo_one(int fd)
 {
@@ -107,7 +145,7 @@ static int pair_echo(pid_t *ret_pid)
 
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
 		die("socketpair");
-	*ret_pid = fork_tied();
+	*ret_pid = fork_server();
 	if (*ret_pid == 0) {
 		close(sv[0]);
 		while (echo_one(sv[1]) > 0)
@@ -122,6 +160,50 @@ static void pair_close(int fd, pid_t echo)
 {
 	close(fd);
 	waitpid(echo, NULL, 0);
+}
+
+/* The 8-caller floor's server: one process, poll() over every connection. */
+static void echo_many(int *fds, int n)
+{
+	struct pollfd p[N_PAR];
+	int open = n;
+
+	for (int k = 0; k < n; k++)
+		p[k] = (struct pollfd){ .fd = fds[k], .events = POLLIN };
+	while (open > 0) {
+		if (poll(p, (nfds_t)n, -1) < 0)
+			continue;
+		for (int k = 0; k < n; k++) {
+			if (p[k].revents && echo_one(p[k].fd) <= 0) {
+				p[k].fd = -1;   /* that caller is done */
+				open--;
+			}
+		}
+	}
+	_exit(0);
+}
+
+/* n socketpairs to one echo_many process; our ends into fds[]. */
+static pid_t pairs_one_server(int *fds, int n)
+{
+	int theirs[N_PAR], sv[2];
+	pid_t pid;
+
+	for (int k = 0; k < n; k++) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+			die("socketpair");
+		fds[k] = sv[0];
+		theirs[k] = sv[1];
+	}
+	pid = fork_server();
+	if (pid == 0) {
+		for (int k = 0; k < n; k++)
+			close(fds[k]);
+		echo_many(theirs, n);
+	}
+	for (int k = 0; k < n; k++)
+		close(theirs[k]);
+	return pid;
 }
 
 static socklen_t path_addr(const char *path, struct sockaddr_un *sa)
@@ -149,7 +231,7 @@ static pid_t floor_server(const char *path)
 	unlink(path);
 	if (bind(l, (struct sockaddr *)&sa, len) < 0 || listen(l, BACKLOG) < 0)
 		die(path);
-	pid = fork_tied();
+	pid = fork_server();
 	if (pid == 0) {
 		for (;;) {
 			int c = accept(l, NULL, NULL);
@@ -196,124 +278,180 @@ static int trip_otpd(const char *path)
 	return otp_call_path(path, "ping", 4, reply, sizeof(reply), 5000) == 4 ? 0 : -1;
 }
 
+static int trip_keep(struct otp_conn *c)
+{
+	char reply[64];
+
+	return otp_conn_call(c, "ping", 4, reply, sizeof(reply), 5000) == 4 ? 0 : -1;
+}
+
 /* One round trip of the kind under test; 0 on success. */
 static int trip(const struct target *t)
 {
 	switch (t->sys) {
 	case SYS_PAIR:
+	case SYS_SPLIT:
 		return trip_pair(t->fd);
 	case SYS_FLOOR:
 		return trip_floor(t->path);
+	case SYS_KEEP:
+		return trip_keep(t->conn);
 	default:
 		return trip_otpd(t->path);
 	}
 }
 
+/*
+ * Set up what a caller keeps for the whole run: a socketpair + echo, a
+ * connection.  (With 8 callers, SYS_PAIR's sockets come ready from
+ * throughput_round: t->fd is set.)
+ */
+static void target_open(struct target *t, pid_t *ret_echo)
+{
+	*ret_echo = 0;
+	if ((t->sys == SYS_PAIR && t->fd < 0) || t->sys == SYS_SPLIT)
+		t->fd = pair_echo(ret_echo);
+	if (t->sys == SYS_KEEP && otp_conn_open_path(t->path, &t->conn) < 0) {
+		fprintf(stderr, "otpd-kept: cannot open %s\n", t->path);
+		exit(1);
+	}
+}
+
+static void target_close(struct target *t, pid_t echo)
+{
+	if (echo > 0)
+		pair_close(t->fd, echo);
+	else if (t->sys == SYS_PAIR || t->sys == SYS_SPLIT)
+		close(t->fd);
+	if (t->sys == SYS_KEEP)
+		otp_conn_close(t->conn);
+}
+
 /* n calls from this process, each timed into v[]. */
 static void latency_round(const struct target *t, double *v, int n)
 {
+	const struct sysdef *d = &sys_def[t->sys];
 	double t0 = now_us();
 
 	for (int i = 0; i < n; i++) {
 		double a = now_us();
 
 		if (trip(t) < 0) {
-			fprintf(stderr, "%s: round trip failed\n", sys_name[t->sys]);
+			fprintf(stderr, "%s: round trip failed\n", d->label);
 			exit(1);
 		}
 		v[i] = now_us() - a;
 	}
-	printf("metric mailbox_calls_1 %s %.0f calls/s\n", sys_name[t->sys],
+	printf("metric %s_calls_1 %s %.0f calls/s\n", d->metric, d->name,
 	       n / (now_us() - t0) * 1e6);
 }
 
 static void latency_report(int sys, double *v, int n)
 {
+	const struct sysdef *d = &sys_def[sys];
+	const char *m = sys == SYS_PAIR || sys == SYS_KEEP ? "mailbox_keep" : "mailbox_rtt";
+
 	qsort(v, (size_t)n, sizeof(v[0]), cmp);
-	printf("%-10s 1 caller   p50 %7.1f us  p99 %7.1f us\n", sys_name[sys], v[n / 2],
+	printf("%-10s 1 caller   p50 %7.1f us  p99 %7.1f us\n", d->label, v[n / 2],
 	       v[n * 99 / 100]);
-	printf("metric mailbox_rtt_p50 %s %.1f us\nmetric mailbox_rtt_p99 %s %.1f us\n",
-	       sys_name[sys], v[n / 2], sys_name[sys], v[n * 99 / 100]);
+	printf("metric %s_p50 %s %.1f us\nmetric %s_p99 %s %.1f us\n", m, d->name, v[n / 2], m,
+	       d->name, v[n * 99 / 100]);
 }
 
 static void latency(const char *paths[N_SYS])
 {
-	static double v[N_SYS][N_SEQ];
-	const int per = N_SEQ / ROUNDS;
+	static double v[N_SYS][20000];
 
 	for (int r = 0; r < ROUNDS; r++) {
 		for (int s = 0; s < N_SYS; s++) {
-			struct target t = { .sys = s, .path = paths[s] };
-			pid_t echo = 0;
+			struct target t = { .sys = s, .fd = -1, .path = paths[s] };
+			int per = sys_def[s].n_seq / ROUNDS;
+			pid_t echo;
 
-			if (s == SYS_PAIR)
-				t.fd = pair_echo(&echo);
+			if (per == 0)
+				continue;
+			target_open(&t, &echo);
 			latency_round(&t, v[s] + r * per, per);
-			if (s == SYS_PAIR)
-				pair_close(t.fd, echo);
+			target_close(&t, echo);
 		}
 	}
 	for (int s = 0; s < N_SYS; s++)
-		latency_report(s, v[s], N_SEQ);
+		if (sys_def[s].n_seq > 0)
+			latency_report(s, v[s], sys_def[s].n_seq);
 }
 
 /* A caller: set up, wait for the start (the pipe's EOF), n calls, exit. */
 static void caller(const struct target *tmpl, int go, int n)
 {
 	struct target t = *tmpl;
-	pid_t echo = 0;
+	pid_t echo;
 	char c;
 	int bad = 0;
 
-	if (t.sys == SYS_PAIR)
-		t.fd = pair_echo(&echo);
+	target_open(&t, &echo);
 	(void)!read(go, &c, 1);
 	for (int i = 0; i < n && !bad; i++)
 		bad = trip(&t) < 0;
-	if (t.sys == SYS_PAIR)
-		pair_close(t.fd, echo);
+	target_close(&t, echo);
 	_exit(bad);
 }
 
-/* N_PAR callers released at once; their calls/s from release to the last exit. */
+/*
+ * N_PAR callers released at once; their calls/s from release to the last
+ * exit.  SYS_PAIR's callers get their sockets to one shared server here.
+ */
 static double throughput_round(const struct target *t, int n_each)
 {
-	pid_t pids[N_PAR];
-	int go[2], bad = 0, st;
+	pid_t pids[N_PAR], server = 0;
+	int go[2], fds[N_PAR], bad = 0, st;
+	struct target mine = *t;
 	double t0;
 
+	/* The server first: it must not hold the start pipe open. */
+	if (t->sys == SYS_PAIR)
+		server = pairs_one_server(fds, N_PAR);
 	if (pipe(go) < 0)
 		die("pipe");
 	for (int k = 0; k < N_PAR; k++) {
 		if ((pids[k] = fork_tied()) == 0) {
 			close(go[1]);
-			caller(t, go[0], n_each);
+			for (int j = 0; server && j < N_PAR; j++)
+				if (j != k)
+					close(fds[j]);
+			mine.fd = server ? fds[k] : -1;
+			caller(&mine, go[0], n_each);
 		}
 	}
+	for (int k = 0; server && k < N_PAR; k++)
+		close(fds[k]);
 	close(go[0]);
-	/* Let the socketpair callers fork their echo processes first. */
+	/* Let the callers fork their echo processes or connect first. */
 	usleep(20000);
 	t0 = now_us();
 	close(go[1]);
 	for (int k = 0; k < N_PAR; k++)
 		if (waitpid(pids[k], &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
 			bad++;
+	t0 = N_PAR * n_each / (now_us() - t0) * 1e6;
+	if (server)
+		waitpid(server, NULL, 0);
 	if (bad) {
-		fprintf(stderr, "%s: %d of %d callers failed\n", sys_name[t->sys], bad, N_PAR);
+		fprintf(stderr, "%s: %d of %d callers failed\n", sys_def[t->sys].label, bad, N_PAR);
 		exit(1);
 	}
-	return N_PAR * n_each / (now_us() - t0) * 1e6;
+	return t0;
 }
 
 static void throughput(const char *paths[N_SYS])
 {
 	for (int r = 0; r < ROUNDS; r++) {
 		for (int s = 0; s < N_SYS; s++) {
-			struct target t = { .sys = s, .path = paths[s] };
-			double rate = throughput_round(&t, N_EACH / ROUNDS);
+			const struct sysdef *d = &sys_def[s];
+			struct target t = { .sys = s, .fd = -1, .path = paths[s] };
+			double rate = throughput_round(&t, d->n_each / ROUNDS);
 
-			printf("%-10s %d callers  %8.0f calls/s\n", sys_name[s], N_PAR, rate);
-			printf("metric mailbox_calls_8 %s %.0f calls/s\n", sys_name[s], rate);
+			printf("%-10s %d callers  %8.0f calls/s\n", d->label, N_PAR, rate);
+			printf("metric %s_calls_8 %s %.0f calls/s\n", d->metric, d->name, rate);
 		}
 	}
 }
@@ -331,6 +469,7 @@ int main(int argc, char **argv)
 	paths[SYS_PAIR] = NULL;
 	paths[SYS_FLOOR] = argv[2];
 	paths[SYS_OTPD] = argv[1];
+	paths[SYS_KEEP] = argv[1];
 	server = floor_server(argv[2]);
 	latency(paths);
 	throughput(paths);

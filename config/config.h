@@ -134,11 +134,23 @@ struct cfg_worker {
  */
 const struct cfg_sandbox *cfg_worker_sandbox(const struct cfg_worker *w);
 
+/* No such node: an index into otp_config.nodes that is none. */
+#define CFG_NO_NODE ((size_t)-1)
+
 struct cfg_node {
 	struct sup_spec spec;           /* spec.user points at this node */
 	char parent[SUP_NAME_MAX + 1];  /* "" for the root */
 	int line;                       /* next to parent: no padding hole */
 	char *file;                     /* where the section was declared */
+	/*
+	 * Where the node sits, as indexes into otp_config.nodes, so that no
+	 * walk over the tree needs a search: its parent (CFG_NO_NODE for the
+	 * root) and the sibling just before it in start order (CFG_NO_NODE
+	 * for a first child).  Nodes are in pre-order, so a node's first
+	 * child, if any, is the node right after it.
+	 */
+	size_t parent_index, prev_sibling;
+	unsigned depth;                 /* 0 for the root, at most CFG_DEPTH_MAX */
 	/*
 	 * A hash of the section's KEY=VALUE lines as written, one per class,
 	 * so that a reload can tell what changed (cfg_node_changes): keys
@@ -152,12 +164,19 @@ struct cfg_node {
 	struct cfg_worker w;            /* workers only */
 };
 
+/* Private to config/: node indexes by name (index.c), read through cfg_find. */
+struct cfg_name_index {
+	size_t *slot;                   /* index + 1; 0: empty */
+	size_t cap, n;
+};
+
 struct otp_config {
 	struct cfg_otpd otpd;
 	struct cfg_node *nodes;         /* start order; nodes[0] is the root */
 	size_t n_nodes;
 	char **files;                   /* files read, in order */
 	size_t n_files;
+	struct cfg_name_index by_name;
 };
 
 struct cfg_errors {
@@ -186,21 +205,40 @@ int cfg_build_tree(const struct otp_config *c, struct sup_tree **ret_tree);
 /* Print the tree (otpd --check) as an indented outline. */
 void cfg_print_tree(const struct otp_config *c, FILE *f);
 
-/* What differs between two versions of one node (reload, DESIGN §7). */
+/*
+ * Advice on a valid config (otpd --check), one "otpd: warning: ..." line
+ * each on `f`: a supervisor with shutdown_order = reverse whose children
+ * may take more than 10 s to stop (container engines' SIGKILL timeout).
+ * Returns the number of lines, or -ENOMEM.
+ */
+int cfg_print_warnings(const struct otp_config *c, FILE *f);
+
+/* What differs between two versions of one node (reload: otpctl(1), "Reloading the configuration"). */
 #define CFG_CHANGED_RUN 0x1             /* a key that only a new process picks up */
 #define CFG_CHANGED_LIMITS 0x2          /* a cgroup limit */
 #define CFG_CHANGED_SPEC 0x4            /* anything in the core's spec */
 #define CFG_CHANGED_SHAPE 0x8           /* type, parent or simple_one_for_one-ness */
 unsigned cfg_node_changes(const struct cfg_node *a, const struct cfg_node *b);
 
-/* Find a node by name, or NULL. */
+/* Find a node by name, or NULL.  O(1). */
 const struct cfg_node *cfg_find(const struct otp_config *c, const char *name);
 
-/* --- value parsers, exported for otpctl and tests -------------------- */
+/*
+ * Limits checked at load, so that what --check accepts can start
+ * (otp.conf(5), VALIDATION).  Supervision depth: every level is a nested
+ * cgroup (the shell walks at most 64); ready = fd:N: below the usual
+ * soft RLIMIT_NOFILE of 1024; a Unix socket path (mailbox, control
+ * socket, notify socket): sizeof(sun_path) - 1 bytes.
+ */
+#define CFG_DEPTH_MAX 32
+#define CFG_READY_FD_MAX 1023
+#define CFG_SOCKET_PATH_MAX 107
 
-/* "250" (ms), "250ms", "5s", "2min", "1h".  0 or -EINVAL. */
+/* --- value parsers, exported for otpd's shell and tests --------------- */
+
+/* util_parse_duration (util/util.h): "250" (ms), "1.5s", "1min 30s", "2h".  0 or -EINVAL. */
 int cfg_parse_duration(const char *s, int64_t *ret_ms);
-/* "512", "64K", "512M", "1G", "2T" (powers of 1024).  0 or -EINVAL. */
+/* util_parse_size: "512", "64K", "512M", "1G", "2T" (powers of 1024).  0 or -EINVAL. */
 int cfg_parse_size(const char *s, int64_t *ret_bytes);
 /*
  * Split like a POSIX shell would, without running one: whitespace separates
@@ -210,10 +248,27 @@ int cfg_parse_size(const char *s, int64_t *ret_bytes);
  */
 int cfg_split_words(const char *s, char ***ret_argv, int *ret_argc);
 void cfg_strv_free(char **v);
-/* "TERM", "SIGTERM", "15" -> 15.  0 or -EINVAL. */
+/* util_parse_signal: "TERM", "SIGTERM", "15" -> 15; "RTMIN+3".  0 or -EINVAL. */
 int cfg_parse_signal(const char *s, int *ret_signo);
-/* 15 -> "SIGTERM" (static string), or NULL. */
+/* util_signal_name: 15 -> "SIGTERM" (static string), or NULL. */
 const char *cfg_signal_name(int signo);
+
+/* --- environment_file (env_file.c) ------------------------------------ */
+
+/* The largest environment_file read; a larger one is refused (-EFBIG), never cut. */
+#define CFG_ENV_FILE_MAX (1 << 20)
+/*
+ * Call fn("KEY=VALUE", data) for each variable of an environment file's
+ * text, in order (otp.conf(5), environment_file): lines of any length;
+ * blank lines, '#' lines and lines without '=' skipped; matching quotes
+ * around a value removed.  `text` holds `len` bytes and a NUL after them;
+ * it is changed in place.  0, the first non-zero fn result, or -EINVAL (a
+ * NUL byte within the `len` bytes).
+ */
+int cfg_env_file_parse(char *text, size_t len, int (*fn)(const char *kv, void *data),
+		       void *data);
+/* Read `path` (at most CFG_ENV_FILE_MAX bytes, else -EFBIG) and parse it.  -errno. */
+int cfg_env_file_load(const char *path, int (*fn)(const char *kv, void *data), void *data);
 
 /* --- sandbox names (keys_sandbox*.c, caps.c, seccomp_groups.c) ------- */
 

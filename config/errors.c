@@ -24,13 +24,16 @@ static void quote(FILE *f, const char *v)
 	fputc('"', f);
 }
 
+/* The vector doubles when n reaches a power of two: linear in errors. */
 static int errors_push(struct cfg_errors *e, char *msg)
 {
-	char **v = realloc(e->msgs, (e->n + 1) * sizeof(*v));
+	if (e->n == 0 || (e->n & (e->n - 1)) == 0) {
+		char **v = realloc(e->msgs, (e->n ? 2 * e->n : 1) * sizeof(*v));
 
-	if (!v)
-		return -ENOMEM;
-	e->msgs = v;
+		if (!v)
+			return -ENOMEM;
+		e->msgs = v;
+	}
 	e->msgs[e->n++] = msg;
 	return 0;
 }
@@ -86,6 +89,19 @@ void cfg_err_at_key(struct cfg_ctx *x, const struct cfg_seen *s, enum cfg_key_id
 
 	va_start(ap, fmt);
 	cfg_verr(x, s->file[k], s->line[k], cfg_keys[k].name, s->value[k], fmt, ap);
+	va_end(ap);
+}
+
+/* An error about a whole section: "FILE:LINE: [worker NAME]: why". */
+void cfg_err_section(struct cfg_ctx *x, const struct cfg_node *n, const char *fmt, ...)
+{
+	char what[SUP_NAME_MAX + 16];
+	va_list ap;
+
+	snprintf(what, sizeof(what), "[%s %s]",
+		 n->spec.type == SUP_WORKER ? "worker" : "supervisor", n->spec.name);
+	va_start(ap, fmt);
+	cfg_verr(x, n->file, n->line, what, NULL, fmt, ap);
 	va_end(ap);
 }
 

@@ -17,6 +17,7 @@
 #include <stdarg.h>
 
 #include "config.h"
+#include "../util/util.h"
 
 #define CFG_MAX_LINE 8192               /* longest accepted line */
 #define CFG_MAX_FILE (16 << 20)         /* largest accepted file */
@@ -39,7 +40,7 @@ enum cfg_key_id {
 	/* supervisors and workers */
 	CFG_K_PARENT, CFG_K_RESTART, CFG_K_SHUTDOWN, CFG_K_SIGNIFICANT,
 	/* supervisors */
-	CFG_K_STRATEGY, CFG_K_INTENSITY, CFG_K_PERIOD, CFG_K_AUTO_SHUTDOWN,
+	CFG_K_STRATEGY, CFG_K_INTENSITY, CFG_K_PERIOD, CFG_K_AUTO_SHUTDOWN, CFG_K_SHUTDOWN_ORDER,
 	/* workers */
 	CFG_K_EXEC, CFG_K_READY, CFG_K_READY_TIMEOUT, CFG_K_USER, CFG_K_GROUP, CFG_K_ENV,
 	CFG_K_ENVIRONMENT_FILE, CFG_K_CLEAR_ENV, CFG_K_WORKDIR, CFG_K_STDOUT, CFG_K_STDERR,
@@ -63,13 +64,13 @@ struct cfg_seen {
 
 /*
  * The sandbox keys (keys_sandbox.c) have a table of their own, so that the
- * main table stays within the 64 bits of struct cfg_seen.
+ * main table stays within the 64 bits of struct cfg_seen.  Only in worker
+ * sections, so the file is the section's.
  */
 #define CFG_SB_KEYS_MAX 64
 struct cfg_sb_seen {
 	uint64_t bits;
 	int line[CFG_SB_KEYS_MAX];
-	const char *file[CFG_SB_KEYS_MAX];
 };
 
 /* A node while parsing. */
@@ -85,7 +86,7 @@ struct cfg_pnode {
 	bool placed;                    /* reached from the root */
 };
 
-#define CFG_NONE ((size_t)-1)
+#define CFG_NONE CFG_NO_NODE
 
 struct cfg_ctx {
 	struct otp_config *cfg;
@@ -95,6 +96,7 @@ struct cfg_ctx {
 	struct cfg_seen otpd_seen;
 	struct cfg_pnode *pn;           /* declaration order */
 	size_t n_pn, cap_pn;
+	struct cfg_name_index pn_by_name;       /* sections that are not `bad` */
 	/* the file being parsed */
 	const char *file;
 	const char *text;
@@ -123,6 +125,8 @@ void cfg_err(struct cfg_ctx *x, const char *file, int line, const char *key, con
 	     const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 void cfg_err_at_key(struct cfg_ctx *x, const struct cfg_seen *s, enum cfg_key_id k,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void cfg_err_section(struct cfg_ctx *x, const struct cfg_node *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* keys.c */
 void cfg_key_dispatch(struct cfg_ctx *x, const char *name, const char *value);
@@ -145,6 +149,7 @@ const char *cfg_set_strategy(struct cfg_ctx *x, struct cfg_pnode *p, const char 
 const char *cfg_set_intensity(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_period(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_auto_shutdown(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_shutdown_order(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 
 const char *cfg_set_exec(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_ready(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
@@ -207,11 +212,17 @@ int cfg_split_list(const char *s, char ***ret_v, int *ret_n);
 /* signals.c */
 int cfg_parse_errno(const char *s, int *ret_errno);
 
+/* index.c: over an array of elements `stride` bytes apart that begin with a struct cfg_node */
+size_t cfg_index_find(const struct cfg_name_index *ix, const char *name, const void *base,
+		      size_t stride);
+int cfg_index_add(struct cfg_name_index *ix, size_t i, const void *base, size_t stride);
+void cfg_index_free(struct cfg_name_index *ix);
+
 /* section.c */
-bool cfg_name_valid(const char *s);
 void cfg_section_open(struct cfg_ctx *x, const char *header);
 struct cfg_pnode *cfg_pnode_find(struct cfg_ctx *x, const char *name);
 size_t cfg_pnode_add(struct cfg_ctx *x, enum sup_type type, const char *name);
+int cfg_pnode_index(struct cfg_ctx *x, size_t i);
 void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name);
 void cfg_node_release(struct cfg_node *n);
 
@@ -222,6 +233,8 @@ void cfg_parse_text(struct cfg_ctx *x, const char *file, const char *text, size_
 int cfg_ctx_finish(struct cfg_ctx *x);
 void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n);
 void cfg_validate_sections(struct cfg_ctx *x);
+/* validate_run.c: after defaults are filled in */
+void cfg_validate_run(struct cfg_ctx *x, const size_t *order, size_t n);
 void cfg_ctx_release(struct cfg_ctx *x);
 
 #endif

@@ -27,6 +27,7 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_INTENSITY, "intensity", CFG_IN_SUP, cfg_set_intensity),
 	K(CFG_K_PERIOD, "period", CFG_IN_SUP, cfg_set_period),
 	K(CFG_K_AUTO_SHUTDOWN, "auto_shutdown", CFG_IN_SUP, cfg_set_auto_shutdown),
+	K(CFG_K_SHUTDOWN_ORDER, "shutdown_order", CFG_IN_SUP, cfg_set_shutdown_order),
 
 	K(CFG_K_EXEC, "exec", CFG_IN_WORKER, cfg_set_exec),
 	K(CFG_K_READY, "ready", CFG_IN_WORKER, cfg_set_ready),
@@ -114,6 +115,7 @@ static bool key_in_place(int k)
 	switch (k) {
 	case CFG_K_PARENT: case CFG_K_RESTART: case CFG_K_SHUTDOWN: case CFG_K_SIGNIFICANT:
 	case CFG_K_STRATEGY: case CFG_K_INTENSITY: case CFG_K_PERIOD: case CFG_K_AUTO_SHUTDOWN:
+	case CFG_K_SHUTDOWN_ORDER:
 	case CFG_K_READY_TIMEOUT: case CFG_K_STOP_SIGNAL: case CFG_K_SUCCESS_EXIT:
 	case CFG_K_RESTART_DELAY: case CFG_K_FORWARD_SIGNALS: case CFG_K_MAILBOX_BACKLOG:
 	case CFG_K_MAILBOX_MODE: case CFG_K_MAILBOX_GROUP:

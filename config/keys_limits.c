@@ -10,6 +10,9 @@
 #include "internal.h"
 
 #define CPU_PERIOD_DEFAULT 100000       /* the kernel's cpu.max default */
+/* What the kernel's pids.max and cpu.max accept (else EINVAL at start). */
+#define PIDS_MAX 4194304                /* PID_MAX_LIMIT on 64-bit */
+#define CPU_QUOTA_MAX ((1LL << 44) - 1) /* MAX_BW, in us */
 
 static const char *set_size_or_max(int64_t *dst, const char *v)
 {
@@ -61,7 +64,7 @@ static int cpu_max_parse(const char *v, int64_t *quota, int64_t *period)
 		*quota = pct * CPU_PERIOD_DEFAULT / 100;
 		return 0;
 	}
-	if (n != 2 || cfg_parse_int_range(q, 1000, INT64_MAX / 2, quota) < 0)
+	if (n != 2 || cfg_parse_int_range(q, 1000, CPU_QUOTA_MAX, quota) < 0)
 		return -EINVAL;
 	return 0;
 }
@@ -72,7 +75,7 @@ const char *cfg_set_cpu_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *
 
 	if (cpu_max_parse(v, &quota, &period) < 0)
 		return "expected a percentage (50%), \"QUOTA_US PERIOD_US\" "
-		       "(quota >= 1000, period 1000 to 1000000) or max";
+		       "(quota 1000 to 17592186044415, period 1000 to 1000000) or max";
 	p->node.limits.cpu_quota_us = quota;
 	p->node.limits.cpu_period_us = period;
 	return NULL;
@@ -101,8 +104,8 @@ const char *cfg_set_pids_max(struct cfg_ctx *x, struct cfg_pnode *p, const char 
 		p->node.limits.pids_max = INT64_MAX;
 		return NULL;
 	}
-	if (cfg_parse_int_range(v, 1, INT64_MAX, &p->node.limits.pids_max) < 0)
-		return "expected an integer >= 1 or max";
+	if (cfg_parse_int_range(v, 1, PIDS_MAX, &p->node.limits.pids_max) < 0)
+		return "expected an integer from 1 to 4194304 or max";
 	return NULL;
 }
 

@@ -16,7 +16,7 @@ const char *cfg_set_parent(struct cfg_ctx *x, struct cfg_pnode *p, const char *v
 {
 	if (is_root(p))
 		return "the root supervisor has no parent";
-	if (!cfg_name_valid(v))
+	if (!sup_name_valid(v, NULL))
 		return "expected a supervisor name";
 	snprintf(p->node.parent, sizeof(p->node.parent), "%s", v);
 	return NULL;
@@ -96,5 +96,16 @@ const char *cfg_set_auto_shutdown(struct cfg_ctx *x, struct cfg_pnode *p, const 
 		p->node.spec.auto_shutdown = SUP_AUTO_ALL;
 	else
 		return "expected never, any_significant or all_significant";
+	return NULL;
+}
+
+const char *cfg_set_shutdown_order(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (strcmp(v, "reverse") == 0)
+		p->node.spec.shutdown_order = SUP_ORDER_REVERSE;
+	else if (strcmp(v, "parallel") == 0)
+		p->node.spec.shutdown_order = SUP_ORDER_PARALLEL;
+	else
+		return "expected reverse or parallel";
 	return NULL;
 }

@@ -304,11 +304,10 @@ bool cfg_sb_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 	}
 	if (p->sb_seen.bits & (1ULL << k)) {
 		cfg_err(x, x->file, x->line, name, value, "duplicate key, first set at %s:%d",
-			p->sb_seen.file[k], p->sb_seen.line[k]);
+			p->node.file, p->sb_seen.line[k]);
 		return true;
 	}
 	p->sb_seen.bits |= 1ULL << k;
-	p->sb_seen.file[k] = x->file;
 	p->sb_seen.line[k] = x->line;
 	sb = sb_own(&p->node.w);
 	msg = sb ? key->set(sb, value, key->arg) : cfg_oom;

@@ -101,8 +101,10 @@ static const char *forward_word(void *ctx, const char *w)
 	uint64_t *mask = ctx;
 	int sig;
 
-	if (cfg_parse_signal(w, &sig) < 0 || sig >= 64)
+	if (cfg_parse_signal(w, &sig) < 0)
 		return "expected signal names";
+	if (sig >= 64)
+		return "signals above 63 (RTMAX) cannot be forwarded";
 	if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD)
 		return "SIGKILL, SIGSTOP and SIGCHLD cannot be forwarded";
 	*mask |= 1ULL << sig;

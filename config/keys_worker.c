@@ -2,7 +2,6 @@
  * keys_worker.c: what a worker runs and in which environment.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,9 +29,9 @@ const char *cfg_set_exec(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 		return cfg_oom;
 	if (r < 0)
 		return "unterminated quote or trailing backslash";
-	if (argc == 0) {
+	if (argc == 0 || !argv[0][0]) {
 		cfg_strv_free(argv);
-		return "expected a command";
+		return argc ? "the program name is empty" : "expected a command";
 	}
 	cfg_strv_free(w->argv);
 	w->argv = argv;
@@ -49,11 +48,12 @@ const char *cfg_set_ready(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 		w->ready = CFG_READY_EXEC;
 	} else if (strcmp(v, "notify") == 0) {
 		w->ready = CFG_READY_NOTIFY;
-	} else if (strncmp(v, "fd:", 3) == 0 && cfg_parse_int_range(v + 3, 3, INT_MAX, &fd) == 0) {
+	} else if (strncmp(v, "fd:", 3) == 0 &&
+		   cfg_parse_int_range(v + 3, 3, CFG_READY_FD_MAX, &fd) == 0) {
 		w->ready = CFG_READY_FD;
 		w->ready_fd = (int)fd;
 	} else {
-		return "expected exec, notify or fd:N with N >= 3";
+		return "expected exec, notify or fd:N with N from 3 to 1023";
 	}
 	return NULL;
 }
@@ -61,7 +61,7 @@ const char *cfg_set_ready(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 static const char *set_duration(int64_t *dst, const char *v)
 {
 	if (cfg_parse_duration(v, dst) < 0)
-		return "expected a duration (250ms, 5s, 2min, 1h; a bare number is ms)";
+		return "expected a duration (250ms, 1.5s, 1min 30s, 2h, 1d; a bare number is ms)";
 	return NULL;
 }
 

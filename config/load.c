@@ -34,6 +34,7 @@ void cfg_ctx_release(struct cfg_ctx *x)
 		cfg_seen_free(&x->pn[i].seen);
 	}
 	free(x->pn);
+	cfg_index_free(&x->pn_by_name);
 	cfg_seen_free(&x->otpd_seen);
 	x->pn = NULL;
 	x->n_pn = x->cap_pn = 0;
@@ -317,6 +318,7 @@ void cfg_free(struct otp_config *c)
 	for (size_t i = 0; i < c->n_nodes; i++)
 		cfg_node_release(&c->nodes[i]);
 	free(c->nodes);
+	cfg_index_free(&c->by_name);
 	for (size_t i = 0; i < c->n_files; i++)
 		free(c->files[i]);
 	free(c->files);

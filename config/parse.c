@@ -4,10 +4,11 @@
  * Debian's inih calls the handler without a line number and never for a
  * section header, so inih reads through our own reader: it hands out one
  * line at a time (we know its number), opens sections, and reports the
- * syntax errors inih would only count.  inih then splits KEY = VALUE,
- * trims and strips inline " ;" comments, and calls cfg_on_value() for the
- * line just read.  Multi-line values are switched off: an indented
- * "key = value" is a key, not a continuation of the one above.
+ * syntax errors inih would only count; it also cuts inline comments
+ * (comment_cut), which inih would cut inside quotes too.  inih then splits
+ * KEY = VALUE, trims, and calls cfg_on_value() for the line just read.
+ * Multi-line values are switched off: an indented "key = value" is a key,
+ * not a continuation of the one above.
  */
 #include <ctype.h>
 #include <ini.h>
@@ -49,6 +50,41 @@ static void header_line(struct cfg_ctx *x, char *s)
 	*end = ']';
 }
 
+/*
+ * Cut an inline comment off a value: a ';' after a blank starts one, as in
+ * inih, unless it is inside '...' or "..." or escaped by a backslash
+ * (exec = sh -c 'a ; b').  Quotes are read as in exec (a backslash is
+ * literal inside '...'); an unterminated quote runs to the end of the line.
+ * '#' starts a comment only at the start of a line.
+ */
+static void comment_cut(char *value)
+{
+	bool was_blank = false;
+	char quote = 0;
+
+	for (char *p = value; *p; p++) {
+		bool blank = false;
+
+		if (quote == '\'') {
+			if (*p == '\'')
+				quote = 0;
+		} else if (*p == '\\' && p[1]) {
+			p++;
+		} else if (quote) {
+			if (*p == '"')
+				quote = 0;
+		} else if (*p == '\'' || *p == '"') {
+			quote = *p;
+		} else if (*p == ';' && was_blank) {
+			*p = '\0';
+			return;
+		} else {
+			blank = *p == ' ' || *p == '\t';
+		}
+		was_blank = blank;
+	}
+}
+
 /* Look at a raw line before inih does. */
 static void line_classify(struct cfg_ctx *x, char *line)
 {
@@ -69,7 +105,9 @@ static void line_classify(struct cfg_ctx *x, char *line)
 
 		snprintf(copy, sizeof(copy), "%.*s", (int)strcspn(s, "\r\n"), s);
 		syntax_err(x, copy, "expected KEY = VALUE or a [section] header");
+		return;
 	}
+	comment_cut(strpbrk(s, "=:") + 1);
 }
 
 /* fgets-style reader over x->text: exactly one line per call. */
@@ -131,7 +169,8 @@ static void opts_swap(struct ini_opts *o)
 
 void cfg_parse_text(struct cfg_ctx *x, const char *file, const char *text, size_t len)
 {
-	struct ini_opts o = { false, true, false, false, true, ";", ";#", CFG_MAX_LINE };
+	/* inline comments: comment_cut() */
+	struct ini_opts o = { false, false, false, false, true, ";", ";#", CFG_MAX_LINE };
 	int r;
 
 	x->file = file;

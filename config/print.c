@@ -73,6 +73,8 @@ static void sup_print(FILE *f, const struct cfg_node *n, bool root)
 	}
 	if (s->auto_shutdown != SUP_AUTO_NEVER)
 		fprintf(f, ", auto_shutdown %s", autos[s->auto_shutdown]);
+	if (s->shutdown_order == SUP_ORDER_PARALLEL && s->strategy != SUP_SIMPLE_ONE_FOR_ONE)
+		fputs(", shutdown_order parallel", f);
 	if (s->significant)
 		fputs(", significant", f);
 	fputs(")\n", f);
@@ -94,33 +96,17 @@ static void worker_print(FILE *f, const struct cfg_node *n)
 	fputc('\n', f);
 }
 
-/* Depth of nodes[i]: nodes are in pre-order, so its parent came before. */
-static size_t depth_of(const struct otp_config *c, const size_t *depth, size_t i)
-{
-	for (size_t j = i; j-- > 0;)
-		if (strcmp(c->nodes[j].spec.name, c->nodes[i].parent) == 0)
-			return depth[j] + 1;
-	return 0;
-}
-
 void cfg_print_tree(const struct otp_config *c, FILE *f)
 {
-	size_t *depth;
-
 	if (!c || !f || c->n_nodes == 0)
 		return;
-	depth = calloc(c->n_nodes, sizeof(*depth));
 	for (size_t i = 0; i < c->n_nodes; i++) {
 		const struct cfg_node *n = &c->nodes[i];
-		size_t d = depth && i > 0 ? depth_of(c, depth, i) : 0;
 
-		if (depth)
-			depth[i] = d;
-		fprintf(f, "%*s", (int)(2 * d), "");
+		fprintf(f, "%*s", (int)(2 * n->depth), "");
 		if (n->spec.type == SUP_SUPERVISOR)
 			sup_print(f, n, i == 0);
 		else
 			worker_print(f, n);
 	}
-	free(depth);
 }

@@ -8,19 +8,6 @@
 
 #include "internal.h"
 
-/* [a-zA-Z0-9_.@-], 1..SUP_NAME_MAX characters */
-bool cfg_name_valid(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > SUP_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)s[i]) && !strchr("_.@-", s[i]))
-			return false;
-	return true;
-}
-
 const struct cfg_limits cfg_limits_none = {
 	.memory_max = -1, .memory_high = -1, .memory_swap_max = -1,
 	.cpu_quota_us = -1, .cpu_period_us = -1, .cpu_weight = -1,
@@ -58,12 +45,18 @@ void cfg_node_release(struct cfg_node *n)
 	memset(n, 0, sizeof(*n));
 }
 
+/* A section that is not `bad` (its name was accepted), or NULL.  O(1). */
 struct cfg_pnode *cfg_pnode_find(struct cfg_ctx *x, const char *name)
 {
-	for (size_t i = 0; i < x->n_pn; i++)
-		if (!x->pn[i].bad && strcmp(x->pn[i].node.spec.name, name) == 0)
-			return &x->pn[i];
-	return NULL;
+	size_t i = cfg_index_find(&x->pn_by_name, name, x->pn, sizeof(*x->pn));
+
+	return i == CFG_NONE ? NULL : &x->pn[i];
+}
+
+/* Make pn[i] findable by its name.  0 or -ENOMEM. */
+int cfg_pnode_index(struct cfg_ctx *x, size_t i)
+{
+	return cfg_index_add(&x->pn_by_name, i, x->pn, sizeof(*x->pn));
 }
 
 /* Append a node declared here; its index, or CFG_NONE on ENOMEM. */
@@ -94,10 +87,10 @@ static bool name_check(struct cfg_ctx *x, const char *hdr, enum sup_type type,
 		       const char *name)
 {
 	const struct cfg_pnode *old;
+	const char *why;
 
-	if (!cfg_name_valid(name)) {
-		cfg_err(x, x->file, x->line, hdr, name,
-			"name must be 1 to %d characters of [a-zA-Z0-9_.@-]", SUP_NAME_MAX);
+	if (!sup_name_valid(name, &why)) {
+		cfg_err(x, x->file, x->line, hdr, name, "%s", why);
 		return false;
 	}
 	if (type == SUP_WORKER && strcmp(name, CFG_ROOT) == 0) {
@@ -136,6 +129,8 @@ static void node_open(struct cfg_ctx *x, const char *kind, enum sup_type type,
 		return;
 	}
 	x->pn[i].bad = !ok;
+	if (ok && cfg_pnode_index(x, i) < 0)
+		x->oom = true;
 	x->cur = i;
 	x->sec = type == SUP_WORKER ? CFG_SEC_WORKER : CFG_SEC_SUP;
 }

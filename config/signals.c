@@ -8,58 +8,21 @@
 
 #include "internal.h"
 
-struct cfg_name_num {
-	const char *name;
-	int num;
-};
-
-/* The first entry for a number is its canonical name; aliases follow. */
-static const struct cfg_name_num signals[] = {
-	{ "SIGHUP", SIGHUP }, { "SIGINT", SIGINT }, { "SIGQUIT", SIGQUIT },
-	{ "SIGILL", SIGILL }, { "SIGTRAP", SIGTRAP }, { "SIGABRT", SIGABRT },
-	{ "SIGBUS", SIGBUS }, { "SIGFPE", SIGFPE }, { "SIGKILL", SIGKILL },
-	{ "SIGUSR1", SIGUSR1 }, { "SIGSEGV", SIGSEGV }, { "SIGUSR2", SIGUSR2 },
-	{ "SIGPIPE", SIGPIPE }, { "SIGALRM", SIGALRM }, { "SIGTERM", SIGTERM },
-	{ "SIGSTKFLT", SIGSTKFLT }, { "SIGCHLD", SIGCHLD }, { "SIGCONT", SIGCONT },
-	{ "SIGSTOP", SIGSTOP }, { "SIGTSTP", SIGTSTP }, { "SIGTTIN", SIGTTIN },
-	{ "SIGTTOU", SIGTTOU }, { "SIGURG", SIGURG }, { "SIGXCPU", SIGXCPU },
-	{ "SIGXFSZ", SIGXFSZ }, { "SIGVTALRM", SIGVTALRM }, { "SIGPROF", SIGPROF },
-	{ "SIGWINCH", SIGWINCH }, { "SIGIO", SIGIO }, { "SIGPWR", SIGPWR },
-	{ "SIGSYS", SIGSYS },
-	{ "SIGIOT", SIGIOT }, { "SIGPOLL", SIGPOLL }, { "SIGCLD", SIGCHLD },
-	{ NULL, 0 },
-};
-
+/* Signal names are util/'s; these names stay for otpd's shell. */
 int cfg_parse_signal(const char *s, int *ret_signo)
 {
-	uint64_t v;
-
-	if (!s || !*s)
-		return -EINVAL;
-	if (cfg_parse_uint(s, &v) == 0) {
-		if (v < 1 || v >= (uint64_t)_NSIG)
-			return -EINVAL;
-		*ret_signo = (int)v;
-		return 0;
-	}
-	if (strncasecmp(s, "SIG", 3) == 0)
-		s += 3;
-	for (const struct cfg_name_num *p = signals; p->name; p++) {
-		if (strcasecmp(s, p->name + 3) == 0) {
-			*ret_signo = p->num;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	return util_parse_signal(s, ret_signo);
 }
 
 const char *cfg_signal_name(int signo)
 {
-	for (const struct cfg_name_num *p = signals; p->name; p++)
-		if (p->num == signo)
-			return p->name;
-	return NULL;
+	return util_signal_name(signo);
 }
+
+struct cfg_name_num {
+	const char *name;
+	int num;
+};
 
 /* The errno names a seccomp rule is likely to return. */
 static const struct cfg_name_num errnos[] = {

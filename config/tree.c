@@ -27,7 +27,7 @@ static size_t root_get(struct cfg_ctx *x)
 	if (r != CFG_NONE)
 		return r;
 	r = cfg_pnode_add(x, SUP_SUPERVISOR, CFG_ROOT);
-	if (r == CFG_NONE) {
+	if (r == CFG_NONE || cfg_pnode_index(x, r) < 0) {
 		x->oom = true;
 		return CFG_NONE;
 	}
@@ -73,6 +73,7 @@ static size_t walk(struct cfg_ctx *x, size_t root, size_t *order)
 
 	for (;;) {
 		x->pn[i].placed = true;
+		x->pn[i].node.depth = i == root ? 0 : x->pn[x->pn[i].parent].node.depth + 1;
 		order[n++] = i;
 		if (x->pn[i].first_child != CFG_NONE) {
 			i = x->pn[i].first_child;
@@ -113,24 +114,52 @@ static void cycle_report(struct cfg_ctx *x, size_t i)
 	}
 }
 
-/* Move the placed nodes, in `order`, into the result. */
+/*
+ * Each node's parent and previous sibling as indexes into the result;
+ * `pos` maps a section's index to its place in the result.
+ */
+static void links_set(struct cfg_ctx *x, const size_t *order, size_t n, const size_t *pos,
+		      struct cfg_node *nodes)
+{
+	for (size_t k = 0; k < n; k++)
+		nodes[k].prev_sibling = CFG_NO_NODE;
+	for (size_t k = 0; k < n; k++) {
+		const struct cfg_pnode *p = &x->pn[order[k]];
+
+		nodes[k].parent_index = k == 0 ? CFG_NO_NODE : pos[p->parent];
+		if (p->next_sibling != CFG_NONE)
+			nodes[pos[p->next_sibling]].prev_sibling = k;
+	}
+}
+
+/* Move the placed nodes, in `order`, into the result, and index them. */
 static int nodes_take(struct cfg_ctx *x, const size_t *order, size_t n)
 {
 	struct cfg_node *nodes = calloc(n, sizeof(*nodes));
+	size_t *pos = malloc(x->n_pn * sizeof(*pos));
+	int r = 0;
 
-	if (!nodes)
+	if (!nodes || !pos) {
+		free(nodes);
+		free(pos);
 		return -ENOMEM;
+	}
 	for (size_t k = 0; k < n; k++) {
 		struct cfg_pnode *p = &x->pn[order[k]];
 
+		pos[order[k]] = k;
 		nodes[k] = p->node;
 		memset(&p->node, 0, sizeof(p->node));
 		nodes[k].spec.user = &nodes[k];
 	}
 	nodes[0].parent[0] = '\0';
+	links_set(x, order, n, pos, nodes);
+	free(pos);
 	x->cfg->nodes = nodes;
 	x->cfg->n_nodes = n;
-	return 0;
+	for (size_t k = 0; k < n && r == 0; k++)
+		r = cfg_index_add(&x->cfg->by_name, k, nodes, sizeof(*nodes));
+	return r;
 }
 
 static int defaults_fill(struct cfg_ctx *x)
@@ -183,6 +212,8 @@ int cfg_ctx_finish(struct cfg_ctx *x)
 			cycle_report(x, i);
 	cfg_validate_tree(x, order, n);
 	r = defaults_fill(x);
+	if (r == 0)
+		cfg_validate_run(x, order, n);
 	if (r == 0 && !x->oom && x->errs->n == x->errs_before)
 		r = nodes_take(x, order, n);
 	free(order);
@@ -191,10 +222,10 @@ int cfg_ctx_finish(struct cfg_ctx *x)
 
 const struct cfg_node *cfg_find(const struct otp_config *c, const char *name)
 {
+	size_t i;
+
 	if (!c || !name)
 		return NULL;
-	for (size_t i = 0; i < c->n_nodes; i++)
-		if (strcmp(c->nodes[i].spec.name, name) == 0)
-			return &c->nodes[i];
-	return NULL;
+	i = cfg_index_find(&c->by_name, name, c->nodes, sizeof(*c->nodes));
+	return i == CFG_NO_NODE ? NULL : &c->nodes[i];
 }

@@ -9,8 +9,7 @@
 
 static void section_err(struct cfg_ctx *x, const struct cfg_pnode *p, const char *msg)
 {
-	cfg_err(x, p->node.file, p->node.line, NULL, NULL, "[%s %s]: %s",
-		p->node.spec.type == SUP_WORKER ? "worker" : "supervisor", p->node.spec.name, msg);
+	cfg_err_section(x, &p->node, "%s", msg);
 }
 
 /* Per section, before the tree exists. */
@@ -47,6 +46,11 @@ static void simple_check(struct cfg_ctx *x, struct cfg_pnode *s)
 	if (s->node.spec.auto_shutdown != SUP_AUTO_NEVER)
 		cfg_err_at_key(x, &s->seen, CFG_K_AUTO_SHUTDOWN,
 			       "must be never under strategy simple_one_for_one");
+	if (s->node.spec.shutdown_order != SUP_ORDER_PARALLEL &&
+	    (s->seen.bits & (1ULL << CFG_K_SHUTDOWN_ORDER)))
+		cfg_err_at_key(x, &s->seen, CFG_K_SHUTDOWN_ORDER,
+			       "a simple_one_for_one supervisor always stops its children "
+			       "in parallel");
 }
 
 /* OTP checks auto_shutdown = never first, then restart = permanent. */

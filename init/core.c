@@ -160,22 +160,33 @@ static void thaw_for_stop(struct sup_node *n)
 	core_node_shown(f);
 }
 
+/* A stop signal goes with SIGCONT: a stopped process must act on it. */
+static bool with_cont(int sig, bool cont)
+{
+	return cont && sig != SIGKILL && sig != SIGCONT;
+}
+
+/* To the main process; once it is gone, to what it left in its cgroup. */
 static void do_signal(struct sup_node *n, int sig, bool cont)
 {
 	struct ws *w = sup_node_shell(n);
+	int r;
 
 	if (!w)
 		return;
 	if (cont)
 		thaw_for_stop(n);
-	/* Main process gone, leftovers being stopped: they get it too. */
-	cgroup_signal_leftovers(&w->cg, sig);
-	if (cont && sig != SIGKILL && sig != SIGCONT)
-		cgroup_signal_leftovers(&w->cg, SIGCONT);
-	if (w->pid <= 0 || spawn_signal(w, sig) < 0)
+	if (w->pid > 0) {
+		if (spawn_signal(w, sig) == 0 && with_cont(sig, cont))
+			(void)spawn_signal(w, SIGCONT);
 		return;
-	if (cont && sig != SIGKILL && sig != SIGCONT)
-		(void)spawn_signal(w, SIGCONT);
+	}
+	r = cgroup_signal_leftovers(&w->cg, sig);
+	if (with_cont(sig, cont))
+		(void)cgroup_signal_leftovers(&w->cg, SIGCONT);
+	if (r >= 0)
+		log_info("%s: main process gone, SIG%s to %d leftover process(es)",
+			 sup_node_name(n), sigabbrev_np(sig), r);
 }
 
 /* SIGKILL to the worker: its whole cgroup; without one, its main process
@@ -188,8 +199,10 @@ static void do_kill(struct sup_node *n)
 	if (!w)
 		return;
 	cgroup_kill(&w->cg);
-	if (w->pid <= 0)
+	if (w->pid <= 0) {
+		log_info("%s: main process gone, SIGKILL to its cgroup", sup_node_name(n));
 		return;
+	}
 	if (w->cg.fd < 0)
 		(void)kill(-w->pid, SIGKILL);
 	(void)spawn_signal(w, SIGKILL);
@@ -320,6 +333,9 @@ static void core_run(void)
 			sup_child_start_failed(core.tree, s.node, s.why, ev_now());
 	}
 	core.in_batch = false;
+	if (sup_out_of_memory(core.tree))
+		log_err("out of memory: the core dropped part of a decision (a queued restart "
+			"or a deadline); free memory and restart what is stuck");
 	if (ev_timer_arm(&core.timer, sup_next_deadline(core.tree)) < 0)
 		log_err("out of memory arming the core's timer");
 	run_jobs();
@@ -413,6 +429,22 @@ void core_child_exited(struct sup_node *n, int wstatus, unsigned flags)
 	if (!enter("child_exited"))
 		return;
 	sup_child_exited(core.tree, n, wstatus, flags, ev_now());
+	core_run();
+}
+
+void core_child_leftovers(struct sup_node *n, int wstatus, unsigned flags)
+{
+	if (!enter("child_leftovers"))
+		return;
+	sup_child_leftovers(core.tree, n, wstatus, flags, ev_now());
+	core_run();
+}
+
+void core_child_gone(struct sup_node *n)
+{
+	if (!enter("child_gone"))
+		return;
+	sup_child_gone(core.tree, n, ev_now());
 	core_run();
 }
 

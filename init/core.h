@@ -68,8 +68,12 @@ struct sup_node *core_find_any(const char *name);
 
 void core_child_ready(struct sup_node *n);
 void core_child_start_failed(struct sup_node *n, const char *why);
-/* The worker is gone (main process reaped and, with cgroups, its cgroup empty). */
+/* The worker is gone: main process reaped, nothing left in its cgroup. */
 void core_child_exited(struct sup_node *n, int wstatus, unsigned flags);
+/* The main process was reaped, processes it left are in its cgroup (the
+ * core stops them); then, once the cgroup is empty, core_child_gone(). */
+void core_child_leftovers(struct sup_node *n, int wstatus, unsigned flags);
+void core_child_gone(struct sup_node *n);
 void core_child_watchdog(struct sup_node *n);
 /* Orderly shutdown of the tree (SIGTERM, otpctl shutdown); halt_how for PID 1. */
 void core_shutdown(int halt_how);

@@ -24,6 +24,26 @@
 #ifndef OTPD_VERSION
 #define OTPD_VERSION "0.1.0"
 #endif
+/*
+ * What `make static` leaves out, said by --version.  A static glibc has
+ * only the NSS sources built into libc ("files"); one it would dlopen()
+ * for nsswitch.conf (systemd, sss, ldap) crashes a static binary, so the
+ * static otpd never asks for them.
+ */
+#ifdef OTPD_STATIC
+#include <nss.h>
+#define OTPD_BUILD_NOTE " (static build: no shared libraries; user and group names " \
+			"resolve from /etc/passwd and /etc/group only)"
+static void nss_files_only(void)
+{
+	(void)__nss_configure_lookup("passwd", "files");
+	(void)__nss_configure_lookup("group", "files");
+	(void)__nss_configure_lookup("initgroups", "files");
+}
+#else
+#define OTPD_BUILD_NOTE ""
+static void nss_files_only(void) {}
+#endif
 
 struct opts {
 	const char *config;
@@ -61,7 +81,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case '1': o->pid1 = 1; break;
 		case '0': o->pid1 = 0; break;
 		case 'h': usage(stdout); exit(0);
-		case 'V': printf("otpd %s\n", OTPD_VERSION); exit(0);
+		case 'V': printf("otpd %s%s\n", OTPD_VERSION, OTPD_BUILD_NOTE); exit(0);
 		default: usage(stderr); return -EINVAL;
 		}
 	}
@@ -139,10 +159,17 @@ static int become_supervisor(bool pid1)
 static int setup(void)
 {
 	const struct cfg_otpd *o = &core_config()->otpd;
+	const char *why;
 	int r;
 
 	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(-r));
+		return r;
+	}
+	watchdog_self_start();
+	/* First: a second otpd on this run_dir leaves here, touching nothing. */
+	if ((r = rundir_open(o->run_dir, &why)) < 0) {
+		log_err("run_dir %s: %s", o->run_dir, why);
 		return r;
 	}
 	/* Refuse (cgroup = required) before creating sockets we would leave behind. */
@@ -170,6 +197,7 @@ static void finish(void)
 	cgroup_fini();
 	if (notify_path())
 		(void)unlink(notify_path());
+	rundir_close();
 	if (core_pid1())
 		pid1_reap_orphans(core_config()->otpd.shutdown_grace_ms);
 	out_stdout_flush();
@@ -185,6 +213,7 @@ int main(int argc, char **argv)
 	int r;
 
 	std_fds_ensure();
+	nss_files_only();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
 	cs.config_path = o.config;
@@ -193,6 +222,7 @@ int main(int argc, char **argv)
 		return 2;
 	if (o.check) {
 		cfg_print_tree(cs.cfg, stdout);
+		(void)cfg_print_warnings(cs.cfg, stderr);
 		cfg_free(cs.cfg);
 		return 0;
 	}

@@ -93,12 +93,12 @@ static void answer(enum sup_result result)
 
 /* --- the difference ---------------------------------------------------- */
 
+/* A simple_one_for_one supervisor's template: its first child, right after it. */
 static const struct cfg_node *template_of(const struct otp_config *c, const struct cfg_node *sup)
 {
-	for (size_t i = 1; i < c->n_nodes; i++)
-		if (strcmp(c->nodes[i].parent, sup->spec.name) == 0)
-			return &c->nodes[i];
-	return NULL;
+	size_t i = (size_t)(sup - c->nodes);
+
+	return i + 1 < c->n_nodes && c->nodes[i + 1].parent_index == i ? &c->nodes[i + 1] : NULL;
 }
 
 /* Old node `o` cannot stay: gone from the config, or reshaped. */
@@ -135,9 +135,8 @@ static bool root_reshaped(const struct otp_config *old, const struct otp_config 
 static bool goes_with_parent(const struct otp_config *old, const struct otp_config *nw,
 			     const struct cfg_node *o)
 {
-	for (const struct cfg_node *p = cfg_find(old, o->parent); p && p->parent[0];
-	     p = cfg_find(old, p->parent))
-		if (must_go(old, nw, p))
+	for (size_t p = o->parent_index; p != CFG_NO_NODE && p != 0; p = old->nodes[p].parent_index)
+		if (must_go(old, nw, &old->nodes[p]))
 			return true;
 	return false;
 }
@@ -389,13 +388,12 @@ static void shells_follow(const struct otp_config *c)
 	}
 }
 
-/* The last node placed under `parent` in this pass (previous sibling). */
+/* Node i's previous sibling in the new start order, as it is in the tree now. */
 static struct sup_node *prev_sibling(const struct otp_config *c, size_t i)
 {
-	for (size_t j = i; j-- > 1;)
-		if (strcmp(c->nodes[j].parent, c->nodes[i].parent) == 0)
-			return core_find_any(c->nodes[j].spec.name);
-	return NULL;
+	size_t p = c->nodes[i].prev_sibling;
+
+	return p == CFG_NO_NODE ? NULL : core_find_any(c->nodes[p].spec.name);
 }
 
 /* Kept node: new spec and place; restart it if a process-level key changed. */

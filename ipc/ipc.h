@@ -37,7 +37,7 @@
 
 enum ipc_type { IPC_REQ = 1, IPC_OUT = 2, IPC_ERR = 3, IPC_END = 4 };
 
-/* Exit codes shared by otpd replies and otpctl (DESIGN §5). */
+/* Exit codes shared by otpd replies and otpctl (otpctl(1) EXIT STATUS). */
 enum ipc_exit {
 	IPC_EXIT_OK = 0,
 	IPC_EXIT_REFUSED = 1,
@@ -149,5 +149,67 @@ int ipc_client_run(const char *socket_path, int argc, char *const *argv);
  */
 int ipc_client_run_timeout(const char *socket_path, int argc, char *const *argv,
 			   int64_t timeout_ms);
+
+/*
+ * --- verbs.c: the one table of otpctl's verbs ----------------------------
+ * otpctl checks usage against it before sending; otpd parses every request
+ * with it again; the shell completions are made from it.
+ */
+enum ipc_where { IPC_AT_OTPD, IPC_AT_MAILBOX, IPC_AT_LOCAL };    /* who answers */
+enum ipc_val { IPC_VAL_FLAG, IPC_VAL_WORD, IPC_VAL_FILE, IPC_VAL_DURATION, IPC_VAL_COUNT,
+	       IPC_VAL_STATE };
+/* What a positional argument is (for completion); 0: none. */
+enum ipc_arg { IPC_ARG_NODE = 1, IPC_ARG_SUP, IPC_ARG_WORKER, IPC_ARG_SIGNAL, IPC_ARG_MSG,
+	       IPC_ARG_KIND, IPC_ARG_FILE };
+#define IPC_OPTS_MAX 4
+#define IPC_POS_MAX 2
+
+struct ipc_opt {
+	const char *name;               /* "--timeout", "-n" */
+	enum ipc_val val;
+};
+
+struct ipc_verb {
+	const char *name;
+	enum ipc_where where;
+	bool available;                 /* false: "not available in this version" */
+	int min, max;                   /* positional arguments */
+	enum ipc_arg args[IPC_POS_MAX];
+	struct ipc_opt opts[IPC_OPTS_MAX + 1];  /* ends with a NULL name */
+	const char *required;           /* an option that must be given */
+	const char *guard;              /* a duration option otpctl also enforces itself */
+	bool rest;                      /* "--" ends options; the rest is the child's */
+	const char *usage;              /* "kill NAME [SIG]" */
+	const char *summary;            /* one line, for --help and completions */
+};
+
+extern const struct ipc_verb ipc_verbs[];       /* ends with a NULL name */
+/* The states `wait --state` takes (what status shows), NULL-terminated. */
+extern const char *const ipc_states[];
+
+const struct ipc_verb *ipc_verb_find(const char *name);
+bool ipc_state_valid(const char *s);
+bool ipc_value_valid(enum ipc_val kind, const char *v);
+
+/* A request, parsed: pointers into the argv it was parsed from. */
+struct ipc_req {
+	const struct ipc_verb *verb;
+	const char *pos[IPC_POS_MAX];
+	int npos;
+	const char *opt[IPC_OPTS_MAX];  /* by index in verb->opts; a flag: its name */
+	bool json;
+	int nrest;
+	char *const *rest;              /* after "--" */
+};
+
+/*
+ * Parse argv (argv[0] the verb) against the table.  0; -ENOENT for an
+ * unknown verb; -EINVAL for a usage error; either with *ret_why (and
+ * *ret_arg, the offending argument, or NULL).
+ */
+int ipc_verb_parse(int argc, char *const *argv, struct ipc_req *q, const char **ret_why,
+		  const char **ret_arg);
+/* The value of option `name` in q (a flag: its name), or NULL. */
+const char *ipc_req_opt(const struct ipc_req *q, const char *name);
 
 #endif

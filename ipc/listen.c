@@ -7,6 +7,8 @@
  * check itself can never hang.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -68,20 +70,34 @@ static int ipc_addr_clear(const struct sockaddr_un *sa)
 	return 0;
 }
 
+/*
+ * Bind and listen under `at`, then give the socket its name: a client that
+ * sees the file finds a listener (bound under its own name, there would be
+ * a moment in which connect(2) is refused).  A name too long for the
+ * ".new" of the temporary one is bound directly.
+ */
 static int ipc_listen_fd(int fd, const struct sockaddr_un *sa, int backlog)
 {
+	struct sockaddr_un at = *sa;
+	bool renamed = (size_t)snprintf(at.sun_path, sizeof(at.sun_path), "%s.new",
+					sa->sun_path) < sizeof(at.sun_path);
+	int r = 0;
+
+	if (!renamed)
+		at = *sa;
+	else
+		(void)unlink(at.sun_path);
 	/* Linux applies the socket inode's mode at bind: no window at 0777. */
 	(void)fchmod(fd, 0660);
-	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0)
+	if (bind(fd, (const struct sockaddr *)&at, sizeof(at)) < 0)
 		return -errno;
 	/* bind() honours the umask; the mode must be exactly 0660. */
-	if (chmod(sa->sun_path, 0660) < 0 || listen(fd, backlog) < 0) {
-		int r = -errno;
-
-		(void)unlink(sa->sun_path);
-		return r;
+	if (chmod(at.sun_path, 0660) < 0 || listen(fd, backlog) < 0 ||
+	    (renamed && rename(at.sun_path, sa->sun_path) < 0)) {
+		r = -errno;
+		(void)unlink(at.sun_path);
 	}
-	return 0;
+	return r;
 }
 
 int ipc_listen(const char *path, int backlog)

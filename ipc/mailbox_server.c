@@ -1,12 +1,17 @@
 /*
  * mailbox_server.c: the worker side of otpd mailboxes (otp_mailbox.h).
  *
- * One connection at a time, like a gen_server: accept, read one datagram,
- * dispatch on its kind byte, answer a call, close; then the next waiting
- * connection, until the backlog is empty.  SIGTERM and SIGINT arrive
- * through a signalfd polled next to the listening socket, so a stop never
- * interrupts a handler.  Only libc is used: this file is part
- * of the library workers link against.
+ * Like a gen_server, one message is handled at a time, in one thread;
+ * unlike a one-connection-at-a-time server, every accepted connection
+ * stays open (mailbox_peer.c) and one epoll instance watches the
+ * listening socket, a signalfd for SIGTERM and SIGINT, and up to
+ * OTP_MB_CONN_MAX open connections (a round costs what is ready, not what
+ * is open).  Each round serves one message of every ready connection,
+ * then accepts: a silent, slow or busy caller holds nobody else up, and
+ * a stop never interrupts a handler.  On a stop every open
+ * connection is retired (what it queued is answered first), so a clean
+ * restart drops no call that reached the worker.  Only libc is used:
+ * this file is part of the library workers link against.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,27 +22,18 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "otp_mailbox.h"
+#include "mailbox_internal.h"
 
 #define MB_LISTEN_FDS_START 3   /* SD_LISTEN_FDS_START, without libsystemd */
-#define MB_CONN_TIMEOUT_S 5     /* a silent or stuck client cannot hold the server */
-#define MB_ACCEPT_BATCH 64      /* connections served between two looks at the signals */
+#define MB_ACCEPT_BATCH 64      /* connections accepted between two polls */
 #define MB_PROBE_EVERY 8        /* wake-ups between looks for a backlog when there was none */
-
-struct mb_server {
-	const struct otp_mb_callbacks *cb;
-	void *state;
-	int listen_fd;
-	int sig_fd;
-	uint8_t *req;           /* kind byte + OTP_MB_MSG_MAX */
-	uint8_t *rep;           /* kind byte + OTP_MB_MSG_MAX */
-	bool draining;          /* the last look for a waiting connection found one */
-	unsigned wakeups;
-};
+#define MB_PAUSE_MS 100         /* out of fds: how long to stop accepting */
+#define MB_EVENTS 64            /* events taken per wait (the rest come next round) */
 
 /* Parse a decimal environment variable as a positive long; false if unset or bad. */
 static bool mb_env_long(const char *name, long *ret_val)
@@ -101,91 +97,11 @@ static int mb_listen_check(int fd)
 	return 0;
 }
 
-/*
- * Wait until an accepted connection is ready for `events`, at most
- * MB_CONN_TIMEOUT_S: a silent or stuck client cannot hold the server.
- */
-static bool mb_conn_ready(int fd, short events)
-{
-	struct pollfd p = { .fd = fd, .events = events };
-	int r;
-
-	do
-		r = poll(&p, 1, MB_CONN_TIMEOUT_S * 1000);
-	while (r < 0 && errno == EINTR);
-	return r > 0;
-}
-
-/*
- * The connection is non-blocking, so the usual case costs one recv: the
- * caller sends its request right after connecting, and it is mostly there
- * by the time we accept.  Only when it is not do we wait (a poll).
- */
-static ssize_t mb_conn_recv(int fd, void *buf, size_t len)
-{
-	ssize_t n;
-
-	for (;;) {
-		n = recv(fd, buf, len, MSG_TRUNC);
-		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
-			return n;
-		if (errno == EAGAIN && !mb_conn_ready(fd, POLLIN))
-			return -1;
-	}
-}
-
-/* Send one datagram; a reply of up to 64 KiB fits a fresh socket's buffer at once. */
-static void mb_conn_send(int fd, const void *buf, size_t len)
-{
-	/* A caller that went away gets nothing; MSG_NOSIGNAL keeps us alive. */
-	while (send(fd, buf, len, MSG_NOSIGNAL) < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			return;
-		if (errno == EAGAIN && !mb_conn_ready(fd, POLLOUT))
-			return;
-	}
-}
-
-/* Reply to a call, or close without reply when the handler fails. */
-static void mb_call_dispatch(struct mb_server *s, int fd, size_t len)
-{
-	ssize_t n = -1;
-
-	if (s->cb && s->cb->handle_call)
-		n = s->cb->handle_call(s->state, s->req + 1, len, s->rep + 1, OTP_MB_MSG_MAX);
-	if (n < 0 || n > OTP_MB_MSG_MAX)
-		return;
-	s->rep[0] = OTP_MB_REPLY;
-	mb_conn_send(fd, s->rep, (size_t)n + 1);
-}
-
-/* Serve one accepted connection: one message, then close. */
-static void mb_conn_serve(struct mb_server *s, int fd)
-{
-	ssize_t n = mb_conn_recv(fd, s->req, 1 + OTP_MB_MSG_MAX);
-
-	/* EOF, timeout, error, empty or truncated: drop without a word. */
-	if (n < 1 || n > 1 + OTP_MB_MSG_MAX)
-		return;
-	switch (s->req[0]) {
-	case OTP_MB_CALL:
-		mb_call_dispatch(s, fd, (size_t)n - 1);
-		break;
-	case OTP_MB_CAST:
-		if (s->cb && s->cb->handle_cast)
-			s->cb->handle_cast(s->state, s->req + 1, (size_t)n - 1);
-		break;
-	default:
-		break;
-	}
-}
-
 /* Errors of accept() that concern one connection, not the server. */
 static bool mb_accept_transient(int err)
 {
 	switch (err) {
 	case EINTR:
-	case EAGAIN:
 	case ECONNABORTED:
 	case EPROTO:
 	case EPERM:
@@ -195,52 +111,74 @@ static bool mb_accept_transient(int err)
 	}
 }
 
-/*
- * Accept one connection and serve it: 1 done (served, or lost to its
- * client), 0 none waiting, -errno when the listening socket failed.
- */
-static int mb_accept_one(struct mb_server *s)
+/* Errors of accept() that say "no room for another fd now". */
+static bool mb_accept_starved(int err)
 {
-	/* Non-blocking: every wait on the connection is a bounded poll, and
-	 * no setsockopt timeouts are needed (two syscalls per call saved). */
-	int fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	return err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
 
-	if (fd < 0) {
-		if (errno == EAGAIN)
-			return 0;
-		return mb_accept_transient(errno) ? 1 : -errno;
-	}
-	mb_conn_serve(s, fd);
-	close(fd);
-	return 1;
+/* Watch fd under tag for events (0: not at all for now); false if epoll failed. */
+static bool mb_watch(struct otp_mbi_server *s, int op, int fd, uint32_t tag, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
+
+	return epoll_ctl(s->ep_fd, op, fd, &ev) == 0;
 }
 
 /*
- * Whether to look for more waiting connections after serving the one
- * poll announced.  A look that finds none is an accept4 failing with
- * EAGAIN: a syscall (1.9 us on a paravirtualised VM) as dear as the poll
+ * Accept one waiting connection and serve what it sent already: 1 done
+ * (or lost to its client), 0 none waiting (or no fd to take it with:
+ * listening pauses), -errno when the listening socket failed.  With every
+ * slot taken, the connection idle the longest is retired first.
+ */
+static int mb_accept_one(struct otp_mbi_server *s)
+{
+	int fd;
+
+	if (otp_mbi_full(s))
+		otp_mbi_peer_retire(s, otp_mbi_peer_oldest(s));
+	fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd >= 0) {
+		otp_mbi_peer_add(s, fd);
+		return 1;
+	}
+	if (errno == EAGAIN)
+		return 0;
+	if (mb_accept_transient(errno))
+		return 1;
+	if (!mb_accept_starved(errno))
+		return -errno;
+	s->paused = mb_watch(s, EPOLL_CTL_MOD, s->listen_fd, OTP_MBI_TAG_LISTEN, 0);
+	return 0;
+}
+
+/*
+ * Whether to look for more waiting connections after accepting the one
+ * epoll announced.  A look that finds none is an accept4 failing with
+ * EAGAIN: a syscall (1.9 us on a paravirtualised VM) as dear as the wait
  * it would save, so looking pays only while callers pile up.  Keep
  * looking while the last look found one; otherwise look again every
  * MB_PROBE_EVERY wake-ups, to notice when they start to.
  */
-static bool mb_should_look(struct mb_server *s)
+static bool mb_should_look(struct otp_mbi_server *s)
 {
 	return s->draining || ++s->wakeups % MB_PROBE_EVERY == 0;
 }
 
 /*
- * Serve the connection poll announced, then, while it pays, the backlog
- * until it is empty: under load one poll per batch instead of one per
- * call.  At most MB_ACCEPT_BATCH, so a steady stream of callers cannot
- * hide a stop signal.  0 or -errno.
+ * Accept the connection epoll announced, then, while it pays, the
+ * backlog until it is empty: under a stream of one-shot callers one wait
+ * per batch instead of one per call.  At most MB_ACCEPT_BATCH, and never
+ * by retiring open connections, so the open ones are served in between.
+ * 0 or -errno.
  */
-static int mb_accept_batch(struct mb_server *s)
+static int mb_accept_batch(struct otp_mbi_server *s)
 {
 	int r = mb_accept_one(s), n = 1;
 
 	if (r <= 0 || !mb_should_look(s))
 		return r < 0 ? r : 0;
-	while (n < MB_ACCEPT_BATCH && (r = mb_accept_one(s)) > 0)
+	while (n < MB_ACCEPT_BATCH && !otp_mbi_full(s) && (r = mb_accept_one(s)) > 0)
 		n++;
 	s->draining = n > 1;
 	return r < 0 ? r : 0;
@@ -258,60 +196,118 @@ static bool mb_signals_read(int sig_fd)
 	return stop;
 }
 
-/* Poll until a stop signal (0) or a fatal error (-errno). */
-static int mb_loop(struct mb_server *s)
+/* Wait for the next round: how many events, or -errno.  Listening resumes after a pause. */
+static int mb_wait(struct otp_mbi_server *s, struct epoll_event *ev)
 {
-	struct pollfd p[2] = {
-		{ .fd = s->listen_fd, .events = POLLIN },
-		{ .fd = s->sig_fd, .events = POLLIN },
-	};
-	int r;
+	int n;
+
+	while ((n = epoll_wait(s->ep_fd, ev, MB_EVENTS, s->paused ? MB_PAUSE_MS : -1)) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (s->paused && mb_watch(s, EPOLL_CTL_MOD, s->listen_fd, OTP_MBI_TAG_LISTEN, EPOLLIN))
+		s->paused = false;
+	return n;
+}
+
+/*
+ * One round: a stop signal first (1), then one message (or a pending
+ * reply) for every ready peer, then the waiting callers.  0 or -errno.
+ */
+static int mb_round(struct otp_mbi_server *s, const struct epoll_event *ev, int n)
+{
+	bool listen = false;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (ev[i].data.u32 == OTP_MBI_TAG_SIGNAL && mb_signals_read(s->sig_fd))
+			return 1;
+		if (ev[i].data.u32 == OTP_MBI_TAG_LISTEN)
+			listen = true;
+	}
+	for (i = 0; i < n; i++)
+		if (ev[i].data.u32 < OTP_MB_CONN_MAX)
+			otp_mbi_peer_event(s, ev[i].data.u32, ev[i].events);
+	return listen ? mb_accept_batch(s) : 0;
+}
+
+/* Serve until a stop signal (0) or a fatal error (-errno). */
+static int mb_loop(struct otp_mbi_server *s)
+{
+	struct epoll_event ev[MB_EVENTS];
+	int n, r;
 
 	for (;;) {
-		if (poll(p, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (p[1].revents && mb_signals_read(s->sig_fd))
-			return 0;
-		if (p[0].revents & POLLNVAL)
-			return -EBADF;
-		if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-			r = mb_accept_batch(s);
-			if (r < 0)
-				return r;
-		}
+		n = mb_wait(s, ev);
+		if (n < 0)
+			return n;
+		r = mb_round(s, ev, n);
+		if (r != 0)
+			return r > 0 ? 0 : r;
 	}
 }
 
-/* Init, loop, terminate; signals are already routed to s->sig_fd. */
-static int mb_run(struct mb_server *s)
+/* The buffers, the slots and the epoll instance of a server; 0 or -errno. */
+static int mb_setup(struct otp_mbi_server *s)
 {
-	int r;
-
 	s->req = malloc(1 + OTP_MB_MSG_MAX);
 	s->rep = malloc(1 + OTP_MB_MSG_MAX);
-	if (!s->req || !s->rep) {
-		r = -ENOMEM;
-		goto out;
+	s->peers = calloc(OTP_MB_CONN_MAX, sizeof(*s->peers));
+	s->free_slots = calloc(OTP_MB_CONN_MAX, sizeof(*s->free_slots));
+	if (!s->req || !s->rep || !s->peers || !s->free_slots)
+		return -ENOMEM;
+	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++) {
+		s->peers[i].fd = -1;
+		s->free_slots[s->nfree++] = (uint16_t)(OTP_MB_CONN_MAX - 1 - i);
 	}
-	if (s->cb && s->cb->init) {
-		r = s->cb->init(s->state);
-		if (r != 0)
-			goto out;       /* like gen_server: no terminate after a failed init */
-	}
-	r = mb_loop(s);
-	if (s->cb && s->cb->terminate)
-		s->cb->terminate(s->state, r);
-out:
+	s->ep_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (s->ep_fd < 0)
+		return -errno;
+	if (!mb_watch(s, EPOLL_CTL_ADD, s->listen_fd, OTP_MBI_TAG_LISTEN, EPOLLIN) ||
+	    !mb_watch(s, EPOLL_CTL_ADD, s->sig_fd, OTP_MBI_TAG_SIGNAL, EPOLLIN))
+		return -errno;
+	return 0;
+}
+
+/* Retire every open connection, then free what mb_setup made. */
+static void mb_teardown(struct otp_mbi_server *s)
+{
+	for (size_t i = 0; s->peers && i < OTP_MB_CONN_MAX; i++)
+		if (s->peers[i].fd >= 0)
+			otp_mbi_peer_retire(s, i);
+	if (s->ep_fd >= 0)
+		close(s->ep_fd);
 	free(s->req);
 	free(s->rep);
+	free(s->peers);
+	free(s->free_slots);
+}
+
+/*
+ * Init, loop, retire the open connections (what they queued is
+ * answered), terminate; signals go to s->sig_fd already.
+ */
+static int mb_run(struct otp_mbi_server *s)
+{
+	int r = mb_setup(s);
+
+	if (r == 0 && s->cb && s->cb->init)
+		r = s->cb->init(s->state);      /* like gen_server: no terminate after a failed init */
+	if (r != 0) {
+		mb_teardown(s);
+		return r;
+	}
+	r = mb_loop(s);
+	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++)
+		if (s->peers[i].fd >= 0)
+			otp_mbi_peer_retire(s, i);
+	if (s->cb && s->cb->terminate)
+		s->cb->terminate(s->state, r);
+	mb_teardown(s);
 	return r;
 }
 
 /* Route SIGTERM and SIGINT to a signalfd and run; the mask as it was after. */
-static int mb_run_signalled(struct mb_server *s)
+static int mb_run_signalled(struct otp_mbi_server *s)
 {
 	sigset_t stop, old;
 	int r;
@@ -336,7 +332,7 @@ static int mb_run_signalled(struct mb_server *s)
 
 int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *state)
 {
-	struct mb_server s = { .cb = cb, .state = state, .listen_fd = listen_fd };
+	struct otp_mbi_server s = { .cb = cb, .state = state, .listen_fd = listen_fd, .ep_fd = -1 };
 	int flags, r;
 
 	if (listen_fd < 0)

@@ -7,20 +7,41 @@
  * the socket and keeps it across restarts, so callers wait in the kernel
  * while the worker restarts.
  *
- * Wire format (DESIGN §6): every message is one seqpacket datagram whose
+ * Wire format (otpctl(1), call and cast): every message is one seqpacket datagram whose
  * first byte is its kind, then the payload:
- *   'c' call   (one per connection, answered by one 'r')
+ *   'c' call   (answered by one 'r')
  *   'a' cast   (no answer)
  *   'r' reply
- * A payload is at most OTP_MB_MSG_MAX bytes.  A bigger message is never
- * sent (-EMSGSIZE at the sender); a server that receives a truncated one
- * drops the connection without a reply.
+ * A connection carries any number of messages; the server handles them
+ * in the order sent and answers each call before it reads the next
+ * message of that connection, so replies come back in the order of the
+ * calls.  A payload is at most OTP_MB_MSG_MAX bytes.  A bigger message is
+ * never sent (-EMSGSIZE at the sender); a server that receives a
+ * truncated one, an empty one or one of another kind drops the
+ * connection without a reply.
  *
  * Clients find a worker's mailbox at $OTP_MAILBOX_DIR/NAME (otpd sets
- * OTP_MAILBOX_DIR for every worker; default /run/otp/mailbox).
+ * OTP_MAILBOX_DIR for every worker; default /run/otp/mailbox).  A client
+ * either makes one-shot calls and casts (otp_call, otp_cast: a connection
+ * each, simplest, safe from any thread) or keeps a connection open for
+ * many (otp_conn_*: the cost of a socketpair round trip per call).
  *
- * Link with -lotp_mailbox (pkg-config otp_mailbox).  Functions return
- * -errno on failure and never raise SIGPIPE.
+ * Errors, for every call below: functions return -errno on failure and
+ * never raise SIGPIPE.  What a caller sees:
+ *   -ETIMEDOUT      no reply within the timeout (the worker may still be
+ *                   working on it)
+ *   -ECONNRESET     the connection dropped before the reply: the callee
+ *                   died, or its handler refused the call (as otpctl(1) says:
+ *                   an immediate error, not a timeout)
+ *   -ENOENT, -ECONNREFUSED   no such mailbox (noproc)
+ *   -EACCES         the mailbox's mode and group do not let us in
+ *   -EMSGSIZE       a request over OTP_MB_MSG_MAX (nothing sent), or a
+ *                   reply bigger than the caller's cap
+ *   -EPROTO         the peer answered with something other than a reply
+ *   -EINVAL, -ENAMETOOLONG   bad arguments, a name with '/', a path too
+ *                   long for a Unix socket
+ *
+ * Link with -lotp_mailbox (pkg-config otp_mailbox).  libc only.
  */
 #ifndef OTP_MAILBOX_H
 #define OTP_MAILBOX_H
@@ -33,34 +54,75 @@ extern "C" {
 #endif
 
 #define OTP_MB_MSG_MAX 65536            /* payload bytes, kind byte not counted */
+#define OTP_MB_CONN_MAX 256             /* connections a server keeps open at once */
 #define OTP_MB_DEFAULT_DIR "/run/otp/mailbox"
 
 enum otp_mb_kind { OTP_MB_CALL = 'c', OTP_MB_CAST = 'a', OTP_MB_REPLY = 'r' };
 
 /* --- server: a worker ---------------------------------------------------- */
 
+/*
+ * What a worker does, gen_server style.  Every callback runs in the
+ * thread that called otp_mb_serve, one at a time, with `state` as given
+ * to it.  A callback may call other workers (otp_call, otp_conn_call),
+ * never its own mailbox: nobody would answer until it returns.  While one
+ * runs, the other callers wait (their messages queue in the kernel).
+ */
 struct otp_mb_callbacks {
 	/* Before serving; non-zero stops at once (otp_mb_serve returns it). */
 	int (*init)(void *state);
 	/*
-	 * A call: write the reply (at most `cap` bytes) into `reply` and
-	 * return its length, or a negative value to close the connection
-	 * without a reply (the caller sees the callee fail).
+	 * A call: `req` holds `len` payload bytes (valid until the callback
+	 * returns).  Write the reply (at most `cap` = OTP_MB_MSG_MAX bytes)
+	 * into `reply` and return its length, or a negative value to close
+	 * the connection without a reply (the caller gets -ECONNRESET, as
+	 * if the callee had died; its next call reconnects).
 	 */
 	ssize_t (*handle_call)(void *state, const void *req, size_t len, void *reply, size_t cap);
-	/* A cast. */
+	/* A cast: nothing to answer.  NULL drops casts. */
 	void (*handle_cast)(void *state, const void *msg, size_t len);
-	/* On the way out: `why` is 0 for SIGTERM/SIGINT, else -errno. */
+	/*
+	 * On the way out, after the open connections were retired: `why` is
+	 * 0 for SIGTERM/SIGINT, else the -errno otp_mb_serve returns.
+	 */
 	void (*terminate)(void *state, int why);
 };
 
-/* The mailbox otpd passed (LISTEN_FDS, LISTEN_PID), or -ENOENT. */
+/* The mailbox otpd passed (LISTEN_FDS, LISTEN_PID), made close-on-exec, or -ENOENT. */
 int otp_mb_listen_fd(void);
 
 /*
  * Serve the mailbox from otp_mb_listen_fd() until SIGTERM or SIGINT (a
- * clean stop: returns 0), one connection at a time, like a gen_server.
- * Callbacks may be NULL.  Returns init's non-zero result, or -errno.
+ * clean stop: returns 0).  Returns init's non-zero result, or -errno
+ * (-ENOENT: no mailbox on fd 3; -ENOMEM; the listening socket failed).
+ * Callbacks may be NULL (a call to a server without handle_call is
+ * dropped: its caller gets -ECONNRESET).
+ *
+ * Like a gen_server, one message is handled at a time, in the calling
+ * thread, and a handler is never interrupted.  Up to OTP_MB_CONN_MAX
+ * connections are kept open and watched together (one epoll instance,
+ * with the listening socket and a signalfd; no thread per caller).  Each
+ * round reads and answers one message of every connection that has one,
+ * so a caller that connects and stays silent, sends slowly, or keeps its
+ * connection busy holds nobody else up, and needs no timeout.  A reply is
+ * never sent with a blocking write: one its caller does not take at once
+ * waits in the server (at most one per connection, so at most
+ * OTP_MB_CONN_MAX x 64 KiB), and that connection is not read again until
+ * the caller takes it.
+ *
+ * With every slot taken, a new caller makes the server retire the
+ * connection idle the longest: nothing more can be sent on it (the
+ * client library then reconnects for its next message, see
+ * otp_conn_call), what it queued already is answered, and it is closed.
+ * A stop does the same to every open connection before terminate runs,
+ * so SIGTERM (a restart or stop by otpd) loses no call that reached the
+ * worker; callers that had not connected yet wait in the listen backlog
+ * for the next start.  A worker that crashes closes its connections
+ * unanswered: their in-flight calls fail with -ECONNRESET at once.
+ *
+ * Signals: SIGTERM and SIGINT are blocked in the calling thread and read
+ * through a signalfd while serve runs (a multi-threaded worker blocks
+ * them in its other threads); the mask is put back on return.
  * While it serves, the listening socket is non-blocking (O_NONBLOCK, a
  * flag of the open file otpd shares with every start of the worker); it
  * is put back when serve returns, and otpd makes it blocking again
@@ -69,28 +131,76 @@ int otp_mb_listen_fd(void);
  */
 int otp_mb_serve(const struct otp_mb_callbacks *cb, void *state);
 
-/* Same, on a listening seqpacket socket of the caller's choosing. */
+/* Same, on a listening seqpacket socket of the caller's choosing (-EINVAL
+ * if fd is not one, -EBADF if negative).  The socket stays open. */
 int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *state);
 
-/* --- clients ------------------------------------------------------------- */
+/* --- clients: one connection per message ------------------------------- */
 
 /*
  * Call worker `name` and wait at most timeout_ms (< 0: forever) for the
- * reply, copied into `reply` (cap bytes).  Returns the reply length, or
- * -ETIMEDOUT (no reply in time), -ECONNRESET (the callee died before
- * replying), -ENOENT or -ECONNREFUSED (no such mailbox: noproc),
- * -EMSGSIZE (request over OTP_MB_MSG_MAX, or reply bigger than cap).
+ * reply, copied into `reply` (cap bytes; left alone unless a reply fits).
+ * Returns the reply's length, or -errno (see the top of this file).
+ * A call made while the worker restarts waits for the new one (within
+ * the timeout).  Thread-safe: each call has its own connection.
  */
 ssize_t otp_call(const char *name, const void *req, size_t len, void *reply, size_t cap,
 		 int timeout_ms);
 /* Send a cast; returns 0 once the message is queued (-ETIMEDOUT when the
- * backlog stays full for 5 s; otherwise the errors of otp_call). */
+ * backlog or the worker's queue stays full for 5 s; otherwise the errors
+ * of otp_call).  Thread-safe. */
 int otp_cast(const char *name, const void *msg, size_t len);
 
 /* The same, given the mailbox socket's path. */
 ssize_t otp_call_path(const char *path, const void *req, size_t len, void *reply, size_t cap,
 		      int timeout_ms);
 int otp_cast_path(const char *path, const void *msg, size_t len);
+
+/* --- clients: a kept connection ---------------------------------------- */
+
+/*
+ * A connection to one mailbox kept open across calls: a call costs one
+ * send and one recv instead of a connect, an accept and a close.  Not
+ * thread-safe: use one per thread, or one at a time.  Its socket is
+ * close-on-exec; a child after fork() must not use its parent's.
+ */
+struct otp_conn;
+
+/*
+ * Open a kept connection to worker `name` ($OTP_MAILBOX_DIR/name) or to
+ * the socket at `path`: 0 and *ret_conn, or -errno with *ret_conn left
+ * alone: -ENOENT or -ECONNREFUSED (noproc), -EACCES, -EINVAL,
+ * -ENAMETOOLONG, -ENOMEM.  Connects at once; when the backlog is full,
+ * the first call connects (within its timeout).
+ */
+int otp_conn_open(const char *name, struct otp_conn **ret_conn);
+int otp_conn_open_path(const char *path, struct otp_conn **ret_conn);
+
+/*
+ * Call over the kept connection; arguments, result and errors as
+ * otp_call.  Reconnection, decided here once for every caller:
+ *   - A request whose send fails because the server side had closed the
+ *     connection (the worker restarted or stopped since the last call,
+ *     or retired this connection to make room) reached no worker: it is
+ *     sent again, once, on a new connection, without the caller knowing.
+ *     The new connection waits in the backlog otpd holds if the worker is
+ *     still down.  This is never a second delivery.
+ *   - A call sent and then unanswered (-ECONNRESET: the worker died or
+ *     refused it; -ETIMEDOUT; -EPROTO) is NOT sent again: the worker may
+ *     have acted on it.  The connection is closed, so that a late reply
+ *     can never answer a later call, and the next call opens a new one.
+ *   - -EMSGSIZE for a reply over cap keeps the connection (the reply was
+ *     taken off it).
+ * A noproc (-ENOENT, -ECONNREFUSED) can come from a reconnection, when
+ * the worker left the tree.
+ */
+ssize_t otp_conn_call(struct otp_conn *c, const void *req, size_t len, void *reply, size_t cap,
+		      int timeout_ms);
+/* A cast over the kept connection, handled in order with its calls;
+ * returns as otp_cast, and reconnects as otp_conn_call. */
+int otp_conn_cast(struct otp_conn *c, const void *msg, size_t len);
+/* Close and free c (NULL is fine).  Casts already sent stay queued. */
+void otp_conn_close(struct otp_conn *c);
 
 #ifdef __cplusplus
 }

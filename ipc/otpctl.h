@@ -6,7 +6,7 @@
 
 #include <stdbool.h>
 
-/* `otpctl call|cast NAME MSG [--timeout D]`: the exit code. */
+/* `otpctl call|cast NAME MSG|--batch [--timeout D]`: the exit code. */
 int ctl_mailbox(const char *socket_path, bool call, int argc, char **argv);
 
 #endif

@@ -3,8 +3,10 @@
  *
  * These talk to the worker's mailbox directly (otp_mailbox.h), not
  * through otpd: a call costs one connection to the worker and nothing
- * else.  The mailbox directory is $OTP_MAILBOX_DIR, else "mailbox" next
- * to the control socket (<run_dir>/mailbox with the default socket).
+ * else.  With --batch, one kept connection carries a message per line of
+ * stdin (and, for call, prints a reply per line), stopping at the first
+ * failure.  The mailbox directory is $OTP_MAILBOX_DIR, else "mailbox"
+ * next to the control socket (<run_dir>/mailbox with the default socket).
  */
 #include <errno.h>
 #include <libgen.h>
@@ -13,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../config/config.h"
+#include "../util/util.h"
 #include "ipc.h"
 #include "otp_mailbox.h"
 #include "otpctl.h"
@@ -77,7 +79,7 @@ static int mb_write_all(const char *p, size_t len)
 	return 0;
 }
 
-/* Map a library error to otpctl's message and exit code. */
+/* Map a library error to otpctl's message and exit code (name may say more). */
 static int mb_fail(const char *name, ssize_t r)
 {
 	switch (-r) {
@@ -105,33 +107,119 @@ static int mb_fail(const char *name, ssize_t r)
 	}
 }
 
-/* argv: the verb's arguments as checked by otpctl: NAME MSG [--timeout D] [--json]. */
-int ctl_mailbox(const char *socket_path, bool call, int argc, char **argv)
+/* The arguments of call/cast as otpctl checked them. */
+struct mb_args {
+	const char *name;
+	const char *msg;        /* NULL with --batch */
+	bool batch;
+	int timeout_ms;
+};
+
+/* argv: NAME MSG | NAME --batch, [--timeout D], [--json]; exit 2 when they do not fit. */
+static int mb_args_parse(bool call, int argc, char **argv, struct mb_args *ret)
 {
 	const char *pos[2] = { NULL, NULL };
 	int64_t ms = CALL_DEFAULT_MS;
-	static char req[OTP_MB_MSG_MAX + 1], reply[OTP_MB_MSG_MAX];
-	char path[4096];
-	ssize_t len, r;
+	bool batch = false;
 	int np = 0;
 
 	for (int i = 0; i < argc; i++) {
 		if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-			(void)cfg_parse_duration(argv[++i], &ms);
+			(void)util_parse_duration(argv[++i], &ms);
+		else if (strcmp(argv[i], "--batch") == 0)
+			batch = true;
 		else if (strcmp(argv[i], "--json") != 0 && np < 2)
 			pos[np++] = argv[i];
 	}
-	if (np != 2)
+	if (np != (batch ? 1 : 2)) {
+		fprintf(stderr, "otpctl: %s: %s\nusage: otpctl %s NAME MSG|--batch%s\n",
+			call ? "call" : "cast", batch ? "--batch takes no MSG" : "missing MSG",
+			call ? "call" : "cast", call ? " [--timeout D]" : "");
 		return IPC_EXIT_USAGE;
-	if ((r = mb_path(socket_path, pos[0], path, sizeof(path))) < 0)
-		return mb_fail(pos[0], r);
-	if ((len = mb_message(pos[1], req, OTP_MB_MSG_MAX)) < 0)
-		return mb_fail(pos[0], len);
+	}
+	*ret = (struct mb_args){ .name = pos[0], .msg = pos[1], .batch = batch,
+				 .timeout_ms = ms > 0x7fffffff ? 0x7fffffff : (int)ms };
+	return 0;
+}
+
+/* One call or cast of MSG on its own connection. */
+static int mb_once(const struct mb_args *a, bool call, const char *path)
+{
+	static char req[OTP_MB_MSG_MAX + 1], reply[OTP_MB_MSG_MAX];
+	ssize_t len, r;
+
+	if ((len = mb_message(a->msg, req, OTP_MB_MSG_MAX)) < 0)
+		return mb_fail(a->name, len);
 	if (!call)
-		return (r = otp_cast_path(path, req, (size_t)len)) < 0 ? mb_fail(pos[0], r) : 0;
-	r = otp_call_path(path, req, (size_t)len, reply, sizeof(reply),
-			  ms > 0x7fffffff ? 0x7fffffff : (int)ms);
+		return (r = otp_cast_path(path, req, (size_t)len)) < 0 ? mb_fail(a->name, r) : 0;
+	r = otp_call_path(path, req, (size_t)len, reply, sizeof(reply), a->timeout_ms);
 	if (r < 0)
-		return mb_fail(pos[0], r);
+		return mb_fail(a->name, r);
 	return mb_write_all(reply, (size_t)r) < 0 ? IPC_EXIT_REFUSED : 0;
+}
+
+/* Line n of the batch, less its newline, over c: a reply line for a call. */
+static int mb_batch_line(const struct mb_args *a, bool call, struct otp_conn *c, char *line,
+			 size_t len, long n)
+{
+	static char reply[OTP_MB_MSG_MAX + 1];
+	char what[300];
+	ssize_t r;
+
+	r = call ? otp_conn_call(c, line, len, reply, OTP_MB_MSG_MAX, a->timeout_ms)
+		 : otp_conn_cast(c, line, len);
+	if (r < 0) {
+		snprintf(what, sizeof(what), "%s: line %ld", a->name, n);
+		return mb_fail(what, r);
+	}
+	if (!call)
+		return 0;
+	reply[r] = '\n';
+	return mb_write_all(reply, (size_t)r + 1) < 0 ? IPC_EXIT_REFUSED : 0;
+}
+
+/*
+ * --batch: one kept connection, a message per line of stdin (the newline
+ * is not sent), a reply per line of stdout, written as it comes.  Stops
+ * at the first line that fails, with that line's exit code: the replies
+ * printed are those of the lines before it.
+ */
+static int mb_batch(const struct mb_args *a, bool call, const char *path)
+{
+	struct otp_conn *c;
+	char *line = NULL;
+	size_t size = 0;
+	ssize_t len;
+	long n = 0;
+	int rc = 0;
+
+	rc = otp_conn_open_path(path, &c);
+	if (rc < 0)
+		return mb_fail(a->name, rc);
+	while (rc == 0 && (len = getline(&line, &size, stdin)) >= 0) {
+		if (len > 0 && line[len - 1] == '\n')
+			len--;
+		rc = mb_batch_line(a, call, c, line, (size_t)len, ++n);
+	}
+	if (rc == 0 && ferror(stdin))
+		rc = mb_fail(a->name, -EIO);
+	free(line);
+	otp_conn_close(c);
+	return rc;
+}
+
+/* argv: the verb's arguments as checked by otpctl. */
+int ctl_mailbox(const char *socket_path, bool call, int argc, char **argv)
+{
+	struct mb_args a;
+	char path[4096];
+	int r;
+
+	r = mb_args_parse(call, argc, argv, &a);
+	if (r != 0)
+		return r;
+	r = mb_path(socket_path, a.name, path, sizeof(path));
+	if (r < 0)
+		return mb_fail(a.name, r);
+	return a.batch ? mb_batch(&a, call, path) : mb_once(&a, call, path);
 }

@@ -7,7 +7,6 @@
  * queue and runs when it is free, as a call waits in an OTP supervisor's
  * mailbox.
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +45,13 @@ static bool busy(const struct sup_node *sup)
 	return sup->sv->plan != SUP_PLAN_NONE;
 }
 
+/* The node a command is about: removal also takes out what delete_child
+ * or a temporary exit hid. */
+static struct sup_node *cmd_target(struct sup_tree *t, const struct sup_deferred *d)
+{
+	return d->cmd == SUP_CMD_REMOVE ? sup_find_any(t, d->name) : sup_find(t, d->name);
+}
+
 static void drain_exit(struct sup_deferred *d)
 {
 	struct sup_node *n = d->node;
@@ -80,8 +86,9 @@ void sup_defer_drain(struct sup_node *sup)
 	while (sv->dq_head && !busy(sup)) {
 		struct sup_deferred *d = sv->dq_head;
 
-		if (d->kind == SUP_DEF_CMD) {
-			struct sup_node *n = sup_find(sup->tree, d->name);
+		/* start-child names this supervisor, whose own command is not its business. */
+		if (d->kind == SUP_DEF_CMD && d->cmd != SUP_CMD_START_CHILD) {
+			struct sup_node *n = cmd_target(sup->tree, d);
 
 			if (n && n->pending != SUP_PEND_NONE)
 				return;         /* still in flight: keep the order */
@@ -99,6 +106,28 @@ void sup_defer_drain(struct sup_node *sup)
 			sup_cmd_run(sup->tree, d);
 		deferred_free(d);
 	}
+}
+
+/* `n` is about to be freed: what waits for it in its supervisor's queue goes. */
+void sup_defer_forget(struct sup_node *n)
+{
+	struct sup_sv *sv = n->parent ? n->parent->sv : NULL;
+	struct sup_deferred **p, *prev = NULL;
+
+	if (!sv)
+		return;
+	for (p = &sv->dq_head; *p;) {
+		struct sup_deferred *d = *p;
+
+		if (d->kind != SUP_DEF_CMD && d->node == n) {
+			*p = d->next;
+			deferred_free(d);
+			continue;
+		}
+		prev = d;
+		p = &d->next;
+	}
+	sv->dq_tail = prev;
 }
 
 void sup_defer_cancel(struct sup_node *sup)
@@ -156,10 +185,7 @@ static void cmd_start(struct sup_node *n, uint64_t cookie)
 	case SUP_STOPPED:
 		n->pending = SUP_PEND_START;
 		n->cookie = cookie;
-		sup_node_start(n);      /* not counted: OTP restart_child */
-		return;
-	case SUP_RESTARTING:
-		reply(n->tree, cookie, SUP_E_RESTARTING);
+		sup_plan_start_one(n->parent, n);       /* not counted: OTP restart_child */
 		return;
 	default:
 		reply(n->tree, cookie, SUP_E_RUNNING);
@@ -195,7 +221,7 @@ static void cmd_restart(struct sup_node *n, uint64_t cookie)
 	if (n->state == SUP_STOPPED) {
 		n->pending = SUP_PEND_START;
 		n->restarts++;
-		sup_node_start(n);
+		sup_plan_start_one(n->parent, n);
 		return;
 	}
 	n->pending = SUP_PEND_RESTART;
@@ -244,18 +270,6 @@ static void cmd_kill(struct sup_node *n, int signo, uint64_t cookie)
 	reply(n->tree, cookie, SUP_OK);
 }
 
-static bool name_valid(const char *s)
-{
-	size_t len = strlen(s);
-
-	if (len == 0 || len > SUP_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.@-", *s))
-			return false;
-	return true;
-}
-
 static struct sup_node *dynamic_new(struct sup_node *sup, struct sup_deferred *d,
 				    enum sup_result *ret_err)
 {
@@ -270,7 +284,7 @@ static struct sup_node *dynamic_new(struct sup_node *sup, struct sup_deferred *d
 			snprintf(spec.name, sizeof(spec.name), "%.50s@%u", sup->first->spec.name,
 				 ++sup->sv->next_dyn);
 		while (sup_find_any(t, spec.name));
-	if (!name_valid(spec.name)) {
+	if (!sup_name_valid(spec.name, NULL)) {
 		*ret_err = SUP_E_INVALID;
 		return NULL;
 	}
@@ -303,7 +317,7 @@ static void cmd_start_child(struct sup_tree *t, struct sup_node *sup, struct sup
 		return;
 	}
 	if (sup->state != SUP_RUNNING) {
-		reply(t, d->cookie, SUP_E_NOT_RUNNING);
+		reply(t, d->cookie, SUP_E_NOPROC);
 		return;
 	}
 	n = dynamic_new(sup, d, &err);
@@ -313,19 +327,13 @@ static void cmd_start_child(struct sup_tree *t, struct sup_node *sup, struct sup
 	}
 	n->pending = SUP_PEND_START;
 	n->cookie = d->cookie;
-	sup_node_start(n);
+	sup_plan_start_one(sup, n);
 }
 
 static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_deferred *d)
 {
 	bool simple_child = n->dynamic || n->is_template;
 
-	/* Nothing starts under a supervisor that is down (OTP: noproc). */
-	if ((d->cmd == SUP_CMD_START || d->cmd == SUP_CMD_RESTART) && !simple_child &&
-	    (n->parent->state == SUP_STOPPED || n->parent->state == SUP_RESTARTING)) {
-		reply(t, d->cookie, SUP_E_NOT_RUNNING);
-		return;
-	}
 	switch (d->cmd) {
 	case SUP_CMD_START:
 		if (simple_child)
@@ -363,15 +371,34 @@ static void cmd_on_node(struct sup_tree *t, struct sup_node *n, struct sup_defer
 	}
 }
 
+/*
+ * A command on a child of a supervisor that is down (stopped, or waiting
+ * for its own restart) goes nowhere: OTP answers noproc, as the call is
+ * made to a process that does not exist.  A reload's removal still works.
+ */
+static bool under_stopped(const struct sup_node *n, int cmd)
+{
+	const struct sup_node *sup = cmd == SUP_CMD_START_CHILD ? n : n->parent;
+
+	if (cmd == SUP_CMD_REMOVE || !sup || sup->spec.type != SUP_SUPERVISOR)
+		return false;
+	return sup->state == SUP_STOPPED || sup->state == SUP_RESTARTING;
+}
+
 /* Run command `d` now, or queue it where it must wait.  `d` stays the caller's. */
 void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d)
 {
-	/* Removal also takes out what delete_child or a temporary exit hid. */
-	struct sup_node *n = d->cmd == SUP_CMD_REMOVE ? sup_find_any(t, d->name) : sup_find(t, d->name);
+	struct sup_node *any = sup_find_any(t, d->name);
+	struct sup_node *n = cmd_target(t, d);
 	struct sup_node *waiter;
 
 	if (t->shutting_down || t->done) {
 		reply(t, d->cookie, SUP_E_SHUTTING_DOWN);
+		return;
+	}
+	/* Before not_found: a deleted child of a stopped supervisor is noproc too. */
+	if (any && under_stopped(any, d->cmd)) {
+		reply(t, d->cookie, SUP_E_NOPROC);
 		return;
 	}
 	if (!n) {

@@ -97,32 +97,83 @@ static void exited_stopping(struct sup_tree *t, struct sup_node *n)
 	sup_node_gone(n, &r);
 }
 
+/* Why the main process of n ended, from its wait status. */
+static void exit_reason(const struct sup_node *n, int wstatus, unsigned flags, struct sup_reason *r)
+{
+	sup_reason_from_status(r, wstatus);
+	if (flags & SUP_EXIT_OOM)
+		sup_reason_set(r, SUP_R_OOM, 0);
+	else if (n->watchdog_fired)
+		sup_reason_set(r, SUP_R_WATCHDOG, 0);
+}
+
+/* n is gone, having been in `state` when its main process ended. */
+static void worker_gone(struct sup_tree *t, struct sup_node *n, enum sup_state state,
+			const struct sup_reason *r)
+{
+	switch (state) {
+	case SUP_STARTING:
+		exited_starting(t, n, r);
+		break;
+	case SUP_RUNNING:
+		sup_child_crashed(n, r);
+		break;
+	default:
+		exited_stopping(t, n);
+		break;
+	}
+}
+
 void sup_child_exited(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
 		      int64_t now)
 {
 	struct sup_reason r;
 
 	t->now = now;
-	if (n->spec.type != SUP_WORKER)
+	/* Not waiting for it (stale), or its leftovers decide (sup_child_gone). */
+	if (n->spec.type != SUP_WORKER || !sup_node_live(n) || n->leftovers)
 		return;
-	sup_reason_from_status(&r, wstatus);
-	if (flags & SUP_EXIT_OOM)
-		sup_reason_set(&r, SUP_R_OOM, 0);
-	switch (n->state) {
-	case SUP_STARTING:
-		exited_starting(t, n, &r);
-		break;
-	case SUP_RUNNING:
-		if (n->watchdog_fired)
-			sup_reason_set(&r, SUP_R_WATCHDOG, 0);
-		sup_child_crashed(n, &r);
-		break;
-	case SUP_STOPPING:
-		exited_stopping(t, n);
-		break;
-	default:
-		return;         /* not waiting for it: stale */
-	}
+	exit_reason(n, wstatus, flags, &r);
+	worker_gone(t, n, n->state, &r);
+	settle(t);
+}
+
+/*
+ * The main process is gone, what it left is not: stopped like the worker
+ * (lifecycle.c), under the deadline of a stop already under way, else its
+ * own.  The exit is remembered for sup_child_gone().
+ */
+void sup_child_leftovers(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
+			 int64_t now)
+{
+	struct sup_reason r;
+
+	t->now = now;
+	if (n->spec.type != SUP_WORKER || !sup_node_live(n) || n->leftovers)
+		return;
+	exit_reason(n, wstatus, flags, &r);
+	n->leftovers = true;
+	n->left_from = n->state;
+	n->left_kind = r.kind;
+	n->left_code = r.code;
+	sup_worker_leftovers_stop(n);
+	settle(t);
+}
+
+void sup_child_gone(struct sup_tree *t, struct sup_node *n, int64_t now)
+{
+	struct sup_reason r;
+	enum sup_state from = n->left_from;
+
+	t->now = now;
+	if (n->spec.type != SUP_WORKER || !n->leftovers)
+		return;
+	n->leftovers = false;
+	sup_reason_set(&r, n->left_kind, n->left_code);
+	/* Stopped by otpd meanwhile (a command, a plan): not a crash. */
+	if (n->stop_why != SUP_STOP_NONE)
+		from = SUP_STOPPING;
+	worker_gone(t, n, from, &r);
 	settle(t);
 }
 

@@ -4,12 +4,13 @@
  *
  * A supervisor runs at most one "plan" at a time: an ordered set of its
  * children to terminate (walked backwards, one at a time, or all at once
- * for simple_one_for_one) and then to start (walked forwards, each waiting
- * for the previous one to be ready).  Init, group restarts and shutdown are
- * all plans; only their ending differs.  While a plan runs, exits of
- * children outside it and management commands wait in the supervisor's
- * deferred queue, as messages wait in an OTP supervisor's mailbox while it
- * is busy.
+ * for simple_one_for_one and shutdown_order = parallel) and then to start
+ * (walked forwards, each waiting for the previous one to be ready).  Init,
+ * group restarts, shutdown and the start of one child (a restart, or the
+ * start of a command) are all plans; only their ending differs.  While a
+ * plan runs, exits of children outside it and management commands wait in
+ * the supervisor's deferred queue, as messages wait in an OTP supervisor's
+ * mailbox while it is blocked in a start or a termination.
  */
 #ifndef OTPD_SUPERVISOR_INTERNAL_H
 #define OTPD_SUPERVISOR_INTERNAL_H
@@ -39,6 +40,8 @@ enum sup_plan_kind {
 	SUP_PLAN_INIT_ABORT,    /* terminating what init started; then fail */
 	SUP_PLAN_GROUP,         /* one_for_all / rest_for_one restart */
 	SUP_PLAN_SHUTDOWN,      /* terminate everything; then exit */
+	SUP_PLAN_START,         /* one child starting (restart, start command):
+	                           OTP's start is a synchronous call */
 };
 
 enum sup_phase { SUP_PHASE_TERM, SUP_PHASE_START };
@@ -67,6 +70,7 @@ struct sup_sv {
 	size_t set_n, set_cap;
 	size_t cur;                     /* TERM: members left (walks down); START: next index */
 	size_t waiting;                 /* parallel terminations outstanding */
+	bool parallel;                  /* TERM phase: all at once (shutdown_order) */
 	struct sup_node *failed;        /* group start: the child that failed */
 	struct sup_reason exit_reason;  /* why the supervisor itself will exit */
 	int exit_code;                  /* root: otpd exit code when done */
@@ -96,13 +100,18 @@ struct sup_node {
 	bool freed;                     /* left the tree: freed at actions_clear */
 	bool removed;                   /* reload took it out for good (reload.c) */
 	bool watchdog_fired;
-	bool kill_sent;
+	bool leftovers;                 /* worker: main process gone, its cgroup not empty */
+	bool kill_sent;                 /* worker: SIGKILL sent; supervisor: its subtree
+	                                   was killed (brutal_kill, deadline passed) */
 	bool is_template;
 	bool crash_pending;             /* died during a plan; restart logic after it */
 	bool gave_up;                   /* supervisor: last exit was max intensity */
 	bool retrying;                  /* in a failing restart loop: while a retry is
 	                                   STARTING, OTP shows it as `restarting` */
 	enum sup_stop_why stop_why;
+	enum sup_state left_from;       /* leftovers: the state the main process exited in */
+	enum sup_reason_kind left_kind; /* leftovers: why the main process exited */
+	int left_code;
 	enum sup_pending pending;
 	int argc;                       /* next to pending: no padding hole */
 	uint64_t cookie;
@@ -163,6 +172,8 @@ void sup_node_link_after(struct sup_node *parent, struct sup_node *after, struct
 void sup_node_unlink(struct sup_node *n);
 void sup_node_destroy(struct sup_node *n);
 bool sup_is_simple(const struct sup_node *sup);
+/* sup_walk_next() over every node, those out of the tree for now included. */
+struct sup_node *sup_walk_all(const struct sup_node *top, const struct sup_node *n);
 
 /* intensity.c */
 bool sup_add_restart(struct sup_node *sup, int64_t now);
@@ -170,6 +181,7 @@ bool sup_add_restart(struct sup_node *sup, int64_t now);
 /* lifecycle.c: starting and terminating one node */
 void sup_node_start(struct sup_node *n);
 void sup_node_terminate(struct sup_node *n, enum sup_stop_why why);
+void sup_worker_leftovers_stop(struct sup_node *n);
 void sup_node_gone(struct sup_node *n, const struct sup_reason *r);
 void sup_node_remove(struct sup_node *n);
 void sup_node_hide(struct sup_node *n);
@@ -178,6 +190,8 @@ void sup_subtree_kill(struct sup_node *sup);
 
 /* plan.c */
 void sup_plan_begin(struct sup_node *sup, enum sup_plan_kind kind, struct sup_node *from);
+void sup_plan_start_one(struct sup_node *sup, struct sup_node *n);
+bool sup_plan_holds(const struct sup_node *sup, const struct sup_node *child);
 void sup_plan_step(struct sup_node *sup);
 void sup_plan_child_down(struct sup_node *sup, struct sup_node *child);
 void sup_plan_child_up(struct sup_node *sup, struct sup_node *child);
@@ -205,6 +219,8 @@ void sup_defer_drain(struct sup_node *sup);
 void sup_cmd_run(struct sup_tree *t, struct sup_deferred *d);
 void sup_cmd_submit(struct sup_tree *t, int cmd, const char *name, int signo, uint64_t cookie,
 		    int64_t now);
+/* `n` is about to be freed: drop its queued exit, restart or retry. */
+void sup_defer_forget(struct sup_node *n);
 /* The supervisor leaves the tree: queued commands are answered not_found. */
 void sup_defer_cancel(struct sup_node *sup);
 

@@ -57,6 +57,33 @@ static void worker_terminate(struct sup_node *n)
 }
 
 /*
+ * n's main process ended and left processes behind: they get the stop
+ * signal (the main process is gone, so SIGNAL reaches them) or, with
+ * brutal_kill, SIGKILL.  A worker otpd was stopping already keeps its
+ * deadline and is not signalled twice by KILL.
+ */
+void sup_worker_leftovers_stop(struct sup_node *n)
+{
+	struct sup_action a = { .kind = SUP_A_SIGNAL, .node = n, .cont = true,
+				.signo = n->spec.stop_signal };
+	bool stopping = n->state == SUP_STOPPING;
+
+	if (!stopping) {
+		sup_deadline_clear(n);
+		sup_set_state(n, SUP_STOPPING);
+	}
+	if (n->kill_sent)
+		return;
+	if (n->spec.shutdown_ms == SUP_SHUTDOWN_BRUTAL) {
+		worker_kill(n);
+		return;
+	}
+	sup_emit(n->tree, &a);
+	if (!stopping && n->spec.shutdown_ms != SUP_SHUTDOWN_INFINITY)
+		sup_deadline_after(n, n->spec.shutdown_ms);
+}
+
+/*
  * Ask `n` to stop.  Completion is reported as SUP_W_DOWN (or, for a node
  * stopped because it started too slowly, SUP_W_FAILED) once it is gone.
  */
@@ -74,7 +101,9 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 		sup_node_gone(n, &r);
 		return;
 	case SUP_STOPPING:
-		if (why == SUP_STOP_PLAN)
+		/* A plan takes over a stop under way; a stop of leftovers of an
+		 * exit nobody asked for is asked for now. */
+		if (why == SUP_STOP_PLAN || (n->leftovers && n->stop_why == SUP_STOP_NONE))
 			n->stop_why = why;
 		return;
 	case SUP_STARTING:
@@ -92,6 +121,9 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 		sup_deadline_after(n, n->spec.shutdown_ms);
 	sup_reason_set(&r, SUP_R_SHUTDOWN, 0);
 	sup_exit_begin(n, &r);
+	/* brutal_kill: SIGKILL to the whole subtree (its cgroup) at once. */
+	if (n->spec.shutdown_ms == SUP_SHUTDOWN_BRUTAL)
+		sup_subtree_kill(n);
 }
 
 /* `n` stopped (otpd stopped it, or it is down for good): tell the parent. */
@@ -135,12 +167,14 @@ void sup_node_remove(struct sup_node *n)
 		return;
 	}
 	/* Inside a running plan the set still points at it: the plan's end
-	 * removes every dynamic child (sup_remove_dynamic). */
-	if (p && p->sv->plan != SUP_PLAN_NONE)
+	 * removes every dynamic child (sup_remove_dynamic), or the failed
+	 * start of a START plan does, once the plan is over. */
+	if (p && sup_plan_holds(p, n))
 		return;
 	if (n->freed)
 		return;
 	sup_deadline_clear(n);
+	sup_defer_forget(n);
 	sup_emit_final_forget(t, n);
 	sup_name_unindex(t, n);
 	sup_node_unlink(n);
@@ -162,21 +196,44 @@ void sup_remove_dynamic(struct sup_node *sup)
 	}
 }
 
-/* Descendant workers of `sup` that are alive get SIGKILL (its deadline passed). */
+/*
+ * A node below a supervisor being killed: a live worker is stopping and gets
+ * SIGKILL; a live supervisor is stopping too, killed, and runs its exit
+ * plan, which only waits (its children are all stopping or stopped), so
+ * nothing below restarts anything.
+ */
+static void kill_one(struct sup_node *n)
+{
+	struct sup_reason r;
+
+	if (!sup_node_live(n) || n->kill_sent)
+		return;
+	sup_deadline_clear(n);
+	if (n->state != SUP_STOPPING) {
+		n->stop_why = SUP_STOP_PLAN;
+		sup_set_state(n, SUP_STOPPING);
+	} else if (n->stop_why == SUP_STOP_NONE) {
+		n->stop_why = SUP_STOP_PLAN;    /* its leftovers: ours now */
+	}
+	if (n->spec.type == SUP_WORKER) {
+		worker_kill(n);
+		return;
+	}
+	n->kill_sent = true;
+	sup_reason_set(&r, SUP_R_SHUTDOWN, 0);
+	sup_exit_begin(n, &r);
+}
+
+/*
+ * `sup` (stopping) is killed: brutal_kill, or its shutdown deadline passed.
+ * Its whole subtree dies at once (SIGKILL to its cgroup); it is gone when
+ * every process below is.  OTP kills the supervisor process alone: a
+ * deliberate deviation, otp.conf(5) DEVIATIONS FROM OTP.
+ */
 void sup_subtree_kill(struct sup_node *sup)
 {
-	struct sup_node *n = sup->first;
-
-	while (n && n != sup) {
-		if (n->spec.type == SUP_WORKER && sup_node_live(n) && !n->kill_sent)
-			worker_kill(n);
-		if (n->first) {
-			n = n->first;
-			continue;
-		}
-		while (n != sup && !n->next)
-			n = n->parent;
-		if (n != sup)
-			n = n->next;
-	}
+	sup->kill_sent = true;
+	sup_deadline_clear(sup);
+	for (struct sup_node *n = sup_walk_all(sup, sup); n; n = sup_walk_all(sup, n))
+		kill_one(n);
 }

@@ -34,16 +34,28 @@ struct sup_node *sup_node_next(const struct sup_node *n)
 	return skip_hidden(n->next);
 }
 
-struct sup_node *sup_walk_next(const struct sup_node *top, const struct sup_node *n)
+/* Pre-order: children, then the next sibling of n or of an ancestor below top. */
+static struct sup_node *walk_next(const struct sup_node *top, const struct sup_node *n, bool all)
 {
-	struct sup_node *c = n->spec.type == SUP_SUPERVISOR ? sup_node_first(n) : NULL;
+	struct sup_node *c = n->spec.type != SUP_SUPERVISOR ? NULL : all ? n->first
+										: sup_node_first(n);
 
 	if (c)
 		return c;
 	for (; n && n != top; n = n->parent)
-		if ((c = sup_node_next(n)))
+		if ((c = all ? n->next : sup_node_next(n)))
 			return c;
 	return NULL;
+}
+
+struct sup_node *sup_walk_next(const struct sup_node *top, const struct sup_node *n)
+{
+	return walk_next(top, n, false);
+}
+
+struct sup_node *sup_walk_all(const struct sup_node *top, const struct sup_node *n)
+{
+	return walk_next(top, n, true);
 }
 
 char *const *sup_node_args(const struct sup_node *n, int *ret_argc)

@@ -3,15 +3,19 @@
  *
  * A plan is a set of children in start order.  The TERM phase stops them
  * from the last to the first, one at a time, waiting for each (OTP's
- * terminate_children); a simple_one_for_one supervisor stops all at once.
- * The START phase starts them from the first, each waiting for the
- * previous one to be ready (OTP's start_children).  What ends the plan
- * depends on its kind:
+ * terminate_children); a simple_one_for_one supervisor, and one with
+ * shutdown_order = parallel, stops all at once.  The START phase starts
+ * them from the first, each waiting for the previous one to be ready
+ * (OTP's start_children).  What ends the plan depends on its kind:
  *   INIT        START only; success makes the supervisor RUNNING, a
  *               failure turns the plan into INIT_ABORT
  *   INIT_ABORT  TERM of what INIT started; then the supervisor failed
  *   GROUP       TERM then START (one_for_all, rest_for_one)
  *   SHUTDOWN    TERM of everything; then the supervisor exits
+ *   START       START of one child (a one_for_one restart, a start
+ *               command): the supervisor is blocked meanwhile, as OTP's
+ *               is in its synchronous start call; a failed restart is
+ *               retried behind what waited (OTP's try_again_restart cast)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +73,8 @@ void sup_plan_begin(struct sup_node *sup, enum sup_plan_kind kind, struct sup_no
 	sv->plan = kind;
 	sv->waiting = 0;
 	sv->failed = NULL;
+	/* Fixed for the plan: a reload may change the key meanwhile. */
+	sv->parallel = sup_is_simple(sup) || sup->spec.shutdown_order == SUP_ORDER_PARALLEL;
 	if (kind == SUP_PLAN_INIT) {
 		for (struct sup_node *c = sup->first; c; c = c->next)
 			c->hidden = false;
@@ -84,7 +90,39 @@ void sup_plan_begin(struct sup_node *sup, enum sup_plan_kind kind, struct sup_no
 	sup_work_push(sup->tree, SUP_W_STEP, sup);
 }
 
-/* simple_one_for_one: every child gets its stop signal at once. */
+/*
+ * Start child `n` of `sup` (a restart, or a start command): `sup` is busy
+ * until `n` is up or its start failed.  Without memory for the plan, `n`
+ * starts anyway and `sup` is not held.
+ */
+void sup_plan_start_one(struct sup_node *sup, struct sup_node *n)
+{
+	struct sup_sv *sv = sup->sv;
+
+	sv->set_n = 0;
+	if (set_push(sv, n) == 0) {
+		sv->plan = SUP_PLAN_START;
+		sv->phase = SUP_PHASE_START;
+		sv->cur = 0;
+		sv->waiting = 0;
+		sv->failed = NULL;
+	}
+	sup_node_start(n);
+}
+
+/* Does the running plan of `sup` hold `child` (its set points at it)? */
+bool sup_plan_holds(const struct sup_node *sup, const struct sup_node *child)
+{
+	const struct sup_sv *sv = sup->sv;
+
+	if (sv->plan == SUP_PLAN_NONE)
+		return false;
+	if (sv->plan == SUP_PLAN_START)
+		return sv->set_n && sv->set[0] == child;
+	return true;
+}
+
+/* simple_one_for_one, shutdown_order = parallel: every child gets its stop at once. */
 static bool term_parallel(struct sup_node *sup)
 {
 	struct sup_sv *sv = sup->sv;
@@ -109,7 +147,7 @@ static bool term_step(struct sup_node *sup)
 {
 	struct sup_sv *sv = sup->sv;
 
-	if (sup_is_simple(sup))
+	if (sv->parallel)
 		return term_parallel(sup);
 	while (sv->cur > 0) {
 		struct sup_node *c = sv->set[sv->cur - 1];
@@ -118,8 +156,8 @@ static bool term_step(struct sup_node *sup)
 			sv->cur--;
 			continue;
 		}
-		if (c->state != SUP_STOPPING)
-			sup_node_terminate(c, SUP_STOP_PLAN);
+		/* Stopping already: by command, or its leftovers (it is ours now). */
+		sup_node_terminate(c, SUP_STOP_PLAN);
 		if (c->state != SUP_STOPPED)
 			return false;
 	}
@@ -134,7 +172,10 @@ static bool start_step(struct sup_node *sup)
 	while (sv->cur < sv->set_n) {
 		struct sup_node *c = sv->set[sv->cur];
 
-		if (c->hidden || c->state == SUP_RUNNING) {
+		/* A member a reload is taking out (its exit may not have reached
+		 * us yet) is not started again. */
+		if (c->hidden || c->state == SUP_RUNNING ||
+		    (c->pending == SUP_PEND_REMOVE && c->state == SUP_STOPPED)) {
 			sv->cur++;
 			continue;
 		}
@@ -152,11 +193,13 @@ static bool start_step(struct sup_node *sup)
 static void plan_end(struct sup_node *sup)
 {
 	struct sup_sv *sv = sup->sv;
+	bool one = sv->plan == SUP_PLAN_START;
 
 	sv->plan = SUP_PLAN_NONE;
 	sv->set_n = 0;
 	sv->cur = 0;
-	if (sup_is_simple(sup))
+	/* A simple_one_for_one supervisor's init or end: no dynamic child stays. */
+	if (sup_is_simple(sup) && !one)
 		sup_remove_dynamic(sup);
 	sup_purge_removed(sup);
 }
@@ -254,7 +297,8 @@ static bool is_current_start(const struct sup_node *sup, const struct sup_node *
 {
 	const struct sup_sv *sv = sup->sv;
 
-	return (sv->plan == SUP_PLAN_INIT || sv->plan == SUP_PLAN_GROUP) &&
+	return (sv->plan == SUP_PLAN_INIT || sv->plan == SUP_PLAN_GROUP ||
+		sv->plan == SUP_PLAN_START) &&
 	       sv->phase == SUP_PHASE_START && sv->cur < sv->set_n && sv->set[sv->cur] == c;
 }
 
@@ -277,13 +321,13 @@ static void restart_stopped(struct sup_node *sup, struct sup_node *child)
 		sup_pending_reply(child, SUP_E_NOT_FOUND);
 	} else if (plan == SUP_PLAN_NONE) {
 		child->restarts++;
-		sup_node_start(child);
-	} else if (plan == SUP_PLAN_GROUP && !sup_plan_member(sup, child)) {
-		/* Another child's rest_for_one group runs: start this one after it. */
+		sup_plan_start_one(sup, child);
+	} else if (plan == SUP_PLAN_SHUTDOWN || plan == SUP_PLAN_INIT_ABORT) {
+		sup_pending_reply(child, SUP_E_SHUTTING_DOWN);
+	} else if (plan != SUP_PLAN_GROUP || !sup_plan_member(sup, child)) {
+		/* Another child's start or group restart runs: start this one after it. */
 		child->pending = SUP_PEND_NONE;
 		sup_cmd_defer_start(child);
-	} else if (plan != SUP_PLAN_GROUP) {
-		sup_pending_reply(child, SUP_E_SHUTTING_DOWN);
 	}
 	/* A member of the running group restart is started by it (and replied). */
 }
@@ -306,11 +350,37 @@ void sup_plan_child_down(struct sup_node *sup, struct sup_node *child)
 		sup_plan_step(sup);
 }
 
+/*
+ * The one child of a START plan failed to start.  A command's start is not
+ * retried (OTP restart_child returns the error, a failed start_child adds
+ * nothing); a restart enters the retry loop behind what waited meanwhile.
+ */
+static void one_failed(struct sup_node *sup, struct sup_node *child)
+{
+	bool cmd = child->pending == SUP_PEND_START;
+
+	plan_end(sup);
+	if (cmd) {
+		sup_pending_reply(child, SUP_E_START_FAILED);
+		if (child->dynamic)
+			sup_node_remove(child);
+	} else {
+		sup_set_state(child, SUP_RESTARTING);
+		child->retrying = true;
+		sup_defer_retry(child);
+	}
+	sup_work_push(sup->tree, SUP_W_DRAIN, sup);
+}
+
 /* `child` failed to start; its last_exit says why and it has no process. */
 void sup_plan_child_failed(struct sup_node *sup, struct sup_node *child)
 {
 	struct sup_sv *sv = sup->sv;
 
+	if (sv->plan == SUP_PLAN_START && is_current_start(sup, child)) {
+		one_failed(sup, child);
+		return;
+	}
 	if (child->pending == SUP_PEND_START) {
 		sup_pending_reply(child, SUP_E_START_FAILED);
 		if (!is_current_start(sup, child)) {
@@ -388,7 +458,7 @@ void sup_exit_finish(struct sup_node *sup)
 	if (sup->state == SUP_STOPPING) {
 		struct sup_reason r;
 
-		sup_reason_set(&r, SUP_R_SHUTDOWN, 0);
+		sup_reason_set(&r, sup->kill_sent ? SUP_R_KILLED : SUP_R_SHUTDOWN, 0);
 		sup_node_gone(sup, &r);
 		return;
 	}

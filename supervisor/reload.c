@@ -1,6 +1,7 @@
 /*
  * reload.c: what a configuration reload changes in a running tree
- * (DESIGN §7, OTP-SEMANTICS §8).
+ * (OTP-SEMANTICS §8; where it differs from OTP: otp.conf(5), DEVIATIONS FROM
+ * OTP).
  *
  * The shell diffs the old and the new configuration and drives the core
  * with these primitives: a spec replaced in place (OTP's code_change: the
@@ -108,6 +109,7 @@ static void subtree_bury(struct sup_node *top)
 
 	/* Unlinked, but the parent pointer stays: the shell still needs the
 	 * node's path (its cgroup) when it handles the FORGET. */
+	sup_defer_forget(top);
 	sup_node_unlink(top);
 	for (; n; n = nx) {
 		nx = post_next(n, top);

@@ -90,7 +90,7 @@ static void restart_now(struct sup_node *n)
 		break;
 	default:
 		n->restarts++;
-		sup_node_start(n);
+		sup_plan_start_one(sup, n);
 		break;
 	}
 }
@@ -118,46 +118,51 @@ void sup_retry(struct sup_node *n)
 	restart_now(n);
 }
 
-/* Queue a retry of `n` behind what already waits for its supervisor. */
-void sup_defer_retry(struct sup_node *n)
+/*
+ * Queue `kind` for `n` behind what already waits for its supervisor; the
+ * entry or NULL (out of memory: the tree notes it, sup_out_of_memory()).
+ */
+static struct sup_deferred *defer_node(struct sup_node *n, int kind)
 {
 	struct sup_deferred *d = calloc(1, sizeof(*d));
 
 	if (!d) {
 		n->tree->oom = true;
-		return;
+		return NULL;
 	}
-	d->kind = SUP_DEF_RETRY;
+	d->kind = kind;
 	d->node = n;
 	sup_defer_push(n->parent, d);
+	return d;
+}
+
+/* Queue a retry of `n` behind what already waits for its supervisor. */
+void sup_defer_retry(struct sup_node *n)
+{
+	(void)defer_node(n, SUP_DEF_RETRY);
 }
 
 /*
  * The restart_delay of `n` is over.  If its supervisor is busy with a plan
- * (another child's group restart), the restart waits in the deferred queue
- * like an 'EXIT' would; dropping it would leave `n` RESTARTING forever.
+ * (another child's start or group restart), the restart waits in the
+ * deferred queue like an 'EXIT' would; dropping it would leave `n`
+ * RESTARTING forever.
  */
 void sup_restart_decide(struct sup_node *n)
 {
-	struct sup_deferred *d;
+	enum sup_plan_kind plan;
 
 	if (n->state != SUP_RESTARTING || n->hidden)
 		return;
-	if (n->parent->sv->plan == SUP_PLAN_NONE) {
+	plan = n->parent->sv->plan;
+	if (plan == SUP_PLAN_NONE) {
 		restart_now(n);
 		return;
 	}
 	/* A shutdown plan stops `n` anyway (and may free a dynamic one). */
-	if (n->parent->sv->plan != SUP_PLAN_GROUP)
+	if (plan == SUP_PLAN_SHUTDOWN || plan == SUP_PLAN_INIT_ABORT)
 		return;
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		n->tree->oom = true;
-		return;
-	}
-	d->kind = SUP_DEF_RESTART;
-	d->node = n;
-	sup_defer_push(n->parent, d);
+	(void)defer_node(n, SUP_DEF_RESTART);
 }
 
 /* OTP do_restart: `n` ended by itself with reason `r` and nobody is busy. */
@@ -211,14 +216,8 @@ void sup_child_crashed(struct sup_node *n, const struct sup_reason *r)
 		sup_work_push(n->tree, SUP_W_DOWN, n);
 		return;
 	}
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		n->tree->oom = true;
+	if (!(d = defer_node(n, SUP_DEF_EXIT)))
 		return;
-	}
-	d->kind = SUP_DEF_EXIT;
-	d->node = n;
 	d->reason = *r;
 	n->crash_pending = true;
-	sup_defer_push(sup, d);
 }

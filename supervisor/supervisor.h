@@ -6,6 +6,7 @@
  * The shell (init/) feeds it events and executes the actions it returns.
  *
  *   events in:  sup_boot, sup_child_ready, sup_child_exited,
+ *               sup_child_leftovers, sup_child_gone,
  *               sup_child_start_failed, sup_child_watchdog, sup_timer,
  *               sup_cmd_*, sup_shutdown          (each takes `now`, in ms)
  *   actions out: sup_actions() after every event, then sup_actions_clear()
@@ -27,10 +28,17 @@
  *   RESTARTING  a restart attempt failed; a retry is queued (OTP
  *               `{restarting, Old}`), or restart_delay is running
  *
+ * A supervisor is busy while it starts a child (a restart, a start
+ * command), runs a group restart, starts or stops: exits of other children
+ * and commands wait until it is done, as in OTP, whose supervisor is
+ * blocked in those calls.  A supervisor that is killed (brutal_kill, or its
+ * shutdown deadline passed) kills its whole subtree at once.
+ *
  * Invariants the tests check: a worker has at most one live process; every
- * termination of siblings walks reverse start order; a supervisor whose
- * restart history exceeds its intensity exits; no action names a node the
- * shell was told to forget; deaths otpd caused are never crashes.
+ * termination of siblings walks reverse start order (unless shutdown_order
+ * is parallel); a supervisor whose restart history exceeds its intensity
+ * exits; no action names a node the shell was told to forget; deaths otpd
+ * caused are never crashes; nothing starts under a stopping supervisor.
  *
  * Cascades (group restarts, shutdowns, escalation) run through an explicit
  * work queue, never recursion, so tree depth and width cannot overflow the
@@ -53,6 +61,9 @@ enum sup_type { SUP_WORKER, SUP_SUPERVISOR };
 enum sup_strategy { SUP_ONE_FOR_ONE, SUP_ONE_FOR_ALL, SUP_REST_FOR_ONE, SUP_SIMPLE_ONE_FOR_ONE };
 enum sup_restart { SUP_PERMANENT, SUP_TRANSIENT, SUP_TEMPORARY };
 enum sup_auto_shutdown { SUP_AUTO_NEVER, SUP_AUTO_ANY, SUP_AUTO_ALL };
+/* How a supervisor stops several children (its end, a group restart's stop
+ * phase): one at a time in reverse start order (OTP), or all at once. */
+enum sup_shutdown_order { SUP_ORDER_REVERSE, SUP_ORDER_PARALLEL };
 enum sup_state { SUP_STOPPED, SUP_STARTING, SUP_RUNNING, SUP_STOPPING, SUP_RESTARTING };
 
 /*
@@ -80,13 +91,25 @@ struct sup_spec {
 	int intensity;                  /* OTP MaxR, default 1 */
 	int64_t period_ms;              /* OTP MaxT, default 5000 */
 	enum sup_auto_shutdown auto_shutdown;
+	enum sup_shutdown_order shutdown_order; /* default reverse; simple_one_for_one:
+	                                           always parallel */
 	void *user;
 };
+
+/*
+ * Can `name` name a node?  1 to SUP_NAME_MAX characters of [a-zA-Z0-9_.@-],
+ * not "." or "..", not starting with '-', nor with a cgroup controller and
+ * a dot ("cgroup.", "memory.", ...: cgroupfs files).  The one check for
+ * every name (config sections, start-child --name).  false: *ret_why (if
+ * not NULL) says why, as a static string.
+ */
+#define SUP_NAME_RULE "name must be 1 to 64 characters of [a-zA-Z0-9_.@-]"
+bool sup_name_valid(const char *name, const char **ret_why);
 
 /* Fill `s` with OTP's defaults for a node of `type` named `name`. */
 void sup_spec_init(struct sup_spec *s, enum sup_type type, const char *name);
 
-/* Why a node last stopped (DESIGN §3 exit reasons). */
+/* Why a node last stopped (otpctl(1), JSON OUTPUT, last_exit). */
 enum sup_reason_kind {
 	SUP_R_NONE,             /* never exited */
 	SUP_R_NORMAL,           /* exit 0 */
@@ -105,7 +128,7 @@ struct sup_reason {
 	char why[160];          /* for START_FAILED */
 };
 
-/* Render `r` as DESIGN §3 spells it ("exit:3", "signal:SIGSEGV", ...). */
+/* Render `r` as otpctl(1) spells it ("exit:3", "signal:SIGSEGV", ...). */
 int sup_reason_format(const struct sup_reason *r, char *buf, size_t len);
 
 struct sup_node;
@@ -116,7 +139,8 @@ struct sup_tree;
 enum sup_action_kind {
 	SUP_A_SPAWN,            /* start the worker's process; answer with
 	                           sup_child_ready / sup_child_start_failed */
-	SUP_A_SIGNAL,           /* send `signo` (+SIGCONT) to the worker's main process */
+	SUP_A_SIGNAL,           /* send `signo` (+SIGCONT) to the worker's main process,
+	                           or after it exited to what it left (leftovers) */
 	SUP_A_KILL,             /* SIGKILL the worker's whole cgroup (or process) */
 	SUP_A_REPLY,            /* a management command finished: cookie, result */
 	SUP_A_EXITED,           /* informational: node stopped, with reason
@@ -145,6 +169,8 @@ enum sup_result {
 	SUP_E_NOT_RUNNING,              /* kill: no process to signal */
 	SUP_E_INVALID,                  /* bad argument (name, signal) */
 	SUP_E_NOMEM,
+	SUP_E_NOPROC,                   /* the node's supervisor is not running
+	                                   (start-child: the supervisor itself) */
 };
 
 const char *sup_result_str(enum sup_result r);
@@ -211,6 +237,20 @@ void sup_child_start_failed(struct sup_tree *t, struct sup_node *n, const char *
 void sup_child_exited(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
 		      int64_t now);
 
+/*
+ * A worker is its cgroup (otp.conf(5)): n's main process exited with
+ * `wstatus`, and processes it left behind remain in its cgroup.  The core
+ * stops them as it stops a worker (SIGNAL with the stop signal and SIGCONT,
+ * KILL at the shutdown deadline, KILL at once for brutal_kill; while the
+ * main process is gone, SIGNAL and KILL reach what it left), shows the
+ * node STOPPING, and handles the exit only when the shell reports
+ * sup_child_gone().  A worker otpd was stopping keeps its deadline.
+ */
+void sup_child_leftovers(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
+			 int64_t now);
+/* The leftovers of n are gone (its cgroup is empty): its exit counts now. */
+void sup_child_gone(struct sup_tree *t, struct sup_node *n, int64_t now);
+
 /* sd_notify WATCHDOG=1 from `n`: push its watchdog deadline. */
 void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now);
 
@@ -242,7 +282,7 @@ void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, 
 			 char *const *args, uint64_t cookie, int64_t now);
 
 /*
- * --- reload (DESIGN §7; reload.c) ---------------------------------------
+ * --- reload (reload.c; its deviations from OTP: otp.conf(5)) ------------
  * The shell diffs two configurations and applies the difference with these.
  */
 
@@ -312,6 +352,12 @@ struct sup_counts sup_count_children(const struct sup_node *sup);
 
 /* A stopped node that failed: start failure, or a supervisor that gave up. */
 bool sup_node_failed(const struct sup_node *n);
+
+/*
+ * Did an allocation fail since the last call (the core then dropped part of
+ * a decision: a queued restart, a deadline)?  Clears the note.
+ */
+bool sup_out_of_memory(struct sup_tree *t);
 
 /* Is the whole tree stopped after sup_shutdown / a root exit? */
 bool sup_tree_done(const struct sup_tree *t);

@@ -275,6 +275,14 @@ struct sup_node *sup_tree_root(struct sup_tree *t)
 	return t->root;
 }
 
+bool sup_out_of_memory(struct sup_tree *t)
+{
+	bool oom = t->oom;
+
+	t->oom = false;
+	return oom;
+}
+
 bool sup_tree_done(const struct sup_tree *t)
 {
 	return t->done;

@@ -23,13 +23,20 @@ METRICS = [
     ("mailbox_rtt_p99", "mailbox call round trip, p99 of 5,000"),
     ("mailbox_calls_1", "mailbox calls per second, 1 caller (higher is better)"),
     ("mailbox_calls_8", "mailbox calls per second, 8 callers (higher is better)"),
+    ("mailbox_keep_p50", "mailbox call round trip on a kept connection, p50 of 20,000"),
+    ("mailbox_keep_p99", "mailbox call round trip on a kept connection, p99 of 20,000"),
+    ("mailbox_keep_calls_1", "mailbox calls per second on kept connections, 1 caller "
+     "(higher is better)"),
+    ("mailbox_keep_calls_8", "mailbox calls per second on kept connections, 8 callers "
+     "(higher is better)"),
     ("reap_10k", "PID 1: reap 10,000 orphans after SIGCONT"),
     ("forward", "PID 1: SIGTERM -> the child's handler"),
     ("shutdown_100", "stop 100 workers that exit 100 ms after SIGTERM: until all gone"),
     ("shutdown_signalled", "  ... until the last worker has its SIGTERM (its own stamp)"),
     ("shutdown_workers", "  ... until the last worker's exit (its own stamp)"),
 ]
-HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8"}
+HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8", "mailbox_keep_calls_1",
+                 "mailbox_keep_calls_8"}
 # Not timed: a busy CPU does not change them (never marked noisy).
 LOAD_BLIND = {"mem_10", "mem_100", "mem_1000", "mem_child", "mem_base", "idle_wakeups",
               "idle_syscalls"}
@@ -245,6 +252,15 @@ def targets(ctx):
             r = ratio(o["p50"], f["p50"], m)
             check(r <= 2, f"{m} {fmt(o['p50'])} within 2x of the floor's {fmt(f['p50'])} "
                   f"({r:.2f}x)", m)
+    # issue 19: kept connections at the speed of a socketpair
+    for m, lim in (("mailbox_keep_p50", 1.2), ("mailbox_keep_calls_1", 0.8),
+                   ("mailbox_keep_calls_8", 0.8)):
+        o, f = st(m, "otpd"), st(m, "floor")
+        if o and f:
+            ok = o["p50"] >= lim * f["p50"] if m in HIGHER_BETTER else o["p50"] <= lim * f["p50"]
+            cmp = ">=" if m in HIGHER_BETTER else "<="
+            check(ok, f"{m} {fmt(o['p50'])} {cmp} {lim} x the socketpair floor's "
+                  f"{fmt(f['p50'])} ({o['p50'] / f['p50']:.2f}x)", m)
     for s in ("otpd", "otpd-cg"):
         o = st("status_1000", s)
         if o:

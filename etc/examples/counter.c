@@ -8,10 +8,17 @@
  *   anything else -> reply "error: unknown request" (a bad cast is ignored)
  * Run it under otpd with `mailbox = true` (see counter.conf), then:
  *   otpctl call counter "add 5"; otpctl cast counter "add 1"; otpctl call counter get
+ *   printf 'add 1\nadd 2\nget\n' | otpctl call counter --batch
  * The value lives in this process only: a restart starts again from 0.
  *
+ * The same program is also a client, to show the other side of the
+ * library: `counter NAME REQUEST...` (with OTP_MAILBOX_DIR set, or
+ * /run/otp/mailbox) sends each REQUEST as a call to worker NAME over one
+ * kept connection (otp_conn_*) and prints the replies:
+ *   OTP_MAILBOX_DIR=/run/otp/mailbox counter counter "add 1" "add 2" get
+ *
  * Build: cc -std=gnu11 -D_GNU_SOURCE -Iipc etc/examples/counter.c \
- *           ipc/mailbox_server.c ipc/mailbox_client.c -o counter
+ *           ipc/mailbox_*.c -o counter      (or -lotp_mailbox once installed)
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -121,7 +128,37 @@ static void counter_terminate(void *state, int why)
 		fprintf(stderr, "counter: stopping at %lld\n", c->value);
 }
 
-int main(void)
+/*
+ * The client side: one connection kept for every request (a call costs a
+ * send and a recv, not a connect).  If the worker restarts in between,
+ * the library reconnects for the next call; a call in flight when it
+ * died fails at once with -ECONNRESET, and is not sent again.
+ */
+static int counter_client(const char *name, int n, char **reqs)
+{
+	struct otp_conn *c;
+	char reply[COUNTER_REQ_MAX];
+	ssize_t len;
+	int r = otp_conn_open(name, &c);
+
+	if (r < 0) {
+		fprintf(stderr, "counter: %s: %s\n", name, strerror(-r));
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		len = otp_conn_call(c, reqs[i], strlen(reqs[i]), reply, sizeof(reply), 5000);
+		if (len < 0) {
+			fprintf(stderr, "counter: %s: %s: %s\n", name, reqs[i], strerror((int)-len));
+			otp_conn_close(c);
+			return 1;
+		}
+		printf("%.*s\n", (int)len, reply);
+	}
+	otp_conn_close(c);
+	return 0;
+}
+
+int main(int argc, char **argv)
 {
 	static const struct otp_mb_callbacks cb = {
 		.init = counter_init,
@@ -130,7 +167,11 @@ int main(void)
 		.terminate = counter_terminate,
 	};
 	struct counter c = { 0 };
-	int r = otp_mb_serve(&cb, &c);
+	int r;
+
+	if (argc > 1)
+		return counter_client(argv[1], argc - 2, argv + 2);
+	r = otp_mb_serve(&cb, &c);
 
 	if (r == -ENOENT) {
 		fprintf(stderr, "counter: no mailbox on fd 3 (run me under otpd with mailbox = true)\n");

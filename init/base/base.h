@@ -93,4 +93,19 @@ int group_resolve(const char *group, gid_t *ret_gid);
 /* mkdir -p of the directory holding `path` (0755). */
 int mkdir_parents(const char *path);
 
+/* --- rundir.c: run_dir, where otpd's sockets live ------------------------- */
+
+/*
+ * Make or check run_dir (a directory of otpd's user that nobody else may
+ * write, not a symbolic link) and lock it for this otpd's life
+ * (otpd.pid).  0, or -errno with *ret_why (-EBUSY: another otpd has it).
+ */
+int rundir_open(const char *path, const char **ret_why);
+/* The same for a directory in it (mailbox/; `name` must live as long as
+ * otpd: a directory made here is removed at exit when empty).  0, or
+ * -errno with *ret_why. */
+int rundir_subdir(const char *name, const char **ret_why);
+/* Unlock; remove otpd.pid, and run_dir when otpd made it and it is empty. */
+void rundir_close(void);
+
 #endif

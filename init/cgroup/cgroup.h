@@ -27,14 +27,12 @@
  */
 struct cg_worker {
 	struct sup_node *node;
-	struct cg_worker *drain_next;   /* cgs.draining */
+	struct cg_worker *wait_next;    /* cgs.waiting */
 	int64_t ooms;                   /* memory.events oom_kill seen so far */
-	struct ev_timer drain_timer;    /* cgroup.kill of leftovers at the shutdown deadline */
 	int fd;                         /* the cgroup's directory */
-	int wd;                         /* inotify watch while draining, -1 */
+	int wd;                         /* inotify watch while waiting for empty, -1 */
 	int mem_fd;                     /* the cgroup counting its OOM kills, -1 */
-	int drain_status;               /* the main process's wait status */
-	bool draining;                  /* main gone, leftovers being stopped */
+	bool waiting;                   /* main process gone, cgroup not yet empty */
 	bool killed;                    /* cgroup.kill was used: make a new one */
 };
 /* A worker's cgroup before its first start. */
@@ -56,7 +54,7 @@ struct cg_shell {
 	unsigned *own, *kids;           /* per config node: its limits, its children's */
 	int ino_fd;
 	struct ev_source ino_src;
-	struct cg_worker *draining;     /* workers whose leftovers are being stopped */
+	struct cg_worker *waiting;      /* workers whose leftovers the core is stopping */
 	struct sup_node **frozen;       /* nodes otpctl froze */
 	size_t n_frozen;
 	struct cg_freezing *freezing;   /* freeze requested, not yet frozen */
@@ -81,15 +79,18 @@ void cgroup_reload(const struct otp_config *old);
 
 /* Give the worker its cgroup before a spawn (no-op without cgroups). */
 int cgroup_worker_prepare(struct cg_worker *c, const char **why);
+/* The worker's main process was reaped with `wstatus`: SUP_EXIT_OOM when
+ * its cgroup saw an OOM kill and it died by SIGKILL, else 0. */
+unsigned cgroup_exit_flags(struct cg_worker *c, int wstatus);
 /*
- * The worker's main process was reaped with `wstatus`.  false: report the
- * exit now with *ret_flags; true: leftovers are being stopped, the exit is
- * reported once the cgroup is empty.
+ * Did the main process leave processes in the cgroup?  Then the cgroup is
+ * watched, and core_child_gone() is called once it is empty.
  */
-bool cgroup_exit_held(struct cg_worker *c, int wstatus, unsigned *ret_flags);
+bool cgroup_leftovers_watch(struct cg_worker *c);
+/* cgroup.kill (the cgroup is replaced before its next use). */
 void cgroup_kill(struct cg_worker *c);
-/* While draining, signal the leftovers too. */
-void cgroup_signal_leftovers(struct cg_worker *c, int sig);
+/* `sig` to every process in the cgroup (the main process is gone).  How many, or -errno. */
+int cgroup_signal_leftovers(struct cg_worker *c, int sig);
 void cgroup_worker_release(struct cg_worker *c);
 void cgroup_node_release(struct sup_node *n);
 int cgroup_watch_init(void);

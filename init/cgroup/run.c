@@ -1,11 +1,11 @@
 /*
  * run.c: a worker's cgroup while otpd runs.
  *
- * A worker is its cgroup (otp.conf(5)): when the main process ends, what it
- * left behind is stopped like the worker (stop signal + SIGCONT, then
- * cgroup.kill at the shutdown deadline) and the core hears of the exit
- * only once cgroup.events says "populated 0".  Emptiness and freezing are
- * watched with inotify on cgroup.events, never polled.
+ * A worker is its cgroup (otp.conf(5)): when the main process ends and
+ * leaves processes behind, the core stops them (its SIGNAL and KILL
+ * actions reach the cgroup while the main process is gone) and this file
+ * tells it when the cgroup is empty.  Emptiness and freezing are watched
+ * with inotify on cgroup.events, never polled.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +35,7 @@ int cgroup_watch_add(int dirfd)
 /* Drop watch wd unless another waiter shares it (same file, same wd). */
 void cgroup_watch_drop(int wd)
 {
-	for (struct cg_worker *c = cgs.draining; c; c = c->drain_next)
+	for (struct cg_worker *c = cgs.waiting; c; c = c->wait_next)
 		if (c->wd == wd)
 			return;
 	for (size_t i = 0; i < cgs.n_freezing; i++)
@@ -167,17 +167,16 @@ int cgroup_worker_prepare(struct cg_worker *c, const char **why)
 	return 0;
 }
 
-static void drain_unlink(struct cg_worker *c)
+static void wait_unlink(struct cg_worker *c)
 {
-	for (struct cg_worker **p = &cgs.draining; *p; p = &(*p)->drain_next) {
+	for (struct cg_worker **p = &cgs.waiting; *p; p = &(*p)->wait_next) {
 		if (*p == c) {
-			*p = c->drain_next;
+			*p = c->wait_next;
 			break;
 		}
 	}
-	c->draining = false;
-	c->drain_next = NULL;
-	ev_timer_stop(&c->drain_timer);
+	c->waiting = false;
+	c->wait_next = NULL;
 	if (c->wd >= 0) {
 		int wd = c->wd;
 
@@ -186,9 +185,7 @@ static void drain_unlink(struct cg_worker *c)
 	}
 }
 
-/* SUP_EXIT_OOM when the cgroup saw an OOM kill and the main process died
- * by SIGKILL (the kernel's OOM kill). */
-static unsigned exit_flags(struct cg_worker *c, int wstatus)
+unsigned cgroup_exit_flags(struct cg_worker *c, int wstatus)
 {
 	int64_t ooms;
 
@@ -201,66 +198,22 @@ static unsigned exit_flags(struct cg_worker *c, int wstatus)
 	return WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL ? SUP_EXIT_OOM : 0;
 }
 
-static void drain_done(struct cg_worker *c)
+bool cgroup_leftovers_watch(struct cg_worker *c)
 {
-	int wstatus = c->drain_status;
-
-	drain_unlink(c);
-	core_child_exited(c->node, wstatus, exit_flags(c, wstatus));
-}
-
-/* The shutdown deadline of c's leftovers: their cgroup is killed. */
-static void drain_deadline(struct ev_timer *t, int64_t now)
-{
-	struct cg_worker *c = t->data;
-
-	log_warn("%s: leftover processes still running at the shutdown deadline: "
-		 "killing its cgroup", sup_node_name(c->node));
-	kill_cgroup(c);
-}
-
-/* Leftovers in c's cgroup: watch it, then stop them as the worker is stopped. */
-static void drain_begin(struct cg_worker *c, int wstatus)
-{
-	const struct sup_spec *s = sup_node_spec(c->node);
-	int n;
-
-	/* Watch first, then stop them, so no change is missed. */
+	if (c->fd < 0 || cg_populated(c->fd) <= 0)
+		return false;
+	/* Watch first, then look again, so no change is missed. */
 	c->wd = cgroup_watch_add(c->fd);
 	if (c->wd < 0)
 		log_warn("%s: cannot watch its cgroup: %s", sup_node_name(c->node),
 			 strerror(errno));
-	c->drain_status = wstatus;
-	c->draining = true;
-	c->drain_next = cgs.draining;
-	cgs.draining = c;
-	c->drain_timer = (struct ev_timer){ .fn = drain_deadline, .data = c };
-	if (s->shutdown_ms == SUP_SHUTDOWN_BRUTAL) {
-		kill_cgroup(c);
-		return;
-	}
-	n = cg_signal(c->fd, s->stop_signal);
-	(void)cg_signal(c->fd, SIGCONT);
-	log_info("%s: main process gone, stopping %d leftover process(es)",
-		 sup_node_name(c->node), n);
-	if (s->shutdown_ms != SUP_SHUTDOWN_INFINITY &&
-	    ev_timer_arm(&c->drain_timer, ev_after(s->shutdown_ms)) < 0)
-		log_err("%s: no room for the leftovers' deadline, ignoring", sup_node_name(c->node));
-}
-
-bool cgroup_exit_held(struct cg_worker *c, int wstatus, unsigned *ret_flags)
-{
-	*ret_flags = 0;
-	if (c->fd < 0)
-		return false;
-	if (cg_populated(c->fd) > 0) {
-		drain_begin(c, wstatus);
-		/* Emptied meanwhile (the inotify event may already be queued: harmless). */
-		if (cg_populated(c->fd) > 0)
-			return true;
-		drain_unlink(c);
-	}
-	*ret_flags = exit_flags(c, wstatus);
+	c->waiting = true;
+	c->wait_next = cgs.waiting;
+	cgs.waiting = c;
+	/* Emptied meanwhile (the inotify event may already be queued: harmless). */
+	if (cg_populated(c->fd) > 0)
+		return true;
+	wait_unlink(c);
 	return false;
 }
 
@@ -270,17 +223,16 @@ void cgroup_kill(struct cg_worker *c)
 		kill_cgroup(c);
 }
 
-void cgroup_signal_leftovers(struct cg_worker *c, int sig)
+int cgroup_signal_leftovers(struct cg_worker *c, int sig)
 {
-	if (c->draining && c->fd >= 0)
-		(void)cg_signal(c->fd, sig);
+	return c->fd >= 0 ? cg_signal(c->fd, sig) : -ESRCH;
 }
 
 /* The worker leaves the tree, or otpd exits: close and remove its cgroup. */
 void cgroup_worker_release(struct cg_worker *c)
 {
-	if (c->draining)
-		drain_unlink(c);
+	if (c->waiting)
+		wait_unlink(c);
 	if (c->fd < 0)
 		return;
 	cg_fds_close(c);
@@ -305,12 +257,14 @@ static void on_events(struct ev_source *s, uint32_t revents)
 	while (read(cgs.ino_fd, buf, sizeof(buf)) > 0)
 		;
 	/* Few waiters at any time: re-check them all rather than map wds.
-	 * Each exit may change the list (actions run), so start over. */
+	 * Each report may change the list (the core acts), so start over. */
 	do {
-		for (c = cgs.draining; c && cg_populated(c->fd) > 0; c = c->drain_next)
+		for (c = cgs.waiting; c && cg_populated(c->fd) > 0; c = c->wait_next)
 			;
-		if (c)
-			drain_done(c);
+		if (c) {
+			wait_unlink(c);
+			core_child_gone(c->node);
+		}
 	} while (c);
 	cgroup_freeze_check();
 }

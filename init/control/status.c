@@ -52,13 +52,8 @@ struct st_row {
 
 const char *ctl_node_state(const struct sup_node *n)
 {
-	const struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
-
 	if (sup_node_failed(n))
 		return "failed";
-	/* Main process gone, leftovers still being stopped. */
-	if (w && w->cg.draining)
-		return "stopping";
 	if (sup_node_state(n) == SUP_RUNNING && cgroup_frozen_by(n))
 		return "frozen";
 	return sup_state_str(sup_node_state(n));

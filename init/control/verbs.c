@@ -2,10 +2,9 @@
  * verbs.c: one function per otpctl verb (otpctl(1)).
  *
  * otpctl checks usage before sending, but otpd trusts no client: every
- * request is parsed again here.  "--json" may appear anywhere after the
- * verb (except after the "--" of start-child, where everything belongs to
- * the child).  Each verb ends its client (reply + IPC_END), or hands it to
- * control.c to wait for the core's reply, a state, or log lines.
+ * request is parsed again here, against the same table of verbs
+ * (ipc/verbs.c).  Each verb ends its client (reply + IPC_END), or hands it
+ * to control.c to wait for the core's reply, a state, or log lines.
  *
  * A command for the core gets the client as its requester BEFORE the core
  * is called: the reply may come back before the core_cmd_* returns.
@@ -16,99 +15,15 @@
 #include <string.h>
 #include <sys/reboot.h>
 
+#include "../../util/util.h"
 #include "../cgroup/cgroup.h"
 #include "../core.h"
 #include "../worker/worker.h"
 #include "client.h"
 #include "json.h"
 
-#define CV_POS_MAX 2
-
-/* A request, parsed. */
-struct cv_req {
-	const char *verb;
-	const char *pos[CV_POS_MAX];
-	int npos;
-	bool json, follow, keep_running;
-	const char *name_opt, *state, *timeout, *lines;
-	int nrest;
-	char *const *rest;              /* start-child: after "--" */
-};
-
-/* Options a verb accepts. */
-enum { CV_O_NAME = 1, CV_O_STATE = 2, CV_O_TIMEOUT = 4, CV_O_LINES = 8, CV_O_FOLLOW = 16,
-       CV_O_REST = 32, CV_O_KEEP = 64 };
-
-struct cv_verb {
-	const char *name;
-	int min, max;                   /* positional arguments */
-	unsigned opts;
-	void (*fn)(struct ctl_client *cl, const struct cv_req *q);
-	const char *usage;
-};
-
-static void cv_usage(struct ctl_client *cl, const struct cv_verb *v, const char *why,
-		     const char *arg)
-{
-	ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: %s: %s%s%s\nusage: otpctl %s", v->name, why,
-			arg ? ": " : "", arg ? arg : "", v->usage);
-}
-
-/* The value slot of option `s` if verb `v` takes it, else NULL. */
-static const char **cv_opt_slot(const struct cv_verb *v, struct cv_req *q, const char *s)
-{
-	if ((v->opts & CV_O_NAME) && strcmp(s, "--name") == 0)
-		return &q->name_opt;
-	if ((v->opts & CV_O_STATE) && strcmp(s, "--state") == 0)
-		return &q->state;
-	if ((v->opts & CV_O_TIMEOUT) && strcmp(s, "--timeout") == 0)
-		return &q->timeout;
-	if ((v->opts & CV_O_LINES) && strcmp(s, "-n") == 0)
-		return &q->lines;
-	return NULL;
-}
-
-/* Parse argv for verb `v`; false after a usage reply. */
-static bool cv_parse(struct ctl_client *cl, const struct cv_verb *v, int argc,
-		     const char **argv, struct cv_req *q)
-{
-	const char **slot;
-
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (strcmp(a, "--json") == 0) {
-			q->json = true;
-		} else if ((v->opts & CV_O_REST) && strcmp(a, "--") == 0) {
-			q->rest = (char *const *)(argv + i + 1);
-			q->nrest = argc - i - 1;
-			break;
-		} else if ((v->opts & CV_O_FOLLOW) && strcmp(a, "-f") == 0) {
-			q->follow = true;
-		} else if ((v->opts & CV_O_KEEP) && strcmp(a, "--keep-running") == 0) {
-			q->keep_running = true;
-		} else if ((slot = cv_opt_slot(v, q, a))) {
-			if (i + 1 >= argc || *slot) {
-				cv_usage(cl, v, *slot ? "option given twice" : "option needs a value", a);
-				return false;
-			}
-			*slot = argv[++i];
-		} else if (a[0] == '-' && a[1] != '\0') {
-			cv_usage(cl, v, "unknown option", a);
-			return false;
-		} else if (q->npos == v->max) {
-			cv_usage(cl, v, "too many arguments", a);
-			return false;
-		} else {
-			q->pos[q->npos++] = a;
-		}
-	}
-	if (q->npos < v->min) {
-		cv_usage(cl, v, "missing argument", NULL);
-		return false;
-	}
-	return true;
-}
+/* A request, parsed against the shared table (ipc.h). */
+#define cv_req ipc_req
 
 /* Find node `name`, or reply not_found. */
 static struct sup_node *cv_find(struct ctl_client *cl, const char *name)
@@ -168,7 +83,7 @@ static void cv_kill(struct ctl_client *cl, const struct cv_req *q)
 {
 	int signo = SIGTERM;
 
-	if (q->npos > 1 && cfg_parse_signal(q->pos[1], &signo) < 0) {
+	if (q->npos > 1 && util_parse_signal(q->pos[1], &signo) < 0) {
 		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: kill: bad signal: %s", q->pos[1]);
 		return;
 	}
@@ -177,9 +92,10 @@ static void cv_kill(struct ctl_client *cl, const struct cv_req *q)
 
 static void cv_start_child(struct ctl_client *cl, const struct cv_req *q)
 {
-	struct core_req *r = ctl_client_await_reply(cl, q->name_opt ? q->name_opt : q->pos[0], true);
+	const char *name = ipc_req_opt(q, "--name");
+	struct core_req *r = ctl_client_await_reply(cl, name ? name : q->pos[0], true);
 
-	core_cmd_start_child(q->pos[0], q->name_opt, q->nrest, q->rest, r);
+	core_cmd_start_child(q->pos[0], name, q->nrest, q->rest, r);
 }
 
 /* Context for printing ring lines to a client. */
@@ -196,33 +112,26 @@ static void cv_logs_line(void *data, const char *line, size_t len)
 		x->dropped++;
 }
 
-/* "-n N": 0 or more lines; false if not a count. */
-static bool cv_parse_count(const char *s, unsigned *ret_n)
+/* A duration option the table has checked already, in ms; `dflt` when absent. */
+static int64_t cv_duration(const struct cv_req *q, const char *opt, int64_t dflt)
 {
-	unsigned long v;
-	char *end;
+	const char *v = ipc_req_opt(q, opt);
+	int64_t ms = dflt;
 
-	if (!s)
-		return *ret_n = 0, true;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno != 0 || v > 1000000000ul)
-		return false;
-	*ret_n = (unsigned)v;
-	return true;
+	if (v)
+		(void)util_parse_duration(v, &ms);
+	return ms;
 }
 
 static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 {
 	struct cv_lines x = { .cl = cl };
+	const char *lines = ipc_req_opt(q, "-n");
+	bool follow = ipc_req_opt(q, "-f");
+	unsigned count = lines ? (unsigned)strtoul(lines, NULL, 10) : 0;
 	struct sup_node *n;
 	struct ws *w;
-	unsigned count;
 
-	if (!cv_parse_count(q->lines, &count)) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: logs: bad line count: %s", q->lines);
-		return;
-	}
 	if (!(n = cv_find(cl, q->pos[0])))
 		return;
 	w = sup_node_type(n) == SUP_WORKER ? ws_of(n) : NULL;
@@ -231,56 +140,35 @@ static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 		return;
 	}
 	/* Following: subscribe first, so the backlog is printed the same way. */
-	if (q->follow && ctl_client_follow(cl, w->ring, q->pos[0], q->json) < 0) {
+	if (follow && ctl_client_follow(cl, w->ring, q->pos[0], q->json) < 0) {
 		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: out of memory", q->pos[0]);
 		return;
 	}
 	/* "-n 0" prints nothing (the ring reads 0 as "all"). */
-	if (q->json && !q->follow)
-		logs_render_json(ctl_client_conn(cl), n, q->lines && !count ? NULL : w->ring, count);
-	else if (!q->lines || count > 0)
+	if (q->json && !follow)
+		logs_render_json(ctl_client_conn(cl), n, lines && !count ? NULL : w->ring, count);
+	else if (!lines || count > 0)
 		log_ring_each(w->ring, count, cv_logs_line, &x);
 	if (x.dropped)
 		(void)ipc_conn_printf(ctl_client_conn(cl), IPC_ERR,
 				      "otpctl: %lu lines dropped (reply too large)\n", x.dropped);
-	if (!q->follow)
+	if (!follow)
 		ctl_client_end(cl, IPC_EXIT_OK);
-}
-
-static bool cv_state_valid(const char *s)
-{
-	static const char *const states[] = { "starting",   "running", "stopping", "stopped",
-					      "restarting", "failed",  "frozen" };
-
-	for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
-		if (strcmp(s, states[i]) == 0)
-			return true;
-	return false;
 }
 
 static void cv_wait(struct ctl_client *cl, const struct cv_req *q)
 {
-	int64_t ms = -1;
+	const char *state = ipc_req_opt(q, "--state");     /* required, a valid state */
+	int64_t ms = cv_duration(q, "--timeout", -1);
 	struct sup_node *n;
 
-	if (!q->state || !cv_state_valid(q->state)) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: wait: %s: %s",
-				q->state ? "bad state" : "missing option --state",
-				q->state ? q->state : "starting|running|stopping|stopped|"
-						      "restarting|failed");
-		return;
-	}
-	if (q->timeout && (cfg_parse_duration(q->timeout, &ms) < 0 || ms < 0)) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: wait: bad timeout: %s", q->timeout);
-		return;
-	}
 	if (!(n = cv_find(cl, q->pos[0])))
 		return;
-	if (strcmp(ctl_node_state(n), q->state) == 0) {
+	if (strcmp(ctl_node_state(n), state) == 0) {
 		ctl_client_end(cl, IPC_EXIT_OK);
 		return;
 	}
-	ctl_client_await_state(cl, q->pos[0], q->state, ms < 0 ? INT64_MAX : ev_after(ms), false);
+	ctl_client_await_state(cl, q->pos[0], state, ms < 0 ? INT64_MAX : ev_after(ms), false);
 }
 
 /*
@@ -290,14 +178,10 @@ static void cv_wait(struct ctl_client *cl, const struct cv_req *q)
  */
 static void cv_freeze(struct ctl_client *cl, const struct cv_req *q)
 {
-	int64_t ms = 5000;
+	int64_t ms = cv_duration(q, "--timeout", 5000);
 	struct sup_node *n;
 	int r;
 
-	if (q->timeout && (cfg_parse_duration(q->timeout, &ms) < 0 || ms < 0)) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: freeze: bad timeout: %s", q->timeout);
-		return;
-	}
 	if (!(n = cv_find(cl, q->pos[0])))
 		return;
 	if (sup_node_type(n) == SUP_WORKER && sup_node_state(n) != SUP_RUNNING) {
@@ -356,52 +240,48 @@ static void cv_halt_verb(struct ctl_client *cl, const struct cv_req *q)
 
 static void cv_reload(struct ctl_client *cl, const struct cv_req *q)
 {
-	core_reload(ctl_client_await_reload(cl), q->keep_running);
+	core_reload(ctl_client_await_reload(cl), ipc_req_opt(q, "--keep-running") != NULL);
 }
 
-static const struct cv_verb cv_verbs[] = {
-	{ "status", 0, 1, 0, cv_status, "status [NAME] [--json]" },
-	{ "count", 0, 1, 0, cv_count, "count [SUP] [--json]" },
-	{ "start", 1, 1, 0, cv_start, "start NAME" },
-	{ "stop", 1, 1, 0, cv_stop, "stop NAME" },
-	{ "restart", 1, 1, 0, cv_restart, "restart NAME" },
-	{ "delete-child", 1, 1, 0, cv_delete, "delete-child NAME" },
-	{ "kill", 1, 2, 0, cv_kill, "kill NAME [SIG]" },
-	{ "start-child", 1, 1, CV_O_NAME | CV_O_REST, cv_start_child,
-	  "start-child SUP [--name N] [-- ARGS...]" },
-	{ "logs", 1, 1, CV_O_LINES | CV_O_FOLLOW, cv_logs, "logs NAME [-f] [-n N]" },
-	{ "wait", 1, 1, CV_O_STATE | CV_O_TIMEOUT, cv_wait, "wait NAME --state S [--timeout D]" },
-	{ "freeze", 1, 1, CV_O_TIMEOUT, cv_freeze, "freeze NAME [--timeout D]" },
-	{ "thaw", 1, 1, 0, cv_thaw, "thaw NAME" },
-	{ "reload", 0, 0, CV_O_KEEP, cv_reload, "reload [--keep-running]" },
-	{ "shutdown", 0, 0, 0, cv_shutdown, "shutdown" },
-	{ "poweroff", 0, 0, 0, cv_poweroff, "poweroff" },
-	{ "reboot", 0, 0, 0, cv_reboot, "reboot" },
-	{ "halt", 0, 0, 0, cv_halt_verb, "halt" },
+/* What otpd does for each verb of the table that otpd answers. */
+static const struct {
+	const char *name;
+	void (*fn)(struct ctl_client *cl, const struct cv_req *q);
+} cv_handlers[] = {
+	{ "status", cv_status },           { "count", cv_count },
+	{ "start", cv_start },             { "stop", cv_stop },
+	{ "restart", cv_restart },         { "delete-child", cv_delete },
+	{ "kill", cv_kill },               { "start-child", cv_start_child },
+	{ "logs", cv_logs },               { "wait", cv_wait },
+	{ "freeze", cv_freeze },           { "thaw", cv_thaw },
+	{ "reload", cv_reload },           { "shutdown", cv_shutdown },
+	{ "poweroff", cv_poweroff },       { "reboot", cv_reboot },
+	{ "halt", cv_halt_verb },
 };
-
-/* Verbs otpctl(1) lists that this version does not implement yet. */
-static const char *const cv_later[] = { "call", "cast", "reexec", "upgrade" };
 
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)
 {
-	struct cv_req q = { .verb = argv[0] };
-	size_t i;
+	const char *why, *arg;
+	struct cv_req q;
+	int r = ipc_verb_parse(argc, (char *const *)argv, &q, &why, &arg);
 
-	for (i = 0; i < sizeof(cv_verbs) / sizeof(cv_verbs[0]); i++) {
-		if (strcmp(argv[0], cv_verbs[i].name) != 0)
-			continue;
-		if (cv_parse(cl, &cv_verbs[i], argc, argv, &q))
-			cv_verbs[i].fn(cl, &q);
+	if (r == -ENOENT) {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: unknown verb: %.64s", argv[0]);
 		return;
 	}
-	for (i = 0; i < sizeof(cv_later) / sizeof(cv_later[0]); i++) {
-		if (strcmp(argv[0], cv_later[i]) == 0) {
-			ctl_client_fail(cl, IPC_EXIT_USAGE,
-					"otpctl: %s is not available in this version of otpd",
-					argv[0]);
-			return;
-		}
+	for (size_t i = 0; q.verb->available && i < sizeof(cv_handlers) / sizeof(cv_handlers[0]);
+	     i++) {
+		if (strcmp(q.verb->name, cv_handlers[i].name) != 0)
+			continue;
+		if (r < 0)
+			ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: %s: %s%s%s\nusage: otpctl %s",
+					q.verb->name, why, arg ? ": " : "", arg ? arg : "",
+					q.verb->usage);
+		else
+			cv_handlers[i].fn(cl, &q);
+		return;
 	}
-	ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: unknown verb: %.64s", argv[0]);
+	ctl_client_fail(cl, IPC_EXIT_USAGE, q.verb->where == IPC_AT_OTPD
+				? "otpctl: %s is not available in this version of otpd"
+				: "otpctl: %s is otpctl's own, not otpd's", q.verb->name);
 }

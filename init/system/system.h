@@ -4,7 +4,7 @@
  * Signals (signals.c: signalfd, forwarding to workers that claimed them),
  * the duties of process 1 (pid1.c: mounts in a VM, the OOM score, orphans
  * at the end, power off), and our own parent's notify socket when systemd
- * started us (sdnotify.c).
+ * started us (sdnotify.c), with its watchdog (watchdog_self.c).
  */
 #ifndef OTPD_INIT_SYSTEM_H
 #define OTPD_INIT_SYSTEM_H
@@ -35,5 +35,11 @@ bool pid1_in_vm(void);
 /* --- sdnotify.c: talking to our own parent (systemd) -------------------- */
 
 void sd_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --- watchdog_self.c: WATCHDOG=1 to systemd when WatchdogSec= is set ---- */
+
+/* After ev_init(): when $WATCHDOG_USEC is for us, a loop source pings at
+ * half the interval.  Logs its own failures, which are never fatal. */
+void watchdog_self_start(void);
 
 #endif

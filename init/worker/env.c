@@ -61,33 +61,15 @@ static int env_setf(struct envv *e, const char *fmt, ...)
 	return env_set(e, buf);
 }
 
-/* KEY=VALUE lines; blank lines and # comments skipped; optional quotes. */
+static int env_file_var(const char *kv, void *data)
+{
+	return env_set(data, kv);
+}
+
+/* KEY=VALUE lines (config/env_file.c parses them, whole, up to 1 MiB). */
 static int env_file(struct envv *e, const char *path)
 {
-	FILE *f = fopen(path, "re");
-	char line[4096];
-	int r = 0;
-
-	if (!f)
-		return -errno;
-	while (r == 0 && fgets(line, sizeof(line), f)) {
-		char *s = line + strspn(line, " \t");
-		size_t len = strcspn(s, "\r\n");
-
-		s[len] = '\0';
-		if (!*s || *s == '#' || !strchr(s, '='))
-			continue;
-		char *eq = strchr(s, '=');
-		size_t vlen = strlen(eq + 1);
-
-		if (vlen >= 2 && (eq[1] == '"' || eq[1] == '\'') && eq[vlen] == eq[1]) {
-			memmove(eq + 1, eq + 2, vlen - 2);
-			eq[vlen - 1] = '\0';
-		}
-		r = env_set(e, s);
-	}
-	fclose(f);
-	return r;
+	return cfg_env_file_load(path, env_file_var, e);
 }
 
 /* otpd's own HOME, USER, LOGNAME, SHELL: the child sets the worker user's. */

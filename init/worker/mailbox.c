@@ -92,7 +92,7 @@ static int mb_blocking(int fd)
 int mailbox_open(struct ws *w)
 {
 	struct sockaddr_un sa;
-	char dir[sizeof(sa.sun_path)];
+	const char *why;
 	int fd, r;
 
 	if (w->mb_fd >= 0)
@@ -101,9 +101,10 @@ int mailbox_open(struct ws *w)
 		return 0;
 	if ((r = mb_path(w, &sa)) < 0)
 		return r;
-	snprintf(dir, sizeof(dir), "%s/mailbox", core_config()->otpd.run_dir);
-	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
-		return -errno;
+	if ((r = rundir_subdir("mailbox", &why)) < 0) {
+		log_warn("%s/mailbox: %s", core_config()->otpd.run_dir, why);
+		return r;
+	}
 	fd = mb_bind(&w->cfg->w, &sa);
 	if (fd < 0)
 		return fd;

@@ -40,28 +40,6 @@ const char *notify_path(void)
 	return nt.fd >= 0 ? nt.path : NULL;
 }
 
-/* mkdir -p with mode 0755 for the missing components. */
-static int notify_mkdir_p(const char *dir)
-{
-	char buf[sizeof(nt.path)];
-	size_t n = strlen(dir);
-
-	if (n == 0 || n >= sizeof(buf))
-		return n ? -ENAMETOOLONG : -EINVAL;
-	memcpy(buf, dir, n + 1);
-	for (size_t i = 1; i <= n; i++) {
-		if (buf[i] != '/' && buf[i] != '\0')
-			continue;
-		char c = buf[i];
-
-		buf[i] = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		buf[i] = c;
-	}
-	return 0;
-}
-
 static int notify_bind(int fd, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -206,9 +184,6 @@ int notify_init(const char *run_dir)
 		return -EINVAL;
 	if ((size_t)snprintf(path, sizeof(path), "%s/notify", run_dir) >= sizeof(path))
 		return -ENAMETOOLONG;
-	r = notify_mkdir_p(run_dir);
-	if (r < 0)
-		return r;
 	notify_close();
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 

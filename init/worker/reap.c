@@ -2,7 +2,8 @@
  * reap.c: turning process events into core events.
  *
  * Every SIGCHLD drains all exited children with waitid(WNOHANG): known
- * main processes become core_child_exited, anything else (orphans that
+ * main processes become core_child_exited (or, when they left processes
+ * in their cgroup, core_child_leftovers), anything else (orphans that
  * re-parented to us as PID 1 or subreaper) is just reaped.  The exec result
  * (the pipe of a copy of otpd; settled at the spawn otherwise) is always
  * settled before the exit it precedes, so a child that execs and exits at
@@ -109,7 +110,7 @@ static void reaped(pid_t pid, int wstatus)
 	struct ws *w = ws_by_pid(pid);
 	struct sup_node *n;
 	unsigned flags;
-	bool ready = false;
+	bool ready = false, leftovers;
 	int exec_state;
 
 	if (!w) {
@@ -133,11 +134,13 @@ static void reaped(pid_t pid, int wstatus)
 		return;
 	}
 	/* Decided before the core hears anything: its actions may free w. */
-	bool held = cgroup_exit_held(&w->cg, wstatus, &flags);
-
+	flags = cgroup_exit_flags(&w->cg, wstatus);
+	leftovers = cgroup_leftovers_watch(&w->cg);
 	if (ready)
 		core_child_ready(n);
-	if (!held)
+	if (leftovers)
+		core_child_leftovers(n, wstatus, flags);
+	else
 		core_child_exited(n, wstatus, flags);
 }
 

@@ -3,11 +3,15 @@
  *
  *   tworker [--notify-ready MS] [--ready-fd N] [--ignore-term] [--exit-after MS CODE]
  *           [--lines N] [--hygiene] [--stamp FILE] [--term-exit MS]
- *           [--watchdog-ping MS]
+ *           [--term-wait N] [--watchdog-ping MS]
  *
  * --hygiene prints what a child should see (blocked signals, ignored
  * signals, open fds, cwd, session) as "hygiene: KEY=VALUE" lines.
  * --stamp appends "start PID" to FILE at start and "term PID" on SIGTERM.
+ * --term-exit MS: on SIGTERM, take MS ms to exit.  --term-wait N: on
+ * SIGTERM, first wait until FILE holds N "term" lines (N workers were
+ * told to stop while none had gone yet).  With either, "exit PID" is
+ * appended just before the exit.
  */
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,6 +27,7 @@
 
 static const char *stamp;
 static int term_exit_ms = -1;
+static int term_wait = 0;
 
 static void stamp_line(const char *what)
 {
@@ -42,11 +47,28 @@ static void sleep_ms(long ms)
 		;
 }
 
+static int stamps_of(const char *what)
+{
+	char line[64];
+	int n = 0;
+	FILE *f = fopen(stamp, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		n += strncmp(line, what, strlen(what)) == 0;
+	if (f)
+		fclose(f);
+	return n;
+}
+
 static void on_term(int sig)
 {
 	stamp_line("term");
+	while (stamp && term_wait > 0 && stamps_of("term ") < term_wait)
+		sleep_ms(5);
 	if (term_exit_ms > 0)
 		sleep_ms(term_exit_ms);
+	if (term_exit_ms > 0 || term_wait > 0)
+		stamp_line("exit");
 	_exit(0);
 }
 
@@ -116,6 +138,8 @@ int main(int argc, char **argv)
 			stamp = argv[++i];
 		else if (!strcmp(argv[i], "--term-exit") && i + 1 < argc)
 			term_exit_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--term-wait") && i + 1 < argc)
+			term_wait = atoi(argv[++i]);
 	}
 	/* The handler first: a "start" stamp promises TERM will be stamped. */
 	signal(SIGTERM, ignore_term ? SIG_IGN : on_term);

@@ -1,4 +1,4 @@
-# reload (DESIGN §7): an invalid config changes nothing; a valid one starts
+# reload (otpctl(1), otpd(8)): an invalid config changes nothing; a valid one starts
 # added children, stops and removes removed ones (a supervisor with its
 # subtree), restarts workers whose process-level keys changed, swaps the
 # rest in place (same pid, new spec), follows the new start order; SIGHUP

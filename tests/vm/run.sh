@@ -13,6 +13,7 @@
 #   expect    a line otpd must print, for a case without a checker
 #   pending   the case tests something not built yet: a failure counts as
 #             pending, not failed (delete the file when the feature lands)
+#   systemd   PID 1 is Debian's systemd, not otpd (see below)
 #
 # A case passes when the serial log has otpd's last words
 # "otpd: info: exit status N, powering off" with the expected N, at least
@@ -21,6 +22,15 @@
 # qemu exited 0 (the guest powered off).  A panic also ends qemu with 0
 # (panic=-1 -no-reboot), which is why otpd's line is required; a hang is
 # ended by timeout.
+#
+# A case with a `systemd` file boots the root file system that
+# tests/vm/setup.sh builds (tests/vm/systemd/rootfs.sh: Debian with systemd,
+# cached by its recipe's hash) with the case appended: /case (its otp.conf
+# stays there, nothing is installed), /case/debs/ (the packages of `make
+# deb`), /vm/lib.sh, /vm/run-case.sh and /helpers.  The image's
+# vm-case.service runs the checker and powers off; the case passes with
+# "vm: case NAME finished, status N" (N from `exit`, default 0) in place
+# of otpd's last words, and the rest as above.
 #
 # Environment: BUILD (default ./build), OTPD_VM_CACHE (where
 # tests/vm/setup.sh put the kernel), OTPD_VM_KERNEL (a vmlinux to boot
@@ -39,6 +49,7 @@ JOBS=${VM_JOBS:-2}
 W=$BUILD/vm
 QEMU=qemu-system-x86_64
 BUSYBOX=/bin/busybox
+SD_ROOTFS=$CACHE/systemd-rootfs-$("$HERE/systemd/rootfs.sh" --hash)/rootfs.cpio.zst
 
 # --- prerequisites -----------------------------------------------------------
 not_set_up() {
@@ -115,10 +126,33 @@ build_base() {
 	cpio_gz "$W/base" "$W/base.cpio.gz"
 }
 
+is_systemd() { [ -f "$CASEDIR/$1/systemd" ]; }
+
+# A systemd case: its part goes after the Debian root file system; its
+# binaries use the image's libraries (the same Debian release as here).
+build_systemd_initrd() {
+	local name=$1 d=$W/cases/$1 deb
+	rm -rf "$d/root" "$d/initrd.gz"
+	[ -s "$SD_ROOTFS" ] || { echo "no systemd root file system at $SD_ROOTFS: run tests/vm/setup.sh" > "$d/error"; return 1; }
+	mkdir -p "$d/root/case/debs" "$d/root/vm" "$d/root/helpers"
+	for deb in "$BUILD"/otpd_*.deb "$BUILD"/libotp-mailbox-dev_*.deb; do
+		[ -f "$deb" ] || { echo "no $(basename "$deb") in $BUILD: run make deb" > "$d/error"; return 1; }
+		cp "$deb" "$d/root/case/debs/"
+	done
+	cp -a "$CASEDIR/$name/." "$d/root/case/"
+	echo "$name" > "$d/root/case/name"
+	cp "$HERE/lib.sh" "$HERE/systemd/run-case.sh" "$d/root/vm/"
+	cp "$BUILD"/helpers/* "$d/root/helpers/"
+	cpio_gz "$d/root" "$d/case.cpio.gz"
+	cat "$SD_ROOTFS" "$d/case.cpio.gz" > "$d/initrd.gz"
+}
+
 # The case's own part, appended to the base: the kernel unpacks
 # concatenated archives in order.
 build_case_initrd() {
 	local name=$1 d=$W/cases/$1
+	rm -f "$d/error"
+	is_systemd "$name" && { build_systemd_initrd "$name"; return; }
 	rm -rf "$d/root"
 	mkdir -p "$d/root/etc/otp" "$d/root/case"
 	cp -a "$CASEDIR/$name/." "$d/root/case/"
@@ -131,11 +165,17 @@ build_case_initrd() {
 # --- one VM ------------------------------------------------------------------
 # boot NAME: runs the case's VM to its end; writes d/rc and d/secs.
 boot() {
-	local name=$1 d=$W/cases/$1 limit=90 t0 rc
+	local name=$1 d=$W/cases/$1 limit=90 t0 rc mem=256 smp=1
 	[ -f "$CASEDIR/$name/timeout" ] && limit=$(cat "$CASEDIR/$name/timeout")
+	# systemd's image unpacks to ~150 MB of the guest's memory.
+	is_systemd "$name" && mem=1024 smp=2
 	t0=$(date +%s%N)
+	if [ -f "$d/error" ]; then      # the initramfs could not be built
+		: > "$d/console.log"; echo 0 > "$d/ms"; echo 1 > "$d/rc"
+		return
+	fi
 	# loglevel=3 keeps kernel errors (OOM kills, panics) and drops the chatter.
-	timeout -s KILL "$limit" $QEMU $ACCEL -m 256 -smp 1 -nodefaults -no-user-config \
+	timeout -s KILL "$limit" $QEMU $ACCEL -m $mem -smp $smp -nodefaults -no-user-config \
 		-display none -no-reboot -serial "file:$d/console.log" -pidfile "$d/qemu.pid" \
 		-kernel "$KERNEL" -initrd "$d/initrd.gz" \
 		-append "console=ttyS0 panic=-1 quiet loglevel=3" \
@@ -153,16 +193,25 @@ verdict() {
 	local name=$1 d=$W/cases/$1 rc want=0 got log=$W/cases/$1/console.log
 	rc=$(cat "$d/rc")
 	[ -f "$CASEDIR/$name/exit" ] && want=$(tr -d ' \n' < "$CASEDIR/$name/exit")
-	got=$(grep -a -o 'otpd: info: exit status [0-9]*, powering off' "$log" | tail -1 |
-		grep -o '[0-9]\+')
-	if [ "$rc" -eq 137 ]; then
+	# The last words: otpd's as PID 1, run-case.sh's under systemd.
+	if is_systemd "$name"; then
+		got=$(grep -a -o "vm: case $name finished, status [0-9]*" "$log" | tail -1 |
+			grep -o '[0-9]\+$')
+	else
+		got=$(grep -a -o 'otpd: info: exit status [0-9]*, powering off' "$log" | tail -1 |
+			grep -o '[0-9]\+')
+	fi
+	if [ -f "$d/error" ]; then
+		cat "$d/error"
+	elif [ "$rc" -eq 137 ]; then
 		echo "hung: killed after $(cat "$d/ms") ms"
 	elif [ "$rc" -ne 0 ]; then
 		echo "qemu exited $rc: $(tail -3 "$d/qemu.out" | tr '\n' ' ')"
 	elif grep -a -q 'Kernel panic' "$log"; then
 		echo "kernel panic: $(grep -a -o 'Kernel panic.*' "$log" | head -1 | tr -d '\r')"
 	elif [ -z "$got" ]; then
-		echo "no exit status from otpd on the console"
+		is_systemd "$name" && echo "no end of the case on the console" ||
+			echo "no exit status from otpd on the console"
 	elif [ "$got" != "$want" ]; then
 		echo "otpd exit status $got, expected $want"
 	elif grep -a -q 'RESULT [^ ]* FAIL' "$log"; then
@@ -199,9 +248,13 @@ trap stop_all EXIT
 if [ $# -gt 0 ]; then
 	CASES=("$@")
 else
+	# The long systemd cases first: the short ones share the other slot.
 	CASES=()
 	for c in "$CASEDIR"/*/; do
-		[ -f "$c/otp.conf" ] && CASES+=("$(basename "$c")")
+		[ -f "$c/otp.conf" ] && [ -f "$c/systemd" ] && CASES+=("$(basename "$c")")
+	done
+	for c in "$CASEDIR"/*/; do
+		[ -f "$c/otp.conf" ] && [ ! -f "$c/systemd" ] && CASES+=("$(basename "$c")")
 	done
 fi
 for n in "${CASES[@]}"; do

@@ -1,7 +1,11 @@
 #!/bin/sh
 # Installs what `make check-vm` needs: qemu (TCG is enough), a static
-# busybox for the guest's userland, cpio and gzip for the initramfs, and
-# Debian's kernel, downloaded as a .deb and extracted, never installed.
+# busybox for the guest's userland, cpio and gzip for the initramfs,
+# Debian's kernel, downloaded as a .deb and extracted, never installed,
+# and for the cases whose PID 1 is systemd (tests/vm/cases/*/systemd) a
+# Debian root file system with systemd, built by mmdebstrap and packed as
+# a zstd initramfs (tests/vm/systemd/rootfs.sh), plus dpkg-dev for the
+# .deb those cases install (make deb).
 #
 # The kernel lands in $OTPD_VM_CACHE (default /var/cache/otpd-vm), outside
 # the build tree: `make clean` must not cost a 70 MB download, and every
@@ -11,13 +15,18 @@
 #                                   TCG skips SeaBIOS and the decompressor
 #   $OTPD_VM_CACHE/<KVER>/config    the kernel's build config
 #   $OTPD_VM_CACHE/current          symlink to <KVER>
+#   $OTPD_VM_CACHE/systemd-rootfs-<HASH>/rootfs.cpio.zst
+#                                   <HASH>: of the recipe (rootfs.sh --hash);
+#                                   a changed recipe builds a new one and the
+#                                   old one is removed
 #
 # Idempotent: when everything is present it touches neither apt nor the
 # network.  KVER is what linux-image-amd64 depends on now; an older cached
 # kernel is replaced when that moves.
 set -eu
 CACHE=${OTPD_VM_CACHE:-/var/cache/otpd-vm}
-PKGS="qemu-system-x86 busybox-static cpio gzip xz-utils coreutils"
+PKGS="qemu-system-x86 busybox-static cpio gzip xz-utils coreutils mmdebstrap zstd dpkg-dev"
+HERE=$(cd "$(dirname "$0")" && pwd)
 APT="-o DPkg::Lock::Timeout=300"
 updated=""
 
@@ -92,9 +101,28 @@ use_kernel() {
 	ln -sfn "$1" "$CACHE/.current.new"
 	mv -T "$CACHE/.current.new" "$CACHE/current"
 	for d in "$CACHE"/*; do
+		case $(basename "$d") in systemd-rootfs-*) continue ;; esac
 		[ -d "$d" ] && [ ! -L "$d" ] && [ "$(basename "$d")" != "$1" ] && rm -rf "$d"
 	done
 	return 0
+}
+
+# The systemd cases' root file system, once per recipe (about 30 s).
+systemd_rootfs() {
+	dir=$CACHE/systemd-rootfs-$("$HERE/systemd/rootfs.sh" --hash)
+	[ -s "$dir/rootfs.cpio.zst" ] && return 0
+	need_root "no systemd root file system in $dir"
+	mkdir -p "$CACHE"
+	exec 8> "$CACHE/.rootfs.lock"
+	flock 8
+	[ -s "$dir/rootfs.cpio.zst" ] && return 0     # built while we waited
+	say "building the systemd root file system (mmdebstrap, about 30 s)"
+	mkdir -p "$dir"
+	"$HERE/systemd/rootfs.sh" "$dir/rootfs.cpio.zst"
+	for d in "$CACHE"/systemd-rootfs-*; do
+		[ "$d" = "$dir" ] || rm -rf "$d"
+	done
+	say "systemd root file system ready in $dir"
 }
 
 install_packages
@@ -106,6 +134,7 @@ if [ -z "$kver" ]; then
 fi
 [ -n "$kver" ] || { say "apt-cache depends linux-image-amd64 names no kernel"; exit 1; }
 if [ -s "$CACHE/$kver/vmlinux" ] && [ "$(readlink "$CACHE/current" 2>/dev/null)" = "$kver" ]; then
+	systemd_rootfs
 	exit 0
 fi
 mkdir -p "$CACHE"
@@ -122,3 +151,4 @@ if ! fetch_kernel "$kver"; then
 fi
 use_kernel "$kver"
 say "kernel $kver ready in $CACHE/$kver"
+systemd_rootfs

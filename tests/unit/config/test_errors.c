@@ -32,10 +32,15 @@ static const struct bad_case key_cases[] = {
 	{ W "shutdown = -5s", "t.conf:3: shutdown: expected brutal_kill, infinity or a duration, got \"-5s\"" },
 	{ W "significant = maybe", "t.conf:3: significant: expected true or false, got \"maybe\"" },
 	{ "[worker w]\nexec =", "t.conf:2: exec: expected a command, got \"\"" },
+	{ "[worker w]\nexec = ''", "t.conf:2: exec: the program name is empty, got \"''\"" },
+	{ "[worker w]\nexec = \"\" -x", "t.conf:2: exec: the program name is empty, got \"\\\"\\\" -x\"" },
 	{ "[worker w]\nexec = /bin/x 'a", "t.conf:2: exec: unterminated quote or trailing backslash, got \"/bin/x 'a\"" },
-	{ W "ready = fd:2", "t.conf:3: ready: expected exec, notify or fd:N with N >= 3, got \"fd:2\"" },
-	{ W "ready = socket", "t.conf:3: ready: expected exec, notify or fd:N with N >= 3, got \"socket\"" },
-	{ W "ready_timeout = 5 s", "t.conf:3: ready_timeout: expected a duration (250ms, 5s, 2min, 1h; a bare number is ms), got \"5 s\"" },
+	{ W "ready = fd:2", "t.conf:3: ready: expected exec, notify or fd:N with N from 3 to 1023, got \"fd:2\"" },
+	{ W "ready = socket", "t.conf:3: ready: expected exec, notify or fd:N with N from 3 to 1023, got \"socket\"" },
+	{ W "ready_timeout = 5 S", "t.conf:3: ready_timeout: expected a duration (250ms, 1.5s, 1min 30s, 2h, 1d; a bare number is ms), got \"5 S\"" },
+	{ W "ready = fd:1024", "t.conf:3: ready: expected exec, notify or fd:N with N from 3 to 1023, got \"fd:1024\"" },
+	{ W "ready = fd:2147483647", "t.conf:3: ready: expected exec, notify or fd:N with N from 3 to 1023, got \"fd:2147483647\"" },
+	{ W "ready = fd:99999999999999999999", "t.conf:3: ready: expected exec, notify or fd:N with N from 3 to 1023, got \"fd:99999999999999999999\"" },
 	{ W "user = ", "t.conf:3: user: expected a user name or number, got \"\"" },
 	{ W "group = a:b", "t.conf:3: group: expected a group name or number, got \"a:b\"" },
 	{ W "env = NOEQUALS", "t.conf:3: env: expected KEY=VALUE with KEY a valid environment variable name, got \"NOEQUALS\"" },
@@ -51,11 +56,14 @@ static const struct bad_case key_cases[] = {
 	{ W "success_exit = 256", "t.conf:3: success_exit: exit codes go from 0 to 255, got \"256\"" },
 	{ W "success_exit = 1 NOPE", "t.conf:3: success_exit: expected exit codes (0 to 255) and signal names, got \"1 NOPE\"" },
 	{ W "success_exit = 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16", "t.conf:3: success_exit: too many exit codes (at most 16), got \"0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\"" },
-	{ W "restart_delay = 1d", "t.conf:3: restart_delay: expected a duration (250ms, 5s, 2min, 1h; a bare number is ms), got \"1d\"" },
-	{ W "watchdog = x", "t.conf:3: watchdog: expected a duration (250ms, 5s, 2min, 1h; a bare number is ms), got \"x\"" },
+	{ W "restart_delay = 1y", "t.conf:3: restart_delay: expected a duration (250ms, 1.5s, 1min 30s, 2h, 1d; a bare number is ms), got \"1y\"" },
+	{ W "restart_delay = 0.5ms", "t.conf:3: restart_delay: expected a duration (250ms, 1.5s, 1min 30s, 2h, 1d; a bare number is ms), got \"0.5ms\"" },
+	{ W "watchdog = x", "t.conf:3: watchdog: expected a duration (250ms, 1.5s, 1min 30s, 2h, 1d; a bare number is ms), got \"x\"" },
 	{ W "forward_signals = HUP KILL", "t.conf:3: forward_signals: SIGKILL, SIGSTOP and SIGCHLD cannot be forwarded, got \"HUP KILL\"" },
 	{ W "forward_signals = CHLD", "t.conf:3: forward_signals: SIGKILL, SIGSTOP and SIGCHLD cannot be forwarded, got \"CHLD\"" },
 	{ W "forward_signals = SIGSTOP", "t.conf:3: forward_signals: SIGKILL, SIGSTOP and SIGCHLD cannot be forwarded, got \"SIGSTOP\"" },
+	{ W "forward_signals = HUP RTMAX", "t.conf:3: forward_signals: signals above 63 (RTMAX) cannot be forwarded, got \"HUP RTMAX\"" },
+	{ W "stop_signal = RTMIN+99", "t.conf:3: stop_signal: expected a signal name or number, got \"RTMIN+99\"" },
 	{ W "forward_signals = HUP BOGUS", "t.conf:3: forward_signals: expected signal names, got \"HUP BOGUS\"" },
 	{ W "mailbox = 2", "t.conf:3: mailbox: expected true or false, got \"2\"" },
 	{ W "mailbox_backlog = 0", "t.conf:3: mailbox_backlog: expected a number from 1 to 65535, got \"0\"" },
@@ -72,12 +80,14 @@ static const struct bad_case key_cases[] = {
 	{ W "memory_max = 1.5G", "t.conf:3: memory_max: expected a size (bytes, or with K, M, G, T) or max, got \"1.5G\"" },
 	{ S "memory_high = -1", "t.conf:2: memory_high: expected a size (bytes, or with K, M, G, T) or max, got \"-1\"" },
 	{ W "memory_swap_max = 10P", "t.conf:3: memory_swap_max: expected a size (bytes, or with K, M, G, T) or max, got \"10P\"" },
-	{ W "cpu_max = 0%", "t.conf:3: cpu_max: expected a percentage (50%), \"QUOTA_US PERIOD_US\" (quota >= 1000, period 1000 to 1000000) or max, got \"0%\"" },
-	{ W "cpu_max = 500 100000", "t.conf:3: cpu_max: expected a percentage (50%), \"QUOTA_US PERIOD_US\" (quota >= 1000, period 1000 to 1000000) or max, got \"500 100000\"" },
-	{ W "cpu_max = 50000 100000 1", "t.conf:3: cpu_max: expected a percentage (50%), \"QUOTA_US PERIOD_US\" (quota >= 1000, period 1000 to 1000000) or max, got \"50000 100000 1\"" },
+	{ W "cpu_max = 0%", "t.conf:3: cpu_max: expected a percentage (50%), \"QUOTA_US PERIOD_US\" (quota 1000 to 17592186044415, period 1000 to 1000000) or max, got \"0%\"" },
+	{ W "cpu_max = 500 100000", "t.conf:3: cpu_max: expected a percentage (50%), \"QUOTA_US PERIOD_US\" (quota 1000 to 17592186044415, period 1000 to 1000000) or max, got \"500 100000\"" },
+	{ W "cpu_max = 50000 100000 1", "t.conf:3: cpu_max: expected a percentage (50%), \"QUOTA_US PERIOD_US\" (quota 1000 to 17592186044415, period 1000 to 1000000) or max, got \"50000 100000 1\"" },
 	{ W "cpu_weight = 0", "t.conf:3: cpu_weight: expected an integer from 1 to 10000, got \"0\"" },
 	{ S "io_weight = 10001", "t.conf:2: io_weight: expected an integer from 1 to 10000, got \"10001\"" },
-	{ W "pids_max = 0", "t.conf:3: pids_max: expected an integer >= 1 or max, got \"0\"" },
+	{ W "pids_max = 4194305", "t.conf:3: pids_max: expected an integer from 1 to 4194304 or max, got \"4194305\"" },
+	{ W "cpu_max = 17592186044416 100000", "t.conf:3: cpu_max: expected a percentage (50%), \"QUOTA_US PERIOD_US\" (quota 1000 to 17592186044415, period 1000 to 1000000) or max, got \"17592186044416 100000\"" },
+	{ W "pids_max = 0", "t.conf:3: pids_max: expected an integer from 1 to 4194304 or max, got \"0\"" },
 	{ W "io_max = 8:0", "t.conf:3: io_max: expected \"MAJ:MIN KEY=VALUE...\" with KEY rbps, wbps, riops or wiops and VALUE a number or max, got \"8:0\"" },
 	{ W "io_max = sda rbps=1", "t.conf:3: io_max: expected \"MAJ:MIN KEY=VALUE...\" with KEY rbps, wbps, riops or wiops and VALUE a number or max, got \"sda rbps=1\"" },
 	{ W "io_max = 8:0 speed=1", "t.conf:3: io_max: expected \"MAJ:MIN KEY=VALUE...\" with KEY rbps, wbps, riops or wiops and VALUE a number or max, got \"8:0 speed=1\"" },
@@ -91,12 +101,33 @@ Test(cfg_errors, one_per_key)
 		expect_error(key_cases[i].text, key_cases[i].msg);
 }
 
+#define CGFS(kind, name) { "[" kind " " name "]\nexec = x\n", "t.conf:1: [" kind " " name "]: " \
+	"a name cannot start with a cgroup controller and a dot (cgroup., cpu., cpuset., dmem., " \
+	"hugetlb., io., irq., memory., misc., pids., rdma.): cgroupfs has files of that name, got \"" \
+	name "\"" }
+
 static const struct bad_case rule_cases[] = {
 	/* structure */
 	{ "[service x]\n", "t.conf:1: unknown section, expected [otpd], [supervisor NAME] or [worker NAME], got \"service x\"" },
 	{ "[otpd x]\n", "t.conf:1: unknown section, expected [otpd], [supervisor NAME] or [worker NAME], got \"otpd x\"" },
 	{ "[worker]\n", "t.conf:1: [worker]: a worker section needs a name" },
 	{ "[worker a b]\nexec = x\n", "t.conf:1: [worker a b]: name must be 1 to 64 characters of [a-zA-Z0-9_.@-], got \"a b\"" },
+	/* names (issue 18.4): no directory entries, options or cgroupfs files */
+	{ "[worker ..]\nexec = x\n", "t.conf:1: [worker ..]: \".\" and \"..\" are directories, not names, got \"..\"" },
+	{ "[worker .]\nexec = x\n", "t.conf:1: [worker .]: \".\" and \"..\" are directories, not names, got \".\"" },
+	{ "[supervisor ..]\n", "t.conf:1: [supervisor ..]: \".\" and \"..\" are directories, not names, got \"..\"" },
+	{ "[worker a/b]\nexec = x\n", "t.conf:1: [worker a/b]: name must be 1 to 64 characters of [a-zA-Z0-9_.@-], got \"a/b\"" },
+	{ "[worker ../x]\nexec = x\n", "t.conf:1: [worker ../x]: name must be 1 to 64 characters of [a-zA-Z0-9_.@-], got \"../x\"" },
+	{ "[worker -n]\nexec = x\n", "t.conf:1: [worker -n]: a name cannot start with '-' (otpctl would take it for an option), got \"-n\"" },
+	{ "[worker --json]\nexec = x\n", "t.conf:1: [worker --json]: a name cannot start with '-' (otpctl would take it for an option), got \"--json\"" },
+	{ "[worker 0123456789012345678901234567890123456789012345678901234567890123x]\nexec = x\n", "t.conf:1: [worker 0123456789012345678901234567890123456789012345678901234567890123]: name must be 1 to 64 characters of [a-zA-Z0-9_.@-], got \"0123456789012345678901234567890123456789012345678901234567890123x\"" },
+	CGFS("worker", "cgroup.procs"), CGFS("worker", "cgroup.kill"), CGFS("worker", "memory.max"),
+	CGFS("worker", "cpu.weight"), CGFS("worker", "cpuset.cpus"), CGFS("worker", "io.max"),
+	CGFS("worker", "pids.max"), CGFS("worker", "hugetlb.2MB.max"), CGFS("worker", "rdma.max"),
+	CGFS("worker", "misc.max"), CGFS("worker", "irq.pressure"), CGFS("worker", "dmem.max"),
+	CGFS("worker", "memory."),
+	{ "[worker w]\nexec = x\nparent = ..\n", "t.conf:3: parent: expected a supervisor name, got \"..\"" },
+	{ "[worker w]\nexec = x\nparent = cgroup.procs\n", "t.conf:3: parent: expected a supervisor name, got \"cgroup.procs\"" },
 	{ "[worker x]\nexec = x\n[supervisor x]\n", "t.conf:3: [supervisor x]: duplicate name, first declared at t.conf:1, got \"x\"" },
 	{ "[worker root]\nexec = x\n", "t.conf:1: [worker root]: \"root\" is the root supervisor and cannot be a worker, got \"root\"" },
 	{ "[worker x\nexec = y\n", "t.conf:1: section header without ']', got \"[worker x\"" },
@@ -161,7 +192,7 @@ Test(cfg_errors, all_reported_together)
 	cr_assert_eq(e.n, 8);
 	cr_assert_str_eq(e.msgs[0], "t.conf:2: cgroup: expected auto, required or off, got \"maybe\"");
 	cr_assert_str_eq(e.msgs[1], "t.conf:4: shutdown: expected brutal_kill, infinity or a duration, got \"soon\"");
-	cr_assert_str_eq(e.msgs[2], "t.conf:5: ready: expected exec, notify or fd:N with N >= 3, got \"fd:1\"");
+	cr_assert_str_eq(e.msgs[2], "t.conf:5: ready: expected exec, notify or fd:N with N from 3 to 1023, got \"fd:1\"");
 	cr_assert_str_eq(e.msgs[3], "t.conf:6: [worker a]: duplicate name, first declared at t.conf:3, got \"a\"");
 	cr_assert_str_eq(e.msgs[4], "t.conf:8: bogus: unknown key in a [worker] section, got \"1\"");
 	cr_assert_str_eq(e.msgs[5], "t.conf:12: unknown section, expected [otpd], [supervisor NAME] or [worker NAME], got \"thing\"");

@@ -1,4 +1,4 @@
-/* The full example of DESIGN.md §2. */
+/* The full example of otp.conf(5), which follows the design contract's. */
 #include <signal.h>
 
 #include "cfgtest.h"

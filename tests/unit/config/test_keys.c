@@ -287,3 +287,24 @@ Test(cfg_keys, mailbox_keys_and_defaults)
 	cr_assert_str_eq(b->w.mailbox_group, "staff");
 	cfg_free(c);
 }
+
+Test(cfg_keys, real_time_signals_and_time_spans)
+{
+	struct otp_config *c;
+	const struct cfg_node *w = worker_with(&c, "stop_signal = RTMIN+3\n"
+					       "success_exit = SIGRTMAX-2 0\n"
+					       "forward_signals = RTMIN HUP SIGRTMAX-1\n"
+					       "restart_delay = 1min 30s\nready_timeout = 1.5s\n"
+					       "watchdog = 90 s\nshutdown = 2h");
+
+	cr_assert_eq(w->spec.stop_signal, SIGRTMIN + 3);
+	cr_assert_eq(w->spec.n_success_signal, 1);
+	cr_assert_eq(w->spec.success_signal[0], SIGRTMAX - 2);
+	cr_assert_eq(w->w.forward_signals,
+		     (1ULL << SIGRTMIN) | (1ULL << SIGHUP) | (1ULL << (SIGRTMAX - 1)));
+	cr_assert_eq(w->spec.restart_delay_ms, 90000);
+	cr_assert_eq(w->spec.ready_timeout_ms, 1500);
+	cr_assert_eq(w->spec.watchdog_ms, 90000);
+	cr_assert_eq(w->spec.shutdown_ms, 7200000);
+	cfg_free(c);
+}

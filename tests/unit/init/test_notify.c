@@ -59,6 +59,8 @@ static void setup(void)
 	strcpy(dir, "/tmp/otpd-notify-XXXXXX");
 	cr_assert(mkdtemp(dir) != NULL);
 	snprintf(run_dir, sizeof(run_dir), "%s/run/otp", dir);
+	cr_assert(eq(int, mkdir_parents(run_dir), 0));
+	cr_assert(eq(int, mkdir(run_dir, 0755), 0));
 	cr_assert(eq(int, notify_init(run_dir), 0));
 	fds_before = fd_count();
 }

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -23,6 +24,8 @@ char mh_dir[64];
 static int mh_fds_before;
 static pid_t mh_pid = -1;
 static int mh_report_fd = -1;
+static int mh_held_fd = -1;
+static char mh_held_name[64];
 
 struct mh_state {
 	const struct mh_opts *opts;
@@ -85,6 +88,9 @@ void mh_teardown(void)
 	if (mh_report_fd >= 0)
 		close(mh_report_fd);
 	mh_report_fd = -1;
+	if (mh_held_fd >= 0)
+		close(mh_held_fd);
+	mh_held_fd = -1;
 	d = opendir(mh_dir);
 	if (d) {
 		while ((e = readdir(d)))
@@ -100,7 +106,7 @@ void mh_assert_clean(void)
 	siginfo_t si = { 0 };
 	int r;
 
-	cr_assert(eq(int, mh_fd_count(), mh_fds_before), "leaked fds");
+	cr_assert(eq(int, mh_fd_count() - (mh_held_fd >= 0), mh_fds_before), "leaked fds");
 	r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG);
 	cr_assert(r < 0 && errno == ECHILD, "a child was left behind");
 }
@@ -188,6 +194,23 @@ static int mh_env_fd3(int lfd)
 }
 
 /*
+ * Lower RLIMIT_NOFILE so that the server's signalfd and epoll fd, then
+ * exactly `room` connections, find a free fd number below the limit.
+ */
+static void mh_limit_fds(int room)
+{
+	struct rlimit rl;
+	int fd, free_below = 0;
+
+	for (fd = 0; fd < 4096 && free_below < room + 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0)
+			free_below++;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)fd;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		_exit(MH_EXIT_ERRNO);
+}
+
+/*
  * The server child: serve, then check it left no fd, and the signal mask
  * and the socket's file flags (O_NONBLOCK) as they were.
  */
@@ -199,6 +222,10 @@ static void mh_server_child(int lfd, int report_fd, const struct mh_opts *opts)
 
 	st.opts = opts;
 	st.report_fd = report_fd;
+	if (opts->start_delay_ms > 0)
+		poll(NULL, 0, opts->start_delay_ms);
+	if (opts->fd_room > 0)
+		mh_limit_fds(opts->fd_room);
 	if (opts->via_env)
 		lfd = mh_env_fd3(lfd);
 	sigprocmask(SIG_SETMASK, NULL, &before);
@@ -230,12 +257,34 @@ static int mh_listen(const char *path, int backlog)
 	return fd;
 }
 
+pid_t mh_server_pid(void)
+{
+	cr_assert(mh_pid > 0);
+	return mh_pid;
+}
+
+void mh_hold(const char *name, int backlog)
+{
+	cr_assert(mh_held_fd < 0, "one held socket per test");
+	mh_held_fd = mh_listen(mh_path(name), backlog ? backlog : 16);
+	snprintf(mh_held_name, sizeof(mh_held_name), "%s", name);
+}
+
+void mh_unhold(void)
+{
+	cr_assert(mh_held_fd >= 0);
+	close(mh_held_fd);
+	mh_held_fd = -1;
+	unlink(mh_path(mh_held_name));
+}
+
 void mh_server_start(const char *name, const struct mh_opts *opts)
 {
+	bool held = mh_held_fd >= 0 && strcmp(name, mh_held_name) == 0;
 	int p[2], lfd;
 
-	cr_assert(mh_pid < 0, "one server per test");
-	lfd = mh_listen(mh_path(name), opts->backlog ? opts->backlog : 16);
+	cr_assert(mh_pid < 0, "one server at a time");
+	lfd = held ? mh_held_fd : mh_listen(mh_path(name), opts->backlog ? opts->backlog : 16);
 	cr_assert(eq(int, pipe2(p, O_CLOEXEC), 0));
 	fflush(NULL);
 	mh_pid = fork();
@@ -245,7 +294,8 @@ void mh_server_start(const char *name, const struct mh_opts *opts)
 		mh_server_child(lfd, p[1], opts);
 	}
 	/* The child owns the socket from now on, as a worker owns fd 3. */
-	close(lfd);
+	if (!held)
+		close(lfd);
 	close(p[1]);
 	mh_report_fd = p[0];
 }

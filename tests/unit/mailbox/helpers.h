@@ -23,6 +23,8 @@ struct mh_opts {
 	int delay_ms;           /* before each echo */
 	int init_ret;           /* what init returns */
 	bool via_env;           /* serve with otp_mb_serve on fd 3 + LISTEN_* */
+	int start_delay_ms;     /* the server sleeps this long before serving */
+	int fd_room;            /* > 0: RLIMIT_NOFILE leaves room for this many connections */
 };
 
 /* Exit codes of the server child besides serve's own result. */
@@ -35,8 +37,18 @@ void mh_teardown(void);
 const char *mh_path(const char *name);
 int64_t mh_now_ms(void);
 
-/* Fork the test server listening at mh_path(name). */
+/*
+ * Fork the test server listening at mh_path(name).  The socket is the
+ * child's alone, unless mh_hold made it: then the test holds it as otpd
+ * does, and a new server can be started on it after the last one ended.
+ */
 void mh_server_start(const char *name, const struct mh_opts *opts);
+/* The running server's pid. */
+pid_t mh_server_pid(void);
+/* Bind and listen at mh_path(name) now, held by the test (closed at teardown). */
+void mh_hold(const char *name, int backlog);
+/* Close the held socket and remove its file, as otpd does for a deleted worker. */
+void mh_unhold(void);
 /*
  * Send sig to the server and reap it: its exit code, or 128 + the signal
  * that killed it.  ret_why gets terminate's argument, or INT32_MIN if

@@ -99,7 +99,8 @@ Test(mb_call, cast_reaches_handle_cast)
 
 	mh_server_start("echo", &plain);
 	cr_assert(eq(int, otp_cast_path(mh_path("echo"), "a\0cast", 6), 0));
-	/* One connection at a time, in order: the cast is handled before this call. */
+	/* Connections are accepted in order and a new one's first message is
+	 * read at once: the cast is handled before this call. */
 	n = otp_call_path(mh_path("echo"), "last", 4, reply, sizeof(reply), 5000);
 	cr_assert(eq(i64, n, 6));
 	cr_assert(memcmp(reply, "a\0cast", 6) == 0);

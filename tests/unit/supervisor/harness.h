@@ -9,7 +9,9 @@
  * batch: at most one live process per worker, no signal to a worker with no
  * process, stops of siblings in reverse start order, no supervisor history
  * over its intensity, no action naming a forgotten dynamic node, exactly
- * one reply per command, no live child under a stopped supervisor.
+ * one reply per command, no live child under a stopped supervisor, nothing
+ * starting under a stopping one or anywhere below one being killed.  Stop order is not checked below a
+ * supervisor with shutdown_order = parallel, nor below one being killed.
  * With H_TRACE set in the environment every batch is printed to stderr.
  */
 #ifndef OTPD_TESTS_SUPERVISOR_HARNESS_H
@@ -70,6 +72,16 @@ void h_fail_next(struct h *h, const char *name, int n);
 void h_ready_delay(struct h *h, const char *name, int64_t ms);
 void h_stop_delay(struct h *h, const char *name, int64_t ms);
 void h_stop_status(struct h *h, const char *name, int wstatus);
+/*
+ * From now on the main process of `name` leaves processes behind when it
+ * ends (a worker is its cgroup): they go `left_delay` ms after a stop
+ * signal reaches them (H_NEVER: only SIGKILL ends them), at once on KILL.
+ * H_NONE: it leaves nothing (the default).
+ */
+#define H_NONE (-2)
+void h_leaves(struct h *h, const char *name, int64_t left_delay);
+/* Non-zero while processes left by name's last main process live. */
+int h_left(struct h *h, const char *name);
 void h_manual(struct h *h, const char *name, bool on);
 /* Defaults for workers added later (and dynamic children). */
 void h_default_stop_delay(struct h *h, int64_t ms);

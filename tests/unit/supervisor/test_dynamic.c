@@ -131,7 +131,7 @@ Test(dynamic, start_child_on_stopped_pool)
 	cr_assert_eq(h_cmd_start_child(h, "pool", NULL, 0, NULL, NULL), SUP_OK);
 	cr_assert_eq(h_cmd_stop(h, "pool"), SUP_OK);
 	cr_assert_str_eq(h_counts_str(h, "pool"), "1,0,0,0");
-	cr_assert_eq(h_cmd_start_child(h, "pool", NULL, 0, NULL, NULL), SUP_E_NOT_RUNNING);
+	cr_assert_eq(h_cmd_start_child(h, "pool", NULL, 0, NULL, NULL), SUP_E_NOPROC);
 	cr_assert_eq(h_cmd_start(h, "pool"), SUP_OK);
 	cr_assert_str_eq(h_counts_str(h, "pool"), "1,0,0,0");
 	h_end(h);

@@ -1,6 +1,6 @@
 /*
  * test_intensity.c: restart intensity (OTP-SEMANTICS §3, §9 item 17; the
- * window is in ms and inclusive, DESIGN §3).
+ * window is in ms and inclusive: a deviation, otp.conf(5) DEVIATIONS FROM OTP).
  */
 #include <criterion/criterion.h>
 #include <stdio.h>

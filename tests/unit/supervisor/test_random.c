@@ -3,11 +3,13 @@
  * harness checks its invariants after every batch (one live process per
  * worker, stops in reverse start order, history within intensity, no
  * action naming a forgotten node, one reply per command, nothing live
- * under a stopped supervisor) and h_end() that the tree ends consistent.
+ * under a stopped supervisor, nothing starting under a stopping one) and
+ * h_end() that the tree ends consistent.
  * Each Test has its own fixed seed, so a failure replays exactly.
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness.h"
@@ -67,6 +69,10 @@ static void worker_add(struct rnd *r, const char *parent, enum sup_auto_shutdown
 		h_stop_delay(r->h, name, H_NEVER);
 	else
 		h_stop_delay(r->h, name, rnd_int(r, 8) * 100);
+	/* Some leave processes behind (a worker is its cgroup). */
+	if (rnd_chance(r, 15))
+		h_leaves(r->h, name, s.shutdown_ms != SUP_SHUTDOWN_INFINITY && rnd_chance(r, 30)
+					     ? H_NEVER : rnd_int(r, 5) * 100);
 	if (!tmpl)
 		name_add(r, name, false, false);
 }
@@ -88,6 +94,10 @@ static void sup_add(struct rnd *r, const char *parent, int depth)
 		s.auto_shutdown = (enum sup_auto_shutdown)rnd_int(r, 3);
 	if (rnd_chance(r, 30))
 		s.shutdown_ms = 200 + rnd_int(r, 2000);
+	else if (rnd_chance(r, 10))
+		s.shutdown_ms = SUP_SHUTDOWN_BRUTAL;
+	if (rnd_chance(r, 30))
+		s.shutdown_order = SUP_ORDER_PARALLEL;
 	h_add(r->h, parent, &s);
 	name_add(r, name, true, s.strategy == SUP_SIMPLE_ONE_FOR_ONE);
 	if (s.strategy == SUP_SIMPLE_ONE_FOR_ONE)
@@ -119,6 +129,8 @@ static void tree_build(struct rnd *r)
 	s.intensity = 1 + rnd_int(r, 5);
 	s.period_ms = 500 + rnd_int(r, 5000);
 	s.auto_shutdown = (enum sup_auto_shutdown)rnd_int(r, 3);
+	if (rnd_chance(r, 30))
+		s.shutdown_order = SUP_ORDER_PARALLEL;
 	r->h = h_new_spec(&s);
 	r->n = 0;
 	r->serial = 0;
@@ -160,6 +172,20 @@ static void step_insert(struct rnd *r, int k)
 		h_cmd_start(r->h, name);
 }
 
+/*
+ * No start or stop under way below `sup`: a plan walks the order it began
+ * with, while the harness checks stops against the current order.
+ */
+static bool settled(struct sup_node *sup)
+{
+	if (sup_node_state(sup) != SUP_RUNNING)
+		return false;
+	for (struct sup_node *c = sup_node_first(sup); c; c = sup_node_next(c))
+		if (sup_node_state(c) == SUP_STARTING || sup_node_state(c) == SUP_STOPPING)
+			return false;
+	return true;
+}
+
 /* Reload: a changed spec in place, or a new place in start order. */
 static void step_respec(struct rnd *r, int k)
 {
@@ -171,6 +197,8 @@ static void step_respec(struct rnd *r, int k)
 		return;
 	if (rnd_chance(r, 30) &&
 	    sup_node_spec(sup_node_parent(n))->strategy != SUP_SIMPLE_ONE_FOR_ONE) {
+		if (!settled(sup_node_parent(n)))
+			return;
 		struct sup_node *after = some_child(r, sup_node_parent(n));
 
 		cr_assert_eq(sup_node_place(n, after == n ? NULL : after), SUP_OK);
@@ -274,3 +302,28 @@ Test(random, seed_6) { run(0xdeadbeefcafef00dull, 150, 80); }
 Test(random, reload_seed_1) { run_as(0x5851f42d4c957f2dull, 150, 80, true); }
 Test(random, reload_seed_2) { run_as(0x14057b7ef767814full, 150, 80, true); }
 Test(random, reload_seed_3) { run_as(0xa0761d6478bd642full, 150, 80, true); }
+
+/*
+ * H_SEEDS=N runs N more seeds of each kind (a sweep when the core
+ * changes); without it this test does nothing.  A failure names its seed.
+ */
+Test(random, sweep, .timeout = 600)
+{
+	const char *n = getenv("H_SEEDS");
+	long seeds = n ? strtol(n, NULL, 10) : 0;
+
+	for (long i = 1; i <= seeds; i++) {
+		uint64_t seed = 0x9e3779b97f4a7c15ull * (uint64_t)i + 0x632be59bd9b4e019ull;
+
+		if (getenv("H_TRACE_SEEDS"))
+			fprintf(stderr, "seed %#llx reload %d\n", (unsigned long long)seed, (int)(i % 2 == 0));
+		run_as(seed, 20, 80, i % 2 == 0);
+	}
+}
+Test(random, one_seed)
+{
+	const char *s = getenv("H_SEED");
+
+	if (s)
+		run_as(strtoull(s, NULL, 0), 20, 80, getenv("H_RELOAD") != NULL);
+}

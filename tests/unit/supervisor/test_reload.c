@@ -1,5 +1,5 @@
 /*
- * test_reload.c: the core's side of a configuration reload (DESIGN §7,
+ * test_reload.c: the core's side of a configuration reload (otpctl(1) reload,
  * OTP-SEMANTICS §8): specs replaced in place with the restart history
  * kept (SUITE code_change), new children inserted stopped and started on
  * request, removed children stopped and taken out for good, start order

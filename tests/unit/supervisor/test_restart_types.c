@@ -1,6 +1,7 @@
 /*
  * test_restart_types.c: permanent, transient, temporary (OTP-SEMANTICS §2,
- * §9 items 12-16) and otpd's rule of what a clean exit is (DESIGN §3).
+ * §9 items 12-16) and otpd's rule of what a clean exit is (a deviation,
+ * otp.conf(5) DEVIATIONS FROM OTP).
  */
 #include <criterion/criterion.h>
 

@@ -1,0 +1,178 @@
+/*
+ * mailbox_peer.c: the connections a mailbox server holds open.
+ *
+ * An accepted connection stays open until its caller closes it, so one
+ * connection may carry many calls and casts, answered in order.  Each
+ * round, every peer with something to read gets one message read and
+ * answered: a busy caller cannot starve the others, and a silent one
+ * costs nothing but its slot.  Sends never block: a reply the caller is
+ * not taking waits in its peer, and until it is flushed the peer is
+ * watched for EPOLLOUT only, so a caller that does not read its replies
+ * is not read either (its own sends then wait in the kernel).
+ * Only libc is used: this file is part of libotp_mailbox.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mailbox_internal.h"
+
+/* Watch the peer in slot for `events` (EPOLLIN or EPOLLOUT); false if epoll failed. */
+static bool peer_watch(struct otp_mbi_server *s, size_t slot, int op, uint32_t events)
+{
+	struct epoll_event ev = { .events = events, .data.u32 = (uint32_t)slot };
+
+	return epoll_ctl(s->ep_fd, op, s->peers[slot].fd, &ev) == 0;
+}
+
+/* Close the peer in slot and free the slot. */
+static void peer_remove(struct otp_mbi_server *s, size_t slot)
+{
+	struct otp_mbi_peer *p = &s->peers[slot];
+
+	/* Explicitly: a fork of the worker may hold a copy of the fd. */
+	(void)epoll_ctl(s->ep_fd, EPOLL_CTL_DEL, p->fd, NULL);
+	close(p->fd);
+	free(p->out);
+	*p = (struct otp_mbi_peer){ .fd = -1 };
+	s->free_slots[s->nfree++] = (uint16_t)slot;
+}
+
+/* Send the reply in s->rep (len bytes, kind included), or keep it for EPOLLOUT. */
+static bool peer_reply(struct otp_mbi_server *s, size_t slot, size_t len)
+{
+	struct otp_mbi_peer *p = &s->peers[slot];
+
+	/* A caller that went away gets nothing; MSG_NOSIGNAL keeps us alive. */
+	if (send(p->fd, s->rep, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+		return true;
+	if (errno != EAGAIN && errno != EINTR)
+		return false;
+	p->out = malloc(len);
+	if (!p->out)
+		return false;
+	memcpy(p->out, s->rep, len);
+	p->out_len = len;
+	return peer_watch(s, slot, EPOLL_CTL_MOD, EPOLLOUT);
+}
+
+/* A call: reply, or false to close without one when the handler fails. */
+static bool peer_call(struct otp_mbi_server *s, size_t slot, size_t len)
+{
+	ssize_t n = -1;
+
+	if (s->cb && s->cb->handle_call)
+		n = s->cb->handle_call(s->state, s->req + 1, len, s->rep + 1, OTP_MB_MSG_MAX);
+	if (n < 0 || n > OTP_MB_MSG_MAX)
+		return false;
+	s->rep[0] = OTP_MB_REPLY;
+	return peer_reply(s, slot, (size_t)n + 1);
+}
+
+/*
+ * Handle the datagram in s->req, n bytes with its kind (as recv with
+ * MSG_TRUNC counts them).  False to close the peer: EOF, an empty or
+ * oversized datagram, a kind a server does not take, a failed handler.
+ */
+static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n)
+{
+	if (n < 1 || n > 1 + OTP_MB_MSG_MAX)
+		return false;
+	switch (s->req[0]) {
+	case OTP_MB_CALL:
+		return peer_call(s, slot, (size_t)n - 1);
+	case OTP_MB_CAST:
+		if (s->cb && s->cb->handle_cast)
+			s->cb->handle_cast(s->state, s->req + 1, (size_t)n - 1);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Read and handle one message: 1 done, 0 none waiting, -1 the peer is finished. */
+static int peer_serve_one(struct otp_mbi_server *s, size_t slot)
+{
+	ssize_t n = recv(s->peers[slot].fd, s->req, 1 + OTP_MB_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
+
+	if (n < 0)
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	s->peers[slot].used = ++s->tick;
+	return peer_dispatch(s, slot, n) ? 1 : -1;
+}
+
+/* Send the pending reply if the caller has room now; false if the peer broke. */
+static bool peer_flush(struct otp_mbi_server *s, size_t slot)
+{
+	struct otp_mbi_peer *p = &s->peers[slot];
+
+	if (send(p->fd, p->out, p->out_len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return errno == EAGAIN || errno == EINTR;
+	free(p->out);
+	p->out = NULL;
+	p->used = ++s->tick;
+	return peer_watch(s, slot, EPOLL_CTL_MOD, EPOLLIN);
+}
+
+void otp_mbi_peer_add(struct otp_mbi_server *s, int fd)
+{
+	size_t slot = s->free_slots[--s->nfree];
+
+	s->peers[slot] = (struct otp_mbi_peer){ .fd = fd, .used = ++s->tick };
+	if (!peer_watch(s, slot, EPOLL_CTL_ADD, EPOLLIN)) {
+		peer_remove(s, slot);
+		return;
+	}
+	/* A one-shot caller sent its message right after connecting: mostly
+	 * there already, and served now instead of after another wait. */
+	if (peer_serve_one(s, slot) < 0)
+		peer_remove(s, slot);
+}
+
+void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events)
+{
+	bool ok;
+
+	if (s->peers[slot].fd < 0)
+		return;         /* closed earlier in this round */
+	if (s->peers[slot].out)
+		ok = (events & EPOLLOUT) ? peer_flush(s, slot) : !(events & (EPOLLERR | EPOLLHUP));
+	else
+		ok = peer_serve_one(s, slot) >= 0;
+	if (!ok)
+		peer_remove(s, slot);
+}
+
+void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot)
+{
+	struct otp_mbi_peer *p = &s->peers[slot];
+
+	/* From here the caller's sends fail (EPIPE): nothing new can arrive. */
+	(void)shutdown(p->fd, SHUT_RD);
+	/*
+	 * Answer what arrived before, while the caller takes the replies at
+	 * once; one that would have to wait is dropped with the connection
+	 * (its caller sees the connection close before that reply).
+	 */
+	for (;;) {
+		if (p->out && (!peer_flush(s, slot) || p->out))
+			break;
+		if (peer_serve_one(s, slot) <= 0)
+			break;
+	}
+	peer_remove(s, slot);
+}
+
+size_t otp_mbi_peer_oldest(const struct otp_mbi_server *s)
+{
+	size_t best = OTP_MB_CONN_MAX;
+
+	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++)
+		if (s->peers[i].fd >= 0 && (best == OTP_MB_CONN_MAX ||
+					    s->peers[i].used < s->peers[best].used))
+			best = i;
+	return best;
+}
