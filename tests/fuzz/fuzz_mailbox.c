@@ -10,19 +10,25 @@
  *   - a fake server: accepts, reads the call, and answers with datagrams
  *     the input scripts (any kind byte, any length, several, or none).
  * The input is a list of operations: raw datagrams to the real server
- * (any kind byte, empty, oversized, two on one connection, a connect
- * without a word), otp_call_path/otp_cast_path to it, and calls to the
- * fake server with every reply capacity.  Each input ends with a call that
- * the real server can answer only after serving everything before it.
- *
+ * (any kind byte, empty, oversized, two on one connection, a connection
+ * without a word), connections held open and silent for the rest of the
+ * input, several calls and casts pipelined on one raw connection,
+ * otp_call_path/otp_cast_path to it, calls and casts over a kept
+ * connection (otp_conn_*), and calls to the fake server with every reply
+ * capacity.  Each input ends with a call that the real server can answer
+ * only after serving everything before it on that connection.
  * Invariants: a call returns at most its cap and a reply equal to what
  * the server meant, or an error; the real server never replies to a
- * request it cannot answer in full; nothing blocks beyond the timeouts.
+ * request it cannot answer in full; pipelined calls are answered in
+ * order; a silent connection holds nobody up (no call to the real server
+ * times out); nothing blocks beyond the timeouts.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -33,7 +39,9 @@
 #define BIG (OTP_MB_MSG_MAX + 16)
 
 enum { MODE_ECHO, MODE_FAIL, MODE_FULL, MODE_OVER, MODE_COUNT };
-enum { OP_RAW, OP_RAW_TWO, OP_RAW_SILENT, OP_CALL, OP_CAST, OP_FAKE, OP_COUNT };
+enum { OP_RAW, OP_RAW_TWO, OP_RAW_EMPTY, OP_SILENT, OP_CALL, OP_CAST, OP_FAKE, OP_PIPELINE,
+       OP_CONN, OP_COUNT };
+#define SILENT_MAX 8            /* connections held open and silent per input */
 
 static char real_path[108], fake_path[108];
 static size_t full_cap;         /* the cap the handler last filled */
@@ -257,9 +265,101 @@ static void op_fake(struct fuzz_in *in, const uint8_t *m, size_t len, size_t cap
 	free(rep);
 }
 
+/* What the real server answers to a call of `m`: its length, or -1 (none). */
+static ssize_t expected(const uint8_t *m, size_t len)
+{
+	unsigned mode = len ? m[0] % MODE_COUNT : MODE_ECHO;
+
+	if (len > OTP_MB_MSG_MAX || mode == MODE_FAIL || mode == MODE_OVER)
+		return -1;
+	return mode == MODE_FULL ? OTP_MB_MSG_MAX : (ssize_t)len;
+}
+
+/*
+ * Up to four messages sent back to back on one raw connection (calls
+ * and casts of the request `m` cut in pieces), then the replies read:
+ * one per call, in order, until a call without an answer drops the
+ * connection.
+ */
+static void op_pipeline(const uint8_t *m, size_t len, unsigned shape)
+{
+	static uint8_t buf[1 + OTP_MB_MSG_MAX + 16];
+	int fd = raw_connect(real_path), n = 1 + (int)(shape % 4), sent = 0;
+	size_t piece = len / (size_t)n;
+	struct timeval tv = { CALL_TIMEOUT_MS / 1000, 0 };
+	ssize_t want[4];        /* reply length; -1 no reply (dropped); -2 a cast */
+	bool dropped = false;   /* a message before this one makes the server hang up */
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	for (int i = 0; i < n; i++, sent++) {
+		const uint8_t *p = m + (size_t)i * piece;
+		bool call = (shape >> (2 + i)) & 1;
+
+		buf[0] = call ? OTP_MB_CALL : OTP_MB_CAST;
+		memcpy(buf + 1, p, piece);
+		want[i] = piece > OTP_MB_MSG_MAX ? -1 : call ? expected(p, piece) : -2;
+		if (send(fd, buf, piece + 1, MSG_NOSIGNAL) < 0) {
+			if (!dropped || (errno != EPIPE && errno != ECONNRESET))
+				fuzz_fail("pipelined send %d: %s", i + 1, strerror(errno));
+			break;
+		}
+		dropped = dropped || want[i] == -1;
+	}
+	for (int i = 0; i < sent; i++) {
+		if (want[i] == -2)
+			continue;
+		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+
+		if (r < 0 && errno == EAGAIN)
+			fuzz_fail("pipelined call %d of %d: no answer in time", i + 1, n);
+		if (want[i] < 0) {
+			if (r > 0)
+				fuzz_fail("pipelined call %d answered, its handler gave none", i + 1);
+			break;
+		}
+		if (r != want[i] + 1 || buf[0] != OTP_MB_REPLY)
+			fuzz_fail("pipelined call %d: %zd bytes (%s), kind %d, want %zd", i + 1, r,
+				  r < 0 ? strerror(errno) : "", r > 0 ? buf[0] : -1, want[i] + 1);
+		if ((piece ? m[(size_t)i * piece] % MODE_COUNT : MODE_ECHO) == MODE_ECHO &&
+		    memcmp(buf + 1, m + (size_t)i * piece, piece) != 0)
+			fuzz_fail("pipelined call %d: the echo differs (out of order?)", i + 1);
+	}
+	close(fd);
+}
+
+/* A call or a cast over the input's kept connection (opened at first use). */
+static void op_conn(struct otp_conn **c, const uint8_t *m, size_t len, size_t cap, bool cast)
+{
+	uint8_t *rep;
+	ssize_t r, want = expected(m, len);
+
+	if (!*c && otp_conn_open_path(real_path, c) != 0)
+		fuzz_fail("otp_conn_open_path failed");
+	if (cast) {
+		r = otp_conn_cast(*c, m, len);
+		if (r != 0 && !(len > OTP_MB_MSG_MAX && r == -EMSGSIZE))
+			fuzz_fail("kept cast: %zd", r);
+		return;
+	}
+	rep = malloc(cap ? cap : 1);
+	r = otp_conn_call(*c, m, len, rep, cap, CALL_TIMEOUT_MS);
+	if (r == -ETIMEDOUT)
+		fuzz_fail("kept call: no answer in time");
+	if (r > (ssize_t)cap || (r >= 0 && r != want))
+		fuzz_fail("kept call: %zd bytes, want %zd (cap %zu)", r, want, cap);
+	if (r >= 0 && (len ? m[0] % MODE_COUNT : MODE_ECHO) == MODE_ECHO &&
+	    memcmp(rep, m, len) != 0)
+		fuzz_fail("kept call: the echo differs");
+	if (r < 0 && want >= 0 && (size_t)want <= cap && len <= OTP_MB_MSG_MAX)
+		fuzz_fail("kept call failed (%zd) where the server answers", r);
+	free(rep);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
+	struct otp_conn *conn = NULL;
+	int silent[SILENT_MAX], n_silent = 0;
 
 	for (int k = 0; k < 16 && in.n > 0; k++) {
 		unsigned op = fuzz_u8(&in) % OP_COUNT;
@@ -274,8 +374,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case OP_RAW_TWO:
 			op_raw(m, len, 2);
 			break;
-		case OP_RAW_SILENT:
+		case OP_RAW_EMPTY:
 			op_raw(m, len, 0);
+			break;
+		case OP_SILENT:
+			if (n_silent < SILENT_MAX)
+				silent[n_silent++] = raw_connect(real_path);
+			break;
+		case OP_PIPELINE:
+			op_pipeline(m, len, (unsigned)cap);
+			break;
+		case OP_CONN:
+			op_conn(&conn, m, len, cap, cap % 5 == 0);
 			break;
 		case OP_CALL:
 			op_call(m, len, cap);
@@ -293,8 +403,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		free(m);
 	}
-	/* Served only after everything queued before it. */
+	/* Served only after everything queued before it (on its connection). */
 	if (otp_call_path(real_path, "", 0, NULL, 0, CALL_TIMEOUT_MS) != 0)
 		fuzz_fail("the closing call failed");
+	otp_conn_close(conn);
+	while (n_silent > 0)
+		close(silent[--n_silent]);
 	return 0;
 }
