@@ -11,7 +11,6 @@
 #ifndef OTPD_FUZZ_H
 #define OTPD_FUZZ_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,22 +26,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 		fputc('\n', stderr);                                    \
 		abort();                                                \
 	} while (0)
-
-/*
- * A finding outside config/ and ipc/ (init/, supervisor/) is reported to
- * whoever owns that code rather than fixed with the fuzzers; until it is
- * fixed the invariant that catches it is tolerated, so that the other
- * checks keep running.  FUZZ_STRICT=1 in the environment makes it fail
- * again (to check a fix).  Each one is described in tests/fuzz/KNOWN.
- */
-static inline bool fuzz_known(void)
-{
-	static int strict = -1;
-
-	if (strict < 0)
-		strict = getenv("FUZZ_STRICT") != NULL;
-	return !strict;
-}
 
 /*
  * A cursor over the input, for targets that take several decisions from
