@@ -15,6 +15,7 @@
  * every worker, prints (otpd --check) and builds a tree.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -52,9 +53,8 @@ static struct otp_config *load(struct fuzz_in s)
 
 /*
  * What --check accepts must be usable: names that are plain file names
- * (they become cgroup and mailbox names), a worker with a program.
- * KNOWN (issue 18 items 4 and 6, config/ of another branch): "." and ".."
- * pass as names, and exec = '' as a program; tolerated until fixed.
+ * (they become cgroup and mailbox names), a worker with a program (issue
+ * 18 items 4 and 6).
  */
 static void usable(const struct otp_config *c)
 {
@@ -62,15 +62,13 @@ static void usable(const struct otp_config *c)
 		const struct cfg_node *n = &c->nodes[i];
 		const char *name = n->spec.name;
 
-		if (!name[0] || strchr(name, '/'))
-			fuzz_fail("node name [%s] accepted", name);
-		if ((!strcmp(name, ".") || !strcmp(name, "..")) && !fuzz_known())
+		if (!name[0] || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
 			fuzz_fail("node name [%s] accepted", name);
 		if (n->spec.type != SUP_WORKER)
 			continue;
 		if (n->w.argc < 1 || !n->w.argv || !n->w.argv[0])
 			fuzz_fail("worker %s accepted without exec", name);
-		if (!n->w.argv[0][0] && !fuzz_known())
+		if (!n->w.argv[0][0])
 			fuzz_fail("worker %s accepted with an empty program name", name);
 	}
 }

@@ -514,7 +514,7 @@ class Soak:
                 gaps.append("pid %d: line %d after %d%s" % (pid, n, seq.get(pid, 0),
                                                             " (" + ended[pid] + ")" if pid in ended else ""))
             seq[pid] = n
-        # KNOWN (tests/fuzz/KNOWN 5, init/): what a worker writes while otpd
+        # KNOWN (tests/fuzz/KNOWN 1, init/): what a worker writes while otpd
         # shuts down may never be read, otpd exits first.  The processes
         # running at the end may miss their last lines (but no others);
         # SOAK_STRICT=1 counts them.
@@ -615,7 +615,7 @@ def main():
     print("    " + ", ".join("%s %d" % kv for kv in sorted(s.counts.items())))
     if s.lost_at_shutdown:
         print("    known: %d processes stopped at otpd's shutdown lost their last lines "
-              "(tests/fuzz/KNOWN 5)" % s.lost_at_shutdown)
+              "(tests/fuzz/KNOWN 1)" % s.lost_at_shutdown)
     return 0
 
 
