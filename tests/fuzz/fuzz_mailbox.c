@@ -59,6 +59,30 @@ static uint8_t fill_byte(size_t i)
 	return (uint8_t)(i * 7 + 3);
 }
 
+/*
+ * send/recv through EINTR: libFuzzer's -timeout is a SIGALRM every second,
+ * which interrupts whichever thread waits.
+ */
+static ssize_t xsend(int fd, const void *p, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = send(fd, p, n, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static ssize_t xrecv(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	do
+		r = recv(fd, p, n, 0);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
 /* The real server's call handler: the request's first byte picks the mode. */
 static ssize_t on_call(void *state, const void *req, size_t len, void *reply, size_t cap)
 {
@@ -119,10 +143,10 @@ static void *fake_server(void *arg)
 
 		if (fd < 0)
 			continue;
-		(void)recv(fd, req, BIG, 0);
+		(void)xrecv(fd, req, BIG);
 		pthread_mutex_lock(&script.lock);
 		for (int i = 0; i < script.n; i++)
-			(void)send(fd, script.msg[i], script.len[i], MSG_NOSIGNAL);
+			(void)xsend(fd, script.msg[i], script.len[i]);
 		pthread_mutex_unlock(&script.lock);
 		close(fd);
 	}
@@ -188,12 +212,17 @@ static size_t length(struct fuzz_in *in)
 static int raw_connect(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		fuzz_fail("connect %s: %s", path, strerror(errno));
-	return fd;
+	for (;;) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		if (fd < 0 || errno != EINTR)
+			fuzz_fail("connect %s: %s", path, strerror(errno));
+		close(fd);      /* interrupted while the backlog was full: again */
+	}
 }
 
 /* One or two raw datagrams (or none) on one connection, then hang up. */
@@ -202,7 +231,7 @@ static void op_raw(const uint8_t *m, size_t len, int count)
 	int fd = raw_connect(real_path);
 
 	for (int i = 0; i < count; i++)
-		(void)send(fd, m, len, MSG_NOSIGNAL);
+		(void)xsend(fd, m, len);
 	close(fd);
 }
 
@@ -298,7 +327,7 @@ static void op_pipeline(const uint8_t *m, size_t len, unsigned shape)
 		buf[0] = call ? OTP_MB_CALL : OTP_MB_CAST;
 		memcpy(buf + 1, p, piece);
 		want[i] = piece > OTP_MB_MSG_MAX ? -1 : call ? expected(p, piece) : -2;
-		if (send(fd, buf, piece + 1, MSG_NOSIGNAL) < 0) {
+		if (xsend(fd, buf, piece + 1) < 0) {
 			if (!dropped || (errno != EPIPE && errno != ECONNRESET))
 				fuzz_fail("pipelined send %d: %s", i + 1, strerror(errno));
 			break;
@@ -308,7 +337,7 @@ static void op_pipeline(const uint8_t *m, size_t len, unsigned shape)
 	for (int i = 0; i < sent; i++) {
 		if (want[i] == -2)
 			continue;
-		ssize_t r = recv(fd, buf, sizeof(buf), 0);
+		ssize_t r = xrecv(fd, buf, sizeof(buf));
 
 		if (r < 0 && errno == EAGAIN)
 			fuzz_fail("pipelined call %d of %d: no answer in time", i + 1, n);
