@@ -19,6 +19,11 @@
 
 VERSION := 0.1.0
 PREFIX ?= /usr/local
+# V=1 shows every command; by default one short line per file.
+V ?= 0
+ifeq ($(V),0)
+Q := @
+endif
 DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
@@ -70,13 +75,14 @@ LIBIPC := $(BUILD)/libipc.a
 LIBUTIL := $(BUILD)/libutil.a
 LIBCG := $(BUILD)/libcg.a
 LIBINIT := $(BUILD)/libinit.a
-LIBS_ALL := $(LIBINIT) $(LIBCG) $(LIBIPC) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+LIBS_ALL := $(LIBINIT) $(LIBIPC) $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
 
 all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c -o $@ $<
 
 $(LIBSUP): $(call obj,$(SUP_SRC))
 $(LIBCFG): $(call obj,$(CFG_SRC))
@@ -86,27 +92,29 @@ $(LIBCG): $(call obj,$(CG_SRC))
 $(LIBINIT): $(call obj,$(INIT_SRC))
 $(BUILD)/lib%.a:
 	@mkdir -p $(dir $@)
-	rm -f $@
-	ar rcs $@ $^
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@
+	$(Q)ar rcs $@ $^
 
 # The version is the Makefile's (packages, otpd --version, the .pc file).
 $(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
 
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # otpctl links ipc/ and util/ only: neither the config loader nor the core.
-$(BUILD)/otpctl: $(call obj,ipc/otpctl.c ipc/otpctl_mailbox.c) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBUTIL)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
+OTPCTL_SRC := ipc/otpctl.c ipc/otpctl_mailbox.c $(wildcard ipc/otpctl_import*.c)
+$(BUILD)/otpctl: $(call obj,$(OTPCTL_SRC)) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBUTIL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # The gen_server mailbox library workers link against (libc only).
 $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
 $(BUILD)/examples/counter: etc/examples/counter.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Iipc -o $@ $^
-
-# otpctl import (libc only), linked as objects: their place in $^ does not matter.
-$(BUILD)/otpctl: $(call obj,$(wildcard ipc/otpctl_import*.c))
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -Iipc -o $@ $^
 
 # Small test helper programs (workers that misbehave on purpose).
 HELPER_SRC := $(wildcard tests/helpers/*.c)
@@ -114,7 +122,8 @@ HELPERS := $(patsubst tests/helpers/%.c,$(BUILD)/helpers/%,$(HELPER_SRC))
 helpers: $(HELPERS)
 $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -Iipc -o $@ $^ $(PKG_LIBS)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -Iipc -o $@ $^ $(PKG_LIBS)
 
 # --- tests -------------------------------------------------------------------
 # Unit tests: one criterion binary per directory of tests/unit/, built with
@@ -124,6 +133,7 @@ UNIT_DIRS := $(notdir $(patsubst %/,%,$(wildcard tests/unit/*/)))
 SANBUILD := build/san
 
 check: all
+	$(MAKE) check-layering
 	$(MAKE) check-unit
 	$(MAKE) check-integration
 	$(MAKE) check-otp
@@ -134,7 +144,7 @@ check: all
 	@echo "make check: all tiers passed"
 
 check-unit: all
-	$(MAKE) BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" unit-bins
+	$(Q)$(MAKE) --no-print-directory BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" unit-bins
 	@set -e; for d in $(UNIT_DIRS); do \
 		echo "== unit: $$d"; \
 		ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=$(CURDIR)/tests/unit/lsan.supp \
@@ -147,13 +157,14 @@ unit-bins: $(foreach d,$(UNIT_DIRS),$(BUILD)/tests/unit_$(d))
 # Each suite links only the layers it tests: the core's tests link libsup.a
 # alone, so a system call or a shell symbol in supervisor/ fails the link.
 UNIT_LIBS_supervisor = $(LIBSUP)
-UNIT_LIBS_config = $(LIBCFG) $(LIBSUP) $(LIBUTIL)
-UNIT_LIBS_cgroups = $(LIBCG) $(LIBCFG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_config = $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
+UNIT_LIBS_cgroups = $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
 UNIT_LIBS_mailbox = $(BUILD)/libotp_mailbox.a
 define unit_template
 $(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(or $(UNIT_LIBS_$(1)),$(LIBS_ALL))
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(if $$(UNIT_LIBS_$(1)),$$(if $$(filter supervisor,$(1)),,$$(PKG_LIBS)),$$(PKG_LIBS)) $$(CRIT_LIBS)
+	@$$(if $$(Q),echo "  LD      $$@")
+	$$(Q)$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(if $$(UNIT_LIBS_$(1)),$$(if $$(filter supervisor,$(1)),,$$(PKG_LIBS)),$$(PKG_LIBS)) $$(CRIT_LIBS)
 endef
 $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 
@@ -173,6 +184,10 @@ check-otp: all
 check-vm: all deb
 	@BUILD=$(CURDIR)/$(BUILD) tests/vm/run.sh; rc=$$?; \
 	if [ $$rc -eq 77 ]; then echo "check-vm: skipped (see above)"; exit 0; fi; exit $$rc
+
+# A file that includes a header of a layer or room above it (ARCHITECTURE.md).
+check-layering:
+	python3 scripts/check-layering.py
 
 check-man:
 	tests/man/check.sh
@@ -240,7 +255,7 @@ bench-bins: $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c)) \
 $(BUILD)/bench/%: bench/helpers/%.c
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -D_GNU_SOURCE -O2 -Wall -Werror -o $@ $<
-$(BUILD)/bench/%: bench/%.c $(LIBS_ALL)
+$(BUILD)/bench/%: bench/%.c $(LIBS_ALL) $(BUILD)/libotp_mailbox.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
@@ -303,7 +318,7 @@ STATIC_LIBS = $(shell pkg-config --static --libs libseccomp inih)
 clean:
 	rm -rf build
 
-.PHONY: all helpers check check-unit unit-bins check-integration check-otp check-vm check-man demo \
+.PHONY: all helpers check check-layering check-unit unit-bins check-integration check-otp check-vm check-man demo \
 	bench bench-bins install deb lintian static clean fuzz fuzz-bins check-fuzz san-otpd soak \
 	check-soak
 

@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "../config/config.h"
 
 /* Controllers, as bits. */
 enum {
@@ -40,6 +39,9 @@ unsigned cg_controllers_parse(const char *s);
 /* "cpu memory" for `mask` into buf (space separated; whole names only
  * when buf is short). */
 void cg_controllers_format(unsigned mask, char *buf, size_t len);
+/* Append `word` to the space-separated list in buf (`*at` used): false,
+ * with the list as it was, when it does not fit whole. */
+bool cg_words_add(char *buf, size_t len, size_t *at, const char *word);
 
 /* --- fs.c: reading and writing cgroup files ------------------------- */
 
@@ -60,22 +62,40 @@ int cg_move_self(int dirfd);
 
 /* --- limits.c ----------------------------------------------------------- */
 
+/* Resource limits of a node (workers and supervisors); -1 / NULL = not set.
+ * The configuration fills them (config/, otp.conf(5) RESOURCE LIMITS). */
+struct cg_limits {
+	int64_t memory_max;             /* bytes; "max" = INT64_MAX */
+	int64_t memory_high;
+	int64_t memory_swap_max;
+	int64_t cpu_quota_us;           /* cpu_max: "50%" -> 50000 per 100000 */
+	int64_t cpu_period_us;
+	int64_t cpu_weight;             /* 1..10000 */
+	int64_t pids_max;
+	int64_t io_weight;              /* 1..10000 */
+	char *io_max;                   /* "MAJ:MIN rbps=... wbps=..." as the kernel takes it */
+	char *cpuset_cpus;              /* "0-1,3" */
+};
+
+/* Every limit unset. */
+extern const struct cg_limits cg_limits_none;
+
 /* Controllers the limits `l` need. */
-unsigned cg_limits_need(const struct cfg_limits *l);
+unsigned cg_limits_need(const struct cg_limits *l);
 /*
  * Write every limit set in `l` whose controller is in `mask` to dirfd.  On
  * failure returns -errno and names the file that refused in *ret_file.
  */
-int cg_limits_apply(int dirfd, const struct cfg_limits *l, unsigned mask, const char **ret_file);
+int cg_limits_apply(int dirfd, const struct cg_limits *l, unsigned mask, const char **ret_file);
 /*
  * Limits changed by a reload, in place: files whose value changed are
  * written, limits no longer configured go back to the kernel's default.
  */
-int cg_limits_update(int dirfd, const struct cfg_limits *old, const struct cfg_limits *l,
+int cg_limits_update(int dirfd, const struct cg_limits *old, const struct cg_limits *l,
 		     unsigned mask, const char **ret_file);
 /* "memory_max cpu_max" for the keys of `l` set and needing a controller in
  * `mask` (for messages). */
-void cg_limits_keys(const struct cfg_limits *l, unsigned mask, char *buf, size_t len);
+void cg_limits_keys(const struct cg_limits *l, unsigned mask, char *buf, size_t len);
 
 /* --- ops.c: kill, freeze, emptiness, removal ------------------------ */
 

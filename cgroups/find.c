@@ -106,6 +106,18 @@ unsigned cg_controllers_parse(const char *s)
 	return mask;
 }
 
+bool cg_words_add(char *buf, size_t len, size_t *at, const char *word)
+{
+	int n = snprintf(buf + *at, len - *at, "%s%s", *at ? " " : "", word);
+
+	if (n < 0 || (size_t)n >= len - *at) {
+		buf[*at] = '\0';       /* whole words only, never half of one */
+		return false;
+	}
+	*at += (size_t)n;
+	return true;
+}
+
 void cg_controllers_format(unsigned mask, char *buf, size_t len)
 {
 	size_t at = 0;
@@ -113,15 +125,7 @@ void cg_controllers_format(unsigned mask, char *buf, size_t len)
 	if (!len)
 		return;
 	buf[0] = '\0';
-	for (size_t i = 0; i < CG_N_NAMES; i++) {
-		if (!(mask & (1u << i)))
-			continue;
-		int n = snprintf(buf + at, len - at, "%s%s", at ? " " : "", cg_names[i]);
-
-		if (n < 0 || (size_t)n >= len - at) {
-			buf[at] = '\0';        /* whole names only, never half of one */
+	for (size_t i = 0; i < CG_N_NAMES; i++)
+		if ((mask & (1u << i)) && !cg_words_add(buf, len, &at, cg_names[i]))
 			return;
-		}
-		at += (size_t)n;
-	}
 }

@@ -1,6 +1,6 @@
 /*
  * limits.c: a node's configured limits -> its cgroup's control files.
- * "Not set" is -1 (or NULL) in struct cfg_limits and leaves the kernel's
+ * "Not set" is -1 (or NULL) in struct cg_limits and leaves the kernel's
  * default; INT64_MAX means "max".
  */
 #include <errno.h>
@@ -10,7 +10,13 @@
 
 #include "cgroups.h"
 
-unsigned cg_limits_need(const struct cfg_limits *l)
+const struct cg_limits cg_limits_none = {
+	.memory_max = -1, .memory_high = -1, .memory_swap_max = -1,
+	.cpu_quota_us = -1, .cpu_period_us = -1, .cpu_weight = -1,
+	.pids_max = -1, .io_weight = -1,
+};
+
+unsigned cg_limits_need(const struct cg_limits *l)
 {
 	unsigned m = 0;
 
@@ -38,26 +44,26 @@ static void fmt_max(char *buf, size_t len, int64_t v)
 struct cg_lim_file {
 	const char *file;
 	unsigned controller;
-	int (*fmt)(const struct cfg_limits *l, char *buf, size_t len);   /* 0: not set */
+	int (*fmt)(const struct cg_limits *l, char *buf, size_t len);   /* 0: not set */
 	const char *dflt;               /* the kernel's default, written when a limit goes */
 };
 
-static int f_memory_max(const struct cfg_limits *l, char *b, size_t n)
+static int f_memory_max(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->memory_max >= 0 ? (fmt_max(b, n, l->memory_max), 1) : 0;
 }
 
-static int f_memory_high(const struct cfg_limits *l, char *b, size_t n)
+static int f_memory_high(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->memory_high >= 0 ? (fmt_max(b, n, l->memory_high), 1) : 0;
 }
 
-static int f_memory_swap_max(const struct cfg_limits *l, char *b, size_t n)
+static int f_memory_swap_max(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->memory_swap_max >= 0 ? (fmt_max(b, n, l->memory_swap_max), 1) : 0;
 }
 
-static int f_cpu_max(const struct cfg_limits *l, char *b, size_t n)
+static int f_cpu_max(const struct cg_limits *l, char *b, size_t n)
 {
 	char q[24];
 
@@ -68,27 +74,27 @@ static int f_cpu_max(const struct cfg_limits *l, char *b, size_t n)
 	return 1;
 }
 
-static int f_cpu_weight(const struct cfg_limits *l, char *b, size_t n)
+static int f_cpu_weight(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->cpu_weight >= 0 ? (snprintf(b, n, "%" PRId64, l->cpu_weight), 1) : 0;
 }
 
-static int f_pids_max(const struct cfg_limits *l, char *b, size_t n)
+static int f_pids_max(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->pids_max >= 0 ? (fmt_max(b, n, l->pids_max), 1) : 0;
 }
 
-static int f_io_weight(const struct cfg_limits *l, char *b, size_t n)
+static int f_io_weight(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->io_weight >= 0 ? (snprintf(b, n, "default %" PRId64, l->io_weight), 1) : 0;
 }
 
-static int f_io_max(const struct cfg_limits *l, char *b, size_t n)
+static int f_io_max(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->io_max ? (snprintf(b, n, "%s", l->io_max), 1) : 0;
 }
 
-static int f_cpuset_cpus(const struct cfg_limits *l, char *b, size_t n)
+static int f_cpuset_cpus(const struct cg_limits *l, char *b, size_t n)
 {
 	return l->cpuset_cpus ? (snprintf(b, n, "%s", l->cpuset_cpus), 1) : 0;
 }
@@ -124,7 +130,7 @@ static bool io_max_moved(const struct cg_lim_file *f, const char *was, const cha
 	return f->fmt == f_io_max && (strcspn(now, " ") != dev || strncmp(was, now, dev) != 0);
 }
 
-int cg_limits_update(int dirfd, const struct cfg_limits *old, const struct cfg_limits *l,
+int cg_limits_update(int dirfd, const struct cg_limits *old, const struct cg_limits *l,
 		     unsigned mask, const char **ret_file)
 {
 	char buf[512], was[512];
@@ -155,12 +161,12 @@ int cg_limits_update(int dirfd, const struct cfg_limits *old, const struct cfg_l
 	return 0;
 }
 
-int cg_limits_apply(int dirfd, const struct cfg_limits *l, unsigned mask, const char **ret_file)
+int cg_limits_apply(int dirfd, const struct cg_limits *l, unsigned mask, const char **ret_file)
 {
-	return cg_limits_update(dirfd, &cfg_limits_none, l, mask, ret_file);
+	return cg_limits_update(dirfd, &cg_limits_none, l, mask, ret_file);
 }
 
-void cg_limits_keys(const struct cfg_limits *l, unsigned mask, char *buf, size_t len)
+void cg_limits_keys(const struct cg_limits *l, unsigned mask, char *buf, size_t len)
 {
 	static const char *const keys[] = { "memory_high", "memory_max", "memory_swap_max",
 					    "cpu_max",     "cpu_weight", "pids_max",
@@ -174,12 +180,7 @@ void cg_limits_keys(const struct cfg_limits *l, unsigned mask, char *buf, size_t
 	for (size_t i = 0; i < sizeof(cg_lim_files) / sizeof(cg_lim_files[0]); i++) {
 		if (!(mask & cg_lim_files[i].controller) || !cg_lim_files[i].fmt(l, tmp, sizeof(tmp)))
 			continue;
-		int n = snprintf(buf + at, len - at, "%s%s", at ? " " : "", keys[i]);
-
-		if (n < 0 || (size_t)n >= len - at) {
-			buf[at] = '\0';        /* whole names only, never half of one */
+		if (!cg_words_add(buf, len, &at, keys[i]))
 			return;
-		}
-		at += (size_t)n;
 	}
 }

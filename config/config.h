@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "../cgroups/cgroups.h"
 #include "../supervisor/supervisor.h"
 
 #define CFG_DEFAULT_PATH "/etc/otp/otp.conf"
@@ -42,24 +43,9 @@ struct cfg_otpd {
 	char *cgroup_base;              /* NULL: decided at run time */
 	int64_t shutdown_grace_ms;      /* PID 1 orphan grace, default 3000 */
 	unsigned log_lines;             /* per-child ring for otpctl logs, default 1000 */
+	char *events_worker;            /* events = worker:NAME: the events go to its
+					   mailbox; NULL: nowhere */
 };
-
-/* Resource limits (workers and supervisors); -1 / NULL = not set. */
-struct cfg_limits {
-	int64_t memory_max;             /* bytes; "max" = INT64_MAX */
-	int64_t memory_high;
-	int64_t memory_swap_max;
-	int64_t cpu_quota_us;           /* cpu_max: "50%" -> 50000 per 100000 */
-	int64_t cpu_period_us;
-	int64_t cpu_weight;             /* 1..10000 */
-	int64_t pids_max;
-	int64_t io_weight;              /* 1..10000 */
-	char *io_max;                   /* "MAJ:MIN rbps=... wbps=..." as the kernel takes it */
-	char *cpuset_cpus;              /* "0-1,3" */
-};
-
-/* Every limit unset. */
-extern const struct cfg_limits cfg_limits_none;
 
 struct cfg_output_spec {
 	enum cfg_output mode;           /* default log */
@@ -160,7 +146,7 @@ struct cfg_node {
 	 * the text: 16 bytes per worker instead of an allocation.
 	 */
 	uint64_t fp_run, fp_limits;     /* FNV-1a 64; 0: no such key */
-	struct cfg_limits limits;
+	struct cg_limits limits;
 	struct cfg_worker w;            /* workers only */
 };
 

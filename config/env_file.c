@@ -56,78 +56,12 @@ int cfg_env_file_parse(char *text, size_t len, int (*fn)(const char *kv, void *d
 	return r;
 }
 
-/* Room for `want` bytes and a NUL (first exactly, then doubling).  -errno. */
-static int room(char **text, size_t *cap, size_t want)
-{
-	size_t ncap = *cap;
-	char *t;
-
-	if (want + 1 <= *cap)
-		return 0;
-	while (ncap < want + 1)
-		ncap = ncap ? 2 * ncap : want + 1 > 4096 ? want + 1 : 4096;
-	t = realloc(*text, ncap);
-	if (!t)
-		return -ENOMEM;
-	*text = t;
-	*cap = ncap;
-	return 0;
-}
-
-/*
- * The whole file, NUL-terminated, at most CFG_ENV_FILE_MAX bytes; `hint`
- * is its size if known (a pipe or /proc file has none).  -errno.
- */
-static int slurp(int fd, size_t hint, char **ret_text, size_t *ret_len)
-{
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int r = room(&text, &cap, hint + 1);    /* + 1: room to read the end */
-
-	while (r == 0 && len <= CFG_ENV_FILE_MAX && (r = room(&text, &cap, len + 1)) == 0) {
-		size_t want = cap - 1 - len;
-		ssize_t n = read(fd, text + len, want < CFG_ENV_FILE_MAX + 1 - len ?
-				 want : CFG_ENV_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	if (r == 0 && len > CFG_ENV_FILE_MAX)
-		r = -EFBIG;
-	if (r < 0) {
-		free(text);
-		return r;
-	}
-	text[len] = '\0';
-	*ret_text = text;
-	*ret_len = len;
-	return 0;
-}
-
 int cfg_env_file_load(const char *path, int (*fn)(const char *kv, void *data), void *data)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
 	char *text = NULL;
 	size_t len = 0;
-	int r = 0;
+	int r = cfg_read_file(path, CFG_ENV_FILE_MAX, &text, &len);
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (S_ISDIR(st.st_mode))
-		r = -EISDIR;
-	else if (S_ISREG(st.st_mode) && st.st_size > CFG_ENV_FILE_MAX)
-		r = -EFBIG;
-	if (r == 0)
-		r = slurp(fd, S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, &text, &len);
-	close(fd);
 	if (r == 0)
 		r = cfg_env_file_parse(text, len, fn, data);
 	free(text);

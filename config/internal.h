@@ -21,6 +21,10 @@
 
 #define CFG_MAX_LINE 8192               /* longest accepted line */
 #define CFG_MAX_FILE (16 << 20)         /* largest accepted file */
+
+/* readfile.c: the whole of `path`, NUL-terminated, at most `max` bytes
+ * (-EFBIG past it; a directory is -EISDIR).  0 or -errno. */
+int cfg_read_file(const char *path, size_t max, char **ret_text, size_t *ret_len);
 #define CFG_ROOT "root"
 
 /* Returned by key handlers on allocation failure (compared by address). */
@@ -36,7 +40,7 @@ enum cfg_sec { CFG_SEC_NONE, CFG_SEC_OTPD, CFG_SEC_SUP, CFG_SEC_WORKER };
 enum cfg_key_id {
 	/* [otpd] */
 	CFG_K_RUN_DIR, CFG_K_SOCKET, CFG_K_CONTROL_GROUP, CFG_K_CGROUP, CFG_K_CGROUP_BASE,
-	CFG_K_SHUTDOWN_GRACE, CFG_K_LOG_LINES,
+	CFG_K_SHUTDOWN_GRACE, CFG_K_LOG_LINES, CFG_K_EVENTS,
 	/* supervisors and workers */
 	CFG_K_PARENT, CFG_K_RESTART, CFG_K_SHUTDOWN, CFG_K_SIGNIFICANT,
 	/* supervisors */
@@ -140,6 +144,7 @@ const char *cfg_set_cgroup(struct cfg_ctx *x, struct cfg_pnode *p, const char *v
 const char *cfg_set_cgroup_base(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_shutdown_grace(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_log_lines(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_events(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 
 const char *cfg_set_parent(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_restart(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
@@ -201,7 +206,6 @@ int cfg_parse_int_range(const char *s, int64_t lo, int64_t hi, int64_t *ret);
 int cfg_parse_bool(const char *s, bool *ret);
 int cfg_parse_shutdown(const char *s, int64_t *ret_ms);
 bool cfg_is_abs_path(const char *s);
-bool cfg_is_env_name(const char *s, size_t len);
 bool cfg_is_account(const char *v);
 int cfg_format_duration(int64_t ms, char *buf, size_t len);
 

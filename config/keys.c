@@ -17,6 +17,7 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_CGROUP_BASE, "cgroup_base", CFG_IN_OTPD, cfg_set_cgroup_base),
 	K(CFG_K_SHUTDOWN_GRACE, "shutdown_grace", CFG_IN_OTPD, cfg_set_shutdown_grace),
 	K(CFG_K_LOG_LINES, "log_lines", CFG_IN_OTPD, cfg_set_log_lines),
+	K(CFG_K_EVENTS, "events", CFG_IN_OTPD, cfg_set_events),
 
 	K(CFG_K_PARENT, "parent", CFG_IN_NODE, cfg_set_parent),
 	K(CFG_K_RESTART, "restart", CFG_IN_NODE, cfg_set_restart),

@@ -89,3 +89,20 @@ const char *cfg_set_log_lines(struct cfg_ctx *x, struct cfg_pnode *p, const char
 	x->cfg->otpd.log_lines = (unsigned)n;
 	return NULL;
 }
+
+/* events = worker:NAME (the worker is checked once the tree is known). */
+const char *cfg_set_events(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	const char *name = v + strlen("worker:"), *why;
+	char *copy;
+
+	if (strncmp(v, "worker:", strlen("worker:")) != 0)
+		return "expected worker:NAME";
+	if (!sup_name_valid(name, &why))
+		return why;
+	if (!(copy = strdup(name)))
+		return cfg_oom;
+	free(x->cfg->otpd.events_worker);
+	x->cfg->otpd.events_worker = copy;
+	return NULL;
+}

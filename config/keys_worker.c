@@ -99,7 +99,7 @@ const char *cfg_set_env(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	const char *eq = strchr(v, '=');
 
-	if (!eq || !cfg_is_env_name(v, (size_t)(eq - v)))
+	if (!eq || !util_is_env_name(v, (size_t)(eq - v)))
 		return "expected KEY=VALUE with KEY a valid environment variable name";
 	if (cfg_strv_push(&p->node.w.env, &p->node.w.n_env, v) < 0)
 		return cfg_oom;

@@ -91,62 +91,6 @@ int cfg_load_string(const char *text, const char *name, struct otp_config **ret_
 	return ctx_finish(&x, file ? 0 : -ENOMEM, ret_cfg);
 }
 
-/* Grow *text to hold more than `len` bytes.  -errno. */
-static int buf_grow(char **text, size_t *cap, size_t len)
-{
-	size_t ncap = *cap ? *cap * 2 : 4096;
-	char *t;
-
-	if (len + 1 < *cap)
-		return 0;
-	if (*cap > CFG_MAX_FILE)
-		return -EFBIG;
-	t = realloc(*text, ncap);
-	if (!t)
-		return -ENOMEM;
-	*text = t;
-	*cap = ncap;
-	return 0;
-}
-
-/* Whole file into memory, NUL-terminated.  -errno. */
-static int file_slurp(const char *path, char **ret_text, size_t *ret_len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	struct stat st;
-	char *text = NULL;
-	size_t len = 0, cap = 0;
-	int r = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0)
-		r = -errno;
-	else if (S_ISDIR(st.st_mode))
-		r = -EISDIR;
-	while (r == 0 && (r = buf_grow(&text, &cap, len)) == 0) {
-		ssize_t n = read(fd, text + len, cap - 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			r = -errno;
-		else if (n == 0)
-			break;
-		else
-			len += (size_t)n;
-	}
-	close(fd);
-	if (r < 0) {
-		free(text);
-		return r;
-	}
-	text[len] = '\0';
-	*ret_text = text;
-	*ret_len = len;
-	return 0;
-}
-
 /* Parse one file; errors reading it are reported, and returned. */
 static int file_load(struct cfg_ctx *x, const char *path)
 {
@@ -157,7 +101,7 @@ static int file_load(struct cfg_ctx *x, const char *path)
 
 	if (!file)
 		return -ENOMEM;
-	r = file_slurp(path, &text, &len);
+	r = cfg_read_file(path, CFG_MAX_FILE, &text, &len);
 	if (r < 0) {
 		cfg_err(x, path, 0, NULL, NULL, "%s", strerror(-r));
 		return r;
@@ -315,6 +259,7 @@ void cfg_free(struct otp_config *c)
 	free(c->otpd.socket);
 	free(c->otpd.control_group);
 	free(c->otpd.cgroup_base);
+	free(c->otpd.events_worker);
 	for (size_t i = 0; i < c->n_nodes; i++)
 		cfg_node_release(&c->nodes[i]);
 	free(c->nodes);

@@ -12,6 +12,7 @@
  */
 #include <ctype.h>
 #include <ini.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -101,10 +102,12 @@ static void line_classify(struct cfg_ctx *x, char *line)
 		return;
 	}
 	if (!strpbrk(s, "=:")) {
-		char copy[CFG_MAX_LINE];
+		/* On the heap: an 8 KiB buffer on the stack would stay otpd's
+		 * stack high-water mark for its whole life. */
+		char *copy = strndup(s, strcspn(s, "\r\n"));
 
-		snprintf(copy, sizeof(copy), "%.*s", (int)strcspn(s, "\r\n"), s);
-		syntax_err(x, copy, "expected KEY = VALUE or a [section] header");
+		syntax_err(x, copy ? copy : "", "expected KEY = VALUE or a [section] header");
+		free(copy);
 		return;
 	}
 	comment_cut(strpbrk(s, "=:") + 1);

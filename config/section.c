@@ -8,17 +8,11 @@
 
 #include "internal.h"
 
-const struct cfg_limits cfg_limits_none = {
-	.memory_max = -1, .memory_high = -1, .memory_swap_max = -1,
-	.cpu_quota_us = -1, .cpu_period_us = -1, .cpu_weight = -1,
-	.pids_max = -1, .io_weight = -1,
-};
-
 void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
 {
 	memset(n, 0, sizeof(*n));
 	sup_spec_init(&n->spec, type, name);
-	n->limits = cfg_limits_none;
+	n->limits = cg_limits_none;
 	n->w.ready = CFG_READY_EXEC;
 	n->w.out.mode = CFG_OUT_LOG;
 	n->w.err.mode = CFG_OUT_LOG;
@@ -138,13 +132,18 @@ static void node_open(struct cfg_ctx *x, const char *kind, enum sup_type type,
 /* `inside` is what stands between '[' and ']'. */
 void cfg_section_open(struct cfg_ctx *x, const char *inside)
 {
-	char buf[CFG_MAX_LINE];
+	/* A copy on the heap, not an 8 KiB stack buffer (see parse.c). */
+	char *buf = strdup(inside);
 	char *kind, *name, *end;
 
 	x->sec = CFG_SEC_NONE;
 	x->cur = CFG_NONE;
 	x->skip_section = false;
-	snprintf(buf, sizeof(buf), "%s", inside);
+	if (!buf) {
+		x->oom = true;
+		x->skip_section = true;
+		return;
+	}
 	kind = buf + strspn(buf, " \t");
 	name = kind + strcspn(kind, " \t");
 	if (*name)
@@ -164,4 +163,5 @@ void cfg_section_open(struct cfg_ctx *x, const char *inside)
 			"unknown section, expected [otpd], [supervisor NAME] or [worker NAME]");
 		x->skip_section = true;
 	}
+	free(buf);
 }

@@ -100,8 +100,28 @@ static void mailbox_check(struct cfg_ctx *x, struct cfg_pnode *p)
 			       "fd 3 is the mailbox (mailbox = true): choose another fd");
 }
 
+/* events = worker:NAME names a static worker with a mailbox. */
+static void events_check(struct cfg_ctx *x)
+{
+	const char *name = x->cfg->otpd.events_worker;
+	const struct cfg_pnode *p = name ? cfg_pnode_find(x, name) : NULL;
+
+	if (!name)
+		return;
+	if (!p || p->node.spec.type != SUP_WORKER)
+		cfg_err_at_key(x, &x->otpd_seen, CFG_K_EVENTS, "no worker named \"%s\"", name);
+	else if (!p->node.w.mailbox)
+		cfg_err_at_key(x, &x->otpd_seen, CFG_K_EVENTS,
+			       "worker \"%s\" has no mailbox (set mailbox = true there)", name);
+	else if (p->parent != CFG_NONE &&
+		 x->pn[p->parent].node.spec.strategy == SUP_SIMPLE_ONE_FOR_ONE)
+		cfg_err_at_key(x, &x->otpd_seen, CFG_K_EVENTS,
+			       "\"%s\" is a simple_one_for_one template", name);
+}
+
 void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n)
 {
+	events_check(x);
 	for (size_t k = 0; k < n; k++) {
 		struct cfg_pnode *p = &x->pn[order[k]];
 

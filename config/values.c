@@ -82,16 +82,6 @@ bool cfg_is_abs_path(const char *s)
 	return true;
 }
 
-/* POSIX portable environment name: [A-Za-z_][A-Za-z0-9_]* */
-bool cfg_is_env_name(const char *s, size_t len)
-{
-	if (len == 0 || isdigit((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	return true;
-}
 
 int cfg_format_duration(int64_t ms, char *buf, size_t len)
 {

@@ -203,7 +203,7 @@ static void do_kill(struct sup_node *n)
 		log_info("%s: main process gone, SIGKILL to its cgroup", sup_node_name(n));
 		return;
 	}
-	if (w->cg.fd < 0)
+	if (!w->cg.made)
 		(void)kill(-w->pid, SIGKILL);
 	(void)spawn_signal(w, SIGKILL);
 }
@@ -232,10 +232,27 @@ static void do_reply(const struct sup_action *a)
 		r->done(r, a);
 }
 
+/*
+ * A supervisor's cgroup is removed with everything below it: its workers
+ * drop theirs too, and make them again (with their ancestors and limits)
+ * at their next start, when the supervisor comes back.
+ */
+static void release_worker_cgroups(struct sup_node *top)
+{
+	for (struct sup_node *n = top; n; n = sup_walk_next(top, n)) {
+		struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
+
+		if (w)
+			cgroup_worker_release(&w->cg);
+	}
+}
+
 static void do_forget(const struct sup_action *a)
 {
 	struct ws *w = sup_node_shell(a->node);
 
+	if (sup_node_type(a->node) == SUP_SUPERVISOR)
+		release_worker_cgroups(a->node);
 	cgroup_node_release(a->node);
 	if (a->final) {
 		ws_free(w);
@@ -269,7 +286,10 @@ static void tell_watchers(const struct sup_action *a)
 static void one(const struct sup_action *a)
 {
 	switch (a->kind) {
-	case SUP_A_SPAWN: do_spawn(a->node); break;
+	case SUP_A_SPAWN:
+		do_spawn(a->node);
+		tell_watchers(a);
+		break;
 	case SUP_A_SIGNAL: do_signal(a->node, a->signo, a->cont); break;
 	case SUP_A_KILL: do_kill(a->node); break;
 	case SUP_A_REPLY: do_reply(a); break;
@@ -277,19 +297,21 @@ static void one(const struct sup_action *a)
 		log_exit(a);
 		tell_watchers(a);
 		break;
-	case SUP_A_RESTART: log_info("restarting %s", sup_node_name(a->node)); break;
+	case SUP_A_RESTART:
+		log_info("restarting %s", sup_node_name(a->node));
+		tell_watchers(a);
+		break;
 	case SUP_A_GAVE_UP:
 		log_err("%s: reached max restart intensity (child %s), shutting down",
 			sup_node_name(a->node), sup_node_name(a->child));
+		tell_watchers(a);
 		break;
 	case SUP_A_FORGET:
 		tell_watchers(a);
 		do_forget(a);
 		break;
 	case SUP_A_STATE:
-		tell_watchers(a);
-		if (a->node == sup_tree_root(core.tree) && a->state == SUP_RUNNING)
-			sd_report("READY=1\nSTATUS=running");
+		tell_watchers(a);       /* READY=1 and STATUS=: system/sdstatus.c */
 		break;
 	case SUP_A_OTPD_EXIT:
 		core.done = true;
@@ -424,10 +446,23 @@ void core_child_start_failed(struct sup_node *n, const char *why)
 	core_run();
 }
 
+/* What a worker wrote last is in the ring before its exit is told (crash
+ * reports): its main process's exit, and the end of what it left behind. */
+static void settle_output(struct sup_node *n)
+{
+	struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
+
+	if (w) {
+		out_pipe_settle(w->out);
+		out_pipe_settle(w->err);
+	}
+}
+
 void core_child_exited(struct sup_node *n, int wstatus, unsigned flags)
 {
 	if (!enter("child_exited"))
 		return;
+	settle_output(n);
 	sup_child_exited(core.tree, n, wstatus, flags, ev_now());
 	core_run();
 }
@@ -436,6 +471,7 @@ void core_child_leftovers(struct sup_node *n, int wstatus, unsigned flags)
 {
 	if (!enter("child_leftovers"))
 		return;
+	settle_output(n);
 	sup_child_leftovers(core.tree, n, wstatus, flags, ev_now());
 	core_run();
 }
@@ -444,6 +480,7 @@ void core_child_gone(struct sup_node *n)
 {
 	if (!enter("child_gone"))
 		return;
+	settle_output(n);
 	sup_child_gone(core.tree, n, ev_now());
 	core_run();
 }
@@ -463,9 +500,9 @@ void core_shutdown(int halt_how)
 	if (halt_how)
 		core.halt_how = halt_how;
 	core.stopping = true;
-	sd_report("STOPPING=1\nSTATUS=shutting down");
 	sup_shutdown(core.tree, ev_now());
 	core_run();
+	sd_status_changed();    /* STOPPING=1, also when no action came of it */
 }
 
 /* --- commands ---------------------------------------------------------------- */
@@ -601,4 +638,11 @@ void core_node_shown(struct sup_node *n)
 	for (struct core_watcher *w = core.watchers; w; w = w->next)
 		if (w->shown)
 			w->shown(w, n);
+}
+
+void core_note(enum core_note what, const char *detail)
+{
+	for (struct core_watcher *w = core.watchers; w; w = w->next)
+		if (w->note)
+			w->note(w, what, detail);
 }

@@ -115,18 +115,28 @@ void core_reload(struct core_talk *t, bool keep_running);
 
 /*
  * --- watchers -----------------------------------------------------------------
- * Told of every STATE, FORGET (before the node's shell state goes) and
- * EXITED action, and of a node whose shown state changed outside the core
- * (frozen, thawed).  Watchers only look and answer their own clients.
+ * Told of every SPAWN (once carried out: the worker's pid is known, 0 when
+ * the spawn failed), STATE, EXITED, RESTART, GAVE_UP and FORGET (before
+ * the node's shell state goes) action; of a node whose shown state changed
+ * outside the core (frozen, thawed); and of what happens outside the core
+ * (notes: a reload is over).  Watchers only look and answer their own
+ * clients.  Any callback may be NULL.
  */
+enum core_note {
+	CORE_NOTE_RELOADED,             /* a reload applied a configuration */
+	CORE_NOTE_RELOAD_FAILED,        /* a reload changed nothing; detail: why */
+};
 struct core_watcher {
 	void (*action)(struct core_watcher *w, const struct sup_action *a);
 	void (*shown)(struct core_watcher *w, struct sup_node *n);
+	void (*note)(struct core_watcher *w, enum core_note what, const char *detail);
 	struct core_watcher *next;
 };
 void core_watch(struct core_watcher *w);
 /* Tell the watchers n's shown state changed (freeze, thaw). */
 void core_node_shown(struct sup_node *n);
+/* Tell the watchers of a note (reload.c). */
+void core_note(enum core_note what, const char *detail);
 
 /* Run fn(data) once the current batch is over (now, outside a batch). */
 int core_post(void (*fn)(void *data), void *data);

@@ -17,6 +17,7 @@
 #include "cgroup/cgroup.h"
 #include "control/control.h"
 #include "core.h"
+#include "events/events.h"
 #include "output/output.h"
 #include "system/system.h"
 #include "worker/worker.h"
@@ -179,6 +180,12 @@ static int setup(void)
 		log_err("cannot create the notify socket in %s: %s", o->run_dir, strerror(-r));
 		return r;
 	}
+	/* Before the control socket: the first client may follow events. */
+	if ((r = events_init()) < 0) {
+		log_err("cannot record events: %s", strerror(-r));
+		return r;
+	}
+	sd_status_init();
 	if ((r = control_init(o->socket, o->control_group)) < 0) {
 		log_err("cannot listen on %s: %s", o->socket, strerror(-r));
 		return r;
@@ -193,6 +200,7 @@ static void finish(void)
 	sd_report("STOPPING=1\nSTATUS=stopped (exit %d)", code);
 	control_close_all(code);
 	control_fini();                 /* removes the socket file */
+	events_fini();
 	ws_close_mailboxes();
 	cgroup_fini();
 	if (notify_path())

@@ -86,6 +86,8 @@ static void say(bool err, const char *fmt, ...)
 /* Answer this round's requesters with `result`. */
 static void answer(enum sup_result result)
 {
+	core_note(result == SUP_OK ? CORE_NOTE_RELOADED : CORE_NOTE_RELOAD_FAILED,
+		  result == SUP_OK ? NULL : sup_result_str(result));
 	for (size_t i = 0; i < rl.now.n; i++)
 		core_answer(rl.now.cookie[i], result);
 	rl.now.n = 0;

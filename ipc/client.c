@@ -24,6 +24,9 @@ struct ipc_client {
 	int fd;
 	int64_t deadline_ms;            /* CLOCK_MONOTONIC; < 0: none */
 	size_t off, len;
+	size_t out_bytes;               /* copied to stdout */
+	size_t err_len;                 /* --json: the end of what went to stderr */
+	char err_tail[512];
 	uint8_t buf[IPC_CHUNK_MAX];
 };
 
@@ -156,6 +159,46 @@ static int ipc_client_need(struct ipc_client *cl, size_t n)
 	return 0;
 }
 
+/* Keep the last bytes that went to stderr (a --json fallback's message). */
+static void ipc_client_keep_err(struct ipc_client *cl, const char *p, size_t n)
+{
+	size_t cap = sizeof(cl->err_tail) - 1;
+
+	if (n >= cap) {
+		p += n - cap;
+		n = cap;
+	}
+	if (cl->err_len + n > cap) {
+		size_t drop = cl->err_len + n - cap;
+
+		memmove(cl->err_tail, cl->err_tail + drop, cl->err_len - drop);
+		cl->err_len -= drop;
+	}
+	memcpy(cl->err_tail + cl->err_len, p, n);
+	cl->err_len += n;
+	cl->err_tail[cl->err_len] = '\0';
+}
+
+/*
+ * --json, and otpd failed the request without a JSON document (an otpd
+ * that answers in text, or one that refused the connection early): the
+ * last line it wrote to stderr becomes one.
+ */
+static void ipc_client_json_fallback(struct ipc_client *cl, int code)
+{
+	char *msg = cl->err_tail, *nl;
+
+	if (!ipc_json() || code == IPC_EXIT_OK || cl->out_bytes > 0)
+		return;
+	while (cl->err_len > 0 && msg[cl->err_len - 1] == '\n')
+		msg[--cl->err_len] = '\0';
+	if ((nl = strrchr(msg, '\n')))
+		msg = nl + 1;
+	if (strncmp(msg, "otpctl: ", 8) == 0)
+		msg += 8;
+	ipc_json_error(ipc_exit_error(code), msg);
+}
+
 /* Copy `plen` payload bytes to `out` as they arrive. */
 static int ipc_client_copy(struct ipc_client *cl, int out, size_t plen)
 {
@@ -174,6 +217,10 @@ static int ipc_client_copy(struct ipc_client *cl, int out, size_t plen)
 		r = ipc_write_all(out, cl->buf + cl->off, n, false);
 		if (r < 0)
 			return -EIO;    /* our own stdout or stderr broke */
+		if (out == STDOUT_FILENO)
+			cl->out_bytes += n;
+		else
+			ipc_client_keep_err(cl, (const char *)cl->buf + cl->off, n);
 		cl->off += n;
 		plen -= n;
 	}
@@ -217,20 +264,20 @@ static int ipc_client_fail(const char *path, int r)
 {
 	switch (r) {
 	case -ETIMEDOUT:
-		fprintf(stderr, "otpctl: timed out\n");
+		ipc_say("timeout", "timed out");
 		return IPC_EXIT_TIMEOUT;
 	case -EPIPE:
-		fprintf(stderr, "otpctl: otpd at %s closed the connection before replying\n", path);
+		ipc_say("unreachable", "otpd at %s closed the connection before replying", path);
 		return IPC_EXIT_UNREACHABLE;
 	case -EIO:
-		fprintf(stderr, "otpctl: cannot write the reply to stdout or stderr\n");
+		ipc_say("failed", "cannot write the reply to stdout or stderr");
 		return IPC_EXIT_REFUSED;
 	case -EPROTO:
 	case -EMSGSIZE:
-		fprintf(stderr, "otpctl: bad reply from otpd at %s: %s\n", path, strerror(-r));
+		ipc_say("unreachable", "bad reply from otpd at %s: %s", path, strerror(-r));
 		return IPC_EXIT_UNREACHABLE;
 	default:
-		fprintf(stderr, "otpctl: lost otpd at %s: %s\n", path, strerror(-r));
+		ipc_say("unreachable", "lost otpd at %s: %s", path, strerror(-r));
 		return IPC_EXIT_UNREACHABLE;
 	}
 }
@@ -247,7 +294,10 @@ static int ipc_client_talk(struct ipc_client *cl, const char *path, const uint8_
 	do
 		r = ipc_client_frame(cl, &code);
 	while (r == 0);
-	return r < 0 ? ipc_client_fail(path, r) : code;
+	if (r < 0)
+		return ipc_client_fail(path, r);
+	ipc_client_json_fallback(cl, code);
+	return code;
 }
 
 int ipc_client_run_timeout(const char *socket_path, int argc, char *const *argv,
@@ -263,13 +313,13 @@ int ipc_client_run_timeout(const char *socket_path, int argc, char *const *argv,
 	if (!req || !cl) {
 		free(req);
 		free(cl);
-		fprintf(stderr, "otpctl: out of memory\n");
+		ipc_say("out_of_memory", "out of memory");
 		return IPC_EXIT_REFUSED;
 	}
 	r = ipc_req_encode(argc, argv, req, &len);
 	if (r < 0) {
-		fprintf(stderr, "otpctl: request too large (at most %d arguments, %d bytes)\n",
-			IPC_ARGS_MAX, IPC_REQ_MAX);
+		ipc_say("usage", "request too large (at most %d arguments, %d bytes)", IPC_ARGS_MAX,
+			IPC_REQ_MAX);
 		r = IPC_EXIT_USAGE;
 		goto out_free;
 	}
@@ -278,8 +328,7 @@ int ipc_client_run_timeout(const char *socket_path, int argc, char *const *argv,
 		cl->deadline_ms = ipc_now_ms() + timeout_ms;
 	cl->fd = ipc_client_connect(socket_path);
 	if (cl->fd < 0) {
-		fprintf(stderr, "otpctl: cannot reach otpd at %s: %s\n", socket_path,
-			strerror(-cl->fd));
+		ipc_say("unreachable", "cannot reach otpd at %s: %s", socket_path, strerror(-cl->fd));
 		r = IPC_EXIT_UNREACHABLE;
 		goto out_free;
 	}

@@ -32,7 +32,7 @@ void ipc_conn_free(struct ipc_conn *c)
 		return;
 	if (c->fd >= 0)
 		(void)close(c->fd);
-	free(c->out);
+	ipc_conn_out_release(c);
 	free(c);
 }
 
@@ -44,6 +44,11 @@ int ipc_conn_fd(const struct ipc_conn *c)
 uid_t ipc_conn_uid(const struct ipc_conn *c)
 {
 	return c->uid;
+}
+
+pid_t ipc_conn_pid(const struct ipc_conn *c)
+{
+	return c->pid;
 }
 
 gid_t ipc_conn_gid(const struct ipc_conn *c)

@@ -20,6 +20,22 @@
 /* Room for the END frame beyond the limit. */
 #define IPC_END_SLACK (IPC_HDR_LEN + 1)
 
+/* Bytes of output buffers of every connection (their owner bounds it). */
+static size_t out_total;
+
+size_t ipc_out_total(void)
+{
+	return out_total;
+}
+
+void ipc_conn_out_release(struct ipc_conn *c)
+{
+	out_total -= c->out_cap;
+	free(c->out);
+	c->out = NULL;
+	c->out_cap = c->out_len = c->out_off = 0;
+}
+
 size_t ipc_conn_queued(const struct ipc_conn *c)
 {
 	return c->out_len - c->out_off;
@@ -71,6 +87,7 @@ static int ipc_conn_reserve(struct ipc_conn *c, size_t need)
 	p = realloc(c->out, cap);
 	if (!p)
 		return -ENOMEM;
+	out_total += cap - c->out_cap;
 	c->out = p;
 	c->out_cap = cap;
 	ipc_conn_compact(c);

@@ -14,6 +14,8 @@
 #define IPC_CHUNK_MAX (64u * 1024)
 /* Hard limit on bytes queued for output on one connection. */
 #define IPC_OUT_LIMIT (4u * 1024 * 1024)
+/* Give back c's output buffer (counted in ipc_out_total()). */
+void ipc_conn_out_release(struct ipc_conn *c);
 
 static inline void ipc_be32_put(uint8_t *p, uint32_t v)
 {

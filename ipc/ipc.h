@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #define IPC_VERSION 1
@@ -81,6 +82,7 @@ void ipc_conn_free(struct ipc_conn *c);
 int ipc_conn_fd(const struct ipc_conn *c);
 uid_t ipc_conn_uid(const struct ipc_conn *c);
 gid_t ipc_conn_gid(const struct ipc_conn *c);
+pid_t ipc_conn_pid(const struct ipc_conn *c);
 
 /*
  * Read what is available.  Returns 1 and fills argv/argc once the request
@@ -103,6 +105,9 @@ bool ipc_conn_wants_write(const struct ipc_conn *c);
 bool ipc_conn_finished(const struct ipc_conn *c);
 /* Bytes queued for output. */
 size_t ipc_conn_queued(const struct ipc_conn *c);
+/* Bytes held by the output buffers of every connection (one may hold up
+ * to 4 MiB): their owner bounds the sum. */
+size_t ipc_out_total(void);
 
 /* Opaque per-connection slot for the owner. */
 void *ipc_conn_data(const struct ipc_conn *c);
@@ -151,13 +156,31 @@ int ipc_client_run_timeout(const char *socket_path, int argc, char *const *argv,
 			   int64_t timeout_ms);
 
 /*
+ * --- json_out.c: otpctl's own --json output (otpctl(1) JSON OUTPUT) ------
+ * With ipc_json_set(true), otpctl's own failures are one JSON object on
+ * stdout, {"ok":false,"error":ERROR,"message":MESSAGE}, instead of a line
+ * "otpctl: MESSAGE" on stderr; and a reply from otpd that failed with
+ * nothing on stdout (an otpd that answered in text) becomes one too.
+ */
+void ipc_json_set(bool on);
+bool ipc_json(void);
+/* `s` (n bytes) as a JSON string: escaped, invalid UTF-8 as U+FFFD. */
+void ipc_json_string(FILE *f, const char *s, size_t n);
+/* {"ok":false,"error":...,"message":...} and a newline on stdout. */
+void ipc_json_error(const char *error, const char *message);
+/* A failure otpctl saw itself, as the mode says (ERROR: "usage", ...). */
+void ipc_say(const char *error, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The ERROR word of an exit code: usage, unreachable, timeout, failed. */
+const char *ipc_exit_error(int code);
+
+/*
  * --- verbs.c: the one table of otpctl's verbs ----------------------------
  * otpctl checks usage against it before sending; otpd parses every request
  * with it again; the shell completions are made from it.
  */
 enum ipc_where { IPC_AT_OTPD, IPC_AT_MAILBOX, IPC_AT_LOCAL };    /* who answers */
 enum ipc_val { IPC_VAL_FLAG, IPC_VAL_WORD, IPC_VAL_FILE, IPC_VAL_DURATION, IPC_VAL_COUNT,
-	       IPC_VAL_STATE };
+	       IPC_VAL_STATE, IPC_VAL_SEQ /* an event's sequence number: any u64 */ };
 /* What a positional argument is (for completion); 0: none. */
 enum ipc_arg { IPC_ARG_NODE = 1, IPC_ARG_SUP, IPC_ARG_WORKER, IPC_ARG_SIGNAL, IPC_ARG_MSG,
 	       IPC_ARG_KIND, IPC_ARG_FILE };

@@ -10,7 +10,9 @@
  * checks everything again: this table is a convenience, not a guard.
  *
  * Exit codes: 0 ok, 1 refused or failed, 2 usage, 3 otpd unreachable,
- * 4 timed out or no such process.
+ * 4 timed out or no such process.  With --json anywhere (before a "--"),
+ * every outcome is one JSON document on stdout, otpctl's own failures
+ * included (json_out.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,17 +52,25 @@ static void ctl_usage(FILE *f)
 
 static int ctl_usage_error(const char *why, const char *arg)
 {
-	fprintf(stderr, "otpctl: %s%s%s\n", why, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "usage: otpctl [-s SOCKET] [-H [user@]host] [--json] VERB [ARGS]"
-			" (otpctl --help lists the verbs)\n");
+	ipc_say("usage", "%s%s%s\nusage: otpctl [-s SOCKET] [-H [user@]host] [--json] VERB [ARGS]"
+			 " (otpctl --help lists the verbs)", why, arg ? ": " : "", arg ? arg : "");
 	return IPC_EXIT_USAGE;
 }
 
 static int ctl_verb_error(const struct ipc_verb *v, const char *why, const char *arg)
 {
-	fprintf(stderr, "otpctl: %s: %s%s%s\n", v->name, why, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "usage: otpctl %s\n", v->usage);
+	ipc_say("usage", "%s: %s%s%s\nusage: otpctl %s", v->name, why, arg ? ": " : "",
+		arg ? arg : "", v->usage);
 	return IPC_EXIT_USAGE;
+}
+
+/* --json anywhere before a "--": every outcome is JSON, usage errors too. */
+static bool ctl_json_asked(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
 }
 
 static const struct ipc_opt *ctl_opt_of(const struct ipc_verb *v, const char *name)
@@ -132,7 +142,11 @@ static int ctl_globals(int argc, char **argv, struct ctl_args *a)
 			ctl_usage(stdout);
 			return IPC_EXIT_OK;
 		} else if (strcmp(s, "--version") == 0) {
-			printf("otpctl %s (protocol %d)\n", CTL_VERSION, IPC_VERSION);
+			if (ipc_json())
+				printf("{\"ok\":true,\"version\":\"%s\",\"protocol\":%d}\n",
+				       CTL_VERSION, IPC_VERSION);
+			else
+				printf("otpctl %s (protocol %d)\n", CTL_VERSION, IPC_VERSION);
 			return IPC_EXIT_OK;
 		} else if (s[1] == 's' || s[1] == 'H') {
 			const char *val = ctl_opt_value(argc, argv, &i);
@@ -215,7 +229,7 @@ static int ctl_remote(int argc, char **argv, const struct ctl_args *a)
 	}
 	if (i >= argc)
 		execvp("ssh", v);
-	fprintf(stderr, "otpctl: cannot run ssh for %s: %s\n", a->host, strerror(errno));
+	ipc_say("unreachable", "cannot run ssh for %s: %s", a->host, strerror(errno));
 	for (i = 4; i < n; i++)
 		free(v[i]);
 	free(v);
@@ -243,7 +257,7 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 	if (r == -ENOENT)
 		return ctl_usage_error("unknown verb", argv[0]);
 	if (!q.verb->available) {
-		fprintf(stderr, "otpctl: %s is not available in this version of otpd\n", q.verb->name);
+		ipc_say("unavailable", "%s is not available in this version of otpd", q.verb->name);
 		return IPC_EXIT_USAGE;
 	}
 	if (r < 0)
@@ -255,7 +269,7 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 				   argc - 1, argv + 1);
 	fwd = calloc((size_t)argc + 2, sizeof(*fwd));
 	if (!fwd) {
-		fprintf(stderr, "otpctl: out of memory\n");
+		ipc_say("out_of_memory", "out of memory");
 		return IPC_EXIT_REFUSED;
 	}
 	ctl_verb_check(&q, argc, argv, a, fwd, &nfwd);
@@ -269,6 +283,7 @@ int main(int argc, char **argv)
 	struct ctl_args a = { .guard_ms = -1 };
 	int r;
 
+	ipc_json_set(ctl_json_asked(argc, argv));
 	r = ctl_globals(argc, argv, &a);
 	if (r != CTL_CONTINUE)
 		return r;

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipc.h"
@@ -23,6 +24,28 @@ static const struct {
 	{ "systemd", imp_systemd, "systemd service unit" },
 };
 
+/* --json: {"ok":true,"config":"..."}. */
+static int imp_print_json(struct imp_conf *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	r = imp_print(c, f);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r == 0) {
+		fputs("{\"ok\":true,\"config\":", stdout);
+		ipc_json_string(stdout, text, len);
+		fputs("}\n", stdout);
+	}
+	free(text);
+	return r;
+}
+
 int ctl_import(int argc, char **argv)
 {
 	struct imp_conf *c;
@@ -33,14 +56,13 @@ int ctl_import(int argc, char **argv)
 		if (argc == 2 && strcmp(argv[0], imp_kinds[i].kind) == 0)
 			break;
 	if (i == sizeof(imp_kinds) / sizeof(imp_kinds[0])) {
-		fprintf(stderr, "otpctl: import: unknown kind \"%s\" (supervisord, procfile or "
-				"systemd)\nusage: otpctl import supervisord|procfile|systemd FILE\n",
-			argv[0]);
+		ipc_say("usage", "import: unknown kind \"%s\" (supervisord, procfile or systemd)\n"
+			"usage: otpctl import supervisord|procfile|systemd FILE", argv[0]);
 		return IPC_EXIT_USAGE;
 	}
 	c = imp_conf_new();
 	if (!c) {
-		fprintf(stderr, "otpctl: import: out of memory\n");
+		ipc_say("out_of_memory", "import: out of memory");
 		return IPC_EXIT_REFUSED;
 	}
 	imp_note(c, "otp.conf from the %s %s, by otpctl import.", imp_kinds[i].what, argv[1]);
@@ -48,9 +70,11 @@ int ctl_import(int argc, char **argv)
 	imp_note(c, "Check it with: otpd --check -c FILE");
 	r = imp_kinds[i].fn(c, argv[1]);
 	if (r == 0)
-		r = imp_print(c, stdout);
-	if (r < 0 && r != -EINVAL)      /* -EINVAL: the importer said why */
-		fprintf(stderr, "otpctl: import: %s: %s\n", argv[1], strerror(-r));
+		r = ipc_json() ? imp_print_json(c) : imp_print(c, stdout);
+	if (r == -EINVAL && ipc_json())     /* the importer said why on stderr */
+		ipc_json_error("invalid", "import: the file is not valid (see stderr)");
+	else if (r < 0 && r != -EINVAL)
+		ipc_say("failed", "import: %s: %s", argv[1], strerror(-r));
 	imp_conf_free(c);
 	return r == 0 ? IPC_EXIT_OK : IPC_EXIT_REFUSED;
 }

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../util/util.h"
+
 /* `otpctl import KIND FILE`: argv[0] is KIND.  The exit code. */
 int ctl_import(int argc, char **argv);
 
@@ -74,7 +76,6 @@ bool imp_size(const char *s, char *buf, size_t len);
 /* true for "true", "yes", "on", "1" (case-insensitive). */
 bool imp_bool(const char *s, bool *ret);
 /* A valid environment variable name. */
-bool imp_env_name(const char *s, size_t len);
 
 /* --- otpctl_import_ini.c: INI files (supervisord, systemd) ------------- */
 

@@ -199,7 +199,7 @@ static void sd_env_word(struct imp_sd_ctx *x, const char *w, void *d)
 {
 	const char *eq = strchr(w, '=');
 
-	if (eq && imp_env_name(w, (size_t)(eq - w)))
+	if (eq && util_is_env_name(w, (size_t)(eq - w)))
 		imp_set(x->w, "env", "%s", w);
 	else
 		imp_comment(x->w, "Environment: %s is not NAME=VALUE, left out", w);

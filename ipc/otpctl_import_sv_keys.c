@@ -255,7 +255,7 @@ static void sv_environment(struct sv_proc *p, const char *key, const char *v)
 		if (*val == '"' || *val == '\'')
 			q = *val++;
 		vlen = q ? strcspn(val, q == '"' ? "\"" : "'") : strcspn(val, ",");
-		if (imp_env_name(s, klen))
+		if (util_is_env_name(s, klen))
 			imp_set(p->w, "env", "%.*s=%.*s", (int)klen, s, (int)vlen, val);
 		else
 			imp_comment(p->w, "%s: %.*s is not a variable name, left out", key, (int)klen, s);

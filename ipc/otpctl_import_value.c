@@ -234,12 +234,3 @@ bool imp_bool(const char *s, bool *ret)
 	return false;
 }
 
-bool imp_env_name(const char *s, size_t len)
-{
-	if (len == 0 || isdigit((unsigned char)s[0]))
-		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
-			return false;
-	return true;
-}

@@ -7,6 +7,11 @@
  * stdin (and, for call, prints a reply per line), stopping at the first
  * failure.  The mailbox directory is $OTP_MAILBOX_DIR, else "mailbox"
  * next to the control socket (<run_dir>/mailbox with the default socket).
+ *
+ * With --json a call prints {"ok":true,"reply":"..."} (the reply as a
+ * JSON string: bytes that are not UTF-8 become U+FFFD), a cast
+ * {"ok":true}, a failure {"ok":false,"error":...}; --batch prints one such
+ * object a line.
  */
 #include <errno.h>
 #include <libgen.h>
@@ -84,25 +89,25 @@ static int mb_fail(const char *name, ssize_t r)
 {
 	switch (-r) {
 	case ETIMEDOUT:
-		fprintf(stderr, "otpctl: %s: timeout\n", name);
+		ipc_say("timeout", "%s: timeout", name);
 		return IPC_EXIT_TIMEOUT;
 	case ECONNRESET:
 	case EPIPE:
-		fprintf(stderr, "otpctl: %s: the callee died before replying\n", name);
+		ipc_say("callee_died", "%s: the callee died before replying", name);
 		return IPC_EXIT_TIMEOUT;
 	case ENOENT:
 	case ECONNREFUSED:
-		fprintf(stderr, "otpctl: %s: noproc\n", name);
+		ipc_say("noproc", "%s: noproc", name);
 		return IPC_EXIT_TIMEOUT;
 	case EMSGSIZE:
-		fprintf(stderr, "otpctl: %s: message too large (at most %d bytes)\n", name,
+		ipc_say("too_large", "%s: message too large (at most %d bytes)", name,
 			OTP_MB_MSG_MAX);
 		return IPC_EXIT_REFUSED;
 	case EACCES:
-		fprintf(stderr, "otpctl: %s: permission denied\n", name);
+		ipc_say("permission_denied", "%s: permission denied", name);
 		return IPC_EXIT_REFUSED;
 	default:
-		fprintf(stderr, "otpctl: %s: %s\n", name, strerror((int)-r));
+		ipc_say("failed", "%s: %s", name, strerror((int)-r));
 		return IPC_EXIT_REFUSED;
 	}
 }
@@ -132,14 +137,26 @@ static int mb_args_parse(bool call, int argc, char **argv, struct mb_args *ret)
 			pos[np++] = argv[i];
 	}
 	if (np != (batch ? 1 : 2)) {
-		fprintf(stderr, "otpctl: %s: %s\nusage: otpctl %s NAME MSG|--batch%s\n",
-			call ? "call" : "cast", batch ? "--batch takes no MSG" : "missing MSG",
-			call ? "call" : "cast", call ? " [--timeout D]" : "");
+		ipc_say("usage", "%s: %s\nusage: otpctl %s NAME MSG|--batch%s", call ? "call" : "cast",
+			batch ? "--batch takes no MSG" : "missing MSG", call ? "call" : "cast",
+			call ? " [--timeout D]" : "");
 		return IPC_EXIT_USAGE;
 	}
 	*ret = (struct mb_args){ .name = pos[0], .msg = pos[1], .batch = batch,
 				 .timeout_ms = ms > 0x7fffffff ? 0x7fffffff : (int)ms };
 	return 0;
+}
+
+/* --json: {"ok":true} with the reply, if any, as "reply". */
+static int mb_json_ok(const char *reply, size_t len)
+{
+	fputs("{\"ok\":true", stdout);
+	if (reply) {
+		fputs(",\"reply\":", stdout);
+		ipc_json_string(stdout, reply, len);
+	}
+	fputs("}\n", stdout);
+	return fflush(stdout) == 0 ? 0 : IPC_EXIT_REFUSED;
 }
 
 /* One call or cast of MSG on its own connection. */
@@ -150,11 +167,16 @@ static int mb_once(const struct mb_args *a, bool call, const char *path)
 
 	if ((len = mb_message(a->msg, req, OTP_MB_MSG_MAX)) < 0)
 		return mb_fail(a->name, len);
-	if (!call)
-		return (r = otp_cast_path(path, req, (size_t)len)) < 0 ? mb_fail(a->name, r) : 0;
+	if (!call) {
+		if ((r = otp_cast_path(path, req, (size_t)len)) < 0)
+			return mb_fail(a->name, r);
+		return ipc_json() ? mb_json_ok(NULL, 0) : 0;
+	}
 	r = otp_call_path(path, req, (size_t)len, reply, sizeof(reply), a->timeout_ms);
 	if (r < 0)
 		return mb_fail(a->name, r);
+	if (ipc_json())
+		return mb_json_ok(reply, (size_t)r);
 	return mb_write_all(reply, (size_t)r) < 0 ? IPC_EXIT_REFUSED : 0;
 }
 
@@ -172,6 +194,8 @@ static int mb_batch_line(const struct mb_args *a, bool call, struct otp_conn *c,
 		snprintf(what, sizeof(what), "%s: line %ld", a->name, n);
 		return mb_fail(what, r);
 	}
+	if (ipc_json())
+		return mb_json_ok(call ? reply : NULL, (size_t)r);
 	if (!call)
 		return 0;
 	reply[r] = '\n';

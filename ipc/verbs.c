@@ -71,6 +71,14 @@ const struct ipc_verb ipc_verbs[] = {
 	  "stop the tree, then reboot (PID 1 of a VM)" },
 	{ "halt", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "halt",
 	  "stop the tree, then halt (PID 1 of a VM)" },
+	{ "events", IPC_AT_OTPD, true, 0, 0, A(0),
+	  { { "--since", IPC_VAL_SEQ }, { "--no-follow", IPC_VAL_FLAG } }, NULL, NULL, false,
+	  "events [--since SEQ] [--no-follow]",
+	  "follow what happens: starts, exits with crash reports, restarts, give-ups" },
+	{ "metrics", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "metrics",
+	  "the tree's numbers in the Prometheus text format" },
+	{ "health", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "health",
+	  "exit 0 when every permanent worker runs and no supervisor restarts" },
 	{ "import", IPC_AT_LOCAL, true, 2, 2, A(IPC_ARG_KIND, IPC_ARG_FILE), NONE, NULL, NULL,
 	  false, "import supervisord|procfile|systemd FILE", "print an otp.conf for another tool's file" },
 	{ NULL },
@@ -102,6 +110,15 @@ static bool count_valid(const char *v)
 	return *v >= '0' && *v <= '9' && *end == '\0' && errno == 0 && n <= 1000000000ul;
 }
 
+static bool seq_valid(const char *v)
+{
+	char *end;
+
+	errno = 0;
+	(void)strtoull(v, &end, 10);
+	return *v >= '0' && *v <= '9' && *end == '\0' && errno == 0;
+}
+
 bool ipc_value_valid(enum ipc_val kind, const char *v)
 {
 	int64_t ms;
@@ -113,6 +130,7 @@ bool ipc_value_valid(enum ipc_val kind, const char *v)
 	case IPC_VAL_DURATION: return util_parse_duration(v, &ms) == 0 && ms >= 0;
 	case IPC_VAL_COUNT: return count_valid(v);
 	case IPC_VAL_STATE: return ipc_state_valid(v);
+	case IPC_VAL_SEQ: return seq_valid(v);
 	}
 	return false;
 }

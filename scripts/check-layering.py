@@ -27,12 +27,15 @@ ALLOWED = {
     "init/cgroup": {"init/base", "init/core", "cgroups", "config", "supervisor", "util"},
     "init/worker": {"init/base", "init/core", "init/output", "init/child", "init/cgroup",
                     "ipc", "config", "supervisor", "cgroups", "util"},
+    "init/events": {"init/base", "init/core", "init/output", "init/worker", "init/cgroup",
+                    "config", "supervisor", "util"},
     "init/control": {"init/base", "init/core", "init/output", "init/worker", "init/cgroup",
-                     "init/child", "ipc", "config", "supervisor", "cgroups", "util"},
+                     "init/child", "init/events", "ipc", "config", "supervisor", "cgroups",
+                     "util"},
     "init/system": {"init/base", "init/core", "init/worker", "config", "supervisor", "util"},
     # the doorway's room may use every room; main.c sits with it
     "init": {"init/base", "init/output", "init/child", "init/cgroup", "init/worker",
-             "init/control", "init/system", "init/core", "ipc", "config", "supervisor",
+             "init/events", "init/control", "init/system", "init/core", "ipc", "config", "supervisor",
              "cgroups", "util"},
 }
 # init/core.h is the doorway: every room that hands it events includes it.

@@ -11,7 +11,7 @@
 void sup_emit(struct sup_tree *t, const struct sup_action *a)
 {
 	if (t->n_acts == t->cap_acts) {
-		size_t cap = t->cap_acts ? t->cap_acts * 2 : 64;
+		size_t cap = t->cap_acts ? t->cap_acts * 2 : SUP_ACTS_KEEP;
 		struct sup_action *p = realloc(t->acts, cap * sizeof(*p));
 
 		if (!p) {
@@ -132,6 +132,12 @@ const struct sup_action *sup_actions(const struct sup_tree *t, size_t *ret_n)
 void sup_actions_clear(struct sup_tree *t)
 {
 	t->n_acts = 0;
+	/* A boot or a big cascade grows the batch to many KiB: not kept. */
+	if (t->cap_acts > 4 * SUP_ACTS_KEEP) {
+		free(t->acts);
+		t->acts = NULL;
+		t->cap_acts = 0;
+	}
 	for (struct sup_node *g = t->graveyard, *nx; g; g = nx) {
 		nx = g->gnext;
 		sup_node_destroy(g);

@@ -205,10 +205,10 @@ static void cmd_stop(struct sup_node *n, uint64_t cookie)
 	n->cookie = cookie;
 	/*
 	 * On a RESTARTING child this ends the retry loop at once.  A dynamic
-	 * child leaves the tree once it is gone (sup_node_gone), not now: its
-	 * process still runs and its exit must find the node.
+	 * child leaves the tree once it is gone (the end of the STOP plan),
+	 * not now: its process still runs and its exit must find the node.
 	 */
-	sup_node_terminate(n, SUP_STOP_CMD);
+	sup_plan_stop_one(n->parent, n);
 }
 
 static void cmd_restart(struct sup_node *n, uint64_t cookie)
@@ -225,7 +225,7 @@ static void cmd_restart(struct sup_node *n, uint64_t cookie)
 		return;
 	}
 	n->pending = SUP_PEND_RESTART;
-	sup_node_terminate(n, SUP_STOP_CMD);
+	sup_plan_stop_one(n->parent, n);
 }
 
 static void cmd_delete(struct sup_node *n, uint64_t cookie)

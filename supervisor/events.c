@@ -124,16 +124,27 @@ static void worker_gone(struct sup_tree *t, struct sup_node *n, enum sup_state s
 	}
 }
 
+/*
+ * An exit of n's main process the core waits for: false when it does not
+ * (stale, or leftovers already decide: sup_child_gone), else its reason.
+ */
+static bool main_exited(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
+			int64_t now, struct sup_reason *r)
+{
+	t->now = now;
+	if (n->spec.type != SUP_WORKER || !sup_node_live(n) || n->leftovers)
+		return false;
+	exit_reason(n, wstatus, flags, r);
+	return true;
+}
+
 void sup_child_exited(struct sup_tree *t, struct sup_node *n, int wstatus, unsigned flags,
 		      int64_t now)
 {
 	struct sup_reason r;
 
-	t->now = now;
-	/* Not waiting for it (stale), or its leftovers decide (sup_child_gone). */
-	if (n->spec.type != SUP_WORKER || !sup_node_live(n) || n->leftovers)
+	if (!main_exited(t, n, wstatus, flags, now, &r))
 		return;
-	exit_reason(n, wstatus, flags, &r);
 	worker_gone(t, n, n->state, &r);
 	settle(t);
 }
@@ -148,10 +159,8 @@ void sup_child_leftovers(struct sup_tree *t, struct sup_node *n, int wstatus, un
 {
 	struct sup_reason r;
 
-	t->now = now;
-	if (n->spec.type != SUP_WORKER || !sup_node_live(n) || n->leftovers)
+	if (!main_exited(t, n, wstatus, flags, now, &r))
 		return;
-	exit_reason(n, wstatus, flags, &r);
 	n->leftovers = true;
 	n->left_from = n->state;
 	n->left_kind = r.kind;

@@ -43,3 +43,16 @@ bool sup_add_restart(struct sup_node *sup, int64_t now)
 	sv->hist[sv->hist_n++] = now;
 	return true;
 }
+
+/* Restarts of sup's history still in its window at `now` (read only). */
+int sup_node_window_restarts(const struct sup_node *sup, int64_t now)
+{
+	const struct sup_sv *sv = sup->sv;
+	int k = 0;
+
+	if (!sv)
+		return 0;
+	while (k < sv->hist_n && sv->hist[k] < now - sup->spec.period_ms)
+		k++;
+	return sv->hist_n - k;
+}

@@ -6,11 +6,12 @@
  * children to terminate (walked backwards, one at a time, or all at once
  * for simple_one_for_one and shutdown_order = parallel) and then to start
  * (walked forwards, each waiting for the previous one to be ready).  Init,
- * group restarts, shutdown and the start of one child (a restart, or the
- * start of a command) are all plans; only their ending differs.  While a
- * plan runs, exits of children outside it and management commands wait in
- * the supervisor's deferred queue, as messages wait in an OTP supervisor's
- * mailbox while it is blocked in a start or a termination.
+ * group restarts, shutdown, the start of one child (a restart, or the
+ * start of a command) and the stop of one child for a command are all
+ * plans; only their ending differs.  While a plan runs, exits of children
+ * outside it and management commands wait in the supervisor's deferred
+ * queue, as messages wait in an OTP supervisor's mailbox while it is
+ * blocked in a start or a termination.
  */
 #ifndef OTPD_SUPERVISOR_INTERNAL_H
 #define OTPD_SUPERVISOR_INTERNAL_H
@@ -42,6 +43,9 @@ enum sup_plan_kind {
 	SUP_PLAN_SHUTDOWN,      /* terminate everything; then exit */
 	SUP_PLAN_START,         /* one child starting (restart, start command):
 	                           OTP's start is a synchronous call */
+	SUP_PLAN_STOP,          /* one child stopping for a command (stop, the
+	                           stop half of restart): OTP's terminate_child
+	                           is a synchronous call too */
 };
 
 enum sup_phase { SUP_PHASE_TERM, SUP_PHASE_START };
@@ -146,7 +150,9 @@ struct sup_tree {
 	bool oom;                       /* an allocation failed: the batch is incomplete */
 };
 
-/* actions.c */
+/* actions.c: a batch of this many actions is kept allocated between
+ * batches (a restart's batch fits); larger ones are given back. */
+#define SUP_ACTS_KEEP 16
 void sup_emit(struct sup_tree *t, const struct sup_action *a);
 void sup_emit_node(struct sup_tree *t, enum sup_action_kind k, struct sup_node *n);
 /* FORGET of a node gone for good (SUP_A_FORGET, final). */
@@ -191,6 +197,7 @@ void sup_subtree_kill(struct sup_node *sup);
 /* plan.c */
 void sup_plan_begin(struct sup_node *sup, enum sup_plan_kind kind, struct sup_node *from);
 void sup_plan_start_one(struct sup_node *sup, struct sup_node *n);
+void sup_plan_stop_one(struct sup_node *sup, struct sup_node *n);
 bool sup_plan_holds(const struct sup_node *sup, const struct sup_node *child);
 void sup_plan_step(struct sup_node *sup);
 void sup_plan_child_down(struct sup_node *sup, struct sup_node *child);

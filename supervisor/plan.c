@@ -16,6 +16,9 @@
  *               command): the supervisor is blocked meanwhile, as OTP's
  *               is in its synchronous start call; a failed restart is
  *               retried behind what waited (OTP's try_again_restart cast)
+ *   STOP        one child stopped by a command (stop, the stop half of
+ *               restart): blocked until it is gone, as OTP's is in
+ *               terminate_child
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +113,33 @@ void sup_plan_start_one(struct sup_node *sup, struct sup_node *n)
 	sup_node_start(n);
 }
 
+/*
+ * Stop child `n` of `sup` for a command: `sup` is busy until `n` is gone
+ * (stop_one_done).  A child with no process stops at once, and without
+ * memory for the plan `n` stops anyway and `sup` is not held.
+ */
+void sup_plan_stop_one(struct sup_node *sup, struct sup_node *n)
+{
+	struct sup_sv *sv = sup->sv;
+
+	if (sup_node_live(n) && n->state != SUP_STARTING) {
+		sv->set_n = 0;
+		if (set_push(sv, n) == 0) {
+			sv->plan = SUP_PLAN_STOP;
+			sv->phase = SUP_PHASE_TERM;
+			sv->cur = 1;
+			sv->waiting = 0;
+			sv->failed = NULL;
+		}
+	}
+	sup_node_terminate(n, SUP_STOP_CMD);
+}
+
+static bool plan_of_one(const struct sup_sv *sv)
+{
+	return sv->plan == SUP_PLAN_START || sv->plan == SUP_PLAN_STOP;
+}
+
 /* Does the running plan of `sup` hold `child` (its set points at it)? */
 bool sup_plan_holds(const struct sup_node *sup, const struct sup_node *child)
 {
@@ -117,7 +147,7 @@ bool sup_plan_holds(const struct sup_node *sup, const struct sup_node *child)
 
 	if (sv->plan == SUP_PLAN_NONE)
 		return false;
-	if (sv->plan == SUP_PLAN_START)
+	if (plan_of_one(sv))
 		return sv->set_n && sv->set[0] == child;
 	return true;
 }
@@ -193,7 +223,7 @@ static bool start_step(struct sup_node *sup)
 static void plan_end(struct sup_node *sup)
 {
 	struct sup_sv *sv = sup->sv;
-	bool one = sv->plan == SUP_PLAN_START;
+	bool one = plan_of_one(sv);
 
 	sv->plan = SUP_PLAN_NONE;
 	sv->set_n = 0;
@@ -332,8 +362,26 @@ static void restart_stopped(struct sup_node *sup, struct sup_node *child)
 	/* A member of the running group restart is started by it (and replied). */
 }
 
+/*
+ * The child of a STOP plan is gone (or, stopped while it started, failed):
+ * `sup` is free, and a dynamic child that terminate_child stopped leaves
+ * the tree now that the plan no longer holds it.
+ */
+static void stop_one_done(struct sup_node *sup, struct sup_node *child)
+{
+	struct sup_sv *sv = sup->sv;
+
+	if (sv->plan != SUP_PLAN_STOP || !sup_plan_holds(sup, child))
+		return;
+	plan_end(sup);
+	if (child->dynamic && child->pending == SUP_PEND_STOP)
+		sup_node_remove(child);
+	sup_work_push(sup->tree, SUP_W_DRAIN, sup);
+}
+
 void sup_plan_child_down(struct sup_node *sup, struct sup_node *child)
 {
+	stop_one_done(sup, child);
 	if (child->pending == SUP_PEND_STOP) {
 		sup_pending_reply(child, SUP_OK);
 	} else if (child->pending == SUP_PEND_REMOVE) {
@@ -377,6 +425,7 @@ void sup_plan_child_failed(struct sup_node *sup, struct sup_node *child)
 {
 	struct sup_sv *sv = sup->sv;
 
+	stop_one_done(sup, child);
 	if (sv->plan == SUP_PLAN_START && is_current_start(sup, child)) {
 		one_failed(sup, child);
 		return;

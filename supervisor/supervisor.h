@@ -350,6 +350,10 @@ struct sup_counts { int specs, active, supervisors, workers; };
 /* OTP count_children for supervisor `sup`. */
 struct sup_counts sup_count_children(const struct sup_node *sup);
 
+/* A supervisor's restarts that still count toward its intensity at `now`
+ * (its history within `period`); 0 for a worker. */
+int sup_node_window_restarts(const struct sup_node *sup, int64_t now);
+
 /* A stopped node that failed: start failure, or a supervisor that gave up. */
 bool sup_node_failed(const struct sup_node *n);
 

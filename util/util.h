@@ -10,6 +10,7 @@
 #ifndef OTPD_UTIL_H
 #define OTPD_UTIL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,5 +43,8 @@ int util_parse_signal(const char *s, int *ret_signo);
  * (static strings), or NULL for a number that is no signal.
  */
 const char *util_signal_name(int signo);
+
+/* A POSIX portable environment variable name: [A-Za-z_][A-Za-z0-9_]*. */
+bool util_is_env_name(const char *s, size_t len);
 
 #endif

@@ -9,6 +9,9 @@ for 10 s:
                  raw_syscalls:sys_enter -p PIDS`: a counting tracepoint,
                  no ptrace, so the count does not wake the process.
                  (strace -c would: its attach interrupts the sleeping call.)
+otpd runs with FOLLOWERS `otpctl events` clients connected (issue 14.5:
+a follower waiting for events must cost no wake-up); they are the
+bench's processes, not counted as otpd's own.
 """
 import shutil
 import subprocess
@@ -18,6 +21,7 @@ from lib.core import ctxt_switches, wait_count
 
 IDLE_S = 10
 N = 100
+FOLLOWERS = 10
 
 
 def perf_count(pids, secs):
@@ -51,6 +55,12 @@ def run(ctx, sups, inits):
     for name, r, f, n in runs:
         if not wait_count(f, "s", n, timeout=120, alive=r.alive):
             print(f"  idle: {name} did not start its children")
+    followers = []
+    for name, r, f, n in runs:
+        if hasattr(r, "sock"):
+            followers += [subprocess.Popen([ctx.otpctl, "-s", r.sock(), "events"],
+                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                          for _ in range(FOLLOWERS)]
     time.sleep(1)
     have_perf = shutil.which("perf")
     probes = []
@@ -66,6 +76,9 @@ def run(ctx, sups, inits):
             n = perf_result(perf)
             if n is not None:
                 ctx.value("idle_syscalls", name, n, "calls")
+    for p in followers:
+        p.kill()
+        p.wait()
     for name, r, f, n in runs:
         r.kill()
     if not have_perf:

@@ -107,16 +107,13 @@ int group_resolve(const char *group, gid_t *ret_gid)
 }
 
 /* mkdir -p of the directory part of `path` (mode 0755). */
-int mkdir_parents(const char *path)
+/* mkdir_parents() on a copy of the path otpd may change (NULL: ENOMEM). */
+static int mkdir_parents_in(char *dir)
 {
-	char dir[4096];
-	size_t n;
 	char *p;
 
-	n = strlen(path);
-	if (n >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, path, n + 1);
+	if (!dir)
+		return -ENOMEM;
 	p = strrchr(dir, '/');
 	if (!p || p == dir)
 		return 0;
@@ -133,4 +130,13 @@ int mkdir_parents(const char *path)
 		if (c == '\0')
 			return 0;
 	}
+}
+
+int mkdir_parents(const char *path)
+{
+	char *dir = strdup(path);
+	int r = mkdir_parents_in(dir);
+
+	free(dir);
+	return r;
 }

@@ -109,12 +109,12 @@ static int pid_lock(const char **why)
 
 int rundir_open(const char *path, const char **ret_why)
 {
-	char parent[4096];
 	const char *name;
+	char *parent;
 	int at, r;
 
-	*ret_why = "too long";
-	if (!path || path[0] != '/' || strlen(path) >= sizeof(parent))
+	*ret_why = "not an absolute path";
+	if (!path || path[0] != '/')
 		return -EINVAL;
 	/* The parents are made as they would be by mkdir -p; the last
 	 * component is made, opened and checked without following links. */
@@ -123,13 +123,15 @@ int rundir_open(const char *path, const char **ret_why)
 		return r;
 	}
 	name = strrchr(path, '/') + 1;
-	/* "/x" has the parent "/" */
-	snprintf(parent, sizeof(parent), "%.*s", name - path > 1 ? (int)(name - path - 1) : 1, path);
 	if (!*name) {
 		*ret_why = "must name a directory";
 		return -EINVAL;
 	}
-	if ((at = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	/* "/x" has the parent "/" */
+	parent = strndup(path, name - path > 1 ? (size_t)(name - path - 1) : 1);
+	at = parent ? open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	free(parent);
+	if (at < 0) {
 		*ret_why = "its parent directory cannot be opened";
 		return -errno;
 	}

@@ -17,19 +17,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "../../cgroups/cgroups.h"
 #include "../core.h"
 #include "cgroup.h"
 
-struct cg_shell cgs = { .base_fd = -1, .ino_fd = -1 };
+/* Zero-initialised (.bss, no page of it dirty until used); cgroup_init()
+ * sets its descriptors to -1 first. */
+struct cg_shell cgs;
 
 static int open_text(const char *path, FILE **ret)
 {
@@ -70,22 +74,11 @@ static int own_cgroup(const char *mount, char *buf, size_t len)
 /* mkdir -p below the mount point. */
 static int mkdir_p(const char *path)
 {
-	char tmp[PATH_MAX];
+	int r = mkdir_parents(path);
 
-	if (strlen(path) >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	strcpy(tmp, path);
-	for (char *s = tmp + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
+	if (r == 0 && mkdir(path, 0755) < 0 && errno != EEXIST)
+		r = -errno;
+	return r;
 }
 
 /* Is otpd the only process in dirfd's cgroup (and in its otpd leaf)? */
@@ -124,12 +117,20 @@ static int move_into_leaf(void)
  */
 static int open_base(const char *path)
 {
+	struct statfs fs;
+
 	if (strlen(path) >= sizeof(cgs.base))
 		return -ENAMETOOLONG;
 	strcpy(cgs.base, path);
 	cgs.base_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgs.base_fd < 0)
 		return -errno;
+	/* Whatever the path said, the directory must be a cgroup2 one. */
+	if (fstatfs(cgs.base_fd, &fs) < 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+		close(cgs.base_fd);
+		cgs.base_fd = -1;
+		return -ENOTDIR;
+	}
 	if (flock(cgs.base_fd, LOCK_EX | LOCK_NB) < 0) {
 		int r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 
@@ -140,19 +141,46 @@ static int open_base(const char *path)
 	return 0;
 }
 
+/* Does `path` end in "/." or "/.."?  (Such a base would leave the mount.) */
+static bool ends_with_dots(const char *path)
+{
+	const char *last = strrchr(path, '/');
+
+	return last && (strcmp(last, "/.") == 0 || strcmp(last, "/..") == 0);
+}
+
+static int base_decide(const char *mount, const char *conf, char *own, char *mine,
+		       const char **why);
+
 /* Decide and open the base; *why names what failed. */
 static int choose_base(const char *mount, const char **why)
 {
 	const char *conf = core_config()->otpd.cgroup_base;
-	char own[PATH_MAX], mine[PATH_MAX];
+	/* On the heap: PATH_MAX buffers here would make otpd's stack high-water
+	 * mark for its whole life. */
+	char *own = malloc(PATH_MAX), *mine = malloc(PATH_MAX);
+	int r = own && mine ? 0 : -ENOMEM;
+
+	*why = "out of memory";
+	if (r == 0)
+		r = base_decide(mount, conf, own, mine, why);
+	free(own);
+	free(mine);
+	return r;
+}
+
+static int base_decide(const char *mount, const char *conf, char *own, char *mine,
+		       const char **why)
+{
 	int r;
 
 	*why = "cannot read /proc/self/cgroup";
-	if ((r = own_cgroup(mount, own, sizeof(own))) < 0)
+	if ((r = own_cgroup(mount, own, PATH_MAX)) < 0)
 		return r;
 	if (conf) {
 		*why = "cgroup_base must be a directory under the cgroup2 mount";
-		if (strncmp(conf, mount, strlen(mount)) != 0 || conf[strlen(mount)] != '/')
+		if (strncmp(conf, mount, strlen(mount)) != 0 || conf[strlen(mount)] != '/' ||
+		    strstr(conf, "/../") || strstr(conf, "/./") || ends_with_dots(conf))
 			return -EINVAL;
 		*why = "cannot create cgroup_base";
 		if ((r = mkdir_p(conf)) < 0)
@@ -174,7 +202,7 @@ static int choose_base(const char *mount, const char **why)
 	close(cgs.base_fd);
 	cgs.base_fd = -1;
 	*why = "cannot create a cgroup of otpd's own";
-	if ((size_t)snprintf(mine, sizeof(mine), "%s/otpd.%d", own, (int)getpid()) >= sizeof(mine))
+	if ((size_t)snprintf(mine, PATH_MAX, "%s/otpd.%d", own, (int)getpid()) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	if ((r = mkdir_p(mine)) < 0 || (r = open_base(mine)) < 0)
 		return r;
@@ -327,17 +355,23 @@ static int cgroup_refuse(const char *what, int err)
 
 int cgroup_init(void)
 {
-	char mount[PATH_MAX];
 	const char *why = "no cgroup2 hierarchy is mounted";
+	char *mount;
 	int r;
 
+	cgs.base_fd = cgs.ino_fd = -1;
 	if (core_config()->otpd.cgroup == CFG_CGROUP_OFF)
 		return 0;
 	if ((r = masks_build()) < 0)
 		return r;
-	if ((r = find_mount(mount, sizeof(mount))) < 0 || (r = choose_base(mount, &why)) < 0)
+	if (!(mount = malloc(PATH_MAX)))
+		return cgroup_refuse("out of memory", -ENOMEM);
+	if ((r = find_mount(mount, PATH_MAX)) == 0)
+		r = choose_base(mount, &why);
+	cgs.mount_len = r == 0 && strcmp(mount, "/") ? strlen(mount) : 0;
+	free(mount);
+	if (r < 0)
 		return cgroup_refuse(why, r);
-	cgs.mount_len = strcmp(mount, "/") ? strlen(mount) : 0;
 	if ((r = cgroup_watch_init()) < 0)
 		return cgroup_refuse("inotify", r);
 	if (cgs.private_base)
@@ -475,7 +509,7 @@ static void node_reload(struct sup_node *n, const struct otp_config *old)
 	if (kids && (r = cg_enable(fd, kids)) < 0)
 		why = "cgroup.subtree_control";
 	else
-		r = cg_limits_update(fd, was ? &was->limits : &cfg_limits_none, &now->limits,
+		r = cg_limits_update(fd, was ? &was->limits : &cg_limits_none, &now->limits,
 				     cgs.usable, &why);
 	if (r < 0)
 		log_warn("%s: reload: cannot write %s: %s", sup_node_name(n), why, strerror(-r));

@@ -28,10 +28,9 @@
 struct cg_worker {
 	struct sup_node *node;
 	struct cg_worker *wait_next;    /* cgs.waiting */
-	int64_t ooms;                   /* memory.events oom_kill seen so far */
-	int fd;                         /* the cgroup's directory */
+	int64_t ooms;                   /* memory.events oom_kill at the start, -1: none */
 	int wd;                         /* inotify watch while waiting for empty, -1 */
-	int mem_fd;                     /* the cgroup counting its OOM kills, -1 */
+	bool made;                      /* its directory exists */
 	bool waiting;                   /* main process gone, cgroup not yet empty */
 	bool killed;                    /* cgroup.kill was used: make a new one */
 };
@@ -77,8 +76,12 @@ void cgroup_reload(const struct otp_config *old);
 
 /* --- run.c -------------------------------------------------------------- */
 
-/* Give the worker its cgroup before a spawn (no-op without cgroups). */
-int cgroup_worker_prepare(struct cg_worker *c, const char **why);
+/*
+ * Before a spawn: the worker's cgroup, made when needed (and made anew
+ * after a cgroup.kill); *ret_fd is its directory for the spawn (the caller
+ * closes it), or -1 without cgroups.  0, or -errno with *why.
+ */
+int cgroup_worker_prepare(struct cg_worker *c, int *ret_fd, const char **why);
 /* The worker's main process was reaped with `wstatus`: SUP_EXIT_OOM when
  * its cgroup saw an OOM kill and it died by SIGKILL, else 0. */
 unsigned cgroup_exit_flags(struct cg_worker *c, int wstatus);
@@ -105,6 +108,7 @@ int cgroup_freeze(struct sup_node *n, bool on);
 void cgroup_freeze_check(void);
 struct sup_node *cgroup_frozen_by(const struct sup_node *n);
 void cgroup_frozen_forget(struct sup_node *n);
-bool cgroup_worker_frozen(const struct cg_worker *c);
+/* Would a process started in the cgroup open as dirfd be frozen at birth? */
+bool cgroup_worker_frozen(const struct cg_worker *c, int dirfd);
 
 #endif

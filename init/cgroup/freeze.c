@@ -134,9 +134,9 @@ out:
  * as a freeze reaches it.  A read error counts as frozen (the cautious
  * answer only costs a slower spawn).
  */
-bool cgroup_worker_frozen(const struct cg_worker *c)
+bool cgroup_worker_frozen(const struct cg_worker *c, int dirfd)
 {
-	if (c->fd < 0)
+	if (dirfd < 0)
 		return false;
-	return cgroup_frozen_by(c->node) || cg_frozen(c->fd) != 0;
+	return cgroup_frozen_by(c->node) || cg_frozen(dirfd) != 0;
 }

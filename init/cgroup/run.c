@@ -70,20 +70,16 @@ int cgroup_wait_empty(int dirfd, int timeout_ms)
 	return r;
 }
 
-/* --- a worker's cgroup ------------------------------------------------- */
+/*
+ * --- a worker's cgroup -------------------------------------------------
+ * No descriptor of it is kept: with thousands of workers, one fd each
+ * would cost a third of what otpd may open.  Its directory is opened when
+ * needed (one openat from the base) and closed again.
+ */
 
 void cgroup_worker_init(struct cg_worker *c, struct sup_node *n)
 {
-	*c = (struct cg_worker){ .node = n, .fd = -1, .wd = -1, .mem_fd = -1 };
-}
-
-static void cg_fds_close(struct cg_worker *c)
-{
-	close(c->fd);
-	c->fd = -1;
-	if (c->mem_fd >= 0)
-		close(c->mem_fd);
-	c->mem_fd = -1;
+	*c = (struct cg_worker){ .node = n, .ooms = -1, .wd = -1 };
 }
 
 /* Remove n's (empty) cgroup and what is below it; say so if that fails. */
@@ -99,11 +95,18 @@ static void remove_node_cgroup(const struct sup_node *n)
 			 strerror(-r));
 }
 
-/* cgroup.kill, remembering that this cgroup must not be reused. */
-static void kill_cgroup(struct cg_worker *c)
+/* c's cgroup directory, open (close it); -errno when there is none. */
+static int worker_dir(const struct cg_worker *c)
 {
-	(void)cg_kill(c->fd);
-	c->killed = true;
+	char rel[PATH_MAX];
+	int r;
+
+	if (!c->made)
+		return -ENOENT;
+	if ((r = cgroup_relpath(c->node, rel, sizeof(rel))) < 0)
+		return r;
+	r = openat(cgs.base_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return r < 0 ? -errno : r;
 }
 
 /*
@@ -114,56 +117,65 @@ static void kill_cgroup(struct cg_worker *c)
  */
 static void replace_if_killed(struct cg_worker *c)
 {
-	if (c->fd < 0 || !c->killed)
+	if (!c->made || !c->killed)
 		return;
-	cg_fds_close(c);
-	c->killed = false;
+	c->made = c->killed = false;
 	remove_node_cgroup(c->node);
 }
 
 /*
- * The cgroup whose memory.events counts c's OOM kills: its own, or, when
- * only a supervisor above has a memory limit (the memory controller is
- * enabled only where limits need it), the nearest such ancestor.
+ * The cgroup whose memory.events counts c's OOM kills, open: its own
+ * (`fd`, duplicated), or, when only a supervisor above has a memory limit
+ * (the memory controller is enabled only where limits need it), the
+ * nearest such ancestor; -1 when none.
  */
-static int memory_events_fd(struct cg_worker *c)
+static int memory_events_fd(const struct cg_worker *c, int fd)
 {
 	const char *why;
 
-	if (!(cgs.usable & CG_MEMORY))
+	if (!(cgs.usable & CG_MEMORY) || fd < 0)
 		return -1;
-	if (faccessat(c->fd, "memory.events", F_OK, 0) == 0)
-		return fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
+	if (faccessat(fd, "memory.events", F_OK, 0) == 0)
+		return fcntl(fd, F_DUPFD_CLOEXEC, 3);
 	for (struct sup_node *p = sup_node_parent(c->node); p; p = sup_node_parent(p)) {
-		int fd = cgroup_node_open(p, false, &why);
+		int pfd = cgroup_node_open(p, false, &why);
 
-		if (fd < 0)
+		if (pfd < 0)
 			return -1;
-		if (faccessat(fd, "memory.events", F_OK, 0) == 0)
-			return fd;
-		close(fd);
+		if (faccessat(pfd, "memory.events", F_OK, 0) == 0)
+			return pfd;
+		close(pfd);
 	}
 	return -1;
 }
 
-int cgroup_worker_prepare(struct cg_worker *c, const char **why)
+/* The OOM kills counted for c so far, or -1 when nothing counts them. */
+static int64_t oom_kills(const struct cg_worker *c, int fd)
+{
+	int mfd = memory_events_fd(c, fd);
+	int64_t n = mfd < 0 ? -1 : cg_oom_kills(mfd);
+
+	if (mfd >= 0)
+		close(mfd);
+	return n;
+}
+
+int cgroup_worker_prepare(struct cg_worker *c, int *ret_fd, const char **why)
 {
 	int fd;
 
 	*why = NULL;
+	*ret_fd = -1;
 	replace_if_killed(c);
 	if (!cgs.on)
 		return 0;
-	if (c->fd < 0) {
-		if ((fd = cgroup_node_open(c->node, true, why)) < 0)
-			return fd;
-		c->fd = fd;
-		c->wd = -1;
-		c->mem_fd = memory_events_fd(c);
-	}
+	fd = worker_dir(c);
+	if (fd < 0 && (fd = cgroup_node_open(c->node, true, why)) < 0)
+		return fd;
+	c->made = true;
 	/* Per start: a supervisor's counter also moves with its other children. */
-	if (c->mem_fd >= 0)
-		c->ooms = cg_oom_kills(c->mem_fd);
+	c->ooms = oom_kills(c, fd);
+	*ret_fd = fd;
 	return 0;
 }
 
@@ -187,23 +199,41 @@ static void wait_unlink(struct cg_worker *c)
 
 unsigned cgroup_exit_flags(struct cg_worker *c, int wstatus)
 {
-	int64_t ooms;
+	int fd = c->ooms >= 0 ? worker_dir(c) : -1;
+	int64_t ooms = oom_kills(c, fd);
 
-	if (c->mem_fd < 0)
-		return 0;
-	ooms = cg_oom_kills(c->mem_fd);
+	if (fd >= 0)
+		close(fd);
 	if (ooms <= c->ooms)
 		return 0;
 	c->ooms = ooms;
 	return WIFSIGNALED(wstatus) && WTERMSIG(wstatus) == SIGKILL ? SUP_EXIT_OOM : 0;
 }
 
+/* Is c's cgroup populated? */
+static bool populated(const struct cg_worker *c)
+{
+	int fd = worker_dir(c);
+	bool r = fd >= 0 && cg_populated(fd) > 0;
+
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 bool cgroup_leftovers_watch(struct cg_worker *c)
 {
-	if (c->fd < 0 || cg_populated(c->fd) <= 0)
+	int fd = worker_dir(c);
+
+	if (fd < 0)
 		return false;
+	if (cg_populated(fd) <= 0) {
+		close(fd);
+		return false;
+	}
 	/* Watch first, then look again, so no change is missed. */
-	c->wd = cgroup_watch_add(c->fd);
+	c->wd = cgroup_watch_add(fd);
+	close(fd);
 	if (c->wd < 0)
 		log_warn("%s: cannot watch its cgroup: %s", sup_node_name(c->node),
 			 strerror(errno));
@@ -211,31 +241,43 @@ bool cgroup_leftovers_watch(struct cg_worker *c)
 	c->wait_next = cgs.waiting;
 	cgs.waiting = c;
 	/* Emptied meanwhile (the inotify event may already be queued: harmless). */
-	if (cg_populated(c->fd) > 0)
+	if (populated(c))
 		return true;
 	wait_unlink(c);
 	return false;
 }
 
+/* cgroup.kill, remembering that this cgroup must not be reused. */
 void cgroup_kill(struct cg_worker *c)
 {
-	if (c->fd >= 0)
-		kill_cgroup(c);
+	int fd = worker_dir(c);
+
+	if (fd < 0)
+		return;
+	(void)cg_kill(fd);
+	close(fd);
+	c->killed = true;
 }
 
 int cgroup_signal_leftovers(struct cg_worker *c, int sig)
 {
-	return c->fd >= 0 ? cg_signal(c->fd, sig) : -ESRCH;
+	int fd = worker_dir(c), r;
+
+	if (fd < 0)
+		return fd;
+	r = cg_signal(fd, sig);
+	close(fd);
+	return r;
 }
 
-/* The worker leaves the tree, or otpd exits: close and remove its cgroup. */
+/* The worker leaves the tree, or otpd exits: remove its cgroup. */
 void cgroup_worker_release(struct cg_worker *c)
 {
 	if (c->waiting)
 		wait_unlink(c);
-	if (c->fd < 0)
+	if (!c->made)
 		return;
-	cg_fds_close(c);
+	c->made = c->killed = false;
 	remove_node_cgroup(c->node);
 }
 
@@ -259,7 +301,7 @@ static void on_events(struct ev_source *s, uint32_t revents)
 	/* Few waiters at any time: re-check them all rather than map wds.
 	 * Each report may change the list (the core acts), so start over. */
 	do {
-		for (c = cgs.waiting; c && cg_populated(c->fd) > 0; c = c->wait_next)
+		for (c = cgs.waiting; c && populated(c); c = c->wait_next)
 			;
 		if (c) {
 			wait_unlink(c);

@@ -18,9 +18,28 @@ struct ctl_client;
 struct ipc_conn *ctl_client_conn(struct ctl_client *cl);
 /* Queue END(code); the client is freed once it is flushed. */
 void ctl_client_end(struct ctl_client *cl, int code);
-/* One line "otpctl: ..." on the client's stderr, then END(code). */
-void ctl_client_fail(struct ctl_client *cl, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/*
+ * Fail the request: one line "otpctl: MESSAGE" on the client's stderr, or
+ * with --json {"ok":false,"error":ERROR,"message":MESSAGE} on its stdout;
+ * then END(code).  ERROR is a word a program can test ("not_found",
+ * "usage", ...: otpctl(1) JSON OUTPUT).
+ */
+void ctl_client_fail(struct ctl_client *cl, int code, const char *error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Succeed: "ok" (say_ok), or `name`, or nothing; with --json
+ * {"ok":true} (with "name" when given); then END(0). */
+void ctl_client_ok(struct ctl_client *cl, const char *name, bool say_ok);
+/* Did the request ask for --json? */
+bool ctl_client_json(const struct ctl_client *cl);
+struct jbuf;
+/* Queue the JSON document in b (a newline is added) and free b.  0 or -errno. */
+int ctl_client_doc(struct ctl_client *cl, struct jbuf *b);
+/*
+ * Follow the events (otpctl events): from the one after `since` when
+ * has_since, else from the next one (follow) or the oldest held; without
+ * `follow`, end after the last one.  0 or -errno.
+ */
+int ctl_client_events(struct ctl_client *cl, bool has_since, uint64_t since, bool follow);
 /*
  * The client waits for the core's reply to a command about `name`: hand
  * the returned requester to the core_cmd_*.  On success it prints "ok", or
@@ -51,6 +70,23 @@ void count_render(struct ipc_conn *c, struct sup_node *n, bool json);
 /* logs --json: {"name": NAME, "lines": [...]}, the last n lines of r (0: all; r NULL: none). */
 void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_ring *r,
 		      unsigned n_lines);
+
+/* events.c: one event (text: a line, and its crash report indented;
+ * JSON: one object a line); what a follower missed; a --since ahead. */
+struct event;
+void event_render(struct jbuf *b, const struct event *e, bool json);
+void event_render_missed(struct jbuf *b, uint64_t from, uint64_t to, bool json);
+void event_render_reset(struct jbuf *b, uint64_t since, uint64_t last, bool json);
+
+/* hook.c: events = worker:NAME (otp.conf(5)), from control_init on. */
+void hook_init(void);
+void hook_fini(void);
+
+/* metrics.c: the Prometheus text format (or --json: its samples). */
+void metrics_render(struct ipc_conn *c, bool json);
+
+/* health.c: is the tree up?  Says what is not; IPC_EXIT_OK or _REFUSED. */
+int health_render(struct ipc_conn *c, bool json);
 
 /* status_sandbox.c: the sandbox of worker w, as a "sandbox" member of its
  * open JSON object, or as text lines (nothing for a worker without a

@@ -14,13 +14,27 @@
  *   CMD       a core command is pending: the client is its requester
  *   WAIT      `otpctl wait`: re-checked on every state change (deadline)
  *   LOGS      `otpctl logs -f`: subscribed to a worker's ring
+ *   EVENTS    `otpctl events`: a cursor into the ring of events (below)
  *   FLUSHING  IPC_END queued; freed once flushed (deadline CTL_FLUSH_MS)
  * A client that goes away early is freed at once, and cancels its request:
  * the core's reply, when it comes, goes nowhere.  Each phase's deadline is
  * the client's timer in the loop.
+ *
+ * With --json anywhere in the request (before a "--"), every reply is one
+ * JSON object on the client's stdout, {"ok":true,...} or
+ * {"ok":false,"error":ATOM,"message":TEXT}, with the same exit codes; the
+ * streams (events, logs -f) are one JSON value per line.
+ *
+ * An events follower holds no queue of its own: it holds the number of
+ * the next event it is to get, and is fed from the ring of events while
+ * its connection has less than CTL_EVENTS_QUEUE bytes queued, when an
+ * event comes and when its socket drains.  A reader too slow for the ring
+ * is told how many events it missed (and they are counted), and otpd
+ * never waits for it; an idle follower costs no wake-up.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,17 +46,21 @@
 
 #include "../base/base.h"
 #include "../core.h"
+#include "../events/events.h"
 #include "../worker/worker.h"
 #include "client.h"
 #include "json.h"
 
 #define CTL_CLIENTS_MAX 256
-#define CTL_BACKLOG 64
+#define CTL_BACKLOG 256
+#define CTL_OUT_TOTAL (64u << 20)       /* output queued for all clients */
 #define CTL_REQUEST_MS 5000
 #define CTL_FLUSH_MS 30000
 #define CTL_ACCEPT_BACKOFF_MS 100
+#define CTL_EVENTS_QUEUE (64 * 1024)    /* an events follower is fed up to this */
 
-enum ctl_phase { CTL_FREE, CTL_READING, CTL_DISPATCH, CTL_CMD, CTL_WAIT, CTL_LOGS, CTL_FLUSHING };
+enum ctl_phase { CTL_FREE, CTL_READING, CTL_DISPATCH, CTL_CMD, CTL_WAIT, CTL_LOGS, CTL_EVENTS,
+		 CTL_FLUSHING };
 
 struct ctl_client {
 	struct ipc_conn *conn;
@@ -59,7 +77,10 @@ struct ctl_client {
 	struct log_ring *ring;          /* LOGS */
 	int sub;
 	uint64_t dropped;               /* LOGS: lines lost to a full queue */
-	bool json;                      /* LOGS -f: each line as a JSON string */
+	bool json;                      /* --json: replies are JSON (LOGS -f: a string a line) */
+	bool ev_follow;                 /* EVENTS: go on after the last event */
+	uint64_t ev_next;               /* EVENTS: the next event it gets */
+	struct jbuf said;               /* CMD of reload --json: its lines, as JSON strings */
 };
 
 static struct {
@@ -68,17 +89,21 @@ static struct {
 	struct ev_source src;
 	struct ev_timer accept_resume;  /* armed while accepting is paused */
 	struct core_watcher watcher;
+	struct events_listener listener;
 	gid_t gid;
 	bool has_gid;
 	uint64_t next_gen;
+	size_t n_clients;               /* slots in use */
 	struct ctl_client clients[CTL_CLIENTS_MAX];
-} ctl = { .fd = -1 };
+} ctl;  /* .bss: control_init() sets fd; untouched slots cost nothing */
 
 static void ctl_client_sync(struct ctl_client *cl);
 static void ctl_client_expire(struct ev_timer *t, int64_t now);
 static void ctl_accept_resume(struct ev_timer *t, int64_t now);
+static void ctl_out_bound(struct ctl_client *keep);
 static void ctl_watch_action(struct core_watcher *w, const struct sup_action *a);
 static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n);
+static void ctl_events_heard(struct events_listener *l, const struct event *e);
 
 /* The current phase ends at `at` (INT64_MAX: no deadline). */
 static void ctl_client_deadline(struct ctl_client *cl, int64_t at)
@@ -117,7 +142,12 @@ static void ctl_client_free(struct ctl_client *cl)
 	ev_timer_stop(&cl->timer);
 	ev_del(&cl->src);
 	ipc_conn_free(cl->conn);
+	jbuf_free(&cl->said);
 	*cl = (struct ctl_client){ .phase = CTL_FREE };
+	/* The last client gone: what its replies took (a status of thousands
+	 * of workers) goes back to the system, not kept by malloc. */
+	if (--ctl.n_clients == 0)
+		(void)malloc_trim(0);
 }
 
 void ctl_client_end(struct ctl_client *cl, int code)
@@ -134,22 +164,73 @@ void ctl_client_end(struct ctl_client *cl, int code)
 	ctl_client_sync(cl);
 }
 
-void ctl_client_fail(struct ctl_client *cl, int code, const char *fmt, ...)
+bool ctl_client_json(const struct ctl_client *cl)
 {
+	return cl->json;
+}
+
+/* Queue a JSON document built in b (and free b); 0 or -errno. */
+int ctl_client_doc(struct ctl_client *cl, struct jbuf *b)
+{
+	int r;
+
+	jbuf_puts(b, "\n");
+	r = b->failed ? -ENOMEM : ipc_conn_out(cl->conn, IPC_OUT, b->p, b->len);
+	jbuf_free(b);
+	return r;
+}
+
+/* The lines a reload said, as a "lines" member (reload --json). */
+static void ctl_client_said(struct ctl_client *cl, struct jbuf *b)
+{
+	if (!cl->said.len)
+		return;
+	json_key(b, "lines");
+	json_arr_begin(b);
+	jbuf_putn(b, cl->said.p, cl->said.len);
+	json_arr_end(b);
+}
+
+void ctl_client_fail(struct ctl_client *cl, int code, const char *error, const char *fmt, ...)
+{
+	struct jbuf b = { 0 };
 	char msg[512];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg) - 1, fmt, ap);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
 	va_end(ap);
-	if (n < 0)
-		n = 0;
-	if ((size_t)n > sizeof(msg) - 2)
-		n = (int)sizeof(msg) - 2;
-	msg[n++] = '\n';
-	(void)ipc_conn_out(cl->conn, IPC_ERR, msg, (size_t)n);
+	if (cl->json) {
+		json_error(&b, error, msg);
+		ctl_client_said(cl, &b);
+		json_obj_end(&b);
+		(void)ctl_client_doc(cl, &b);
+	} else {
+		(void)ipc_conn_printf(cl->conn, IPC_ERR, "otpctl: %s\n", msg);
+	}
 	ctl_client_end(cl, code);
+}
+
+void ctl_client_ok(struct ctl_client *cl, const char *name, bool say_ok)
+{
+	struct jbuf b = { 0 };
+
+	if (cl->json) {
+		json_ok(&b);
+		if (name) {
+			json_key(&b, "name");
+			json_str(&b, name);
+		}
+		ctl_client_said(cl, &b);
+		json_obj_end(&b);
+		(void)ctl_client_doc(cl, &b);
+	} else if (name) {
+		(void)ipc_conn_printf(cl->conn, IPC_OUT, "%s\n", name);
+	} else if (say_ok) {
+		(void)ipc_conn_printf(cl->conn, IPC_OUT, "ok\n");
+	}
+	ctl_client_end(cl, IPC_EXIT_OK);
 }
 
 static void ctl_reply_send(struct ctl_client *cl, const struct sup_action *a);
@@ -161,8 +242,8 @@ static void ctl_client_replied(struct core_req *r, const struct sup_action *a)
 
 	if (cl->phase != CTL_CMD)
 		return;
-	/* A reload said what went wrong as it went. */
-	if (cl->talk.say && a->result != SUP_OK)
+	/* A reload said what went wrong as it went (--json: in its lines). */
+	if (cl->talk.say && a->result != SUP_OK && !cl->json)
 		ctl_client_end(cl, IPC_EXIT_REFUSED);
 	else
 		ctl_reply_send(cl, a);
@@ -173,8 +254,11 @@ static void ctl_client_hears(struct core_talk *t, bool err, const char *line)
 {
 	struct ctl_client *cl = (struct ctl_client *)((char *)t - offsetof(struct ctl_client, talk));
 
-	(void)ipc_conn_printf(cl->conn, err ? IPC_ERR : IPC_OUT, "%s%s\n",
-			      err ? "otpctl: reload: " : "", line);
+	if (cl->json)
+		json_str(&cl->said, line);
+	else
+		(void)ipc_conn_printf(cl->conn, err ? IPC_ERR : IPC_OUT, "%s%s\n",
+				      err ? "otpctl: reload: " : "", line);
 }
 
 struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name, bool print_node)
@@ -273,6 +357,75 @@ int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *
 	return 0;
 }
 
+/* Queue what b holds (then empty it) on the client's stdout, or stderr. */
+static int ctl_client_queue(struct ctl_client *cl, struct jbuf *b, enum ipc_type type)
+{
+	int r = b->failed ? -ENOMEM : ipc_conn_out(cl->conn, type, b->p, b->len);
+
+	jbuf_free(b);
+	return r;
+}
+
+/*
+ * Feed an events follower from the ring while its queue has room: first
+ * what it missed, if the ring wrapped over its place, then the events.
+ * Without --follow it ends after the last event.
+ */
+static void ctl_events_feed(struct ctl_client *cl)
+{
+	uint64_t first = events_first(), next = events_next();
+	struct jbuf b = { 0 };
+
+	if (cl->ev_next < first) {
+		event_render_missed(&b, cl->ev_next, first - 1, cl->json);
+		if (ctl_client_queue(cl, &b, cl->json ? IPC_OUT : IPC_ERR) < 0)
+			return;         /* no room: when it drains */
+		events_dropped_add(first - cl->ev_next);
+		cl->ev_next = first;
+	}
+	while (cl->ev_next < next && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE) {
+		event_render(&b, events_get(cl->ev_next), cl->json);
+		if (ctl_client_queue(cl, &b, IPC_OUT) < 0)
+			return;
+		cl->ev_next++;
+	}
+	if (!cl->ev_follow && cl->ev_next >= next)
+		ctl_client_end(cl, IPC_EXIT_OK);
+}
+
+int ctl_client_events(struct ctl_client *cl, bool has_since, uint64_t since, bool follow)
+{
+	uint64_t next = events_next();
+	struct jbuf b = { 0 };
+
+	cl->phase = CTL_EVENTS;
+	cl->ev_follow = follow;
+	ev_timer_stop(&cl->timer);
+	if (!has_since) {
+		cl->ev_next = follow ? next : events_first();
+	} else if (since < next) {
+		cl->ev_next = since + 1;
+	} else {
+		/* Numbers otpd never gave: another otpd gave them (a restart). */
+		event_render_reset(&b, since, next - 1, cl->json);
+		(void)ctl_client_queue(cl, &b, cl->json ? IPC_OUT : IPC_ERR);
+		cl->ev_next = events_first();
+	}
+	ctl_events_feed(cl);
+	return 0;
+}
+
+/* A new event: feed the followers that have room. */
+static void ctl_events_heard(struct events_listener *l, const struct event *e)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (cl->phase == CTL_EVENTS && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE)
+			ctl_client_sync(cl);
+	}
+}
+
 /* Flush, free when done or broken, else watch what is needed. */
 static void ctl_client_sync(struct ctl_client *cl)
 {
@@ -284,12 +437,32 @@ static void ctl_client_sync(struct ctl_client *cl)
 		ctl_client_free(cl);
 		return;
 	}
+	ctl_out_bound(cl);
 	if (cl->phase == CTL_FLUSHING && ipc_conn_finished(cl->conn)) {
 		ctl_client_free(cl);
 		return;
 	}
 	if (cl->phase == CTL_LOGS && !ipc_conn_wants_write(cl->conn))
 		ctl_client_drop_marker(cl);
+	/* Feed an events follower until its socket takes no more (EPOLLOUT
+	 * then brings it back here) or nothing is left: the ring bounds it. */
+	while (cl->phase == CTL_EVENTS && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE) {
+		uint64_t next = cl->ev_next, gen = cl->gen;
+
+		ctl_events_feed(cl);    /* its end may have freed it (ctl_client_end) */
+		if (cl->phase == CTL_FREE || cl->gen != gen)
+			return;
+		if (ipc_conn_wants_write(cl->conn) && ipc_conn_flush(cl->conn) < 0) {
+			ctl_client_free(cl);
+			return;
+		}
+		if (cl->phase == CTL_FLUSHING && ipc_conn_finished(cl->conn)) {
+			ctl_client_free(cl);
+			return;
+		}
+		if (cl->ev_next == next)
+			break;
+	}
 	/* Input is read until the end; later only to notice the peer leave. */
 	if (cl->phase != CTL_FLUSHING)
 		ev |= EPOLLIN;
@@ -297,6 +470,16 @@ static void ctl_client_sync(struct ctl_client *cl)
 		ev |= EPOLLOUT;
 	if (ev_mod(&cl->src, ev) < 0)
 		ctl_client_free(cl);
+}
+
+/* --json anywhere in the request before a "--" (otpctl sends it right
+ * after the verb; a hand-made client may put it anywhere). */
+static bool ctl_wants_json(int argc, const char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			return true;
+	return false;
 }
 
 /* Input on a client: its request, or (later) junk or EOF. */
@@ -310,7 +493,7 @@ static void ctl_client_read(struct ctl_client *cl)
 	if (r == 0)
 		return;
 	if (r == -EPROTO || r == -EMSGSIZE) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: bad request (%s)",
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "bad request (%s)",
 				r == -EPROTO ? "protocol error" : "too large");
 		return;
 	}
@@ -321,8 +504,9 @@ static void ctl_client_read(struct ctl_client *cl)
 	}
 	ev_timer_stop(&cl->timer);
 	cl->phase = CTL_DISPATCH;
+	cl->json = ctl_wants_json(argc, argv);
 	if (!cl->allowed)
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: permission denied");
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "permission_denied", "permission denied");
 	else
 		ctl_dispatch(cl, argc, argv);
 	/* The client may be gone (replied and flushed) or the slot reused. */
@@ -356,12 +540,58 @@ static void ctl_refuse(int fd, const char *msg)
 	(void)close(fd);
 }
 
+/*
+ * A slot for a new client.  With the table full, the client idle longest
+ * (connected, no request yet: otpctl sends its request at once) makes
+ * room, one of a user not allowed first: idle connections never lock the
+ * operator out.  NULL when every slot is busy with a request.
+ */
 static struct ctl_client *ctl_slot_free(void)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
-		if (ctl.clients[i].phase == CTL_FREE)
-			return &ctl.clients[i];
-	return NULL;
+	struct ctl_client *idle = NULL;
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (cl->phase == CTL_FREE)
+			return cl;
+		if (cl->phase == CTL_READING &&
+		    (!idle || (idle->allowed && !cl->allowed) ||
+		     (idle->allowed == cl->allowed && cl->gen < idle->gen)))
+			idle = cl;
+	}
+	if (idle) {
+		log_debug("control: table full, dropping an idle client (pid %d)",
+			  (int)ipc_conn_pid(idle->conn));
+		ctl_client_free(idle);
+	}
+	return idle;
+}
+
+/*
+ * Output queued for clients is bounded in total, not only per client
+ * (4 MiB each): past CTL_OUT_TOTAL the client holding the most unread
+ * output, other than `keep`, is dropped, and the log says so.
+ */
+static void ctl_out_bound(struct ctl_client *keep)
+{
+	while (ipc_out_total() > CTL_OUT_TOTAL) {
+		struct ctl_client *big = NULL;
+
+		for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+			struct ctl_client *cl = &ctl.clients[i];
+
+			if (cl->phase != CTL_FREE && cl != keep &&
+			    (!big || ipc_conn_queued(cl->conn) > ipc_conn_queued(big->conn)))
+				big = cl;
+		}
+		if (!big || ipc_conn_queued(big->conn) == 0)
+			return;
+		log_warn("control: a client (pid %d) does not read its output (%zu KiB queued, "
+			 "%zu MiB for all clients): dropped", (int)ipc_conn_pid(big->conn),
+			 ipc_conn_queued(big->conn) / 1024, ipc_out_total() >> 20);
+		ctl_client_free(big);
+	}
 }
 
 /* root, otpd's own user, or a member of the control group. */
@@ -394,6 +624,7 @@ static void ctl_client_new(int fd)
 		ctl_refuse(fd, "otpctl: otpd is out of memory\n");
 		return;
 	}
+	ctl.n_clients++;
 	cl->allowed = ctl_peer_allowed(fd, &cr);
 	cl->gen = ++ctl.next_gen;
 	cl->phase = CTL_READING;
@@ -448,6 +679,7 @@ int control_init(const char *path, const char *group)
 {
 	int fd, r;
 
+	ctl.fd = -1;
 	ctl.has_gid = false;
 	if (group) {
 		r = group_resolve(group, &ctl.gid);
@@ -469,6 +701,9 @@ int control_init(const char *path, const char *group)
 	ctl.accept_resume.fn = ctl_accept_resume;
 	ctl.watcher = (struct core_watcher){ .action = ctl_watch_action, .shown = ctl_watch_shown };
 	core_watch(&ctl.watcher);
+	ctl.listener = (struct events_listener){ .fn = ctl_events_heard };
+	events_listen(&ctl.listener);
+	hook_init();
 	if ((r = ev_add(&ctl.src)) < 0)
 		goto fail;
 	return 0;
@@ -498,6 +733,7 @@ void control_fini(void)
 	free(ctl.path);
 	ctl.path = NULL;
 	ev_timer_stop(&ctl.accept_resume);
+	hook_fini();
 }
 
 static void ctl_client_expire(struct ev_timer *t, int64_t now)
@@ -506,7 +742,7 @@ static void ctl_client_expire(struct ev_timer *t, int64_t now)
 
 	switch (cl->phase) {
 	case CTL_WAIT:
-		ctl_client_fail(cl, IPC_EXIT_TIMEOUT, "otpctl: timed out waiting for %s to be %s",
+		ctl_client_fail(cl, IPC_EXIT_TIMEOUT, "timeout", "timed out waiting for %s to be %s",
 				cl->name, cl->state);
 		break;
 	case CTL_READING:       /* idle or half-open: no request in time */
@@ -540,9 +776,7 @@ static void ctl_state_notify(struct sup_node *n, const char *shown)
 
 		if (!ctl_watches(cl, n) || cl->phase != CTL_WAIT || strcmp(shown, cl->state) != 0)
 			continue;
-		if (cl->say_ok)
-			(void)ipc_conn_printf(cl->conn, IPC_OUT, "ok\n");
-		ctl_client_end(cl, IPC_EXIT_OK);
+		ctl_client_ok(cl, NULL, cl->say_ok);
 	}
 }
 
@@ -556,7 +790,7 @@ static void ctl_node_forgotten(struct sup_node *n)
 		if (!ctl_watches(cl, n))
 			continue;
 		if (cl->phase == CTL_WAIT) {
-			ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not_found", cl->name);
+			ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_found", "%s: not_found", cl->name);
 			continue;
 		}
 		if (cl->ring)
@@ -570,22 +804,18 @@ static void ctl_reply_send(struct ctl_client *cl, const struct sup_action *a)
 {
 	char why[200];
 
+	const char *error = sup_result_str(a->result);
+
 	if (a->result == SUP_OK) {
-		if (cl->print_node && a->node)
-			(void)ipc_conn_printf(cl->conn, IPC_OUT, "%s\n", sup_node_name(a->node));
-		else
-			(void)ipc_conn_printf(cl->conn, IPC_OUT, "ok\n");
-		ctl_client_end(cl, IPC_EXIT_OK);
+		ctl_client_ok(cl, cl->print_node && a->node ? sup_node_name(a->node) : NULL, true);
 		return;
 	}
 	if (a->result == SUP_E_START_FAILED) {
 		sup_reason_format(&a->reason, why, sizeof(why));
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: %s: %s", cl->name,
-				sup_result_str(a->result), why);
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, error, "%s: %s: %s", cl->name, error, why);
 		return;
 	}
-	ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: %s", cl->name,
-			sup_result_str(a->result));
+	ctl_client_fail(cl, IPC_EXIT_REFUSED, error, "%s: %s", cl->name, error);
 }
 
 /* What the core did: waiters and followers of the node may be done. */
@@ -607,16 +837,27 @@ static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n)
 	ctl_state_notify(n, ctl_node_state(n));
 }
 
+/*
+ * otpd exits (with `code`).  A client that has its answer gets the rest of
+ * it; one that has not (its request not read yet, a wait or a follow still
+ * going, a command the core never answered) is told so and exits
+ * IPC_EXIT_UNREACHABLE, as when the connection breaks: never 0 with
+ * nothing said (otpctl(1), EXIT STATUS).
+ */
 void control_close_all(int code)
 {
+	static const char exiting[] = "otpctl: otpd is exiting\n";
+
 	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
 		if (cl->phase == CTL_FREE)
 			continue;
 		ctl_client_unfollow(cl);
-		if (cl->phase != CTL_FLUSHING)
-			(void)ipc_conn_end(cl->conn, code);
+		if (cl->phase != CTL_FLUSHING) {
+			(void)ipc_conn_out(cl->conn, IPC_ERR, exiting, sizeof(exiting) - 1);
+			(void)ipc_conn_end(cl->conn, IPC_EXIT_UNREACHABLE);
+		}
 		(void)ipc_conn_flush(cl->conn);
 		ctl_client_free(cl);
 	}

@@ -237,3 +237,36 @@ void json_null(struct jbuf *b)
 	json_sep(b);
 	jbuf_puts(b, "null");
 }
+
+void json_bool(struct jbuf *b, bool v)
+{
+	json_sep(b);
+	jbuf_puts(b, v ? "true" : "false");
+}
+
+void json_double(struct jbuf *b, double v)
+{
+	json_sep(b);
+	if (v != v || v > 1e300 || v < -1e300)
+		jbuf_puts(b, "null");   /* JSON has no NaN or infinity */
+	else
+		jbuf_printf(b, "%.15g", v);
+}
+
+void json_ok(struct jbuf *b)
+{
+	json_obj_begin(b);
+	json_key(b, "ok");
+	json_bool(b, true);
+}
+
+void json_error(struct jbuf *b, const char *error, const char *message)
+{
+	json_obj_begin(b);
+	json_key(b, "ok");
+	json_bool(b, false);
+	json_key(b, "error");
+	json_str(b, error);
+	json_key(b, "message");
+	json_str(b, message);
+}

@@ -49,5 +49,17 @@ void json_str(struct jbuf *b, const char *s);
 void json_strn(struct jbuf *b, const char *s, size_t n);
 void json_int(struct jbuf *b, int64_t v);
 void json_null(struct jbuf *b);
+void json_bool(struct jbuf *b, bool v);
+/* A number; NaN and infinities (which JSON lacks) as null. */
+void json_double(struct jbuf *b, double v);
+
+/*
+ * The replies of otpctl --json (otpctl(1) JSON OUTPUT): every verb prints
+ * one object that opens with "ok".  json_ok opens {"ok":true and
+ * json_error writes {"ok":false,"error":ERROR,"message":MESSAGE; both
+ * leave the object open for the verb's own members.
+ */
+void json_ok(struct jbuf *b);
+void json_error(struct jbuf *b, const char *error, const char *message);
 
 #endif

@@ -76,22 +76,22 @@ static void st_cgroup_fill(struct sup_node *n, bool stats, struct st_row *r)
 	r->cgroup[0] = '\0';
 	r->has_stats = false;
 	r->st = (struct cg_stats){ -1, -1, -1, -1 };
-	if (!cgs.on || (w && w->cg.fd < 0) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
+	if (!cgs.on || (w && !w->cg.made) || cgroup_relpath(n, rel, sizeof(rel)) < 0)
 		return;
 	if ((size_t)snprintf(r->cgroup, sizeof(r->cgroup), "%s/%s", cgs.base + cgs.mount_len, rel) >=
 	    sizeof(r->cgroup))
 		r->cgroup[0] = '\0';
-	if (w) {
-		if (stats)
-			cg_stats_read_mask(w->cg.fd, cgroup_node_controllers(n), &r->st);
-	} else if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
-		if (stats)
-			cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
+	/* Opened only when its stats are shown: a listing reads them for the
+	 * node asked for and its supervisors, not for every worker. */
+	if (!stats)
+		return;
+	if ((fd = cgroup_node_open(n, false, &why)) >= 0) {
+		cg_stats_read_mask(fd, cgroup_node_controllers(n), &r->st);
 		close(fd);
 	} else {
 		r->cgroup[0] = '\0';   /* not made yet: no child ever ran */
 	}
-	r->has_stats = stats && r->cgroup[0];
+	r->has_stats = r->cgroup[0];
 }
 
 static const char *st_strategy_str(enum sup_strategy s)
@@ -298,7 +298,10 @@ static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *to
 
 	st_row_fill(n, now, &r);
 	st_cgroup_fill(n, st_stats_wanted(n, top), &r);
-	json_obj_begin(b);
+	if (n == top)
+		json_ok(b);     /* the reply's object (otpctl(1) JSON OUTPUT) */
+	else
+		json_obj_begin(b);
 	json_key(b, "name");
 	json_str(b, r.name);
 	json_key(b, "type");
@@ -395,7 +398,7 @@ void count_render(struct ipc_conn *c, struct sup_node *n, bool json)
 	struct jbuf b = { 0 };
 
 	if (json)
-		jbuf_printf(&b, "{\"specs\":%d,\"active\":%d,\"supervisors\":%d,\"workers\":%d}\n",
+		jbuf_printf(&b, "{\"ok\":true,\"specs\":%d,\"active\":%d,\"supervisors\":%d,\"workers\":%d}\n",
 			    k.specs, k.active, k.supervisors, k.workers);
 	else
 		jbuf_printf(&b, "specs %d active %d supervisors %d workers %d\n", k.specs, k.active,
@@ -413,7 +416,7 @@ void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_r
 {
 	struct jbuf b = { 0 };
 
-	json_obj_begin(&b);
+	json_ok(&b);
 	json_key(&b, "name");
 	json_str(&b, sup_node_name(n));
 	json_key(&b, "lines");

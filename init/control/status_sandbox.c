@@ -31,8 +31,6 @@ struct sb_seen {
 	bool mnt_ns, net_ns;            /* a namespace of its own */
 };
 
-static void json_bool(struct jbuf *b, bool v);
-
 static bool ns_differs(pid_t pid, const char *ns)
 {
 	char a[64], b[64], pa[64], pb[64];
@@ -197,11 +195,6 @@ static void affinity_fmt(struct jbuf *b, const struct cfg_sandbox *sb)
 		first = false;
 		c = e;
 	}
-}
-
-static void json_bool(struct jbuf *b, bool v)
-{
-	jbuf_puts(b, v ? "true" : "false");
 }
 
 static void json_opt_int(struct jbuf *b, const char *key, bool set, int64_t v)

@@ -31,7 +31,7 @@ static struct sup_node *cv_find(struct ctl_client *cl, const char *name)
 	struct sup_node *n = core_find(name);
 
 	if (!n)
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not_found", name);
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_found", "%s: not_found", name);
 	return n;
 }
 
@@ -52,7 +52,8 @@ static void cv_count(struct ctl_client *cl, const struct cv_req *q)
 	if (!n)
 		return;
 	if (sup_node_type(n) != SUP_SUPERVISOR) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not a supervisor", q->pos[0]);
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_supervisor", "%s: not a supervisor",
+				q->pos[0]);
 		return;
 	}
 	count_render(ctl_client_conn(cl), n, q->json);
@@ -84,7 +85,7 @@ static void cv_kill(struct ctl_client *cl, const struct cv_req *q)
 	int signo = SIGTERM;
 
 	if (q->npos > 1 && util_parse_signal(q->pos[1], &signo) < 0) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: kill: bad signal: %s", q->pos[1]);
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "kill: bad signal: %s", q->pos[1]);
 		return;
 	}
 	core_cmd_kill(q->pos[0], signo, ctl_client_await_reply(cl, q->pos[0], false));
@@ -136,12 +137,13 @@ static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 		return;
 	w = sup_node_type(n) == SUP_WORKER ? ws_of(n) : NULL;
 	if (!w || !w->ring) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: no logs (not a worker)", q->pos[0]);
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_worker", "%s: no logs (not a worker)",
+				q->pos[0]);
 		return;
 	}
 	/* Following: subscribe first, so the backlog is printed the same way. */
 	if (follow && ctl_client_follow(cl, w->ring, q->pos[0], q->json) < 0) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: out of memory", q->pos[0]);
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "out_of_memory", "%s: out of memory", q->pos[0]);
 		return;
 	}
 	/* "-n 0" prints nothing (the ring reads 0 as "all"). */
@@ -165,7 +167,7 @@ static void cv_wait(struct ctl_client *cl, const struct cv_req *q)
 	if (!(n = cv_find(cl, q->pos[0])))
 		return;
 	if (strcmp(ctl_node_state(n), state) == 0) {
-		ctl_client_end(cl, IPC_EXIT_OK);
+		ctl_client_ok(cl, NULL, false);
 		return;
 	}
 	ctl_client_await_state(cl, q->pos[0], state, ms < 0 ? INT64_MAX : ev_after(ms), false);
@@ -185,17 +187,18 @@ static void cv_freeze(struct ctl_client *cl, const struct cv_req *q)
 	if (!(n = cv_find(cl, q->pos[0])))
 		return;
 	if (sup_node_type(n) == SUP_WORKER && sup_node_state(n) != SUP_RUNNING) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: %s: not_running", q->pos[0]);
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_running", "%s: not_running", q->pos[0]);
 		return;
 	}
 	if ((r = cgroup_freeze(n, true)) < 0) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: freeze %s: %s", q->pos[0],
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, r == -EOPNOTSUPP ? "no_cgroups" : "failed",
+				"freeze %s: %s", q->pos[0],
 				r == -EOPNOTSUPP ? "otpd runs without cgroups" : strerror(-r));
 		return;
 	}
 	if (r == 0) {
-		(void)ipc_conn_printf(ctl_client_conn(cl), IPC_OUT, "ok\n");
-		ctl_client_end(cl, IPC_EXIT_OK);
+		core_node_shown(n);
+		ctl_client_ok(cl, NULL, true);
 		return;
 	}
 	ctl_client_await_state(cl, q->pos[0], "frozen", ev_after(ms), true);
@@ -209,24 +212,23 @@ static void cv_thaw(struct ctl_client *cl, const struct cv_req *q)
 	if (!n)
 		return;
 	if ((r = cgroup_freeze(n, false)) < 0) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: thaw %s: %s", q->pos[0],
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, r == -EOPNOTSUPP ? "no_cgroups" : "failed",
+				"thaw %s: %s", q->pos[0],
 				r == -EOPNOTSUPP ? "otpd runs without cgroups" : strerror(-r));
 		return;
 	}
 	core_node_shown(n);
-	(void)ipc_conn_printf(ctl_client_conn(cl), IPC_OUT, "ok\n");
-	ctl_client_end(cl, IPC_EXIT_OK);
+	ctl_client_ok(cl, NULL, true);
 }
 
 /* shutdown, poweroff, reboot, halt: answer first, then act. */
 static void cv_halt(struct ctl_client *cl, int how)
 {
 	if (how && !core_pid1()) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "otpctl: only as PID 1");
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_pid1", "only as PID 1");
 		return;
 	}
-	(void)ipc_conn_printf(ctl_client_conn(cl), IPC_OUT, "ok\n");
-	ctl_client_end(cl, IPC_EXIT_OK);
+	ctl_client_ok(cl, NULL, true);
 	core_shutdown(how);
 }
 
@@ -243,6 +245,29 @@ static void cv_reload(struct ctl_client *cl, const struct cv_req *q)
 	core_reload(ctl_client_await_reload(cl), ipc_req_opt(q, "--keep-running") != NULL);
 }
 
+/*
+ * events [--since SEQ] [--no-follow]: the stream of events (events.h),
+ * from the one after SEQ, or (following) from the next one.
+ */
+static void cv_events(struct ctl_client *cl, const struct cv_req *q)
+{
+	const char *since = ipc_req_opt(q, "--since");
+
+	(void)ctl_client_events(cl, since != NULL, since ? strtoull(since, NULL, 10) : 0,
+				!ipc_req_opt(q, "--no-follow"));
+}
+
+static void cv_metrics(struct ctl_client *cl, const struct cv_req *q)
+{
+	metrics_render(ctl_client_conn(cl), q->json);
+	ctl_client_end(cl, IPC_EXIT_OK);
+}
+
+static void cv_health(struct ctl_client *cl, const struct cv_req *q)
+{
+	ctl_client_end(cl, health_render(ctl_client_conn(cl), q->json));
+}
+
 /* What otpd does for each verb of the table that otpd answers. */
 static const struct {
 	const char *name;
@@ -256,7 +281,8 @@ static const struct {
 	{ "freeze", cv_freeze },           { "thaw", cv_thaw },
 	{ "reload", cv_reload },           { "shutdown", cv_shutdown },
 	{ "poweroff", cv_poweroff },       { "reboot", cv_reboot },
-	{ "halt", cv_halt_verb },
+	{ "halt", cv_halt_verb },           { "events", cv_events },
+	{ "metrics", cv_metrics },         { "health", cv_health },
 };
 
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)
@@ -266,7 +292,7 @@ void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)
 	int r = ipc_verb_parse(argc, (char *const *)argv, &q, &why, &arg);
 
 	if (r == -ENOENT) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: unknown verb: %.64s", argv[0]);
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "unknown verb: %.64s", argv[0]);
 		return;
 	}
 	for (size_t i = 0; q.verb->available && i < sizeof(cv_handlers) / sizeof(cv_handlers[0]);
@@ -274,14 +300,14 @@ void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)
 		if (strcmp(q.verb->name, cv_handlers[i].name) != 0)
 			continue;
 		if (r < 0)
-			ctl_client_fail(cl, IPC_EXIT_USAGE, "otpctl: %s: %s%s%s\nusage: otpctl %s",
+			ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "%s: %s%s%s\nusage: otpctl %s",
 					q.verb->name, why, arg ? ": " : "", arg ? arg : "",
 					q.verb->usage);
 		else
 			cv_handlers[i].fn(cl, &q);
 		return;
 	}
-	ctl_client_fail(cl, IPC_EXIT_USAGE, q.verb->where == IPC_AT_OTPD
-				? "otpctl: %s is not available in this version of otpd"
-				: "otpctl: %s is otpctl's own, not otpd's", q.verb->name);
+	ctl_client_fail(cl, IPC_EXIT_USAGE, "unavailable", q.verb->where == IPC_AT_OTPD
+				? "%s is not available in this version of otpd"
+				: "%s is otpctl's own, not otpd's", q.verb->name);
 }

@@ -36,6 +36,14 @@ bool pid1_in_vm(void);
 
 void sd_report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* --- sdstatus.c: READY=1, STATUS= and STOPPING=1 following the tree ----- */
+
+/* Watch the core (when $NOTIFY_SOCKET is set; after core_init). */
+void sd_status_init(void);
+/* Something changed that no action of the core says (a shutdown asked):
+ * the status is sent again, at most once per batch. */
+void sd_status_changed(void);
+
 /* --- watchdog_self.c: WATCHDOG=1 to systemd when WatchdogSec= is set ---- */
 
 /* After ev_init(): when $WATCHDOG_USEC is for us, a loop source pings at

@@ -52,13 +52,19 @@ static int env_set(struct envv *e, const char *kv)
 static int env_setf(struct envv *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int env_setf(struct envv *e, const char *fmt, ...)
 {
-	char buf[4096];
+	char *s = NULL;
 	va_list ap;
+	int r;
 
+	/* On the heap, not a 4 KiB stack buffer kept by otpd's stack. */
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	r = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	return env_set(e, buf);
+	if (r < 0)
+		return -ENOMEM;
+	r = env_set(e, s);
+	free(s);
+	return r;
 }
 
 static int env_file_var(const char *kv, void *data)

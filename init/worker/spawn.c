@@ -41,7 +41,7 @@ static int ensure_pipes(struct ws *w)
 	return 0;
 }
 
-static void fill_plan(struct ws *w, struct child_plan *p, int ready_wfd)
+static void fill_plan(struct ws *w, struct child_plan *p, int ready_wfd, int cg_fd)
 {
 	const struct cfg_worker *c = &w->cfg->w;
 
@@ -55,7 +55,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, int ready_wfd)
 	p->nofile.rlim_max = setup.nofile_hard;
 	p->sig_reset = setup.sig_reset;
 	p->mb_fd = w->mb_fd;
-	p->cg_fd = w->cg.fd;
+	p->cg_fd = cg_fd;
 	p->oom_back = setup.oom_back;
 	p->pid1 = core_pid1();
 	p->run_dir = core_config()->otpd.run_dir;
@@ -110,7 +110,7 @@ static pid_t spawn_copy(struct ws *w, struct child_plan *p, int *ret_pidfd, int 
 	if (pipe2(ep, O_CLOEXEC | O_NONBLOCK) < 0)
 		return -errno;
 	p->exec_fd = ep[1];
-	pid = spawn_clone_fork(w->cg.fd, ret_pidfd, &p->cg_join);
+	pid = spawn_clone_fork(p->cg_fd, ret_pidfd, &p->cg_join);
 	if (pid == 0)
 		child_run(p);           /* never returns */
 	if (pid < 0)
@@ -134,7 +134,7 @@ static pid_t spawn_process(struct ws *w, struct child_plan *p, int *ret_pidfd, i
 	pid_t pid = -ENOSYS;
 
 	*ret_rfd = -1;
-	if (!spawn_fork_only(p->cfg) && !cgroup_worker_frozen(&w->cg))
+	if (!spawn_fork_only(p->cfg) && !cgroup_worker_frozen(&w->cg, p->cg_fd))
 		pid = spawn_clone_vm(p, ret_pidfd);
 	if (pid > 0)
 		settle_vm(w, p);
@@ -154,7 +154,7 @@ static void watch_ready(struct ws *w, int rfd)
 
 int spawn_worker(struct ws *w, const char **ret_why)
 {
-	int rp[2] = { -1, -1 }, pidfd = -1, exec_rfd = -1, r;
+	int rp[2] = { -1, -1 }, pidfd = -1, exec_rfd = -1, cg_fd = -1, r;
 	struct child_plan plan;
 	char **env = NULL, **argv = NULL;
 	pid_t pid;
@@ -164,7 +164,7 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		*ret_why = "mailbox";
 		goto out;
 	}
-	if ((r = cgroup_worker_prepare(&w->cg, ret_why)) < 0)
+	if ((r = cgroup_worker_prepare(&w->cg, &cg_fd, ret_why)) < 0)
 		goto out;
 	if ((r = ensure_pipes(w)) < 0 || (r = spawn_env_build(w, &env, ret_why)) < 0 ||
 	    (r = build_argv(w, &argv)) < 0)
@@ -173,7 +173,7 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		r = -errno;
 		goto out;
 	}
-	fill_plan(w, &plan, rp[1]);
+	fill_plan(w, &plan, rp[1], cg_fd);
 	/* Lines of the previous process are labelled before the next one runs. */
 	out_pipe_settle(w->out);
 	out_pipe_settle(w->err);
@@ -189,7 +189,6 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		goto out;
 	}
 	w->pid = pid;
-	w->pidfd = pidfd;
 	(void)ws_index_pid(w);
 	if (w->out)
 		out_pipe_set_pid(w->out, pid);
@@ -208,16 +207,33 @@ out:
 	for (int i = 0; i < 2; i++)
 		if (rp[i] >= 0)
 			close(rp[i]);
+	/* Not kept: a pidfd is opened when a signal is sent (spawn_signal). */
+	if (pidfd >= 0)
+		close(pidfd);
+	if (cg_fd >= 0)
+		close(cg_fd);
 	free(argv);
 	spawn_env_free(env);
 	return r;
 }
 
+/*
+ * Through a pidfd opened now: w->pid is set only until otpd reaps the
+ * process, and a pid that is not reaped cannot be reused, so this pidfd
+ * names w's process and no other.  None is kept between signals: with
+ * thousands of workers, one fd each would cost a third of otpd's limit.
+ */
 int spawn_signal(struct ws *w, int sig)
 {
-	if (w->pidfd < 0)
+	int fd, r = 0;
+
+	if (w->pid <= 0)
 		return -ESRCH;
-	if (syscall(SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0) < 0)
+	fd = (int)syscall(SYS_pidfd_open, w->pid, 0);
+	if (fd < 0)
 		return -errno;
-	return 0;
+	if (syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0) < 0)
+		r = -errno;
+	close(fd);
+	return r;
 }

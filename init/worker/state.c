@@ -105,7 +105,7 @@ struct ws *ws_of(struct sup_node *n)
 		return NULL;
 	w->node = n;
 	w->cfg = spec->user;
-	w->pidfd = w->exec_fd = w->ready_fd = w->mb_fd = -1;
+	w->exec_fd = w->ready_fd = w->mb_fd = -1;
 	cgroup_worker_init(&w->cg, n);
 	w->ring = log_ring_new(core_config()->otpd.log_lines);
 	sup_node_set_shell(n, w);
@@ -129,8 +129,8 @@ static void close_src(struct ev_source *s, int *fd)
 void ws_process_done(struct ws *w)
 {
 	ws_unindex_pid(w);
-	close_fd(&w->pidfd);
 	close_src(&w->ready_src, &w->ready_fd);
+	w->last_pid = w->pid;
 	w->pid = 0;
 }
 
@@ -139,7 +139,6 @@ void ws_free(struct ws *w)
 	if (!w)
 		return;
 	ws_unindex_pid(w);
-	close_fd(&w->pidfd);
 	close_src(&w->exec_src, &w->exec_fd);
 	close_src(&w->ready_src, &w->ready_fd);
 	mailbox_close(w);

@@ -48,8 +48,8 @@ struct ws {
 	struct ws *limbo_next;
 	struct sb_prep *sb;             /* built at the first start */
 	struct cg_worker cg;            /* its cgroup, kept across restarts */
-	pid_t pid;                      /* 0: none */
-	int pidfd;                      /* -1: none (reaping is waitid(P_ALL)) */
+	pid_t pid;                      /* 0: none (reaping is waitid(P_ALL)) */
+	pid_t last_pid;                 /* the last process reaped (events' exits), 0: none */
 	int exec_fd;                    /* exec-result pipe, -1 when done */
 	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
 	int mb_fd;                      /* listening mailbox socket, -1: none */
@@ -87,7 +87,7 @@ void ws_close_mailboxes(void);
 
 /* Start w's process.  0, or -errno with *ret_why set (nothing left running). */
 int spawn_worker(struct ws *w, const char **ret_why);
-/* Send `sig` through the pidfd (never to a bare pid). */
+/* Send `sig` through a pidfd of w's process (never to a bare pid). */
 int spawn_signal(struct ws *w, int sig);
 
 /* --- reap.c ------------------------------------------------------------- */

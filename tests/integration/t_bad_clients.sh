@@ -1,9 +1,12 @@
 # Garbage, oversized, wrong-version, half-open and vanishing clients get an
 # error or are dropped; otpd and other clients are never disturbed.
 . "$(dirname "$0")/lib.sh"
+OTPD_KEYS="log_lines = 20000"
 conf <<EOF2
 [worker w]
 exec = $TW
+[worker big]
+exec = /bin/sh -c "yes 'a line of about a hundred bytes, to make a large reply for clients that never read it ......' | head -n 20000; exec sleep 1000"
 EOF2
 start_otpd || { fail "otpd did not start"; finish; }
 wait_state w running
@@ -52,4 +55,53 @@ expect_eq "served while 20 clients sit idle" "$(awk '$1=="served_while_idle"{pri
 expect_eq "otpd still answers" "$(json w state)" running
 expect_eq "worker untouched" "$(json w pid)" "$pid0"
 wait_for sh -c "[ \$(ls /proc/$OTPD_PID/fd | wc -l) -le $fds0 ]" && pass "no fd leaked" || fail "fds $fds0 -> $(ls /proc/$OTPD_PID/fd | wc -l)"
+
+# 18.8: a thousand idle connections do not lock root out.
+python3 - "$SOCK" "$OTPCTL" > "$T/idle" 2>&1 <<'PY'
+import socket, subprocess, sys, time
+path, otpctl = sys.argv[1], sys.argv[2]
+idle = []
+for _ in range(1000):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    for _ in range(1000):       # a full backlog: let otpd accept, try again
+        try:
+            s.connect(path)
+            break
+        except BlockingIOError:
+            time.sleep(0.002)
+    idle.append(s)
+r = subprocess.run(["timeout", "10", otpctl, "-s", path, "status", "w"], capture_output=True)
+print("status", r.returncode)
+for s in idle: s.close()
+PY
+expect_eq "status from root answers among 1,000 idle connections" "$(awk '$1=="status"{print $2}' "$T/idle")" 0
+
+# 18.9: 200 clients asking for large replies and never reading cost otpd a
+# bounded amount of memory, and the slowest are dropped, saying so.
+wait_for sh -c "[ \$($OTPCTL -s $SOCK logs big | wc -l) -ge 20000 ]"
+rss() { awk '/^VmRSS/{print $2}' /proc/$OTPD_PID/status; }
+rss0=$(rss)
+python3 - "$SOCK" "$OTPD_PID" > "$T/slow" 2>&1 <<'PY'
+import socket, struct, sys, time
+path, pid = sys.argv[1], sys.argv[2]
+def frame(t, payload): return struct.pack(">IBB", len(payload), 1, t) + payload
+peak = 0
+slow = []
+for _ in range(200):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(path); s.sendall(frame(1, b"logs\0big\0")); slow.append(s)
+def rss():
+    return int([l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS")][0])
+for _ in range(40):     # otpd answers them meanwhile: watch its size
+    peak = max(peak, rss())
+    time.sleep(0.05)
+print("peak", peak)
+for s in slow: s.close()
+PY
+peak=$(awk '$1=="peak"{print $2}' "$T/slow")
+[ -n "$peak" ] && [ $((peak - rss0)) -lt 102400 ] && pass "200 slow readers: otpd grew $(((peak - rss0) / 1024)) MiB (bounded)" \
+	|| fail "200 slow readers: RSS $rss0 -> $peak KiB ($(cat "$T/slow"))"
+grep -q "does not read its output" "$T/err" && pass "dropping them is logged" || fail "no drop logged"
+expect_eq "otpd still answers after the slow readers" "$(json w state)" running
 finish

@@ -164,6 +164,43 @@ kill -TERM "$OTPD_PID"; otpd_wait
 expect_eq "clean exit" "$RC" 0
 [ ! -d "$CGBASE/root" ] && pass "tree cgroups removed at exit" || fail "left: $(find "$CGBASE" -type d)"
 
+# --- a sub-supervisor that comes back has its cgroups again ------------------
+# s1 (temporary) gives up and leaves the tree with its cgroup; when s0
+# restarts, s1 and its worker x are back and x starts in a cgroup made
+# again with its ancestors (issue 17.3: spawn failed with ENOENT).
+conf <<EOF2
+[supervisor root]
+intensity = 5
+period = 60s
+[supervisor s0]
+intensity = 0
+[supervisor s1]
+parent = s0
+restart = temporary
+intensity = 0
+[worker x]
+parent = s1
+exec = $TW
+[worker b]
+parent = s0
+exec = $TW
+EOF2
+running() { "$OTPCTL" -s "$SOCK" status "$1" --json 2>/dev/null | grep -q '"state":"running"'; }
+start_otpd && wait_state x running && wait_state b running || fail "sub tree did not start"
+xcg=$CG2$(json x cgroup)
+kill -KILL "$(json x pid)"
+wait_for test ! -d "$CGBASE/root/s0/s1" && pass "s1 gave up: its cgroup is gone" || fail "s1: $(ctl status)"
+kill -KILL "$(json b pid)"
+if wait_for running x; then
+	pass "s1 is back with x when s0 restarts"
+	grep -qx "$(json x pid)" "$xcg/cgroup.procs" && pass "x runs in its cgroup, made again" \
+		|| fail "x $(json x pid) not in $xcg"
+else
+	fail "x did not start again: $(grep -m1 'x:' "$T/err")"
+fi
+kill -TERM "$OTPD_PID" 2>/dev/null; otpd_wait
+expect_eq "clean exit" "$RC" 0
+
 # --- degrading honestly ------------------------------------------------------------
 if grep -qw memory "$CG2/cgroup.subtree_control"; then
 	echo "skip: the memory controller is available here; tests/vm covers limits"

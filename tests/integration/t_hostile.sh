@@ -109,6 +109,19 @@ expect_eq "environment_file value arrived whole (10,000 bytes)" "$(tr -d ' ' < "
 ctl shutdown > /dev/null
 otpd_wait; expect_eq "otpd exit after shutdown (second config)" "$RC" 0
 
+# 18.5: a cgroup_base that leaves the cgroup2 mount is refused (exit 2
+# with cgroup = required), touching nothing.
+if [ -n "$CG2" ]; then
+	esc="$CG2/../../../tmp/otpd-esc.${T##*.}"
+	printf '[otpd]\nrun_dir = %s/run5\ncgroup = required\ncgroup_base = %s\n[worker w]\nexec = %s\n' \
+		"$T" "$esc" "$TW" > "$T/esc.conf"
+	timeout 10 "$OTPD" -c "$T/esc.conf" > /dev/null 2> "$T/err5"; rc=$?
+	expect_eq "cgroup_base outside the cgroup2 mount, cgroup = required: exit 2" "$rc" 2
+	grep -q "cgroup_base must be a directory under the cgroup2 mount" "$T/err5" && pass "says why" \
+		|| fail "said: $(cat "$T/err5")"
+	[ ! -e "/tmp/otpd-esc.${T##*.}" ] && pass "nothing made outside" || { fail "made /tmp/otpd-esc"; rmdir "/tmp/otpd-esc.${T##*.}"; }
+fi
+
 # 18.13: a run_dir of another user is refused, touching nothing; a
 # mailbox/ that is a symbolic link is not followed.
 if [ "$(id -u)" = 0 ]; then

@@ -38,7 +38,7 @@ wait_for sh -c "[ \$($OTPCTL -s $SOCK logs chatty | wc -l) -ge 10000 ]"
 expect_eq "ring has all 10000 lines" "$(ctl logs chatty | grep -c '^line ')" 10000
 expect_eq "logs -n 3" "$(ctl logs chatty -n 3 | tr '\n' '|')" "line 9998 of 10000|line 9999 of 10000|line 10000 of 10000|"
 expect_eq "logs --json" "$(ctl logs chatty -n 2 --json | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["name"], "|".join(d["lines"]))')" "chatty line 9999 of 10000|line 10000 of 10000"
-expect_eq "logs -n 0 --json" "$(ctl logs chatty -n 0 --json)" '{"name":"chatty","lines":[]}'
+expect_eq "logs -n 0 --json" "$(ctl logs chatty -n 0 --json)" '{"ok":true,"name":"chatty","lines":[]}'
 ctl logs chatty -f -n 1 --json > "$T/follow" & f=$!
 wait_for grep -q . "$T/follow"
 kill $f; wait $f 2>/dev/null

@@ -56,4 +56,32 @@ ctl shutdown >/dev/null; expect_eq "shutdown" $? 0
 otpd_wait; expect_eq "otpd exit after shutdown" "$RC" 0
 [ ! -e "$SOCK" ] && [ ! -e "$T/run/notify" ] && pass "sockets removed at exit" || fail "sockets left: $(ls $T/run)"
 
+# A client otpd has not answered when it exits (here: after auto_shutdown)
+# is told so and exits 3, never 0 with nothing said: a follower that has
+# printed the ring (so otpd read its request), and a waiter whose state
+# never came.
+mkfifo "$T/fifo"
+conf <<EOF2
+[supervisor root]
+auto_shutdown = any_significant
+[worker sig]
+exec = /bin/sh -c "echo hello; read x < $T/fifo"
+restart = transient
+significant = true
+stdout = log
+[worker w]
+exec = $TW
+EOF2
+start_otpd && wait_state w running || fail "auto_shutdown tree did not start"
+ctl wait w --state failed > "$T/w.out" 2> "$T/w.err" & waiter=$!
+ctl logs sig -f > "$T/f.out" 2> "$T/f.err" & follower=$!
+wait_for grep -q hello "$T/f.out" || fail "logs -f printed nothing"
+echo go > "$T/fifo"
+otpd_wait; expect_eq "otpd exits 0 after the significant child's clean exit" "$RC" 0
+wait $follower; expect_eq "logs -f cut by otpd's exit -> 3" $? 3
+expect_eq "... and says why" "$(cat "$T/f.err")" "otpctl: otpd is exiting"
+wait $waiter; expect_eq "wait whose state never came, cut by otpd's exit -> 3" $? 3
+[ -s "$T/w.err" ] && [ ! -s "$T/w.out" ] && pass "... and says why: $(cat "$T/w.err")" \
+	|| fail "wait: out '$(cat "$T/w.out")' err '$(cat "$T/w.err")'"
+
 finish

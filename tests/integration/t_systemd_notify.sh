@@ -1,5 +1,6 @@
 # Under systemd (Type=notify): otpd sends READY=1 once the root is up,
-# STATUS= updates and STOPPING=1, one datagram each, from its own pid, to a
+# STATUS= updates that follow the tree (at most one datagram per batch of
+# the core, and only when the line changed) and STOPPING=1, from its own pid, to a
 # path or an abstract ("@") $NOTIFY_SOCKET; its workers never see that
 # socket (a ready=notify worker gets otpd's own).  otpd writes the datagrams
 # itself: it does not link libsystemd (the test helper tworker does, as a
@@ -78,13 +79,40 @@ one() {
 	wait "$LISTENER"; LISTENER=
 	expect_eq "$kind: otpd's datagrams (sender pid, content, order)" "$(cat "$log")" \
 "$pid STATUS=starting
-$pid READY=1 | STATUS=running
-$pid STOPPING=1 | STATUS=shutting down
+$pid STATUS=starting: 2 workers, 1 starting
+$pid READY=1 | STATUS=running: 2 workers
+$pid STOPPING=1 | STATUS=stopping: 2 workers, 1 stopping
+$pid STATUS=stopping: 2 workers, 1 stopping, 1 stopped
+$pid STATUS=stopping: 2 workers, 2 stopped
 $pid STOPPING=1 | STATUS=stopped (exit 0)"
 }
 
 one path "$T/sd.sock"
 one abstract "@otpd-it-sd.${T##*.}"
+
+# STATUS= follows crashes and restarts: a worker that crashed and waits
+# for its restart_delay is named with its exit; the last crash stays said.
+conf <<EOF2
+[worker w]
+exec = $TW
+[worker c]
+exec = /bin/sh -c 'exit 3'
+restart_delay = 1h
+EOF2
+log=$T/sd-crash.log
+listen "$T/sd2.sock" "$log" || fail "crash: listener did not bind"
+NOTIFY_SOCKET=$T/sd2.sock start_otpd || fail "crash: otpd did not start"
+wait_for answers && wait_state c restarting || fail "crash: c not restarting"
+wait_for grep -q "restarting" "$log"
+expect_eq "crash: STATUS= names the restarting worker and its exit" \
+	"$(grep -o 'STATUS=running.*' "$log" | tail -1)" "STATUS=running: 2 workers, 1 restarting (c: exit:3); last crash: c exit:3"
+ctl stop c >/dev/null
+wait_for grep -q "1 stopped" "$log"
+expect_eq "crash: stopped by hand, the last crash still said" \
+	"$(grep -o 'STATUS=running.*' "$log" | tail -1)" "STATUS=running: 2 workers, 1 stopped; last crash: c exit:3"
+expect_eq "crash: never the same line twice in a row" "$(uniq -d "$log" | wc -l)" 0
+ctl shutdown >/dev/null; otpd_wait
+wait "$LISTENER"; LISTENER=
 
 # A NOTIFY_SOCKET otpd cannot speak (not "/" or "@"): ignored, otpd runs.
 NOTIFY_SOCKET=vsock:2:1 start_otpd && wait_for answers && wait_state w running && pass "unknown NOTIFY_SOCKET ignored" ||

@@ -317,12 +317,8 @@ class OtpdCase:
         try:
             return json.loads(out)
         except ValueError:
-            self.anomalies.append("otpctl status --json: rc 0, not JSON: %r %r" % (out[:200], err[:200]))
-            try:
-                self.otpd.wait(timeout=2)
-                return None         # otpd was exiting: settled by its end
-            except subprocess.TimeoutExpired:
-                raise HarnessError("otpctl status --json: rc 0, not JSON: %r %r" % (out, err))
+            # Even while otpd exits, an unanswered request exits 3 (otpctl(1)).
+            raise HarnessError("otpctl status --json: rc 0, not JSON: %r %r" % (out, err))
 
     # --- settling
 

@@ -144,7 +144,7 @@ start_worker({_Idx, Rec} = C, Name) ->
 worker_init(Parent, {_Idx, Rec}, Name, {Start, Stop}) ->
     process_flag(trap_exit, Stop =/= quick),
     link(Rec),
-    Rec ! {ev, start, Name, self()},
+    Rec ! {ev, start, Name, self(), Parent},
     case Start of
         now -> ok;
         {delay, D} -> wait_or_killed(Parent, D), Rec ! {ev, ready, Name, self()};
@@ -191,13 +191,22 @@ wait_go(Parent) ->
 %% --- the recorder -----------------------------------------------------------
 
 -record(rs, {behav, attempts = #{}, events = [], names = #{}, pids = #{},
-             held = #{}, ended = none, count = 0, results = #{}}).
+             held = #{}, ended = none, count = 0, results = #{},
+             parents = #{}, sups = #{}, gone = #{}}).
 
 %% Workers link themselves to the recorder: a dying process sends its link
 %% signals (to its supervisor and to the recorder, together) before its
 %% monitor signals, so the recorder hears of an exit before the supervisor
 %% can act on it, whether the supervisor learns it through the link (a
 %% crash) or through a monitor (a stop).
+%%
+%% A killed supervisor's workers die of its exit signal, at the same time
+%% as its parent goes on (stops the next sibling, say): in OTP their exits
+%% have no order with what the parent does next.  The recorder monitors
+%% each worker's supervisor and records the workers of one that dies
+%% `killed` as killed right then (the first moment of the concurrent
+%% window, and otpd's order: it kills a supervisor's subtree at once), and
+%% ignores their own exits when they come.
 recorder(Behav) ->
     process_flag(trap_exit, true),
     rec_loop(#rs{behav = maps:from_list(Behav)}).
@@ -208,10 +217,17 @@ rec_loop(S) ->
             {Reply, S2} = rec_call(Q, S),
             From ! {Ref, Reply},
             rec_loop(S2);
-        {ev, start, Name, Pid} ->
+        {ev, start, Name, Pid, Sup} ->
             S2 = add({ev, start, Name}, S),
-            rec_loop(S2#rs{names = maps:put(Pid, Name, S2#rs.names),
-                           pids = maps:put(Name, Pid, S2#rs.pids)});
+            rec_loop(watch_sup(Sup, S2#rs{names = maps:put(Pid, Name, S2#rs.names),
+                                          pids = maps:put(Name, Pid, S2#rs.pids),
+                                          parents = maps:put(Pid, Sup, S2#rs.parents)}));
+        {'DOWN', _, process, Sup, killed} when is_map_key(Sup, S#rs.sups) ->
+            rec_loop(orphans_killed(Sup, S));
+        {'DOWN', _, process, Sup, _} when is_map_key(Sup, S#rs.sups) ->
+            rec_loop(S#rs{sups = maps:remove(Sup, S#rs.sups)});
+        {'EXIT', Pid, _} when is_map_key(Pid, S#rs.gone) ->
+            rec_loop(S#rs{gone = maps:remove(Pid, S#rs.gone)});
         {ev, What, Name, _Pid} ->
             rec_loop(add({ev, What, Name}, S));
         {'EXIT', Pid, _} when not is_map_key(Pid, S#rs.names) ->
@@ -222,7 +238,8 @@ rec_loop(S) ->
                        {ok, Pid} -> maps:remove(Name, S#rs.held);
                        _ -> S#rs.held
                    end,
-            rec_loop(add({ev, exit, Name, reason(Reason)}, S#rs{held = Held}));
+            rec_loop(add({ev, exit, Name, reason(Reason)},
+                         S#rs{held = Held, parents = maps:remove(Pid, S#rs.parents)}));
         {held, Name, Pid} ->
             rec_loop(S#rs{held = maps:put(Name, Pid, S#rs.held)});
         {unheld, Name} ->
@@ -242,6 +259,26 @@ rec_loop(S) ->
     end.
 
 add(E, S) -> S#rs{events = [E | S#rs.events], count = S#rs.count + 1}.
+
+watch_sup(Sup, S) when is_map_key(Sup, S#rs.sups) -> S;
+watch_sup(Sup, S) ->
+    erlang:monitor(process, Sup),
+    S#rs{sups = maps:put(Sup, true, S#rs.sups)}.
+
+%% Sup died killed: its live workers die of it now (see recorder/1).
+orphans_killed(Sup, S0) ->
+    S = S0#rs{sups = maps:remove(Sup, S0#rs.sups)},
+    Orphans = lists:sort([P || {P, Parent} <- maps:to_list(S#rs.parents), Parent =:= Sup]),
+    lists:foldl(fun(P, Acc) -> orphan_killed(P, Acc) end, S, Orphans).
+
+orphan_killed(Pid, S) ->
+    Name = maps:get(Pid, S#rs.names),
+    Held = case maps:find(Name, S#rs.held) of
+               {ok, Pid} -> maps:remove(Name, S#rs.held);
+               _ -> S#rs.held
+           end,
+    add({ev, exit, Name, killed}, S#rs{held = Held, gone = maps:put(Pid, true, S#rs.gone),
+                                       parents = maps:remove(Pid, S#rs.parents)}).
 
 reason(normal) -> normal;
 reason(shutdown) -> shutdown;

@@ -196,7 +196,7 @@ def manage():
                   which("root")]),
         Scenario("manage/simple_one_for_one", sofo(),
                  [call("start_child", "d1", sup="s"), call("start_child", "d2", sup="s"),
-                  call("stop", "d1"), call("stop", "d1"), call("start", "d2"), call("delete", "d2"),
+                  call("stop", "d1"), call("start", "d2"), call("delete", "d2"),
                   call("start", "t"), call("stop", "t"), call("delete", "t"), which("s")]),
         Scenario("manage/simple_one_for_one_start_child_failed", sofo(fail={1}),
                  [call("start_child", "d1", sup="s"), call("start_child", "d2", sup="s"),

@@ -37,6 +37,6 @@ pid_t ct_sleeper(void);
 int ct_reap(pid_t pid);
 
 /* Limits with nothing set, as the config loader starts them. */
-struct cfg_limits ct_no_limits(void);
+struct cg_limits ct_no_limits(void);
 
 #endif

@@ -117,7 +117,7 @@ int ct_reap(pid_t pid)
 	return WIFSIGNALED(st) ? WTERMSIG(st) : -1;
 }
 
-struct cfg_limits ct_no_limits(void)
+struct cg_limits ct_no_limits(void)
 {
-	return cfg_limits_none;
+	return cg_limits_none;
 }

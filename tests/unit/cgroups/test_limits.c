@@ -1,11 +1,12 @@
 /* Limits -> control files, on a temporary directory whose empty files stand
  * in for a cgroup's.  Some limits come from the config loader, so the path
- * otp.conf -> struct cfg_limits -> cgroupfs is covered end to end. */
+ * otp.conf -> struct cg_limits -> cgroupfs is covered end to end. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../../../config/config.h"
 #include "cgtest.h"
 
 static const char *const files[] = { "memory.high", "memory.max",  "memory.swap.max",
@@ -23,9 +24,9 @@ static void limits_setup(void)
 TestSuite(cg_limits, .init = limits_setup, .fini = ct_teardown);
 
 /* Every limit set, each to a value that shows its formatting. */
-static struct cfg_limits all_set(void)
+static struct cg_limits all_set(void)
 {
-	struct cfg_limits l = ct_no_limits();
+	struct cg_limits l = ct_no_limits();
 
 	l.memory_max = INT64_MAX;
 	l.memory_high = 268435456;
@@ -41,7 +42,7 @@ static struct cfg_limits all_set(void)
 }
 
 /* Load one worker with `keys` and return its limits (config freed by caller). */
-static const struct cfg_limits *load(struct otp_config **c, const char *keys)
+static const struct cg_limits *load(struct otp_config **c, const char *keys)
 {
 	struct cfg_errors e = { 0 };
 	char text[1024];
@@ -56,7 +57,7 @@ static const struct cfg_limits *load(struct otp_config **c, const char *keys)
 
 Test(cg_limits, need)
 {
-	struct cfg_limits l = ct_no_limits();
+	struct cg_limits l = ct_no_limits();
 
 	cr_assert_eq(cg_limits_need(&l), 0);
 	l = ct_no_limits(), l.memory_swap_max = 0;
@@ -91,7 +92,7 @@ Test(cg_limits, need_from_config)
 
 Test(cg_limits, apply_writes_each_file)
 {
-	struct cfg_limits l = all_set();
+	struct cg_limits l = all_set();
 	const char *file = NULL;
 
 	cr_assert_eq(cg_limits_apply(ct_fd, &l, CG_ALL, &file), 0);
@@ -109,7 +110,7 @@ Test(cg_limits, apply_writes_each_file)
 
 Test(cg_limits, apply_nothing_set)
 {
-	struct cfg_limits l = ct_no_limits();
+	struct cg_limits l = ct_no_limits();
 	const char *file = NULL;
 
 	cr_assert_eq(cg_limits_apply(ct_fd, &l, CG_ALL, &file), 0);
@@ -119,7 +120,7 @@ Test(cg_limits, apply_nothing_set)
 
 Test(cg_limits, apply_mask_skips_controllers)
 {
-	struct cfg_limits l = all_set();
+	struct cg_limits l = all_set();
 	const char *file = NULL;
 
 	cr_assert_eq(cg_limits_apply(ct_fd, &l, CG_MEMORY | CG_PIDS, &file), 0);
@@ -136,7 +137,7 @@ Test(cg_limits, apply_mask_skips_controllers)
 
 Test(cg_limits, apply_mask_none)
 {
-	struct cfg_limits l = all_set();
+	struct cg_limits l = all_set();
 	const char *file = NULL;
 
 	/* a cgroup without any of our controllers: no file is even opened */
@@ -148,7 +149,7 @@ Test(cg_limits, apply_mask_none)
 
 Test(cg_limits, missing_file_is_named)
 {
-	struct cfg_limits l = all_set();
+	struct cg_limits l = all_set();
 	const char *file = NULL;
 
 	/* cpu is on, but this kernel has no cpu.weight (say) */
@@ -163,7 +164,7 @@ Test(cg_limits, missing_file_is_named)
 
 Test(cg_limits, missing_file_of_an_unset_limit_is_fine)
 {
-	struct cfg_limits l = ct_no_limits();
+	struct cg_limits l = ct_no_limits();
 	const char *file = NULL;
 
 	l.memory_max = 1 << 20;
@@ -175,7 +176,7 @@ Test(cg_limits, missing_file_of_an_unset_limit_is_fine)
 
 Test(cg_limits, memory_high_before_memory_max)
 {
-	struct cfg_limits l = all_set();
+	struct cg_limits l = all_set();
 	const char *file = NULL;
 
 	/* memory.max refusing shows memory.high was already in place */
@@ -188,7 +189,7 @@ Test(cg_limits, memory_high_before_memory_max)
 
 Test(cg_limits, refusing_file_keeps_its_errno)
 {
-	struct cfg_limits l = ct_no_limits();
+	struct cg_limits l = ct_no_limits();
 	const char *file = NULL;
 
 	l.pids_max = 10;
@@ -201,7 +202,7 @@ Test(cg_limits, refusing_file_keeps_its_errno)
 Test(cg_limits, from_config)
 {
 	struct otp_config *c = NULL;
-	const struct cfg_limits *l = load(&c, "memory_max = max\n"
+	const struct cg_limits *l = load(&c, "memory_max = max\n"
 					      "memory_high = 64M\n"
 					      "cpu_max = 50%\n"
 					      "io_weight = 300\n"
@@ -237,7 +238,7 @@ Test(cg_limits, cpu_max_forms_from_config)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct otp_config *c = NULL;
-		const struct cfg_limits *l = load(&c, cases[i].conf);
+		const struct cg_limits *l = load(&c, cases[i].conf);
 		const char *file = NULL;
 
 		cr_assert_eq(cg_limits_apply(ct_fd, l, CG_CPU, &file), 0);
@@ -250,7 +251,7 @@ Test(cg_limits, cpu_max_forms_from_config)
 
 Test(cg_limits, keys_for_messages)
 {
-	struct cfg_limits l = ct_no_limits();
+	struct cg_limits l = ct_no_limits();
 	char buf[256];
 
 	cg_limits_keys(&l, CG_ALL, buf, sizeof(buf));
@@ -273,7 +274,7 @@ Test(cg_limits, keys_for_messages)
 
 Test(cg_limits, keys_short_buffer_keeps_whole_names)
 {
-	struct cfg_limits l = all_set();
+	struct cg_limits l = all_set();
 	char buf[32];
 
 	/* "memory_high memory_max memory_swap_max" cut at 30 bytes */

@@ -301,7 +301,7 @@ Test(cg_live, oom_kills)
 Test(cg_live, controllers_that_are_not_there)
 {
 	char avail[256] = "";
-	struct cfg_limits l = ct_no_limits();
+	struct cg_limits l = ct_no_limits();
 	const char *file = NULL;
 	int r;
 

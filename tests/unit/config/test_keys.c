@@ -215,7 +215,7 @@ Test(cfg_keys, limits)
 		"io_max = 8:0 rbps=1048576 wiops=max\ncpuset_cpus = 0-1,3\n"
 		"[worker w]\nparent = s\nexec = x\ncpu_max = 250%\npids_max = 1\n"
 		"[worker v]\nexec = x\ncpu_max = max\n[worker u]\nexec = x\ncpu_max = max 20000\n");
-	const struct cfg_limits *l = &cfg_find(c, "s")->limits;
+	const struct cg_limits *l = &cfg_find(c, "s")->limits;
 
 	cr_assert_eq(l->memory_max, INT64_MAX);
 	cr_assert_eq(l->memory_high, 65536);

@@ -153,7 +153,7 @@ Test(status, json_of_the_whole_tree)
 	cr_assert(eq(int, r.code, 0));
 	cr_assert(eq(sz, r.err_len, 0));
 	cr_assert(eq(str, r.out,
-		     "{\"name\":\"root\",\"type\":\"supervisor\",\"state\":\"running\",\"pid\":null,"
+		     "{\"ok\":true,\"name\":\"root\",\"type\":\"supervisor\",\"state\":\"running\",\"pid\":null,"
 		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null,\"strategy\":\"one_for_one\",\"children\":["
 		     "{\"name\":\"db\",\"type\":\"worker\",\"state\":\"running\",\"pid\":4242,"
@@ -173,7 +173,7 @@ Test(status, json_of_one_worker)
 
 	render(status_render, cache, true, &r);
 	cr_assert(eq(str, r.out,
-		     "{\"name\":\"cache\",\"type\":\"worker\",\"state\":\"running\",\"pid\":null,"
+		     "{\"ok\":true,\"name\":\"cache\",\"type\":\"worker\",\"state\":\"running\",\"pid\":null,"
 		     "\"restarts\":0,\"last_exit\":null,\"cgroup\":null,\"stats\":null,\"uptime_ms\":3200,"
 		     "\"status\":null}\n"));
 }
@@ -197,7 +197,7 @@ Test(status, stopped_worker_has_nulls_and_last_exit)
 	stop_db();
 	render(status_render, db, true, &r);
 	cr_assert(eq(str, r.out,
-		     "{\"name\":\"db\",\"type\":\"worker\",\"state\":\"stopped\",\"pid\":null,"
+		     "{\"ok\":true,\"name\":\"db\",\"type\":\"worker\",\"state\":\"stopped\",\"pid\":null,"
 		     "\"restarts\":0,\"last_exit\":\"shutdown\",\"cgroup\":null,\"stats\":null,\"uptime_ms\":null,"
 		     "\"status\":null}\n"));
 }
@@ -254,7 +254,7 @@ Test(count, text_and_json)
 	render(count_render, sup_tree_root(ttree), false, &r);
 	cr_assert(eq(str, r.out, "specs 2 active 2 supervisors 1 workers 1\n"));
 	render(count_render, backend, true, &r);
-	cr_assert(eq(str, r.out, "{\"specs\":1,\"active\":1,\"supervisors\":0,\"workers\":1}\n"));
+	cr_assert(eq(str, r.out, "{\"ok\":true,\"specs\":1,\"active\":1,\"supervisors\":0,\"workers\":1}\n"));
 }
 
 Test(count, stopped_child_is_not_active)
@@ -263,5 +263,5 @@ Test(count, stopped_child_is_not_active)
 
 	stop_db();
 	render(count_render, sup_tree_root(ttree), true, &r);
-	cr_assert(eq(str, r.out, "{\"specs\":2,\"active\":1,\"supervisors\":1,\"workers\":1}\n"));
+	cr_assert(eq(str, r.out, "{\"ok\":true,\"specs\":2,\"active\":1,\"supervisors\":1,\"workers\":1}\n"));
 }

@@ -322,3 +322,119 @@ Test(fidelity, start_child_on_stopped_pool_is_noproc)
 	cr_assert_eq(h_cmd_start_child(h, "pool", NULL, 0, NULL, NULL), SUP_E_NOPROC);
 	h_end(h);
 }
+
+/*
+ * Found by tests/otp (busy/stop_holding_child, busy/crash_during_stop):
+ * terminate_child is synchronous in an OTP supervisor, so while a child
+ * is being stopped by a command the supervisor is busy: a second stop
+ * and a sibling's crash wait until the first stop is over.
+ */
+Test(fidelity, stop_waits_for_a_slow_stop)
+{
+	struct h *h = h_new(SUP_ONE_FOR_ONE, 5, HOUR);
+	uint64_t cb, ca;
+	size_t m;
+
+	h_worker(h, NULL, "a", SUP_PERMANENT);
+	h_worker(h, NULL, "b", SUP_PERMANENT);
+	h_worker(h, NULL, "c", SUP_PERMANENT);
+	h_boot(h);
+	h_stop_delay(h, "b", 1000);
+	m = h_mark(h);
+	cr_assert_eq(h_cmd_stop(h, "b"), H_PENDING);
+	cb = h_last_cookie(h);
+	h_advance(h, 100);
+	cr_assert_eq(h_cmd_stop(h, "a"), H_PENDING);
+	ca = h_last_cookie(h);
+	cr_assert_str_eq(h_trace(h, m, H_STOPS), "term:b");
+	h_advance(h, 900);
+	cr_assert_str_eq(h_trace(h, m, H_STOPS | HM(SUP_A_REPLY)), "term:b reply:ok term:a reply:ok");
+	cr_assert_eq(h_when(h, m, SUP_A_SIGNAL, "a"), H_T0 + 1000);
+	cr_assert_eq(h_result(h, cb), SUP_OK);
+	cr_assert_eq(h_result(h, ca), SUP_OK);
+	/* kill never waits */
+	h_stop_delay(h, "c", 1000);
+	cr_assert_eq(h_cmd_stop(h, "c"), H_PENDING);
+	cr_assert_eq(h_cmd_kill(h, "c", SIGUSR1), SUP_OK);
+	h_end(h);
+}
+
+Test(fidelity, sibling_crash_waits_for_a_slow_stop)
+{
+	struct h *h = h_new(SUP_ONE_FOR_ONE, 5, HOUR);
+	uint64_t c;
+	size_t m;
+
+	h_worker(h, NULL, "a", SUP_PERMANENT);
+	h_worker(h, NULL, "b", SUP_PERMANENT);
+	h_boot(h);
+	h_stop_delay(h, "b", 1000);
+	m = h_mark(h);
+	cr_assert_eq(h_cmd_stop(h, "b"), H_PENDING);
+	c = h_last_cookie(h);
+	h_advance(h, 100);
+	h_crash(h, "a", H_SIG(SIGKILL));
+	cr_assert_eq(h_count(h, m, SUP_A_SPAWN, "a"), 0);
+	h_advance(h, 900);
+	cr_assert_eq(h_result(h, c), SUP_OK);
+	cr_assert_str_eq(h_trace(h, m, H_PROC | HM(SUP_A_RESTART) | HM(SUP_A_REPLY)),
+			 "term:b reply:ok restart:a spawn:a");
+	cr_assert_eq(h_when(h, m, SUP_A_SPAWN, "a"), H_T0 + 1000);
+	cr_assert_eq(h_state(h, "a"), SUP_RUNNING);
+	cr_assert_eq(h_state(h, "b"), SUP_STOPPED);
+	h_end(h);
+}
+
+/* otpctl restart: busy through its stop and its start. */
+Test(fidelity, sibling_crash_waits_for_a_restart_command)
+{
+	struct h *h = h_new(SUP_ONE_FOR_ONE, 5, HOUR);
+	uint64_t c;
+	size_t m;
+
+	h_worker(h, NULL, "a", SUP_PERMANENT);
+	h_worker(h, NULL, "b", SUP_PERMANENT);
+	h_boot(h);
+	h_stop_delay(h, "b", 1000);
+	h_ready_delay(h, "b", 500);
+	m = h_mark(h);
+	cr_assert_eq(h_cmd_restart(h, "b"), H_PENDING);
+	c = h_last_cookie(h);
+	h_advance(h, 100);
+	h_crash(h, "a", H_EXIT(1));
+	h_advance(h, 900);
+	cr_assert_str_eq(h_trace(h, m, H_PROC), "term:b spawn:b");
+	h_advance(h, 500);
+	cr_assert_eq(h_result(h, c), SUP_OK);
+	cr_assert_str_eq(h_trace(h, m, H_PROC | HM(SUP_A_REPLY)), "term:b spawn:b reply:ok spawn:a");
+	cr_assert_eq(h_when(h, m, SUP_A_SPAWN, "a"), H_T0 + 1500);
+	h_end(h);
+}
+
+/* A dynamic child's stop holds its simple_one_for_one supervisor too; the
+ * child leaves the tree once it is gone. */
+Test(fidelity, start_child_waits_for_a_slow_dynamic_stop)
+{
+	struct h *h = h_new(SUP_SIMPLE_ONE_FOR_ONE, 5, HOUR);
+	char a[SUP_NAME_MAX + 1], b[SUP_NAME_MAX + 1];
+	uint64_t cs, cc;
+	size_t m;
+
+	h_worker(h, NULL, "w", SUP_PERMANENT);
+	h_boot(h);
+	cr_assert_eq(h_cmd_start_child(h, "root", NULL, 0, NULL, a), SUP_OK);
+	h_stop_delay(h, a, 1000);
+	m = h_mark(h);
+	cr_assert_eq(h_cmd_stop(h, a), H_PENDING);
+	cs = h_last_cookie(h);
+	cr_assert_eq(h_cmd_start_child(h, "root", NULL, 0, NULL, b), H_PENDING);
+	cc = h_last_cookie(h);
+	cr_assert_eq(h_count(h, m, SUP_A_SPAWN, NULL), 0);
+	h_advance(h, 1000);
+	cr_assert_eq(h_result(h, cs), SUP_OK);
+	cr_assert_eq(h_result(h, cc), SUP_OK);
+	cr_assert_eq(h_cmd_stop(h, a), SUP_E_NOT_FOUND);      /* gone from the tree */
+	cr_assert_str_eq(h_counts_str(h, "root"), "1,1,0,1");
+	cr_assert_eq(h_when(h, m, SUP_A_SPAWN, NULL), H_T0 + 1000);
+	h_end(h);
+}

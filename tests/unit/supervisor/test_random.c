@@ -276,6 +276,19 @@ static void step(struct rnd *r)
 	}
 }
 
+/*
+ * Liveness: every delay here is finite, so once the clock has run far past
+ * them all, no command may still wait (a supervisor left busy for ever
+ * would hold every later command aimed at its children).
+ */
+static void check_answered(struct rnd *r)
+{
+	h_advance(r->h, 120 * 1000);
+	for (uint64_t c = 1; c <= h_last_cookie(r->h); c++)
+		cr_assert_neq(h_result(r->h, c), H_PENDING, "command %llu never answered",
+			      (unsigned long long)c);
+}
+
 static void run_as(uint64_t seed, int trees, int steps, bool reload)
 {
 	struct rnd r = { .s = seed, .reload = reload };
@@ -285,6 +298,7 @@ static void run_as(uint64_t seed, int trees, int steps, bool reload)
 		h_boot(r.h);
 		for (int i = 0; i < steps && !sup_tree_done(h_tree(r.h)); i++)
 			step(&r);
+		check_answered(&r);
 		h_end(r.h);     /* shutdown, deliver everything, check, free */
 	}
 }

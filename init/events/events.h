@@ -1,0 +1,108 @@
+/*
+ * events.h: what happened to the tree, as a stream of numbered events
+ * (otpctl events, otpctl(1) EVENTS).
+ *
+ * A watcher of the doorway (core.h) turns the core's actions and the
+ * notes from outside it into events: a worker started (its pid), became
+ * ready, exited by itself or was stopped (with the reason and, for an
+ * abnormal end, the last lines it wrote: OTP's crash report), a restart
+ * was decided (its delay), a supervisor gave up (intensity, which child)
+ * and escalated to its parent, a reload was applied or failed, a node was
+ * frozen or thawed.
+ *
+ * Each event has a sequence number (1, 2, ... for the life of this otpd,
+ * never reused) and a realtime timestamp.  The last EVENTS_MAX events are
+ * kept in a ring: a reader that knows the last number it saw gets what
+ * followed from the ring, or learns how many it missed.  An event is one
+ * allocation of the size it needs, freed when the ring wraps over it;
+ * nothing is allocated while nothing happens.  Listeners (control's
+ * followers) hear each event as it is recorded, inside the batch: they
+ * only queue output for their own clients.
+ */
+#ifndef OTPD_INIT_EVENTS_H
+#define OTPD_INIT_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define EVENTS_MAX 1024                 /* events kept for readers that come back */
+#define EVENT_REPORT_LINES 10           /* a crash report: the last lines of output, */
+#define EVENT_REPORT_LINE_MAX 512       /* each cut to this many bytes */
+
+enum event_kind {
+	EVENT_STARTED,          /* a worker's process started: pid */
+	EVENT_READY,            /* a node is running (a worker: ready) */
+	EVENT_EXITED,           /* a node ended by itself (a crash, or a clean exit) */
+	EVENT_STOPPED,          /* otpd stopped it (stop, restart, group restart, shutdown) */
+	EVENT_RESTARTING,       /* a restart was decided: delay_ms */
+	EVENT_GAVE_UP,          /* a supervisor reached its intensity: other = the child */
+	EVENT_ESCALATED,        /* ... and exits: other = the parent that hears of it */
+	EVENT_RELOADED,         /* a reload applied a configuration */
+	EVENT_RELOAD_FAILED,    /* a reload changed nothing: reason */
+	EVENT_FROZEN,
+	EVENT_THAWED,
+};
+
+struct event {
+	uint64_t seq;
+	int64_t time_ms;                /* CLOCK_REALTIME, ms since the epoch */
+	enum event_kind kind;
+	bool worker;                    /* the node is a worker (else a supervisor) */
+	pid_t pid;                      /* started, exited, stopped: the process; 0: none */
+	int intensity;                  /* gave_up */
+	int64_t period_ms;              /* gave_up */
+	int64_t delay_ms;               /* restarting: restart_delay */
+	unsigned restarts;              /* restarting: restarts of the node before this one */
+	const char *name;               /* the node; "" for reloads */
+	const char *supervisor;         /* its parent; "" for the root and reloads */
+	const char *other;              /* gave_up: the child; escalated: the parent; else "" */
+	const char *reason;             /* exited, stopped: the exit reason; reload_failed */
+	size_t n_lines;                 /* exited, stopped (abnormal): the crash report, */
+	const char *const *lines;       /* oldest first */
+};
+
+/* Watch the doorway: from now on, events are recorded.  0 or -ENOMEM. */
+int events_init(void);
+void events_fini(void);
+
+/* "started", "ready", "exited", ... as otpctl shows them. */
+const char *event_kind_str(enum event_kind k);
+
+/* The oldest event held (== events_next() while none is). */
+uint64_t events_first(void);
+/* The number the next event will have (the last one's + 1). */
+uint64_t events_next(void);
+/* Event `seq`, or NULL when it is not held (not yet, or wrapped over). */
+const struct event *events_get(uint64_t seq);
+
+/* A listener hears every event as it is recorded. */
+struct events_listener {
+	void (*fn)(struct events_listener *l, const struct event *e);
+	struct events_listener *next;
+};
+void events_listen(struct events_listener *l);
+
+/*
+ * Record `e` (watch.c): its strings and lines are copied; seq and time_ms
+ * are set here.  Listeners hear it.  0, or -ENOMEM (counted in
+ * events_lost()).
+ */
+int events_record(const struct event *e);
+/* Count a give-up of supervisor `name` (watch.c). */
+void events_gave_up_add(const char *name);
+/* Free what the ring holds (events_fini). */
+void events_ring_free(void);
+
+/* --- counters (otpctl metrics) ------------------------------------------- */
+
+/* Events readers missed because they were too slow (told to them). */
+void events_dropped_add(uint64_t n);
+uint64_t events_dropped(void);
+/* Events that could not be recorded (out of memory). */
+uint64_t events_lost(void);
+/* How many times supervisor `name` gave up, since otpd started. */
+uint64_t events_gave_up_count(const char *name);
+
+#endif

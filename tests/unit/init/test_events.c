@@ -1,0 +1,102 @@
+/*
+ * test_events.c: the ring of events (init/events/ring.c) and how an event
+ * is shown (init/control/events.c).
+ */
+#include <criterion/criterion.h>
+#include <criterion/new/assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../../init/control/client.h"
+#include "../../../init/control/json.h"
+#include "../../../init/events/events.h"
+
+static void ring_fini(void)
+{
+	events_ring_free();
+}
+
+TestSuite(events, .fini = ring_fini, .timeout = 10);
+
+static void record_started(const char *name, pid_t pid)
+{
+	struct event e = { .kind = EVENT_STARTED, .worker = true, .pid = pid, .name = name,
+			   .supervisor = "root" };
+
+	cr_assert(eq(int, events_record(&e), 0));
+}
+
+struct heard {
+	struct events_listener l;
+	uint64_t last;
+	int n;
+};
+
+static void on_event(struct events_listener *l, const struct event *e)
+{
+	struct heard *h = (struct heard *)l;
+
+	h->last = e->seq;
+	h->n++;
+}
+
+Test(events, numbered_in_order_and_wrapped_after_the_last_1024)
+{
+	static struct heard h = { .l = { .fn = on_event } };
+	uint64_t base = events_next();
+	char name[16];
+
+	events_listen(&h.l);
+	for (int i = 0; i < EVENTS_MAX + 10; i++) {
+		snprintf(name, sizeof(name), "w%d", i);
+		record_started(name, 100 + i);
+	}
+	cr_assert(eq(u64, events_next(), base + EVENTS_MAX + 10));
+	cr_assert(eq(u64, events_first(), events_next() - EVENTS_MAX));
+	cr_assert(events_get(events_first() - 1) == NULL);
+	cr_assert(events_get(events_next()) == NULL);
+	cr_assert(eq(str, (char *)events_get(events_next() - 1)->name, "w1033"));
+	cr_assert(eq(int, events_get(events_first())->pid, 100 + 10 + (int)(events_first() - base - 10)));
+	cr_assert(eq(int, h.n, EVENTS_MAX + 10));
+	cr_assert(eq(u64, h.last, events_next() - 1));
+}
+
+Test(events, a_crash_report_is_copied_and_rendered)
+{
+	const char *lines[] = { "first", "with \"quotes\"" };
+	struct event e = { .kind = EVENT_EXITED, .worker = true, .pid = 42, .name = "web",
+			   .supervisor = "root", .reason = "exit:3", .n_lines = 2, .lines = lines };
+	const struct event *got;
+	struct jbuf b = { 0 };
+	char *nl;
+
+	cr_assert(eq(int, events_record(&e), 0));
+	got = events_get(events_next() - 1);
+	cr_assert(got->lines != lines);
+	cr_assert(eq(str, (char *)got->lines[1], "with \"quotes\""));
+	event_render(&b, got, true);
+	nl = strstr(b.p, "\"event\"");
+	cr_assert(nl != NULL);
+	cr_assert(eq(str, nl, "\"event\":\"exited\",\"name\":\"web\",\"supervisor\":\"root\","
+			      "\"type\":\"worker\",\"pid\":42,\"reason\":\"exit:3\","
+			      "\"lines\":[\"first\",\"with \\\"quotes\\\"\"]}\n"));
+	jbuf_free(&b);
+	event_render(&b, got, false);
+	nl = strchr(b.p, ' ');
+	cr_assert(nl && strstr(nl + 1, " web exited exit:3 pid 42\n    | first\n    | with \"quotes\"\n"));
+	jbuf_free(&b);
+}
+
+Test(events, missed_and_gave_up_counts)
+{
+	uint64_t d = events_dropped();
+
+	events_dropped_add(5);
+	cr_assert(eq(u64, events_dropped(), d + 5));
+	cr_assert(eq(u64, events_gave_up_count("sup"), 0));
+	events_gave_up_add("sup");
+	events_gave_up_add("sup");
+	events_gave_up_add("other");
+	cr_assert(eq(u64, events_gave_up_count("sup"), 2));
+	cr_assert(eq(u64, events_gave_up_count("other"), 1));
+}
