@@ -29,8 +29,7 @@ chaos pauses, the tree is brought back to config A with no dynamic
 children, and otpd's fds and RSS are measured: the end may not exceed the
 warm-up (fds: +2, RSS: +20% + 4 MiB).  Then otpd is stopped (SIGTERM, exit
 0) and its stdout is read: every pid's lines are numbered 1, 2, ... with no
-gap, and each ends with its clean-exit line unless the killer SIGKILLed it
-(or, a known defect, it was one of those otpd stopped as it shut down).
+gap, and each ends with its clean-exit line unless the killer SIGKILLed it.
 
 Exit 0 when every invariant held; otherwise the first broken one is printed
 and the run directory kept in build/soak-fail-SEED/.
@@ -160,7 +159,6 @@ class Soak:
         self.counts = {}
         self.samples = []                   # (t, fds, rss_kb)
         self.requests = 0
-        self.lost_at_shutdown = 0
 
     # --- plumbing -----------------------------------------------------------
 
@@ -484,7 +482,7 @@ class Soak:
 
     # --- the end: every line accounted for ------------------------------------
 
-    def account_lines(self, running_at_end):
+    def account_lines(self):
         text = open(self.o.out_path, "rb").read().decode(errors="replace")
         seq = {}            # pid -> last number seen in the current incarnation
         ended = {}          # pid -> how the current incarnation ended
@@ -514,15 +512,7 @@ class Soak:
                 gaps.append("pid %d: line %d after %d%s" % (pid, n, seq.get(pid, 0),
                                                             " (" + ended[pid] + ")" if pid in ended else ""))
             seq[pid] = n
-        # KNOWN (tests/fuzz/KNOWN 1, init/): what a worker writes while otpd
-        # shuts down may never be read, otpd exits first.  The processes
-        # running at the end may miss their last lines (but no others);
-        # SOAK_STRICT=1 counts them.
-        strict = bool(os.environ.get("SOAK_STRICT"))
         for pid in seq:
-            if pid in running_at_end and not ended.get(pid) and not strict:
-                self.lost_at_shutdown += 1
-                continue
             self._check_end(pid, ended.get(pid), gaps)
         if gaps and not (dropped and len(gaps) <= dropped):
             raise Failure("%d lines unaccounted for (%d dropped by otpd): %s"
@@ -572,14 +562,13 @@ class Soak:
             raise Failure("otpd held %d fds at one point (%d after the warm-up)" % (peak, fds0))
         if rss1 > rss_warm * 1.2 + 4096:
             raise Failure("otpd's RSS grew: %d KiB during the warm-up, %d KiB at the end" % (rss_warm, rss1))
-        running = [n["pid"] for n in self.refresh() if n.get("pid")]
         self.stop.set()
         for t in drivers + [mon]:
             t.join(30)
         code = self.o.stop(timeout=30)
         if code != 0:
             raise Failure("otpd exited %s on SIGTERM" % code)
-        lines, incarnations, dropped = self.account_lines(running)
+        lines, incarnations, dropped = self.account_lines()
         return dict(fds=(fds0, fds1, peak), rss=(rss_warm, rss1), lines=lines,
                     processes=incarnations, dropped=dropped)
 
@@ -613,9 +602,6 @@ def main():
           % (time.monotonic() - t0, a.seed, s.requests, r["processes"], r["lines"], r["dropped"],
              r["fds"][0], r["fds"][1], r["fds"][2], r["rss"][0], r["rss"][1]))
     print("    " + ", ".join("%s %d" % kv for kv in sorted(s.counts.items())))
-    if s.lost_at_shutdown:
-        print("    known: %d processes stopped at otpd's shutdown lost their last lines "
-              "(tests/fuzz/KNOWN 1)" % s.lost_at_shutdown)
     return 0
 
 
