@@ -153,7 +153,7 @@ static void *fake_server(void *arg)
 	return NULL;
 }
 
-static char dir[] = "/tmp/otpd-fuzz-mb.XXXXXX";
+static char dir[sizeof(real_path) - 8];
 
 static void cleanup(void)
 {
@@ -166,8 +166,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	pthread_t t;
 
+	/* run.sh points TMPDIR into the fuzz build: what a crash leaves stays there. */
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/otpd-fuzz-mb.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (!mkdtemp(dir))
-		fuzz_fail("mkdtemp: %s", strerror(errno));
+		fuzz_fail("mkdtemp %s: %s", dir, strerror(errno));
 	snprintf(real_path, sizeof(real_path), "%s/real", dir);
 	snprintf(fake_path, sizeof(fake_path), "%s/fake", dir);
 	signal(SIGPIPE, SIG_IGN);

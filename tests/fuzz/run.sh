@@ -15,6 +15,9 @@ secs=$1; shift
 failed=0
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Sockets and files of the targets (fuzz_mailbox): in the build, not /tmp.
+export TMPDIR=$FUZZ_BUILD/tmp
+mkdir -p "$TMPDIR"
 for t in "$@"; do
 	bin=$FUZZ_BUILD/fuzz/fuzz_$t
 	work=$FUZZ_BUILD/corpus/$t
