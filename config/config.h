@@ -270,7 +270,8 @@ const char *cfg_signal_name(int signo);
 /*
  * Call fn("KEY=VALUE", data) for each variable of an environment file's
  * text, in order (otp.conf(5), environment_file): lines of any length;
- * blank lines, '#' lines and lines without '=' skipped; matching quotes
+ * blank lines, '#' lines, lines without '=' and lines with nothing
+ * before it ("=VALUE") skipped; matching quotes
  * around a value removed.  `text` holds `len` bytes and a NUL after them;
  * it is changed in place.  0, the first non-zero fn result, or -EINVAL (a
  * NUL byte within the `len` bytes).

@@ -122,6 +122,22 @@ void ipc_conn_set_data(struct ipc_conn *c, void *p);
  */
 int ipc_listen(const char *path, int backlog);
 
+/* --- $NOTIFY_SOCKET datagrams (sd_notify(3)) ------------------------------
+ *
+ * A datagram is newline-separated KEY=VALUE assignments.  READY=1,
+ * WATCHDOG=1, STOPPING=1 and STATUS=... are understood (the last one of a
+ * key wins; "READY=0" or "READY=yes" clear it); every other line, with or
+ * without '=', is ignored.  The bytes need no NUL terminator.
+ */
+struct ipc_notify_msg {
+	bool ready, watchdog, stopping;
+	const char *status;     /* points into the datagram; NULL: no STATUS= */
+	size_t status_len;
+};
+
+/* Parse `len` bytes of `buf` into *ret_msg (always written; never fails). */
+void ipc_notify_parse(const char *buf, size_t len, struct ipc_notify_msg *ret_msg);
+
 /* --- client (otpctl) ------------------------------------------------------ */
 
 /*
