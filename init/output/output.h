@@ -41,6 +41,7 @@ void log_ring_unsubscribe(struct log_ring *r, int id);
 #define OUT_LINE_MAX 4096
 struct out_pipe;
 
+/* A new pipe for worker `name`, or NULL with errno (EMFILE, ENOMEM, ...). */
 struct out_pipe *out_pipe_new(const char *name, struct log_ring *ring);
 void out_pipe_free(struct out_pipe *p);
 /* The write end to hand to a child (close-on-exec in otpd). */

@@ -27,17 +27,18 @@ void worker_setup(const struct worker_setup *s)
 	setup = *s;
 }
 
+/* 0, or out_pipe_new's errno: EMFILE says which limit, where ENOMEM misled. */
 static int ensure_pipes(struct ws *w)
 {
 	const struct cfg_worker *c = &w->cfg->w;
 
 	if (!w->out && c->out.mode == CFG_OUT_LOG &&
 	    !(w->out = out_pipe_new(sup_node_name(w->node), w->ring)))
-		return -ENOMEM;
+		return errno ? -errno : -ENOMEM;
 	/* Both to the log: one pipe carries both (half the fds per worker). */
 	if (!w->err && c->err.mode == CFG_OUT_LOG && c->out.mode != CFG_OUT_LOG &&
 	    !(w->err = out_pipe_new(sup_node_name(w->node), w->ring)))
-		return -ENOMEM;
+		return errno ? -errno : -ENOMEM;
 	return 0;
 }
 
