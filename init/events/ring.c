@@ -41,6 +41,11 @@ const char *event_kind_str(enum event_kind k)
 		[EVENT_ESCALATED] = "escalated",   [EVENT_RELOADED] = "reloaded",
 		[EVENT_RELOAD_FAILED] = "reload_failed",
 		[EVENT_FROZEN] = "frozen",         [EVENT_THAWED] = "thawed",
+		[EVENT_UPGRADE_STARTED] = "upgrade_started",
+		[EVENT_UPGRADED] = "upgraded",
+		[EVENT_UPGRADE_FAILED] = "upgrade_failed",
+		[EVENT_ROLLED_BACK] = "rolled_back",
+		[EVENT_ROLLBACK_FAILED] = "rollback_failed",
 	};
 
 	return (size_t)k < sizeof(names) / sizeof(names[0]) && names[k] ? names[k] : "unknown";
@@ -90,7 +95,8 @@ static int64_t realtime_ms(void)
 static struct event *event_copy(const struct event *e)
 {
 	size_t size = sizeof(*e) + e->n_lines * sizeof(char *) + str_size(e->name) +
-		      str_size(e->supervisor) + str_size(e->other) + str_size(e->reason);
+		      str_size(e->supervisor) + str_size(e->other) + str_size(e->reason) +
+		      str_size(e->detail);
 	const char **lines;
 	struct event *c;
 	char *at;
@@ -106,6 +112,7 @@ static struct event *event_copy(const struct event *e)
 	c->supervisor = str_put(&at, e->supervisor);
 	c->other = str_put(&at, e->other);
 	c->reason = str_put(&at, e->reason);
+	c->detail = str_put(&at, e->detail);
 	for (size_t i = 0; i < e->n_lines; i++)
 		lines[i] = str_put(&at, e->lines[i]);
 	c->lines = lines;
