@@ -264,7 +264,7 @@ static void cv_upgrade(struct ctl_client *cl, const struct cv_req *q)
 		return;
 	}
 	if (uid != 0 && uid != geteuid()) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "permission",
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "permission_denied",
 				"upgrade: only root or otpd's own user may choose what otpd runs");
 		return;
 	}
