@@ -247,7 +247,7 @@ static void back_applied(void *data, struct otp_config *old, unsigned failures)
 		up.failures = failures;
 }
 
-static void applied(enum sup_result result)
+static void new_round_over(enum sup_result result)
 {
 	char d[32];
 
@@ -272,7 +272,7 @@ static void applied(enum sup_result result)
 	say(false, "applied; watching the tree for %s", d);
 }
 
-static void rolled_back(enum sup_result result)
+static void back_round_over(enum sup_result result)
 {
 	const struct watch *w = &up.watch;
 	const char *child = w->child[0] ? w->child : "-";
@@ -305,9 +305,9 @@ static void rolled_back(enum sup_result result)
 static void relay_done(struct core_req *r, const struct sup_action *reply)
 {
 	if (up.phase == UP_APPLYING)
-		applied(reply->result);
+		new_round_over(reply->result);
 	else if (up.phase == UP_ROLLING_BACK)
-		rolled_back(reply->result);
+		back_round_over(reply->result);
 }
 
 /* --- the watch's verdict --------------------------------------------------------- */
