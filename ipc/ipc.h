@@ -45,6 +45,7 @@ enum ipc_exit {
 	IPC_EXIT_USAGE = 2,
 	IPC_EXIT_UNREACHABLE = 3,
 	IPC_EXIT_TIMEOUT = 4,
+	IPC_EXIT_ROLLBACK_FAILED = 5,   /* upgrade: its rollback failed too */
 };
 
 /* Append one frame to `buf` (capacity `cap`, used `*len`).  0 or -ENOSPC. */

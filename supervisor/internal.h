@@ -148,6 +148,7 @@ struct sup_tree {
 	int64_t now;
 	bool shutting_down;
 	bool done;
+	bool hold_root;                 /* sup_tree_hold_root */
 	bool oom;                       /* an allocation failed: the batch is incomplete */
 };
 

@@ -175,6 +175,8 @@ enum sup_result {
 	SUP_E_NOMEM,
 	SUP_E_NOPROC,                   /* the node's supervisor is not running
 	                                   (start-child: the supervisor itself) */
+	SUP_E_BUSY,                     /* never from the core: the shell refuses a
+	                                   reload while an upgrade is under way */
 };
 
 const char *sup_result_str(enum sup_result r);
@@ -192,6 +194,8 @@ struct sup_action {
 	bool final;                     /* FORGET: gone for good (dynamic, or removed by a
 	                                   reload); else it returns when its supervisor
 	                                   starts again */
+	bool held;                      /* GAVE_UP of the root while it is held
+	                                   (sup_tree_hold_root): it does not exit */
 	int code;                       /* OTPD_EXIT */
 	enum sup_state state;           /* STATE: the state entered (a node may pass
 	                                   through several in one batch) */
@@ -377,5 +381,20 @@ bool sup_out_of_memory(struct sup_tree *t);
 
 /* Is the whole tree stopped after sup_shutdown / a root exit? */
 bool sup_tree_done(const struct sup_tree *t);
+
+/*
+ * Hold the root (otpctl upgrade's window, otpctl(1) UPGRADE): while held,
+ * a restart that would take the root over its intensity does not end the
+ * tree.  The core emits GAVE_UP for the root with `held` set, leaves the
+ * child whose restart went over stopped (a temporary one leaves the tree,
+ * as always), and starts the root's restart history afresh, as if otpd had
+ * started again; the shell decides what comes next (a rollback).  Other
+ * supervisors give up as always.
+ */
+void sup_tree_hold_root(struct sup_tree *t, bool hold);
+
+/* Is `r` a clean end for `n` (transient's rule: normal, shutdown, a
+ * success_exit code, SIGTERM/SIGINT/SIGHUP/SIGPIPE)? */
+bool sup_node_exit_clean(const struct sup_node *n, const struct sup_reason *r);
 
 #endif

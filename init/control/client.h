@@ -49,6 +49,8 @@ struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name,
 					bool print_node);
 /* The same for core_reload(), whose lines the client hears as it goes. */
 struct core_talk *ctl_client_await_reload(struct ctl_client *cl);
+/* The same for core_upgrade(): its lines, then its verdict. */
+struct core_talk *ctl_client_await_upgrade(struct ctl_client *cl);
 /* Wait until node `name` is in rendered state `state`, until `deadline`;
  * then print "ok" if say_ok. */
 void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,

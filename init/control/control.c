@@ -257,9 +257,10 @@ static void ctl_client_hears(struct core_talk *t, bool err, const char *line)
 
 	if (cl->json)
 		json_str(&cl->said, line);
+	else if (err)
+		(void)ipc_conn_printf(cl->conn, IPC_ERR, "otpctl: %s: %s\n", cl->name, line);
 	else
-		(void)ipc_conn_printf(cl->conn, err ? IPC_ERR : IPC_OUT, "%s%s\n",
-				      err ? "otpctl: reload: " : "", line);
+		(void)ipc_conn_printf(cl->conn, IPC_OUT, "%s\n", line);
 }
 
 struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name, bool print_node)
@@ -270,6 +271,7 @@ struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name,
 	ev_timer_stop(&cl->timer);
 	cl->talk.req.done = ctl_client_replied;
 	cl->talk.say = NULL;
+	cl->talk.verdict = NULL;
 	return &cl->talk.req;
 }
 
@@ -277,6 +279,45 @@ struct core_talk *ctl_client_await_reload(struct ctl_client *cl)
 {
 	ctl_client_await_reply(cl, "reload", false);
 	cl->talk.say = ctl_client_hears;
+	return &cl->talk;
+}
+
+/* An upgrade's verdict (otpctl(1) UPGRADE): exit 0 upgraded, 1 refused or
+ * rolled back, IPC_EXIT_ROLLBACK_FAILED when the rollback failed. */
+static void ctl_client_verdict(struct core_talk *t, const struct core_verdict *v)
+{
+	struct ctl_client *cl = (struct ctl_client *)((char *)t - offsetof(struct ctl_client, talk));
+	int code = v->outcome == CORE_ROLLBACK_FAILED ? IPC_EXIT_ROLLBACK_FAILED : IPC_EXIT_REFUSED;
+	struct jbuf b = { 0 };
+
+	if (cl->phase != CTL_CMD)
+		return;
+	if (v->outcome == CORE_UPGRADED) {
+		ctl_client_ok(cl, NULL, true);
+		return;
+	}
+	if (!cl->json) {
+		(void)ipc_conn_printf(cl->conn, IPC_ERR, "otpctl: upgrade: %s\n", v->message);
+		ctl_client_end(cl, code);
+		return;
+	}
+	json_error(&b, v->error, v->message);
+	if (v->outcome == CORE_ROLLED_BACK || v->outcome == CORE_ROLLBACK_FAILED) {
+		json_kv_str(&b, "child", v->child);
+		json_kv_str(&b, "last_exit", v->last_exit);
+		json_kv_bool(&b, "rolled_back", v->outcome == CORE_ROLLED_BACK);
+	}
+	ctl_client_said(cl, &b);
+	json_obj_end(&b);
+	(void)ctl_client_doc(cl, &b);
+	ctl_client_end(cl, code);
+}
+
+struct core_talk *ctl_client_await_upgrade(struct ctl_client *cl)
+{
+	ctl_client_await_reply(cl, "upgrade", false);
+	cl->talk.say = ctl_client_hears;
+	cl->talk.verdict = ctl_client_verdict;
 	return &cl->talk;
 }
 

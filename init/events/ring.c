@@ -35,7 +35,7 @@ struct rec {
 	uint8_t kind;
 	uint8_t worker;
 	uint32_t size;                  /* of the allocation (the ring's budget) */
-	char s[];                       /* name, supervisor, other, reason, lines: each NUL-ended */
+	char s[];                       /* name, supervisor, other, reason, detail, lines: each NUL-ended */
 };
 
 static struct {
@@ -57,6 +57,11 @@ const char *event_kind_str(enum event_kind k)
 		[EVENT_ESCALATED] = "escalated",   [EVENT_RELOADED] = "reloaded",
 		[EVENT_RELOAD_FAILED] = "reload_failed",
 		[EVENT_FROZEN] = "frozen",         [EVENT_THAWED] = "thawed",
+		[EVENT_UPGRADE_STARTED] = "upgrade_started",
+		[EVENT_UPGRADED] = "upgraded",
+		[EVENT_UPGRADE_FAILED] = "upgrade_failed",
+		[EVENT_ROLLED_BACK] = "rolled_back",
+		[EVENT_ROLLBACK_FAILED] = "rollback_failed",
 	};
 
 	return (size_t)k < sizeof(names) / sizeof(names[0]) && names[k] ? names[k] : "unknown";
@@ -94,6 +99,7 @@ bool events_get(uint64_t seq, struct event *e)
 	e->supervisor = str_take(&at);
 	e->other = str_take(&at);
 	e->reason = str_take(&at);
+	e->detail = str_take(&at);
 	for (size_t i = 0; i < r->n_lines; i++)
 		e->line_v[i] = str_take(&at);
 	e->lines = e->line_v;
@@ -134,7 +140,7 @@ static int64_t realtime_ms(void)
 static struct rec *rec_pack(const struct event *e, size_t n_lines)
 {
 	size_t size = sizeof(struct rec) + str_size(e->name) + str_size(e->supervisor) +
-		      str_size(e->other) + str_size(e->reason);
+		      str_size(e->other) + str_size(e->reason) + str_size(e->detail);
 	struct rec *r;
 	char *at;
 
@@ -151,6 +157,7 @@ static struct rec *rec_pack(const struct event *e, size_t n_lines)
 	(void)str_put(&at, e->supervisor);
 	(void)str_put(&at, e->other);
 	(void)str_put(&at, e->reason);
+	(void)str_put(&at, e->detail);
 	for (size_t i = 0; i < n_lines; i++)
 		(void)str_put(&at, e->lines[i]);
 	return r;

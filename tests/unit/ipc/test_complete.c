@@ -61,7 +61,9 @@ Test(complete, verbs_by_prefix)
 	cr_assert(strstr(out, "\nstart\t") && strstr(out, "\nstop\t") &&
 		  strstr(out, "\nstart-child\t"));
 	free(out);
-	expect(COMPLETE("up"), "");                     /* upgrade: not available */
+	expect(COMPLETE("up"), "upgrade\tapply a new configuration, watch the tree, roll back if it "
+			       "fails\n");
+	expect(COMPLETE("ree"), "");                    /* reexec: not available */
 	expect(COMPLETE("nothing"), "");
 	expect(COMPLETE("__c"), "");                    /* hidden */
 }

@@ -69,7 +69,7 @@ Test(otpctl, usage_errors_exit_2)
 
 Test(otpctl, verbs_not_available_yet_exit_2)
 {
-	static const char *const verbs[] = { "reexec", "upgrade" };
+	static const char *const verbs[] = { "reexec" };
 	char want[128];
 	size_t i;
 
@@ -82,6 +82,29 @@ Test(otpctl, verbs_not_available_yet_exit_2)
 		cr_assert(eq(str, r.err, want));
 		th_run_free(&r);
 	}
+}
+
+/* upgrade exists; its usage is checked before any connection, and
+ * --binary (which comes with reexec) says it is not there yet. */
+Test(otpctl, upgrade_usage_exit_2)
+{
+	struct th_run r = th_otpctl_run(TH_ARGS("upgrade", "x"), th_path("nobody.sock"));
+
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: upgrade: too many arguments: x\n"
+				 "usage: otpctl upgrade -c NEW [--within D]\n"));
+	th_run_free(&r);
+	r = th_otpctl_run(TH_ARGS("upgrade", "--within", "2s"), th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: upgrade: missing option: -c\n"
+				 "usage: otpctl upgrade -c NEW [--within D]\n"));
+	th_run_free(&r);
+	r = th_otpctl_run(TH_ARGS("upgrade", "-c", "/x.conf", "--binary", "/bin/otpd"),
+		       th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: upgrade --binary is not available yet (it comes with "
+				 "reexec)\n"));
+	th_run_free(&r);
 }
 
 /* freeze and thaw exist now: extra words are a usage error, before any

@@ -46,7 +46,7 @@ struct h_act {
 	char name[SUP_NAME_MAX + 1];
 	char child[SUP_NAME_MAX + 1];
 	int signo;
-	bool cont, counted;
+	bool cont, counted, held;
 	enum sup_result result;
 	uint64_t cookie;
 	int code;
@@ -331,6 +331,7 @@ static void log_action(struct h *h, const struct sup_action *a, struct h_rec *r)
 	l->signo = a->signo;
 	l->cont = a->cont;
 	l->counted = a->counted;
+	l->held = a->held;
 	l->result = a->result;
 	l->cookie = a->cookie;
 	l->code = a->code;
@@ -351,6 +352,10 @@ static void do_action(struct h *h, const struct sup_action *a)
 	case SUP_A_KILL: proc_kill(h, r); break;
 	case SUP_A_REPLY: on_reply(h, a); break;
 	case SUP_A_RESTART: check_intensity(h, a->node); break;
+	case SUP_A_GAVE_UP:
+		if (a->held)
+			r->rst_n = 0;   /* a held root starts its history afresh */
+		break;
 	case SUP_A_FORGET: on_forget(h, r, a->final); break;
 	case SUP_A_STATE: on_state(h, r, a->state); break;
 	case SUP_A_OTPD_EXIT:
@@ -831,7 +836,8 @@ static int act_format(const struct h_act *a, char *out, size_t len)
 		sup_reason_format(&a->reason, why, sizeof(why));
 		return snprintf(out, len, "%s:%s=%s", a->counted ? "crash" : "exit", a->name, why);
 	case SUP_A_RESTART: return snprintf(out, len, "restart:%s", a->name);
-	case SUP_A_GAVE_UP: return snprintf(out, len, "gaveup:%s/%s", a->name, a->child);
+	case SUP_A_GAVE_UP:
+		return snprintf(out, len, "gaveup:%s/%s%s", a->name, a->child, a->held ? "(held)" : "");
 	case SUP_A_FORGET: return snprintf(out, len, "forget:%s", a->name);
 	case SUP_A_STATE:
 		return snprintf(out, len, "%s=%s", a->name, sup_state_str(a->state));
