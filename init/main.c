@@ -186,22 +186,54 @@ static void std_fds_ensure(void)
 	}
 }
 
-/* Every worker costs otpd a few fds: take the hard limit, give children back the soft one. */
+/*
+ * The most fds otpd takes for itself when it may (CAP_SYS_RESOURCE), as
+ * systemd does for PID 1: 512 Ki, or the kernel's fs.nr_open if lower.
+ */
+#define NOFILE_HIGH 524288
+
+static rlim_t nofile_high(void)
+{
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+	unsigned long n = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n > 0 && n < NOFILE_HIGH ? (rlim_t)n : NOFILE_HIGH;
+}
+
+/*
+ * Every running worker costs otpd an fd or two (its output pipes): take
+ * what the limits allow, and give children back the limit otpd was
+ * started with.  A privileged otpd raises its hard limit too (10,000
+ * workers do not fit the common 20,000 or 1,024:524,288); an unprivileged
+ * one takes its hard limit as its soft one.
+ */
 static void nofile_raise(struct worker_setup *ws)
 {
-	struct rlimit rl;
+	struct rlimit rl, want;
 
-	rlim_t soft;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
-	soft = rl.rlim_cur;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < nofile_high()) {
+		want.rlim_cur = want.rlim_max = nofile_high();
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0) {
+			ws->nofile_soft = rl.rlim_cur;
+			ws->nofile_hard = rl.rlim_max;
+			return;
+		}
+	}
+	if (rl.rlim_cur >= rl.rlim_max)
+		return;
+	want.rlim_cur = want.rlim_max = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &want) < 0) {
 		log_warn("cannot raise the open file limit: %s, ignoring", strerror(errno));
 		return;
 	}
-	ws->nofile_soft = soft;
+	ws->nofile_soft = rl.rlim_cur;
 	ws->nofile_hard = rl.rlim_max;
 }
 

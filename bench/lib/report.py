@@ -63,10 +63,10 @@ HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8", "mailbox_keep_calls_1",
 LOAD_BLIND = {"mem_10", "mem_100", "mem_1000", "mem_child", "mem_base", "idle_wakeups",
               "idle_syscalls", "scale_started", "scale_fds", "scale_fds_worker", "scale_mem",
               "check_40k_rss", "reload_rss"}
-ORDER = ["otpd", "otpd-cg", "otpd-null", "otpd-cg-null", "otpd-par", "otpd-dyn", "otpd-stdout",
+ORDER = ["otpd", "otpd-cg", "otpd-merged", "otpd-cg-null", "otpd-par", "otpd-dyn", "otpd-stdout",
          "s6", "runit", "supervisord", "s6-log", "svlogd", "tini", "dumb-init", "catatonit",
          "floor", "floor-par", "direct", "socketpair"]
-NOT_PEERS = {"otpd", "otpd-cg", "otpd-null", "otpd-cg-null", "otpd-par", "otpd-dyn",
+NOT_PEERS = {"otpd", "otpd-cg", "otpd-merged", "otpd-cg-null", "otpd-par", "otpd-dyn",
              "otpd-stdout", "floor", "floor-par", "direct", "socketpair"}
 SCALE_N = 10000             # scenarios/scale.py
 STATUS_DURING_RELOAD_MS = 100
@@ -312,7 +312,7 @@ def scale_targets(ctx, st, check):
     default limits; --check and reload of 40,000 nodes well under a second
     (and, the bench's own bound, the loop answering during that reload)."""
     lim = ctx.notes.get(("scale_started", "limits"), "the bench's limits")
-    for s in ("otpd", "otpd-cg", "otpd-null", "otpd-cg-null"):
+    for s in ("otpd", "otpd-cg", "otpd-merged", "otpd-cg-null"):
         m = st("scale_started", s)
         if not m:
             continue

@@ -8,9 +8,10 @@ otpd runs as a plain service would; what otpd does with its own soft
 RLIMIT_NOFILE is its business and is shown in the notes, read from
 /proc/PID/limits).  Four variants, each once (a 10,000 start is 20-40 s
 here): otpd and otpd-cg (each worker in a cgroup of its own, as in
-start.py) with the default output (`stdout = log`: a pipe otpd holds), and
-the same two with `stdout = null` (otpd-null, otpd-cg-null), which need no
-pipe, to tell the cost of the pipes from the rest.
+start.py) with the default output (`stdout = log`: stdout and stderr
+apart, two pipes otpd holds the read ends of), otpd with `stderr =
+stdout` (otpd-merged: one pipe) and otpd-cg with `stdout = null`
+(otpd-cg-null: no pipe), to tell the cost of the pipes from the rest.
 
   scale_started      workers that reached main() before otpd gave up, or N
   scale_start        launch -> the N-th worker in main() (its own stamp)
@@ -95,8 +96,8 @@ ADDED = 100
 REMOVED = 100
 RELOAD_REPS = 3
 CHECK_REPS = 5
-VARIANTS = (("otpd", False, False), ("otpd-cg", True, False),
-            ("otpd-null", False, True), ("otpd-cg-null", True, True))
+VARIANTS = (("otpd", False, []), ("otpd-cg", True, []),
+            ("otpd-merged", False, ["stderr = stdout"]), ("otpd-cg-null", True, ["stdout = null"]))
 
 
 # --- /proc -----------------------------------------------------------------------
@@ -208,13 +209,13 @@ def kill_some(ctx, name, run, f, rnd, dead):
     ctx.sample("scale_restart_100", name, [(max(new) - t0) / 1e6], "ms")
 
 
-def ten_k(ctx, name, cgroup, null, rnd):
+def ten_k(ctx, name, cgroup, keys, rnd):
     d = ctx.dir(f"scale-{name}")
     cg = ctx.cgroup(f"scale-{name}")
     f = f"{d}/stamps"
     base = cg.sub("workers").path if cgroup else None
     conf = conf_text(ctx, d, [[ctx.stamp, f, "stay"]] * N, base,
-                     worker_keys=["stdout = null"] if null else [])
+                     worker_keys=keys)
     err = os.path.join(d, "err")
     t0 = now_ns()
     p = ctx.spawn([ctx.otpd, "-c", conf], cg, err=open(err, "w"))
@@ -484,6 +485,6 @@ def summary(out):
 def run(ctx):
     ctx.note("scale_started", "limits", limits_text())
     rnd = random.Random(18)
-    for name, cgroup, null in VARIANTS:
-        ten_k(ctx, name, cgroup, null, rnd)
+    for name, cgroup, keys in VARIANTS:
+        ten_k(ctx, name, cgroup, keys, rnd)
     forty_k(ctx)
