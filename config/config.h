@@ -30,8 +30,13 @@
 
 enum cfg_cgroup_mode { CFG_CGROUP_AUTO, CFG_CGROUP_REQUIRED, CFG_CGROUP_OFF };
 enum cfg_ready { CFG_READY_EXEC, CFG_READY_NOTIFY, CFG_READY_FD };
-/* CFG_OUT_STDOUT: stderr only, the same as stdout (one pipe). */
-enum cfg_output { CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE, CFG_OUT_STDOUT };
+/*
+ * CFG_OUT_STDOUT: stderr only, the same as stdout (one pipe).
+ * CFG_OUT_WORKER: worker:NAME, the stdin of logger worker NAME.
+ */
+enum cfg_output {
+	CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE, CFG_OUT_STDOUT, CFG_OUT_WORKER
+};
 enum cfg_log_target { CFG_LOG_AUTO, CFG_LOG_STDOUT, CFG_LOG_JOURNAL };
 enum cfg_seccomp_mode { CFG_SECCOMP_NONE, CFG_SECCOMP_ALLOW, CFG_SECCOMP_DENY };
 enum cfg_seccomp_action { CFG_SECCOMP_KILL, CFG_SECCOMP_ERRNO, CFG_SECCOMP_LOG };
@@ -52,7 +57,7 @@ struct cfg_otpd {
 
 struct cfg_output_spec {
 	enum cfg_output mode;           /* default log */
-	char *path;                     /* CFG_OUT_FILE */
+	char *path;                     /* CFG_OUT_FILE; CFG_OUT_WORKER: the logger's name */
 };
 
 /*
@@ -121,6 +126,7 @@ struct cfg_worker {
 	bool clear_env;
 	bool no_new_privs;
 	bool mailbox;
+	bool is_logger;                 /* some worker's output is worker:<this one> */
 };
 
 /*

@@ -544,6 +544,14 @@ static void hooks_tell(const struct names *added, const struct names *restart,
 }
 
 /* Step 2: the removals are done.  Then the next round, if one was asked for. */
+/* A logger pipe stays while the new configuration still logs to it. */
+static bool logger_kept(const char *name, void *cfg)
+{
+	const struct cfg_node *c = cfg_find(cfg, name);
+
+	return c && c->spec.type == SUP_WORKER && c->w.is_logger;
+}
+
 static void apply(void *unused)
 {
 	struct otp_config *old = (struct otp_config *)core_config(), *nw = rl.next;
@@ -564,6 +572,7 @@ static void apply(void *unused)
 	free(rl.removals);
 	rl.removals = NULL;
 	shells_follow(nw);
+	out_loggers_keep(logger_kept, nw);
 	cgroup_reload(old);
 	signals_refresh();
 	if (rl.hooked)

@@ -141,6 +141,20 @@ uint64_t out_std_dropped(void);
 /* Write whatever is queued anywhere, as far as possible without blocking. */
 void out_flush(void);
 
+/* --- logger.c: stdout = worker:NAME ---------------------------------------- */
+
+/*
+ * The pipe into logger worker `name`, made at its first use and held by
+ * otpd (close-on-exec; the caller never closes either end).  NULL ret_*
+ * are not wanted.  0, or -errno.
+ */
+int out_logger_pipe(const char *name, int *ret_rfd, int *ret_wfd);
+/*
+ * After a reload: close the pipes of loggers keep() says nobody logs to
+ * any more (keep NULL: all of them, at exit).
+ */
+void out_loggers_keep(bool (*keep)(const char *name, void *data), void *data);
+
 /* --- file.c -------------------------------------------------------------- */
 
 /* Close every file target; each is opened again at its next line (SIGHUP). */
