@@ -237,6 +237,36 @@ static void nofile_raise(struct worker_setup *ws)
 	ws->nofile_hard = rl.rlim_max;
 }
 
+/* Output pipes of one running process of w that otpd holds the read ends of. */
+static unsigned pipes_of(const struct cfg_worker *w)
+{
+	unsigned n = w->out.mode == CFG_OUT_LOG || w->out.mode == CFG_OUT_FILE;
+
+	return n + (w->err.mode == CFG_OUT_LOG || w->err.mode == CFG_OUT_FILE);
+}
+
+/*
+ * The tree's static workers, all running, need about one fd per output
+ * pipe: say so at the start when the open-file limit cannot hold them,
+ * rather than at the worker whose start fails with EMFILE.
+ */
+static void nofile_check(const struct otp_config *c)
+{
+	struct rlimit rl;
+	unsigned long need = 16;
+
+	for (size_t i = 0; i < c->n_nodes; i++)
+		if (c->nodes[i].spec.type == SUP_WORKER)
+			need += pipes_of(&c->nodes[i].w);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    need <= rl.rlim_cur)
+		return;
+	log_warn("the workers' output pipes need about %lu open files, the limit is %lu: some "
+		 "starts will fail (EMFILE); raise it (LimitNOFILE=, ulimit -n) or set stderr = "
+		 "stdout (one pipe a worker) or stdout = null where the lines are not wanted",
+		 need, (unsigned long)rl.rlim_cur);
+}
+
 static int become_supervisor(bool pid1)
 {
 	if (pid1)
@@ -346,6 +376,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nofile_raise(&ws);
+	nofile_check(core_config());
 	if (become_supervisor(cs.pid1) < 0 || setup() < 0) {
 		/* A VM's init that returns panics the kernel: power off, saying why. */
 		if (cs.pid1 && sys_place() == SYS_MACHINE)

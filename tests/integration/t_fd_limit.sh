@@ -20,6 +20,8 @@ for n in 40 41; do
 	grep -q "start_failed:spawn:Too many open files" "$T/err" &&
 		pass "limit $n: the start failure says EMFILE" ||
 		fail "limit $n: no EMFILE: $(grep error: "$T/err")"
+	grep -q "warning: the workers' output pipes need about 96 open files, the limit is $n" "$T/err" &&
+		pass "limit $n: said at the start, with what to do" || fail "limit $n: no warning: $(head -3 "$T/err")"
 done
 
 # CAP_SYS_RESOURCE is bit 24 of CapEff (some sandboxes' root lacks it).
