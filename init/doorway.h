@@ -26,4 +26,17 @@ void core_use(struct sup_tree *t, struct otp_config *cfg);
 /* Stop and remove a node for good (sup_cmd_remove). */
 void core_cmd_remove(const char *name, struct core_req *r);
 
+/*
+ * Re-execution (reexec.c, reexec_state.c; otpd(8), RE-EXECUTION): the
+ * tree's runtime state saved (sup_save) and restored on the tree core_init
+ * built (sup_restore); is the tree settled (sup_tree_quiet, strict); the
+ * timer armed again once every room is back.
+ */
+int core_save_tree(int64_t now, void **ret_buf, size_t *ret_len);
+int core_restore_tree(const void *buf, size_t len, int64_t now, char *why, size_t why_len);
+bool core_quiet(const struct sup_node **ret_node, const char **ret_why);
+void core_restored(void);
+/* reload.c: a reload is under way (loaded, removals not all done). */
+bool reload_busy(void);
+
 #endif

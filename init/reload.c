@@ -487,3 +487,8 @@ static void apply(void *unused)
 		round_begin();
 	}
 }
+
+bool reload_busy(void)
+{
+	return rl.next != NULL || rl.waiting > 0 || rl.now.n > 0 || rl.again;
+}

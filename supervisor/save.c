@@ -51,21 +51,23 @@ static bool queue_has_command(const struct sup_sv *sv)
 	return false;
 }
 
-/* Why `n` keeps the tree from being saved (strict: from settling), or NULL. */
-static const char *node_busy(const struct sup_node *n, bool strict)
+/*
+ * Why `n` keeps the tree from being saved (strict: from settling), or
+ * NULL.  Pass 0 looks at what a node itself does, pass 1 at supervisors'
+ * plans: a supervisor stopping a child is named by the child.
+ */
+static const char *node_busy(const struct sup_node *n, bool strict, int pass)
 {
+	if (pass == 1)
+		return strict && n->sv && !plan_waits_start(n->sv) ? plan_word(n->sv->plan) : NULL;
 	if (n->removed)
 		return "is being removed by a reload";
+	if (strict && n->state == SUP_STOPPING)
+		return "is stopping";
 	if (n->pending != SUP_PEND_NONE)
 		return "has a command under way";
 	if (n->sv && queue_has_command(n->sv))
 		return "has commands waiting";
-	if (!strict)
-		return NULL;
-	if (n->state == SUP_STOPPING)
-		return "is stopping";
-	if (n->sv && !plan_waits_start(n->sv))
-		return plan_word(n->sv->plan);
 	return NULL;
 }
 
@@ -75,13 +77,12 @@ bool sup_tree_quiet(const struct sup_tree *t, bool strict, const struct sup_node
 	const char *why = NULL;
 	const struct sup_node *n = t->root;
 
-	if (t->shutting_down || t->done) {
+	if (t->shutting_down || t->done)
 		why = "is shutting down";
-	} else {
-		for (; n; n = sup_walk_all(t->root, n))
-			if ((why = node_busy(n, strict)))
+	for (int pass = 0; !why && pass < 2; pass++)
+		for (n = t->root; n; n = sup_walk_all(t->root, n))
+			if ((why = node_busy(n, strict, pass)))
 				break;
-	}
 	if (!why)
 		return true;
 	if (ret_node)

@@ -11,9 +11,13 @@
 #ifndef OTPD_INIT_OUTPUT_H
 #define OTPD_INIT_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+struct st_buf;
+struct st_rd;
 
 /* --- ring.c: the last N lines of a worker --------------------------------- */
 
@@ -67,5 +71,25 @@ void out_stdout_line(const char *name, pid_t pid, const char *line, size_t len);
 uint64_t out_stdout_dropped(void);
 /* Flush as much as possible without blocking (shutdown). */
 void out_stdout_flush(void);
+
+/*
+ * --- re-execution (otpd(8), RE-EXECUTION) --------------------------------
+ * What otpd holds in memory of workers' output goes into the saved state
+ * and comes back in the new image: the lines of each ring (a line is an
+ * item holding items: its text now, its pid, time and stream when rings
+ * keep them: readers skip what they do not know), the part of a line a
+ * pipe has read before its newline, with both ends of the pipe (what is
+ * still in the pipe waits there for the new image), and what is queued
+ * for otpd's stdout with the drop counters.  Restores: 0 or -errno; dry
+ * only reads.
+ */
+void log_ring_save(const struct log_ring *r, struct st_buf *b);
+int log_ring_restore(struct log_ring *r, const struct st_rd *rd);
+void out_pipe_save(const struct out_pipe *p, struct st_buf *b);
+/* The pipe of worker `name` as it was saved (its source watched again). */
+int out_pipe_restore(const struct st_rd *rd, const char *name, struct log_ring *ring, bool dry,
+		     struct out_pipe **ret);
+void out_stdout_save(struct st_buf *b);
+int out_stdout_restore(const struct st_rd *rd, bool dry);
 
 #endif

@@ -281,3 +281,50 @@ void out_pipe_free(struct out_pipe *p)
 	pipe_flush_partial(p);
 	pipe_release(p);
 }
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { PP_RFD = 1, PP_WFD, PP_PID, PP_PARTIAL };
+
+void out_pipe_save(const struct out_pipe *p, struct st_buf *b)
+{
+	st_put_fd(b, PP_RFD, p->rfd);
+	st_put_fd(b, PP_WFD, p->wfd);
+	st_put_i64(b, PP_PID, p->pid);
+	st_put(b, PP_PARTIAL, p->line, p->len);
+}
+
+int out_pipe_restore(const struct st_rd *rd, const char *name, struct log_ring *ring, bool dry,
+		     struct out_pipe **ret)
+{
+	struct st_rd part;
+	struct out_pipe *p;
+	int rfd, wfd, pid, r;
+
+	if (!st_fd(rd, PP_RFD, &rfd) || !st_fd(rd, PP_WFD, &wfd) || rfd < 0 || wfd < 0 ||
+	    !st_int(rd, PP_PID, &pid) || !st_find(rd, PP_PARTIAL, &part) || part.n > OUT_LINE_MAX)
+		return -EBADMSG;
+	if (dry)
+		return 0;
+	if (!(p = pipe_alloc()))
+		return -ENOMEM;
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->ring = ring;
+	p->pid = pid;
+	p->len = 0;
+	p->next_free = NULL;
+	p->rfd = rfd;
+	p->wfd = wfd;
+	if (part.n && pipe_reserve(p, part.n) == 0) {
+		memcpy(p->line, part.p, part.n);
+		p->len = part.n;
+	}
+	p->src = (struct ev_source){ .fd = p->rfd, .events = EPOLLIN, .fn = pipe_on_readable,
+				     .data = p };
+	if ((r = ev_add(&p->src)) < 0) {
+		pipe_release(p);
+		return r;
+	}
+	*ret = p;
+	return 0;
+}

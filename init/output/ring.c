@@ -206,3 +206,38 @@ void log_ring_unsubscribe(struct log_ring *r, int id)
 		return;
 	}
 }
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { RL_LINE = 1 };
+enum { RL_TEXT = 1 };
+
+static void ring_save_line(void *data, const char *line, size_t len)
+{
+	struct st_buf *b = data;
+	size_t at = st_open(b, RL_LINE);
+
+	st_put(b, RL_TEXT, line, len);
+	st_close(b, at);
+}
+
+void log_ring_save(const struct log_ring *r, struct st_buf *b)
+{
+	log_ring_each(r, 0, ring_save_line, b);
+}
+
+int log_ring_restore(struct log_ring *r, const struct st_rd *rd)
+{
+	struct st_rd it = *rd, v, text;
+	unsigned tag;
+
+	while (st_next(&it, &tag, &v) == 1) {
+		if (tag != RL_LINE)
+			continue;
+		if (!st_find(&v, RL_TEXT, &text))
+			return -EBADMSG;
+		if (r)
+			ring_store(r, (const char *)text.p, text.n);
+	}
+	return 0;
+}

@@ -207,3 +207,53 @@ void out_stdout_line(const char *name, pid_t pid, const char *line, size_t len)
 	if (!so.src.added)
 		so_flush();
 }
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { SO_QUEUE = 1, SO_DROPPED, SO_UNREPORTED, SO_MARKER_LEFT, SO_MARKER_N };
+
+void out_stdout_save(struct st_buf *b)
+{
+	size_t first = OUT_QUEUE_MAX - so.head < so.len ? OUT_QUEUE_MAX - so.head : so.len;
+
+	/* The two segments of the circular queue, as one value. */
+	if (so.buf)
+		st_put2(b, SO_QUEUE, so.buf + so.head, first, so.buf, so.len - first);
+	else
+		st_put(b, SO_QUEUE, NULL, 0);
+	st_put_u64(b, SO_DROPPED, so.dropped);
+	st_put_u64(b, SO_UNREPORTED, so.unreported);
+	st_put_u64(b, SO_MARKER_LEFT, so.marker_left);
+	st_put_u64(b, SO_MARKER_N, so.marker_n);
+}
+
+int out_stdout_restore(const struct st_rd *rd, bool dry)
+{
+	struct st_rd q;
+	uint64_t dropped = 0, unrep = 0, mleft = 0, mn = 0;
+
+	if (!st_find(rd, SO_QUEUE, &q) || q.n > OUT_QUEUE_MAX)
+		return -EBADMSG;
+	(void)st_u64(rd, SO_DROPPED, &dropped);
+	(void)st_u64(rd, SO_UNREPORTED, &unrep);
+	(void)st_u64(rd, SO_MARKER_LEFT, &mleft);
+	(void)st_u64(rd, SO_MARKER_N, &mn);
+	if (mleft > q.n)
+		return -EBADMSG;
+	if (dry)
+		return 0;
+	if (!so.init)
+		(void)out_stdout_init();
+	so.dropped = dropped;
+	so.unreported = unrep;
+	if (!so.buf || so.fd < 0) {
+		so_count_dropped(q.n ? 1 : 0);
+		return 0;
+	}
+	so.head = so.len = 0;
+	so_put((const char *)q.p, q.n);
+	so.marker_left = (size_t)mleft;
+	so.marker_n = mn;
+	so_flush();
+	return 0;
+}

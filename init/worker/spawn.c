@@ -27,6 +27,11 @@ void worker_setup(const struct worker_setup *s)
 	setup = *s;
 }
 
+const struct worker_setup *worker_setup_get(void)
+{
+	return &setup;
+}
+
 static int ensure_pipes(struct ws *w)
 {
 	const struct cfg_worker *c = &w->cfg->w;
