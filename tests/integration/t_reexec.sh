@@ -58,6 +58,8 @@ exec = /bin/sh -c "[ -e $T/arm ] && [ ! -e $T/died ] || exec sleep 1000; read -r
 [worker stubborn]
 exec = $TW --ignore-term
 shutdown = 30s
+[worker half]
+exec = /bin/sh -c "printf 'first '; while [ ! -e $T/half.go ]; do sleep 0.02; done; printf 'half\\n'; exec sleep 1000"
 EOF2
 }
 
@@ -93,7 +95,7 @@ reexec_ok() { # what [ARGS]
 
 scenario() { # mode: subreaper | pid1
 	local mode=$1 before after out rc p
-	rm -f "$T"/slow.* "$T/arm" "$T/died" "$T/watching"
+	rm -f "$T"/slow.* "$T"/half.* "$T/arm" "$T/died" "$T/watching"
 	write_conf
 	if [ "$mode" = pid1 ]; then
 		unshare --pid --fork --kill-child --mount-proc "$OTPD" -c "$T/otp.conf" \
@@ -135,6 +137,10 @@ scenario() { # mode: subreaper | pid1
 		"otpctl: gone: not_found
 1"
 	expect_eq "$mode: the mailbox worker kept its state" "$(ctl call counter get)" 5
+	# Half a line read before the exec, the rest after it: one line.
+	touch "$T/half.go"
+	wait_for sh -c "$OTPCTL -s $SOCK logs half | grep -q half"
+	expect_eq "$mode: a line cut by the exec comes out whole" "$(ctl logs half)" "first half"
 	[ -n "$CGBASE" ] && expect_eq "$mode: frozen stays frozen" "$(json frz state)" frozen
 	# What was waiting goes on: READY=1, the restart_delay, a thaw.
 	touch "$T/slow.go"
@@ -167,6 +173,8 @@ scenario() { # mode: subreaper | pid1
 
 	# --- a worker that dies during the exec --------------------------------------
 	ctl kill victim KILL >/dev/null   # restart 1 of 1 in fragile's window
+	wait_for sh -c "$OTPCTL -s $SOCK status victim --json | grep -q '\"restarts\": *1'" \
+		|| fail "$mode: victim not restarted"
 	wait_state victim running
 	touch "$T/arm"
 	ctl restart victim >/dev/null     # a restart asked for: not counted
@@ -230,6 +238,16 @@ scenario() { # mode: subreaper | pid1
 	expect_eq "$mode: otpd exits 0 after SIGTERM" "$RC" 0
 	[ -S "$SOCK" ] && fail "$mode: socket left behind" || pass "$mode: clean exit"
 }
+
+# --- the state's format: checked, versioned ------------------------------------
+out=$("$OTPD" --check-state 3 3</dev/null 2>&1); rc=$?
+expect_eq "an empty state: refused by the check" "$rc:$(echo "$out" | grep -c 'cannot restore')" "1:1"
+printf 'OTPDSTAT\002\000\000\000\000\000\000\000' > "$T/v2.state"
+out=$("$OTPD" --check-state 3 3<"$T/v2.state" 2>&1)
+expect_eq "another major version: refused" "$out" \
+	"otpd $("$OTPD" --version | awk '{print $2}') cannot restore this state: state format 2, this otpd reads 1"
+out=$("$OTPD" --restore 3 3<"$T/v2.state" 2>&1); rc=$?
+expect_eq "a restore from a bad state ends otpd (exit 2)" "$rc" 2
 
 scenario subreaper
 if command -v unshare >/dev/null &&
