@@ -37,6 +37,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "control/control.h"
@@ -389,14 +390,11 @@ static void rx_timer(struct ev_timer *t, int64_t now)
 
 /* --- 3. exec ------------------------------------------------------------------ */
 
+/* FD_CLOEXEC is the only descriptor flag: set, no need to read it first. */
 static void cloexec(const int *fds, size_t n, bool on)
 {
-	for (size_t i = 0; i < n; i++) {
-		int fl = fcntl(fds[i], F_GETFD);
-
-		if (fl >= 0)
-			(void)fcntl(fds[i], F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
-	}
+	for (size_t i = 0; i < n; i++)
+		(void)fcntl(fds[i], F_SETFD, on ? FD_CLOEXEC : 0);
 }
 
 static void exec_now(void)
@@ -501,13 +499,15 @@ void core_reexec(const char *binary, const char *note, struct core_talk *t)
 void reexec_restored(const struct reexec_found *f)
 {
 	struct core_talk *t = f->asker;
+	struct timespec ts;
 	char line[300];
 
 	rx.note_in = f->note ? strdup(f->note) : NULL;
 	rx.prev_in = f->prev_fd;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
 	snprintf(line, sizeof(line), "otpd %s re-executed from %s (was %s): %zu workers kept, %lld ms",
 		 otpd_version(), f->binary ? f->binary : "?", f->version, f->n_workers,
-		 (long long)(ev_now() - f->asked_at));
+		 (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - f->asked_at);
 	log_info("%s", line);
 	if (!t)
 		return;

@@ -82,13 +82,7 @@ int reexec_check(int fd)
 /* Every descriptor the state named is close-on-exec again, as all of otpd's are. */
 static void fds_cloexec(void)
 {
-	for (int fd = 3; fd < 65536; fd++) {
-		int fl;
-
-		if (!st_fd_declared(fd) || (fl = fcntl(fd, F_GETFD)) < 0)
-			continue;
-		(void)fcntl(fd, F_SETFD, fl | FD_CLOEXEC);
-	}
+	st_fds_cloexec();
 	st_fds_forget();
 }
 

@@ -178,6 +178,8 @@ int st_fds_declare(const int *fds, size_t n);
 bool st_fd(const struct st_rd *r, unsigned tag, int *ret);
 /* Was fd declared kept? */
 bool st_fd_declared(int fd);
+/* Every declared descriptor close-on-exec again (FD_CLOEXEC: the only fd flag). */
+void st_fds_cloexec(void);
 void st_fds_forget(void);
 
 #endif

@@ -4,6 +4,7 @@
  * part is one opaque item written by the core itself, in the same layout.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -287,6 +288,12 @@ bool st_fd(const struct st_rd *r, unsigned tag, int *ret)
 		return false;
 	*ret = fd;
 	return true;
+}
+
+void st_fds_cloexec(void)
+{
+	for (size_t i = 0; i < kept.n; i++)
+		(void)fcntl(kept.v[i], F_SETFD, FD_CLOEXEC);
 }
 
 void st_fds_forget(void)
