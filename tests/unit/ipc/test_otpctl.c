@@ -151,7 +151,7 @@ Test(otpctl, usage_errors_exit_2)
 
 Test(otpctl, verbs_not_available_yet_exit_2)
 {
-	static const char *const verbs[] = { "reexec", "upgrade" };
+	static const char *const verbs[] = { "upgrade" };
 	char want[128];
 	size_t i;
 
@@ -164,6 +164,19 @@ Test(otpctl, verbs_not_available_yet_exit_2)
 		cr_assert(eq(str, r.err, want));
 		run_free(&r);
 	}
+}
+
+/* reexec exists now: its usage is checked before any connection is tried. */
+Test(otpctl, reexec_usage_exit_2)
+{
+	struct run r = run_otpctl(ARGS("reexec", "x"), th_path("nobody.sock"));
+
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(strstr(r.err, "usage: otpctl reexec [--binary PATH]") != NULL, "%s", r.err);
+	run_free(&r);
+	r = run_otpctl(ARGS("reexec", "--binary"), th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	run_free(&r);
 }
 
 /* freeze and thaw exist now: extra words are a usage error, before any
