@@ -7,9 +7,14 @@
 #   make check-otp       the same scenarios against Erlang/OTP's supervisor and otpd, compared
 #   make check-vm        otpd as PID 1 of qemu VMs (tests/vm/setup.sh installs qemu + kernel)
 #   make check-container otpd as PID 1 of podman containers, next to tini (tests/container/)
+#   make check-fuzz      every fuzz target ~20 s, then the live fuzzer ~30 s (part of check)
+#   make check-soak      the soak/chaos run, short form (~60 s, part of check)
+#   make fuzz            every fuzz target for FUZZ_SECONDS (default 600) each
+#   make soak            the soak/chaos run for SOAK_MINUTES (default 10)
 #   make demo            build and run the demo tree (etc/otp.conf)
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
-#   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR ...)
+#   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR
+#                        BASHCOMPDIR ZSHCOMPDIR FISHCOMPDIR ...)
 #   make deb             build/otpd_VERSION_amd64.deb, build/libotp-mailbox-dev_VERSION_amd64.deb
 #   make lintian         make deb, then lintian -E --pedantic on both packages
 #   make static          build/static/otpd, build/static/otpctl: no shared libraries at all
@@ -27,7 +32,15 @@ SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(PREFIX)/share/man
+# Where each shell finds completions by itself: bash-completion looks in
+# $XDG_DATA_DIRS (default /usr/local/share:/usr/share), zsh's fpath has
+# site-functions (make deb: Debian's /usr/share/zsh/vendor-completions),
+# fish its vendor_completions.d (in $XDG_DATA_DIRS, and under /usr/share).
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 # systemd reads units from /usr/local/lib/systemd/system and /usr/lib/...
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 # otpd's default configuration is /etc/otp whatever the PREFIX.
@@ -52,7 +65,11 @@ WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wmissing-prototypes -Wstrict-prototyp
 HARDEN := -D_FORTIFY_SOURCE=2 -fstack-protector-strong
 OPT ?= -O2 -g
 CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) $(WARN) $(HARDEN) $(PKG_CFLAGS) $(EXTRA_CFLAGS)
-LDFLAGS_ALL := $(EXTRA_LDFLAGS)
+# Symbols bound at start (BIND_NOW) and the GOT read-only after (full
+# RELRO): hardening, and no lazy binding, whose resolver saves the vector
+# registers on the stack at a program's deepest call (~4 KiB of otpd's
+# base memory).
+LDFLAGS_ALL := -Wl,-z,relro -Wl,-z,now $(EXTRA_LDFLAGS)
 
 SUP_SRC := $(wildcard supervisor/*.c)
 CFG_SRC := $(wildcard config/*.c)
@@ -74,7 +91,10 @@ LIBCG := $(BUILD)/libcg.a
 LIBINIT := $(BUILD)/libinit.a
 LIBS_ALL := $(LIBINIT) $(LIBIPC) $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
 
-all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers
+COMPLETIONS := $(addprefix $(BUILD)/completions/,otpctl.bash _otpctl otpctl.fish)
+
+all: $(BUILD)/otpd $(BUILD)/otpctl $(BUILD)/libotp_mailbox.a $(BUILD)/examples/counter helpers \
+	$(COMPLETIONS)
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -101,10 +121,20 @@ $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
 # otpctl links ipc/ and util/ only: neither the config loader nor the core.
-OTPCTL_SRC := ipc/otpctl.c ipc/otpctl_mailbox.c $(wildcard ipc/otpctl_import*.c)
+OTPCTL_SRC := ipc/otpctl.c ipc/otpctl_mailbox.c $(wildcard ipc/otpctl_import*.c ipc/otpctl_complete*.c)
 $(BUILD)/otpctl: $(call obj,$(OTPCTL_SRC)) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBUTIL)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
+
+# The shell completions are what the built otpctl prints
+# (`otpctl completion SHELL`, ipc/otpctl_complete_scripts.c).
+$(BUILD)/completions/otpctl.bash: SHELL_NAME := bash
+$(BUILD)/completions/_otpctl: SHELL_NAME := zsh
+$(BUILD)/completions/otpctl.fish: SHELL_NAME := fish
+$(COMPLETIONS): $(BUILD)/otpctl
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(BUILD)/otpctl completion $(SHELL_NAME) > $@.tmp && mv $@.tmp $@
 
 # The gen_server mailbox library workers link against (libc only).
 $(BUILD)/libotp_mailbox.a: $(call obj,$(MB_SRC))
@@ -137,6 +167,8 @@ check: all
 	$(MAKE) check-vm
 	$(MAKE) check-container
 	$(MAKE) check-man
+	$(MAKE) check-fuzz
+	$(MAKE) check-soak
 	@echo "make check: all tiers passed"
 
 check-unit: all
@@ -195,10 +227,61 @@ check-container: all static
 check-man:
 	tests/man/check.sh
 
+# Fuzzing (tests/fuzz/): libFuzzer targets built with clang under ASan and
+# UBSan in their own tree, and a live fuzzer against otpd built as for the
+# unit tests (build/san).  A crash, leak, timeout or broken invariant fails
+# the run and names the reproducer.
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD ?= build/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# Warnings clang has and gcc (the build of record) does not.
+FUZZ_NOWARN := -Wno-format-nonliteral -Wno-missing-field-initializers
+
+fuzz-bins:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
+		EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(FUZZ_NOWARN)" \
+		EXTRA_LDFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer" \
+		$(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz/fuzz_$(t))
+
+# Each target links only the layers it drives, as the unit suites do.
+FUZZ_LIBS_config = $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
+FUZZ_LIBS_ctl = $(LIBIPC) $(LIBUTIL)
+FUZZ_LIBS_notify = $(LIBIPC) $(LIBUTIL)
+FUZZ_LIBS_mailbox = $(BUILD)/libotp_mailbox.a
+define fuzz_template
+$(BUILD)/fuzz/fuzz_$(1): $(BUILD)/tests/fuzz/fuzz_$(1).o $(or $(FUZZ_LIBS_$(1)),$(LIBS_ALL))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS) -lpthread
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_template,$(t))))
+
+san-otpd: all
+	$(MAKE) BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" \
+		$(SANBUILD)/otpd
+
+fuzz: fuzz-bins
+	FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+check-fuzz: fuzz-bins san-otpd
+	FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh 20 $(FUZZ_TARGETS)
+	python3 tests/fuzz/live.py --otpd $(SANBUILD)/otpd --otpctl $(BUILD)/otpctl \
+		--worker $(BUILD)/helpers/tworker --seconds 30
+
+# Soak/chaos (tests/soak/): kills, restart storms, reloads, freezes,
+# clients and mailbox calls at once, invariants checked throughout.
+SOAK_MINUTES ?= 10
+
+soak: all
+	python3 tests/soak/soak.py --build $(BUILD) --seconds $$(( $(SOAK_MINUTES) * 60 ))
+
+check-soak: all
+	python3 tests/soak/soak.py --build $(BUILD) --seconds 60
+
 demo: all
 	BUILD=$(BUILD) scripts/demo.sh
 
-bench: all
+bench: all static
 	$(MAKE) BUILD=$(BUILD) bench-bins
 	BUILD=$(BUILD) bench/run.sh $(BENCH_ARGS)
 
@@ -218,7 +301,8 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(LIBDIR)/pkgconfig \
 		$(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBEXECDIR)/otpd $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/otp/otp.d
+		$(DESTDIR)$(SYSCONFDIR)/otp/otp.d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) \
+		$(DESTDIR)$(FISHCOMPDIR)
 	install -m 0755 $(BUILD)/otpd $(DESTDIR)$(SBINDIR)/otpd
 	install -m 0755 $(BUILD)/otpctl $(DESTDIR)$(BINDIR)/otpctl
 	install -m 0644 man/otpctl.1 $(DESTDIR)$(MANDIR)/man1/
@@ -229,6 +313,9 @@ install: all
 	printf 'prefix=%s\nlibdir=%s\nincludedir=%s\n\nName: otp_mailbox\nDescription: gen_server mailboxes for otpd workers\nVersion: %s\nLibs: -L$${libdir} -lotp_mailbox\nCflags: -I$${includedir}\n' \
 		'$(PREFIX)' '$(LIBDIR)' '$(INCLUDEDIR)' '$(VERSION)' > $(DESTDIR)$(LIBDIR)/pkgconfig/otp_mailbox.pc
 	install -m 0755 $(BUILD)/examples/counter $(DESTDIR)$(LIBEXECDIR)/otpd/
+	install -m 0644 $(BUILD)/completions/otpctl.bash $(DESTDIR)$(BASHCOMPDIR)/otpctl
+	install -m 0644 $(BUILD)/completions/_otpctl $(DESTDIR)$(ZSHCOMPDIR)/_otpctl
+	install -m 0644 $(BUILD)/completions/otpctl.fish $(DESTDIR)$(FISHCOMPDIR)/otpctl.fish
 	sed -e 's|@sbindir@|$(SBINDIR)|g' -e 's|@bindir@|$(BINDIR)|g' etc/otpd.service.in \
 		> $(DESTDIR)$(UNITDIR)/otpd.service
 	[ -e $(DESTDIR)$(SYSCONFDIR)/otp/otp.conf ] || \
@@ -242,7 +329,7 @@ DEB_BUILD := $(BUILD)/deb
 deb:
 	rm -rf $(DEB_BUILD)/root
 	$(MAKE) BUILD=$(DEB_BUILD)/obj PREFIX=/usr LIBDIR=/usr/lib/$(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null) \
-		UNITDIR=/lib/systemd/system EXTRA_LDFLAGS="-Wl,-z,relro -Wl,-z,now" \
+		UNITDIR=/lib/systemd/system ZSHCOMPDIR=/usr/share/zsh/vendor-completions \
 		DESTDIR=$(CURDIR)/$(DEB_BUILD)/root install
 	VERSION=$(VERSION) OUT=$(BUILD) pkg/deb.sh $(DEB_BUILD)
 lintian: deb
@@ -269,6 +356,7 @@ clean:
 	rm -rf build
 
 .PHONY: all helpers check check-layering check-unit unit-bins check-integration check-otp check-vm check-container \
-	check-man demo bench bench-bins install deb lintian static clean
+	check-man demo bench bench-bins install deb lintian static clean fuzz fuzz-bins check-fuzz san-otpd soak \
+	check-soak
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench.py: make bench.  otpd side by side with its peers, in one run.
 
-  python3 bench/bench.py [--quick] [--only restart,start,idle,pid1,control,shutdown,reexec]
+  python3 bench/bench.py [--quick] [--only restart,start,idle,pid1,control,shutdown,logs,scale,reexec]
 
 Peers (installed by bench/setup.sh from Debian): s6, runit, supervisord as
 supervisors; tini, dumb-init, catatonit as PID 1; plus bare floors
@@ -21,6 +21,7 @@ import argparse
 import datetime
 import os
 import platform
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,9 +37,10 @@ from peers.otpd import Otpd, OtpdInit            # noqa: E402
 from peers.runit import Runit                    # noqa: E402
 from peers.s6 import S6                          # noqa: E402
 from peers.supervisord import Supervisord        # noqa: E402
-from scenarios import control, idle, pid1, reexec, restart, shutdown, start   # noqa: E402
+from scenarios import control, idle, logs, pid1, reexec, restart, scale, shutdown, start   # noqa: E402
 
-SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "shutdown", "reexec"]
+SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "shutdown", "logs", "scale",
+             "reexec"]
 
 
 class Interrupted(Exception):
@@ -109,14 +111,17 @@ def main():
         steps = {
             "core": lambda: core(ctx),
             "restart": lambda: restart.run(ctx, otpd, peers),
-            "start": lambda: start.run(ctx, [otpd, Otpd(cgroup=True, name="otpd-cg")] + peers
-                                       + [StartFloor(True), StartFloor(False)]),
+            "start": lambda: start.run(ctx, [otpd, Otpd(cgroup=True, name="otpd-cg")]
+                                       + available(ctx, [Otpd(static=True, name="otpd-static")])
+                                       + peers + [StartFloor(True), StartFloor(False)]),
             "idle": lambda: idle.run(ctx, [otpd] + peers, inits[1:-1]),
             "pid1": lambda: pid1.run(ctx, inits),
             "control": lambda: control.run(ctx),
             "shutdown": lambda: shutdown.run(ctx, [otpd] + available(ctx, [
                 Otpd(parallel=True, name="otpd-par")]) + [Otpd(dynamic=True, name="otpd-dyn")]
                 + peers),
+            "logs": lambda: logs.run(ctx, [n for n in ("s6-log", "svlogd") if shutil.which(n)]),
+            "scale": lambda: scale.run(ctx),
             "reexec": lambda: reexec.run(ctx),
         }
         for name in SCENARIOS:

@@ -30,7 +30,9 @@
 
 enum cfg_cgroup_mode { CFG_CGROUP_AUTO, CFG_CGROUP_REQUIRED, CFG_CGROUP_OFF };
 enum cfg_ready { CFG_READY_EXEC, CFG_READY_NOTIFY, CFG_READY_FD };
-enum cfg_output { CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE };
+/* CFG_OUT_STDOUT: stderr only, the same as stdout (one pipe). */
+enum cfg_output { CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE, CFG_OUT_STDOUT };
+enum cfg_log_target { CFG_LOG_AUTO, CFG_LOG_STDOUT, CFG_LOG_JOURNAL };
 enum cfg_seccomp_mode { CFG_SECCOMP_NONE, CFG_SECCOMP_ALLOW, CFG_SECCOMP_DENY };
 enum cfg_seccomp_action { CFG_SECCOMP_KILL, CFG_SECCOMP_ERRNO, CFG_SECCOMP_LOG };
 
@@ -45,6 +47,7 @@ struct cfg_otpd {
 	unsigned log_lines;             /* per-child ring for otpctl logs, default 1000 */
 	char *events_worker;            /* events = worker:NAME: the events go to its
 					   mailbox; NULL: nowhere */
+	enum cfg_log_target log_target; /* where `log` output goes, default auto */
 };
 
 struct cfg_output_spec {
@@ -96,12 +99,18 @@ struct cfg_worker {
 	char *user, *group;             /* NULL: unchanged */
 	char *mailbox_group;            /* NULL: [otpd] control_group */
 	char **seccomp_list;            /* names as written, NULL-terminated */
+	char **monitors;                /* nodes it monitors (DOWN/UP casts), NULL-terminated */
 	/* NULL when no sandbox key is set (most workers): read it through
 	 * cfg_worker_sandbox(), never directly. */
 	struct cfg_sandbox *sb;
 	uint64_t forward_signals;       /* bit (1 << signo) */
+	int64_t log_max_size;           /* file: rotated at this size, 0: never; default 10M */
+	int log_keep;                   /* rotated files kept, default 5 */
+	int64_t ping_ms;                /* mailbox ping interval, 0: off */
+	int64_t ping_timeout_ms;        /* default 5 s */
 	int argc;
 	int n_env;
+	int n_monitors;
 	enum cfg_ready ready;
 	int ready_fd;                   /* CFG_READY_FD: N >= 3 */
 	int mailbox_backlog;            /* default 128 */
@@ -119,6 +128,9 @@ struct cfg_worker {
  * one shared instance with every default (nothing changed).  Never NULL.
  */
 const struct cfg_sandbox *cfg_worker_sandbox(const struct cfg_worker *w);
+
+/* ping_timeout when only ping is set: OTP's default call timeout. */
+#define CFG_PING_TIMEOUT_MS 5000
 
 /* No such node: an index into otp_config.nodes that is none. */
 #define CFG_NO_NODE ((size_t)-1)
@@ -269,7 +281,8 @@ const char *cfg_signal_name(int signo);
 /*
  * Call fn("KEY=VALUE", data) for each variable of an environment file's
  * text, in order (otp.conf(5), environment_file): lines of any length;
- * blank lines, '#' lines and lines without '=' skipped; matching quotes
+ * blank lines, '#' lines, lines without '=' and lines with nothing
+ * before it ("=VALUE") skipped; matching quotes
  * around a value removed.  `text` holds `len` bytes and a NUL after them;
  * it is changed in place.  0, the first non-zero fn result, or -EINVAL (a
  * NUL byte within the `len` bytes).

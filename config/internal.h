@@ -40,7 +40,7 @@ enum cfg_sec { CFG_SEC_NONE, CFG_SEC_OTPD, CFG_SEC_SUP, CFG_SEC_WORKER };
 enum cfg_key_id {
 	/* [otpd] */
 	CFG_K_RUN_DIR, CFG_K_SOCKET, CFG_K_CONTROL_GROUP, CFG_K_CGROUP, CFG_K_CGROUP_BASE,
-	CFG_K_SHUTDOWN_GRACE, CFG_K_LOG_LINES, CFG_K_EVENTS,
+	CFG_K_SHUTDOWN_GRACE, CFG_K_LOG_LINES, CFG_K_EVENTS, CFG_K_LOG_TARGET,
 	/* supervisors and workers */
 	CFG_K_PARENT, CFG_K_RESTART, CFG_K_SHUTDOWN, CFG_K_SIGNIFICANT,
 	/* supervisors */
@@ -48,9 +48,10 @@ enum cfg_key_id {
 	/* workers */
 	CFG_K_EXEC, CFG_K_READY, CFG_K_READY_TIMEOUT, CFG_K_USER, CFG_K_GROUP, CFG_K_ENV,
 	CFG_K_ENVIRONMENT_FILE, CFG_K_CLEAR_ENV, CFG_K_WORKDIR, CFG_K_STDOUT, CFG_K_STDERR,
+	CFG_K_LOG_MAX_SIZE, CFG_K_LOG_KEEP,
 	CFG_K_STOP_SIGNAL, CFG_K_SUCCESS_EXIT, CFG_K_RESTART_DELAY, CFG_K_WATCHDOG,
 	CFG_K_FORWARD_SIGNALS, CFG_K_MAILBOX, CFG_K_MAILBOX_BACKLOG, CFG_K_MAILBOX_MODE,
-	CFG_K_MAILBOX_GROUP, CFG_K_NO_NEW_PRIVS, CFG_K_SECCOMP_ALLOW,
+	CFG_K_MAILBOX_GROUP, CFG_K_MONITORS, CFG_K_PING, CFG_K_PING_TIMEOUT, CFG_K_NO_NEW_PRIVS, CFG_K_SECCOMP_ALLOW,
 	CFG_K_SECCOMP_DENY, CFG_K_SECCOMP_ACTION,
 	/* limits, both */
 	CFG_K_MEMORY_MAX, CFG_K_MEMORY_HIGH, CFG_K_MEMORY_SWAP_MAX, CFG_K_CPU_MAX,
@@ -145,6 +146,7 @@ const char *cfg_set_cgroup_base(struct cfg_ctx *x, struct cfg_pnode *p, const ch
 const char *cfg_set_shutdown_grace(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_log_lines(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_events(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_log_target(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 
 const char *cfg_set_parent(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_restart(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
@@ -167,6 +169,8 @@ const char *cfg_set_clear_env(struct cfg_ctx *x, struct cfg_pnode *p, const char
 const char *cfg_set_workdir(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_stdout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_stderr(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_log_max_size(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_log_keep(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_stop_signal(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_success_exit(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_restart_delay(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
@@ -176,6 +180,9 @@ const char *cfg_set_mailbox(struct cfg_ctx *x, struct cfg_pnode *p, const char *
 const char *cfg_set_mailbox_backlog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox_mode(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox_group(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_monitors(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_ping(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_ping_timeout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_no_new_privs(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_seccomp_allow(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_seccomp_deny(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);

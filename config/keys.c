@@ -18,6 +18,7 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_SHUTDOWN_GRACE, "shutdown_grace", CFG_IN_OTPD, cfg_set_shutdown_grace),
 	K(CFG_K_LOG_LINES, "log_lines", CFG_IN_OTPD, cfg_set_log_lines),
 	K(CFG_K_EVENTS, "events", CFG_IN_OTPD, cfg_set_events),
+	K(CFG_K_LOG_TARGET, "log_target", CFG_IN_OTPD, cfg_set_log_target),
 
 	K(CFG_K_PARENT, "parent", CFG_IN_NODE, cfg_set_parent),
 	K(CFG_K_RESTART, "restart", CFG_IN_NODE, cfg_set_restart),
@@ -42,6 +43,8 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_WORKDIR, "workdir", CFG_IN_WORKER, cfg_set_workdir),
 	K(CFG_K_STDOUT, "stdout", CFG_IN_WORKER, cfg_set_stdout),
 	K(CFG_K_STDERR, "stderr", CFG_IN_WORKER, cfg_set_stderr),
+	K(CFG_K_LOG_MAX_SIZE, "log_max_size", CFG_IN_WORKER, cfg_set_log_max_size),
+	K(CFG_K_LOG_KEEP, "log_keep", CFG_IN_WORKER, cfg_set_log_keep),
 	K(CFG_K_STOP_SIGNAL, "stop_signal", CFG_IN_WORKER, cfg_set_stop_signal),
 	K(CFG_K_SUCCESS_EXIT, "success_exit", CFG_IN_WORKER, cfg_set_success_exit),
 	K(CFG_K_RESTART_DELAY, "restart_delay", CFG_IN_WORKER, cfg_set_restart_delay),
@@ -51,6 +54,9 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_MAILBOX_BACKLOG, "mailbox_backlog", CFG_IN_WORKER, cfg_set_mailbox_backlog),
 	K(CFG_K_MAILBOX_MODE, "mailbox_mode", CFG_IN_WORKER, cfg_set_mailbox_mode),
 	K(CFG_K_MAILBOX_GROUP, "mailbox_group", CFG_IN_WORKER, cfg_set_mailbox_group),
+	K(CFG_K_MONITORS, "monitors", CFG_IN_WORKER, cfg_set_monitors),
+	K(CFG_K_PING, "ping", CFG_IN_WORKER, cfg_set_ping),
+	K(CFG_K_PING_TIMEOUT, "ping_timeout", CFG_IN_WORKER, cfg_set_ping_timeout),
 	K(CFG_K_NO_NEW_PRIVS, "no_new_privs", CFG_IN_WORKER, cfg_set_no_new_privs),
 	K(CFG_K_SECCOMP_ALLOW, "seccomp_allow", CFG_IN_WORKER, cfg_set_seccomp_allow),
 	K(CFG_K_SECCOMP_DENY, "seccomp_deny", CFG_IN_WORKER, cfg_set_seccomp_deny),
@@ -120,6 +126,7 @@ static bool key_in_place(int k)
 	case CFG_K_READY_TIMEOUT: case CFG_K_STOP_SIGNAL: case CFG_K_SUCCESS_EXIT:
 	case CFG_K_RESTART_DELAY: case CFG_K_FORWARD_SIGNALS: case CFG_K_MAILBOX_BACKLOG:
 	case CFG_K_MAILBOX_MODE: case CFG_K_MAILBOX_GROUP:
+	case CFG_K_MONITORS: case CFG_K_PING: case CFG_K_PING_TIMEOUT:
 		return true;
 	default:
 		return false;

@@ -106,3 +106,16 @@ const char *cfg_set_events(struct cfg_ctx *x, struct cfg_pnode *p, const char *v
 	x->cfg->otpd.events_worker = copy;
 	return NULL;
 }
+
+const char *cfg_set_log_target(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (strcmp(v, "auto") == 0)
+		x->cfg->otpd.log_target = CFG_LOG_AUTO;
+	else if (strcmp(v, "stdout") == 0)
+		x->cfg->otpd.log_target = CFG_LOG_STDOUT;
+	else if (strcmp(v, "journal") == 0)
+		x->cfg->otpd.log_target = CFG_LOG_JOURNAL;
+	else
+		return "expected auto, stdout or journal";
+	return NULL;
+}

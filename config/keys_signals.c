@@ -21,25 +21,6 @@ const char *cfg_set_stop_signal(struct cfg_ctx *x, struct cfg_pnode *p, const ch
 	return NULL;
 }
 
-static bool int_in(const int *v, int n, int x)
-{
-	for (int i = 0; i < n; i++)
-		if (v[i] == x)
-			return true;
-	return false;
-}
-
-/* Add `x` to v[*n] unless present; false when full. */
-static bool set_add(int *v, int *n, int x)
-{
-	if (int_in(v, *n, x))
-		return true;
-	if (*n == SUP_SUCCESS_EXIT_MAX)
-		return false;
-	v[(*n)++] = x;
-	return true;
-}
-
 /* One word of success_exit: an exit code 0..255 or a signal name. */
 static const char *success_word(void *ctx, const char *w)
 {
@@ -51,14 +32,12 @@ static const char *success_word(void *ctx, const char *w)
 	if (cfg_parse_uint(w, &any) == 0) {
 		if (cfg_parse_int_range(w, 0, 255, &code) < 0)
 			return "exit codes go from 0 to 255";
-		if (!set_add(s->success_exit, &s->n_success_exit, (int)code))
-			return "too many exit codes (at most 16)";
+		sup_success_add(s, true, (int)code);
 		return NULL;
 	}
 	if (cfg_parse_signal(w, &sig) < 0)
 		return "expected exit codes (0 to 255) and signal names";
-	if (!set_add(s->success_signal, &s->n_success_signal, sig))
-		return "too many signals (at most 16)";
+	sup_success_add(s, false, sig);
 	return NULL;
 }
 
@@ -90,8 +69,8 @@ const char *cfg_set_success_exit(struct cfg_ctx *x, struct cfg_pnode *p, const c
 				    success_word, s);
 
 	if (msg) {
-		s->n_success_exit = 0;
-		s->n_success_signal = 0;
+		memset(s->success_exit, 0, sizeof(s->success_exit));
+		s->success_signal = 0;
 	}
 	return msg;
 }

@@ -169,16 +169,62 @@ const char *cfg_set_mailbox_group(struct cfg_ctx *x, struct cfg_pnode *p, const 
 	return set_str(&p->node.w.mailbox_group, v);
 }
 
+/* Names of other nodes, checked once the tree is known (validate.c). */
+const char *cfg_set_monitors(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	struct cfg_worker *w = &p->node.w;
+	char **names;
+	int n;
+
+	if (cfg_split_list(v, &names, &n) < 0)
+		return cfg_oom;
+	for (int i = 0; i < n; i++) {
+		const char *why;
+
+		if (!sup_name_valid(names[i], &why)) {
+			cfg_strv_free(names);
+			return "expected names of nodes (" SUP_NAME_RULE ")";
+		}
+		for (int j = 0; j < i; j++) {
+			if (strcmp(names[i], names[j]) == 0) {
+				cfg_strv_free(names);
+				return "a node is named twice";
+			}
+		}
+	}
+	cfg_strv_free(w->monitors);
+	w->monitors = names;
+	w->n_monitors = n;
+	return NULL;
+}
+
+const char *cfg_set_ping(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_duration(&p->node.w.ping_ms, v);
+}
+
+const char *cfg_set_ping_timeout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	int64_t ms;
+
+	if (cfg_parse_duration(v, &ms) < 0 || ms <= 0)
+		return "expected a duration above 0 (250ms, 1.5s, 1min; a bare number is ms)";
+	p->node.w.ping_timeout_ms = ms;
+	return NULL;
+}
+
 const char *cfg_set_no_new_privs(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	return set_bool(&p->node.w.no_new_privs, v);
 }
 
-static const char *set_output(struct cfg_output_spec *o, const char *v)
+static const char *set_output(struct cfg_output_spec *o, const char *v, bool is_err)
 {
 	const char *msg;
 
-	if (strcmp(v, "log") == 0)
+	if (is_err && strcmp(v, "stdout") == 0)
+		o->mode = CFG_OUT_STDOUT;
+	else if (strcmp(v, "log") == 0)
 		o->mode = CFG_OUT_LOG;
 	else if (strcmp(v, "inherit") == 0)
 		o->mode = CFG_OUT_INHERIT;
@@ -186,6 +232,8 @@ static const char *set_output(struct cfg_output_spec *o, const char *v)
 		o->mode = CFG_OUT_NULL;
 	else if (strncmp(v, "file:", 5) == 0 && cfg_is_abs_path(v + 5))
 		o->mode = CFG_OUT_FILE;
+	else if (is_err)
+		return "expected log, stdout, inherit, null or file:/ABSOLUTE/PATH";
 	else
 		return "expected log, inherit, null or file:/ABSOLUTE/PATH";
 	if (o->mode != CFG_OUT_FILE)
@@ -198,11 +246,35 @@ static const char *set_output(struct cfg_output_spec *o, const char *v)
 
 const char *cfg_set_stdout(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
-	return set_output(&p->node.w.out, v);
+	return set_output(&p->node.w.out, v, false);
 }
 
 const char *cfg_set_stderr(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	p->err_set = true;
-	return set_output(&p->node.w.err, v);
+	return set_output(&p->node.w.err, v, true);
+}
+
+const char *cfg_set_log_max_size(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	int64_t n;
+
+	if (strcmp(v, "infinity") == 0) {
+		p->node.w.log_max_size = 0;
+		return NULL;
+	}
+	if (cfg_parse_size(v, &n) < 0 || n < 0)
+		return "expected a size (10M, 512K ...) or infinity";
+	p->node.w.log_max_size = n;
+	return NULL;
+}
+
+const char *cfg_set_log_keep(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	int64_t n;
+
+	if (cfg_parse_int_range(v, 0, 1000, &n) < 0)
+		return "expected an integer from 0 to 1000";
+	p->node.w.log_keep = (int)n;
+	return NULL;
 }

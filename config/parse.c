@@ -146,17 +146,18 @@ static int cfg_on_value(void *user, const char *section, const char *name, const
 
 /* Our settings for Debian inih's run-time options, restored afterwards. */
 struct ini_opts {
-	bool multiline, inline_comments, no_value, stop_first, bom;
+	bool multiline, inline_comments, no_value, stop_first, bom, use_stack, realloc;
 	char *inline_prefixes, *start_prefixes;
-	int max_line;
+	int max_line, initial_alloc;
 };
 
 static void opts_swap(struct ini_opts *o)
 {
 	struct ini_opts old = {
 		ini_allow_multiline, ini_allow_inline_comments, ini_allow_no_value,
-		ini_stop_on_first_error, ini_allow_bom, ini_inline_comment_prefixes,
-		ini_start_comment_prefixes, ini_max_line,
+		ini_stop_on_first_error, ini_allow_bom, ini_use_stack, ini_allow_realloc,
+		ini_inline_comment_prefixes, ini_start_comment_prefixes, ini_max_line,
+		ini_initial_alloc,
 	};
 
 	ini_allow_multiline = o->multiline;
@@ -164,6 +165,9 @@ static void opts_swap(struct ini_opts *o)
 	ini_allow_no_value = o->no_value;
 	ini_stop_on_first_error = o->stop_first;
 	ini_allow_bom = o->bom;
+	ini_use_stack = o->use_stack;
+	ini_allow_realloc = o->realloc;
+	ini_initial_alloc = o->initial_alloc;
 	ini_inline_comment_prefixes = o->inline_prefixes;
 	ini_start_comment_prefixes = o->start_prefixes;
 	ini_max_line = o->max_line;
@@ -172,8 +176,11 @@ static void opts_swap(struct ini_opts *o)
 
 void cfg_parse_text(struct cfg_ctx *x, const char *file, const char *text, size_t len)
 {
-	/* inline comments: comment_cut() */
-	struct ini_opts o = { false, false, false, false, true, ";", ";#", CFG_MAX_LINE };
+	/* inline comments: comment_cut().  The line buffer (CFG_MAX_LINE) is
+	 * malloc'd (whole: cfg_reader gives one line per call): on the stack it
+	 * made otpd's deepest call 8 KiB deeper for good (its base memory). */
+	struct ini_opts o = { false, false, false, false, true, false, false, ";", ";#",
+			      CFG_MAX_LINE, CFG_MAX_LINE };
 	int r;
 
 	x->file = file;

@@ -16,8 +16,11 @@ void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
 	n->w.ready = CFG_READY_EXEC;
 	n->w.out.mode = CFG_OUT_LOG;
 	n->w.err.mode = CFG_OUT_LOG;
+	n->w.log_max_size = 10 * 1024 * 1024;
+	n->w.log_keep = 5;
 	n->w.mailbox_backlog = 128;
 	n->w.mailbox_mode = 0660;
+	n->w.ping_timeout_ms = CFG_PING_TIMEOUT_MS;
 }
 
 /* Free what the node owns; `file` belongs to the config's file list. */
@@ -35,6 +38,7 @@ void cfg_node_release(struct cfg_node *n)
 	free(n->w.group);
 	free(n->w.mailbox_group);
 	cfg_strv_free(n->w.seccomp_list);
+	cfg_strv_free(n->w.monitors);
 	cfg_sandbox_free(n->w.sb);
 	memset(n, 0, sizeof(*n));
 }

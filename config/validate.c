@@ -100,6 +100,43 @@ static void mailbox_check(struct cfg_ctx *x, struct cfg_pnode *p)
 			       "fd 3 is the mailbox (mailbox = true): choose another fd");
 }
 
+/* Whether p is the template worker of a simple_one_for_one supervisor. */
+static bool is_template(const struct cfg_ctx *x, const struct cfg_pnode *p)
+{
+	return p->parent != CFG_NONE &&
+	       x->pn[p->parent].node.spec.strategy == SUP_SIMPLE_ONE_FOR_ONE;
+}
+
+/* monitors = NAME...: other nodes of the tree, on a worker with a mailbox. */
+static void monitors_check(struct cfg_ctx *x, struct cfg_pnode *p)
+{
+	const struct cfg_worker *w = &p->node.w;
+
+	if (w->n_monitors > 0 && !w->mailbox)
+		cfg_err_at_key(x, &p->seen, CFG_K_MONITORS,
+			       "DOWN and UP come through the mailbox: set mailbox = true");
+	for (int i = 0; i < w->n_monitors; i++) {
+		const char *name = w->monitors[i];
+		const struct cfg_pnode *m = cfg_pnode_find(x, name);
+
+		if (strcmp(name, p->node.spec.name) == 0)
+			cfg_err_at_key(x, &p->seen, CFG_K_MONITORS, "a worker cannot monitor itself");
+		else if (!m)
+			cfg_err_at_key(x, &p->seen, CFG_K_MONITORS, "no node named \"%s\"", name);
+		else if (is_template(x, m))
+			cfg_err_at_key(x, &p->seen, CFG_K_MONITORS,
+				       "\"%s\" is a simple_one_for_one template", name);
+	}
+}
+
+/* ping = INTERVAL: otpd's ping is a mailbox message. */
+static void ping_check(struct cfg_ctx *x, struct cfg_pnode *p)
+{
+	if (p->node.w.ping_ms > 0 && !p->node.w.mailbox)
+		cfg_err_at_key(x, &p->seen, CFG_K_PING,
+			       "the ping is a mailbox message: set mailbox = true");
+}
+
 /* events = worker:NAME names a static worker with a mailbox. */
 static void events_check(struct cfg_ctx *x)
 {
@@ -132,7 +169,10 @@ void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n)
 			significant_check(x, p);
 		if (strchr(p->node.spec.name, '@'))
 			dynamic_name_check(x, p);
-		if (p->node.spec.type == SUP_WORKER)
+		if (p->node.spec.type == SUP_WORKER) {
 			mailbox_check(x, p);
+			monitors_check(x, p);
+			ping_check(x, p);
+		}
 	}
 }

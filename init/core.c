@@ -12,6 +12,7 @@
  * batch.  Jobs posted by requesters and watchers run after the last batch.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static struct {
 	const char *config_path;
 	struct sup_tree *tree;
 	bool pid1, stopping, done, in_batch;
+	bool trimmed;                   /* given back what the start took */
 	int exit_code;
 	int halt_how;
 	uint64_t next_cookie;
@@ -283,6 +285,16 @@ static void tell_watchers(const struct sup_action *a)
 			w->action(w, a);
 }
 
+/*
+ * The tree first runs: what loading the configuration and starting took
+ * and freed goes back to the system (malloc keeps freed heap pages dirty
+ * otherwise: ~20 KiB of otpd's base memory).
+ */
+static void trim(void *unused)
+{
+	(void)malloc_trim(0);
+}
+
 static void one(const struct sup_action *a)
 {
 	switch (a->kind) {
@@ -312,6 +324,10 @@ static void one(const struct sup_action *a)
 		break;
 	case SUP_A_STATE:
 		tell_watchers(a);       /* READY=1 and STATUS=: system/sdstatus.c */
+		if (a->node == sup_tree_root(core.tree) && a->state == SUP_RUNNING && !core.trimmed) {
+			core.trimmed = true;
+			(void)core_post(trim, NULL);
+		}
 		break;
 	case SUP_A_OTPD_EXIT:
 		core.done = true;
@@ -470,23 +486,10 @@ void core_child_start_failed(struct sup_node *n, const char *why)
 	core_run();
 }
 
-/* What a worker wrote last is in the ring before its exit is told (crash
- * reports): its main process's exit, and the end of what it left behind. */
-static void settle_output(struct sup_node *n)
-{
-	struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
-
-	if (w) {
-		out_pipe_settle(w->out);
-		out_pipe_settle(w->err);
-	}
-}
-
 void core_child_exited(struct sup_node *n, int wstatus, unsigned flags)
 {
 	if (!enter("child_exited"))
 		return;
-	settle_output(n);
 	sup_child_exited(core.tree, n, wstatus, flags, ev_now());
 	core_run();
 }
@@ -495,7 +498,6 @@ void core_child_leftovers(struct sup_node *n, int wstatus, unsigned flags)
 {
 	if (!enter("child_leftovers"))
 		return;
-	settle_output(n);
 	sup_child_leftovers(core.tree, n, wstatus, flags, ev_now());
 	core_run();
 }
@@ -504,7 +506,6 @@ void core_child_gone(struct sup_node *n)
 {
 	if (!enter("child_gone"))
 		return;
-	settle_output(n);
 	sup_child_gone(core.tree, n, ev_now());
 	core_run();
 }
@@ -514,6 +515,14 @@ void core_child_watchdog(struct sup_node *n)
 	if (!enter("child_watchdog"))
 		return;
 	sup_child_watchdog(core.tree, n, ev_now());
+	core_run();
+}
+
+void core_child_ping_timeout(struct sup_node *n)
+{
+	if (!enter("child_ping_timeout"))
+		return;
+	sup_child_ping_timeout(core.tree, n, ev_now());
 	core_run();
 }
 

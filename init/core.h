@@ -75,6 +75,8 @@ void core_child_exited(struct sup_node *n, int wstatus, unsigned flags);
 void core_child_leftovers(struct sup_node *n, int wstatus, unsigned flags);
 void core_child_gone(struct sup_node *n);
 void core_child_watchdog(struct sup_node *n);
+/* A running worker did not answer otpd's mailbox ping in time (worker/ping.c). */
+void core_child_ping_timeout(struct sup_node *n);
 /* Orderly shutdown of the tree (SIGTERM, otpctl shutdown); halt_how for PID 1. */
 void core_shutdown(int halt_how);
 

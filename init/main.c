@@ -254,7 +254,7 @@ static int setup(void)
 	const char *why;
 	int r;
 
-	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0) {
+	if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_std_init()) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(-r));
 		return r;
 	}
@@ -304,7 +304,7 @@ static void finish(void)
 	rundir_close();
 	if (core_pid1())
 		pid1_reap_orphans(core_config()->otpd.shutdown_grace_ms);
-	out_stdout_flush();
+	out_flush();
 	if (core_pid1() && sys_place() == SYS_MACHINE && core_halt_how())
 		pid1_halt(core_halt_how(), code);
 	else if (core_halt_how())

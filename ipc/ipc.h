@@ -122,6 +122,22 @@ void ipc_conn_set_data(struct ipc_conn *c, void *p);
  */
 int ipc_listen(const char *path, int backlog);
 
+/* --- $NOTIFY_SOCKET datagrams (sd_notify(3)) ------------------------------
+ *
+ * A datagram is newline-separated KEY=VALUE assignments.  READY=1,
+ * WATCHDOG=1, STOPPING=1 and STATUS=... are understood (the last one of a
+ * key wins; "READY=0" or "READY=yes" clear it); every other line, with or
+ * without '=', is ignored.  The bytes need no NUL terminator.
+ */
+struct ipc_notify_msg {
+	bool ready, watchdog, stopping;
+	const char *status;     /* points into the datagram; NULL: no STATUS= */
+	size_t status_len;
+};
+
+/* Parse `len` bytes of `buf` into *ret_msg (always written; never fails). */
+void ipc_notify_parse(const char *buf, size_t len, struct ipc_notify_msg *ret_msg);
+
 /* --- client (otpctl) ------------------------------------------------------ */
 
 /*
@@ -165,10 +181,14 @@ const char *ipc_exit_error(int code);
 enum ipc_where { IPC_AT_OTPD, IPC_AT_MAILBOX, IPC_AT_LOCAL };    /* who answers */
 enum ipc_val { IPC_VAL_FLAG, IPC_VAL_WORD, IPC_VAL_FILE, IPC_VAL_DURATION, IPC_VAL_COUNT,
 	       IPC_VAL_STATE, IPC_VAL_SEQ /* an event's sequence number: any u64 */ };
-/* What a positional argument is (for completion); 0: none. */
+/*
+ * What a positional argument is, for the completions (otpctl __complete):
+ * 0 none; a node, supervisor or worker of the running tree; a signal
+ * name; a mailbox message; an import kind; a file; a shell (completion).
+ */
 enum ipc_arg { IPC_ARG_NODE = 1, IPC_ARG_SUP, IPC_ARG_WORKER, IPC_ARG_SIGNAL, IPC_ARG_MSG,
-	       IPC_ARG_KIND, IPC_ARG_FILE };
-#define IPC_OPTS_MAX 4
+	       IPC_ARG_KIND, IPC_ARG_FILE, IPC_ARG_SHELL };
+#define IPC_OPTS_MAX 6
 #define IPC_POS_MAX 2
 
 struct ipc_opt {
@@ -195,6 +215,8 @@ extern const struct ipc_verb ipc_verbs[];       /* ends with a NULL name */
 extern const char *const ipc_states[];
 
 const struct ipc_verb *ipc_verb_find(const char *name);
+/* The index of option `name` in v->opts, or -1. */
+int ipc_verb_opt(const struct ipc_verb *v, const char *name);
 bool ipc_state_valid(const char *s);
 bool ipc_value_valid(enum ipc_val kind, const char *v);
 

@@ -50,6 +50,7 @@ struct otp_mbi_server {
 	bool draining;                  /* the last look for a waiting connection found one */
 	bool paused;                    /* no fd for another connection: listen again soon */
 	unsigned wakeups;
+	uid_t sys_uid;                  /* otpd's: system messages come from it; -1: none */
 };
 
 /* Whether every slot is taken. */
@@ -75,6 +76,15 @@ void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events);
 void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot);
 /* The slot of the peer idle the longest; some slot must be in use. */
 size_t otp_mbi_peer_oldest(const struct otp_mbi_server *s);
+
+/* --- system messages (mailbox_sys.c) -------------------------------------- */
+
+/* The user that made the listening socket (otpd), or (uid_t)-1. */
+uid_t otp_mbi_sys_owner(int listen_fd);
+/* Whether the peer on fd may send system messages (it runs as s->sys_uid). */
+bool otp_mbi_sys_trusted(const struct otp_mbi_server *s, int fd);
+/* The answer to the system call req (len payload bytes) into rep (cap bytes): its length. */
+size_t otp_mbi_sys_answer(const uint8_t *req, size_t len, uint8_t *rep, size_t cap);
 
 /* --- client ---------------------------------------------------------------- */
 

@@ -41,6 +41,28 @@ static void peer_remove(struct otp_mbi_server *s, size_t slot)
 	s->free_slots[s->nfree++] = (uint16_t)slot;
 }
 
+/*
+ * Close the peer in slot without taking back what was sent to it: a
+ * refused call, a datagram a server does not take, a stop.  A Unix
+ * socket closed with messages of the caller still unread makes the
+ * kernel report ECONNRESET to the caller ahead of the replies already
+ * queued for it, which are then lost (a caller pipelining calls lost the
+ * answers to the ones before).  So: no new message can arrive (SHUT_RD:
+ * the caller's sends fail with EPIPE), the unread ones are dropped, and
+ * then the caller reads its replies, and EOF.  Not for a peer at EOF or
+ * broken: its caller is gone, and the syscalls would be wasted.
+ */
+static void peer_refuse(struct otp_mbi_server *s, size_t slot)
+{
+	int fd = s->peers[slot].fd;
+
+	(void)shutdown(fd, SHUT_RD);
+	/* Each recv drops one datagram; 0 at the end (or at an empty one). */
+	while (recv(fd, NULL, 0, MSG_TRUNC | MSG_DONTWAIT) > 0)
+		;
+	peer_remove(s, slot);
+}
+
 /* Send the reply in s->rep (len bytes, kind included), or keep it for EPOLLOUT. */
 static bool peer_reply(struct otp_mbi_server *s, size_t slot, size_t len)
 {
@@ -73,6 +95,25 @@ static bool peer_call(struct otp_mbi_server *s, size_t slot, size_t len)
 }
 
 /*
+ * A system message (otp_mailbox.h): from otpd's user only, else the peer
+ * is closed as for a kind a server does not take.  A call is answered by
+ * the library, a cast goes to handle_info.
+ */
+static bool peer_system(struct otp_mbi_server *s, size_t slot, size_t len)
+{
+	if (!otp_mbi_sys_trusted(s, s->peers[slot].fd))
+		return false;
+	if (s->req[0] == OTP_MB_SYS_CAST) {
+		if (s->cb && s->cb->handle_info)
+			s->cb->handle_info(s->state, s->req + 1, len);
+		return true;
+	}
+	s->rep[0] = OTP_MB_REPLY;
+	return peer_reply(s, slot, 1 + otp_mbi_sys_answer(s->req + 1, len, s->rep + 1,
+							  OTP_MB_MSG_MAX));
+}
+
+/*
  * Handle the datagram in s->req, n bytes with its kind (as recv with
  * MSG_TRUNC counts them).  False to close the peer: EOF, an empty or
  * oversized datagram, a kind a server does not take, a failed handler.
@@ -88,20 +129,37 @@ static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n)
 		if (s->cb && s->cb->handle_cast)
 			s->cb->handle_cast(s->state, s->req + 1, (size_t)n - 1);
 		return true;
+	case OTP_MB_SYS_CALL:
+	case OTP_MB_SYS_CAST:
+		return peer_system(s, slot, (size_t)n - 1);
 	default:
 		return false;
 	}
 }
 
-/* Read and handle one message: 1 done, 0 none waiting, -1 the peer is finished. */
+/*
+ * Read and handle one message: 1 done, 0 none waiting, -1 the peer is
+ * finished (EOF, an error), -2 refused (close it with peer_refuse).
+ */
 static int peer_serve_one(struct otp_mbi_server *s, size_t slot)
 {
 	ssize_t n = recv(s->peers[slot].fd, s->req, 1 + OTP_MB_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
 	s->peers[slot].used = ++s->tick;
-	return peer_dispatch(s, slot, n) ? 1 : -1;
+	return peer_dispatch(s, slot, n) ? 1 : -2;
+}
+
+/* Close the peer after peer_serve_one's result r < 0. */
+static void peer_end(struct otp_mbi_server *s, size_t slot, int r)
+{
+	if (r == -2)
+		peer_refuse(s, slot);
+	else
+		peer_remove(s, slot);
 }
 
 /* Send the pending reply if the caller has room now; false if the peer broke. */
@@ -128,22 +186,28 @@ void otp_mbi_peer_add(struct otp_mbi_server *s, int fd)
 	}
 	/* A one-shot caller sent its message right after connecting: mostly
 	 * there already, and served now instead of after another wait. */
-	if (peer_serve_one(s, slot) < 0)
-		peer_remove(s, slot);
+	int r = peer_serve_one(s, slot);
+
+	if (r < 0)
+		peer_end(s, slot, r);
 }
 
 void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events)
 {
-	bool ok;
+	int r;
 
 	if (s->peers[slot].fd < 0)
 		return;         /* closed earlier in this round */
-	if (s->peers[slot].out)
-		ok = (events & EPOLLOUT) ? peer_flush(s, slot) : !(events & (EPOLLERR | EPOLLHUP));
-	else
-		ok = peer_serve_one(s, slot) >= 0;
-	if (!ok)
-		peer_remove(s, slot);
+	if (s->peers[slot].out) {
+		bool ok = (events & EPOLLOUT) ? peer_flush(s, slot)
+					      : !(events & (EPOLLERR | EPOLLHUP));
+
+		r = ok ? 0 : -1;
+	} else {
+		r = peer_serve_one(s, slot);
+	}
+	if (r < 0)
+		peer_end(s, slot, r);
 }
 
 void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot)
@@ -163,7 +227,8 @@ void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot)
 		if (peer_serve_one(s, slot) <= 0)
 			break;
 	}
-	peer_remove(s, slot);
+	/* What is left unread is dropped, the replies sent stay readable. */
+	peer_refuse(s, slot);
 }
 
 size_t otp_mbi_peer_oldest(const struct otp_mbi_server *s)

@@ -340,6 +340,7 @@ int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *stat
 	r = mb_listen_check(listen_fd);
 	if (r < 0)
 		return r;
+	s.sys_uid = otp_mbi_sys_owner(listen_fd);
 	/*
 	 * Non-blocking while we serve, to accept until the backlog is empty.
 	 * The flag belongs to the open file otpd shares with every start of

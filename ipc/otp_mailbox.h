@@ -12,6 +12,8 @@
  *   'c' call   (answered by one 'r')
  *   'a' cast   (no answer)
  *   'r' reply
+ *   's' system call from otpd (answered by one 'r')
+ *   'S' system cast from otpd (no answer)
  * A connection carries any number of messages; the server handles them
  * in the order sent and answers each call before it reads the next
  * message of that connection, so replies come back in the order of the
@@ -19,6 +21,33 @@
  * never sent (-EMSGSIZE at the sender); a server that receives a
  * truncated one, an empty one or one of another kind drops the
  * connection without a reply.
+ *
+ * System messages (otp.conf(5), "System messages"): otpd's own messages
+ * to a worker, on a connection otpd opens to the mailbox it holds, kept
+ * for the life of the worker's process (a worker serving one connection
+ * at a time must serve otpd's beside its callers').  They are taken only
+ * from otpd's user, the owner of the listening socket (SO_PEERCRED): from
+ * anyone else a system message is dropped with its connection, as a kind
+ * the server does not take, so a caller cannot forge a DOWN.  The payload is text: a
+ * word, then arguments separated by single spaces.  The kind says whether
+ * an answer is due; the word says what it is, so new words need no new
+ * kinds.  A receiver ignores system casts whose word it does not know,
+ * and answers a system call whose word it does not know with
+ * "error unsupported".  Words today:
+ *   's' "ping"                      liveness (otp.conf(5) ping): answer
+ *                                   at once; this library answers "pong"
+ *                                   by itself, otpd takes any 'r'
+ *   'S' "DOWN NAME PID REASON"      a node this worker monitors stopped
+ *                                   running: REASON as otpctl status shows
+ *                                   it (exit:3, signal:SIGKILL, killed,
+ *                                   shutdown, ping_timeout, ...: the rest of
+ *                                   the message, it may hold spaces); PID 0
+ *                                   when there was no process
+ *   'S' "UP NAME PID"               ... is running again (started and ready)
+ * A server built with an older version of this library closes a
+ * connection that sends it a kind it does not know, without an answer:
+ * otpd then counts a ping as answered (the worker took it) and sends its
+ * next system message on a new connection.
  *
  * Clients find a worker's mailbox at $OTP_MAILBOX_DIR/NAME (otpd sets
  * OTP_MAILBOX_DIR for every worker; default /run/otp/mailbox).  A client
@@ -57,7 +86,13 @@ extern "C" {
 #define OTP_MB_CONN_MAX 256             /* connections a server keeps open at once */
 #define OTP_MB_DEFAULT_DIR "/run/otp/mailbox"
 
-enum otp_mb_kind { OTP_MB_CALL = 'c', OTP_MB_CAST = 'a', OTP_MB_REPLY = 'r' };
+enum otp_mb_kind {
+	OTP_MB_CALL = 'c',
+	OTP_MB_CAST = 'a',
+	OTP_MB_REPLY = 'r',
+	OTP_MB_SYS_CALL = 's',
+	OTP_MB_SYS_CAST = 'S',
+};
 
 /* --- server: a worker ---------------------------------------------------- */
 
@@ -86,7 +121,46 @@ struct otp_mb_callbacks {
 	 * 0 for SIGTERM/SIGINT, else the -errno otp_mb_serve returns.
 	 */
 	void (*terminate)(void *state, int why);
+	/*
+	 * A system cast from otpd (gen_server's handle_info): `msg` holds
+	 * `len` bytes of text, "DOWN ..." or "UP ..." today; otp_mb_sys_parse
+	 * reads them.  Ignore words you do not know.  NULL drops them.
+	 * System calls (ping) never reach a callback: the library answers.
+	 */
+	void (*handle_info)(void *state, const void *msg, size_t len);
 };
+
+/* --- system messages ------------------------------------------------------ */
+
+enum otp_mb_sys_kind {
+	OTP_MB_SYS_OTHER,               /* a word this version does not know */
+	OTP_MB_SYS_DOWN,
+	OTP_MB_SYS_UP,
+};
+
+#define OTP_MB_SYS_WORD_MAX 31
+#define OTP_MB_SYS_NAME_MAX 64          /* otpd's node names */
+#define OTP_MB_SYS_REASON_MAX 255
+
+/* A system cast, read by otp_mb_sys_parse. */
+struct otp_mb_sys {
+	enum otp_mb_sys_kind kind;
+	pid_t pid;                              /* DOWN: the process that ended, UP: the
+	                                           one running; 0: none (a supervisor) */
+	char word[OTP_MB_SYS_WORD_MAX + 1];     /* "DOWN", "UP", ... */
+	char name[OTP_MB_SYS_NAME_MAX + 1];     /* DOWN, UP: the node */
+	char reason[OTP_MB_SYS_REASON_MAX + 1]; /* DOWN: why, as otpctl status shows it */
+};
+
+/*
+ * Read the system cast `msg` (len bytes, as handle_info gets it) into
+ * *ret: 0, or -EINVAL when it is not a system message (empty, no word, a
+ * NUL or newline in it, a word too long) or a DOWN/UP that does not have
+ * its fields (NAME, a decimal PID; DOWN: a REASON).  A well-formed message
+ * with another word is OTP_MB_SYS_OTHER, with only `word` set.  *ret is
+ * written on success only.
+ */
+int otp_mb_sys_parse(const void *msg, size_t len, struct otp_mb_sys *ret);
 
 /* The mailbox otpd passed (LISTEN_FDS, LISTEN_PID), made close-on-exec, or -ENOENT. */
 int otp_mb_listen_fd(void);

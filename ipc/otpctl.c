@@ -235,14 +235,13 @@ static int ctl_remote(int argc, char **argv, const struct ctl_args *a)
 	return IPC_EXIT_UNREACHABLE;
 }
 
-/* -s, $OTP_SOCKET, or otpd.sock in the default run_dir (the user's own when not root). */
-static const char *ctl_socket_path(const struct ctl_args *a)
+const char *ctl_socket_path(const char *socket)
 {
 	static char dflt[UTIL_RUN_DIR_MAX + 16];
 	const char *env = getenv("OTP_SOCKET");
 
-	if (a->socket)
-		return a->socket;
+	if (socket)
+		return socket;
 	if (env && env[0])
 		return env;
 	(void)util_default_run_dir((unsigned)geteuid(), dflt, UTIL_RUN_DIR_MAX);
@@ -267,10 +266,12 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 	}
 	if (r < 0)
 		return ctl_verb_error(q.verb, why, arg);
+	if (q.verb->where == IPC_AT_LOCAL && strcmp(q.verb->name, "completion") == 0)
+		return ctl_completion(q.pos[0]);
 	if (q.verb->where == IPC_AT_LOCAL)
-		return ctl_import(argc - 1, argv + 1);
+		return ctl_import(q.pos[0], q.pos[1]);
 	if (q.verb->where == IPC_AT_MAILBOX)
-		return ctl_mailbox(ctl_socket_path(a), strcmp(q.verb->name, "call") == 0,
+		return ctl_mailbox(ctl_socket_path(a->socket), strcmp(q.verb->name, "call") == 0,
 				   argc - 1, argv + 1);
 	fwd = calloc((size_t)argc + 2, sizeof(*fwd));
 	if (!fwd) {
@@ -278,7 +279,7 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 		return IPC_EXIT_REFUSED;
 	}
 	ctl_verb_check(&q, argc, argv, a, fwd, &nfwd);
-	r = ipc_client_run_timeout(ctl_socket_path(a), nfwd, fwd, a->guard_ms);
+	r = ipc_client_run_timeout(ctl_socket_path(a->socket), nfwd, fwd, a->guard_ms);
 	free(fwd);
 	return r;
 }
@@ -288,6 +289,9 @@ int main(int argc, char **argv)
 	struct ctl_args a = { .guard_ms = -1 };
 	int r;
 
+	/* The completions' own entry point (hidden: not a verb of the table). */
+	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
+		return ctl_complete(argc - 2, argv + 2);
 	ipc_json_set(ctl_json_asked(argc, argv));
 	r = ctl_globals(argc, argv, &a);
 	if (r != CTL_CONTINUE)

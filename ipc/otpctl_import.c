@@ -24,6 +24,15 @@ static const struct {
 	{ "systemd", imp_systemd, "systemd service unit" },
 };
 
+const char *ctl_import_kind(size_t i, const char **ret_what)
+{
+	if (i >= sizeof(imp_kinds) / sizeof(imp_kinds[0]))
+		return NULL;
+	if (ret_what)
+		*ret_what = imp_kinds[i].what;
+	return imp_kinds[i].kind;
+}
+
 /* --json: {"ok":true,"config":"..."}. */
 static int imp_print_json(struct imp_conf *c)
 {
@@ -46,18 +55,18 @@ static int imp_print_json(struct imp_conf *c)
 	return r;
 }
 
-int ctl_import(int argc, char **argv)
+int ctl_import(const char *kind, const char *file)
 {
 	struct imp_conf *c;
 	size_t i;
 	int r;
 
 	for (i = 0; i < sizeof(imp_kinds) / sizeof(imp_kinds[0]); i++)
-		if (argc == 2 && strcmp(argv[0], imp_kinds[i].kind) == 0)
+		if (strcmp(kind, imp_kinds[i].kind) == 0)
 			break;
 	if (i == sizeof(imp_kinds) / sizeof(imp_kinds[0])) {
 		ipc_say("usage", "import: unknown kind \"%s\" (supervisord, procfile or systemd)\n"
-			"usage: otpctl import supervisord|procfile|systemd FILE", argv[0]);
+			"usage: otpctl import supervisord|procfile|systemd FILE", kind);
 		return IPC_EXIT_USAGE;
 	}
 	c = imp_conf_new();
@@ -65,16 +74,16 @@ int ctl_import(int argc, char **argv)
 		ipc_say("out_of_memory", "import: out of memory");
 		return IPC_EXIT_REFUSED;
 	}
-	imp_note(c, "otp.conf from the %s %s, by otpctl import.", imp_kinds[i].what, argv[1]);
+	imp_note(c, "otp.conf from the %s %s, by otpctl import.", imp_kinds[i].what, file);
 	imp_note(c, "Keys without an equivalent are kept as comments (\"key = value: why\").");
 	imp_note(c, "Check it with: otpd --check -c FILE");
-	r = imp_kinds[i].fn(c, argv[1]);
+	r = imp_kinds[i].fn(c, file);
 	if (r == 0)
 		r = ipc_json() ? imp_print_json(c) : imp_print(c, stdout);
 	if (r == -EINVAL && ipc_json())     /* the importer said why on stderr */
 		ipc_json_error("invalid", "import: the file is not valid (see stderr)");
 	else if (r < 0 && r != -EINVAL)
-		ipc_say("failed", "import: %s: %s", argv[1], strerror(-r));
+		ipc_say("failed", "import: %s: %s", file, strerror(-r));
 	imp_conf_free(c);
 	return r == 0 ? IPC_EXIT_OK : IPC_EXIT_REFUSED;
 }

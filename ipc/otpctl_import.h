@@ -20,8 +20,13 @@
 
 #include "../util/util.h"
 
-/* `otpctl import KIND FILE`: argv[0] is KIND.  The exit code. */
-int ctl_import(int argc, char **argv);
+/* `otpctl import KIND FILE`.  The exit code. */
+int ctl_import(const char *kind, const char *file);
+/*
+ * The i-th KIND import reads (0, 1, ...) and, in *ret_what, what kind of
+ * file it is; NULL past the last one.  For the completions.
+ */
+const char *ctl_import_kind(size_t i, const char **ret_what);
 
 /* --- otpctl_import_out.c: the otp.conf being built -------------------- */
 

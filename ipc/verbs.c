@@ -6,7 +6,8 @@
  * A request is argv as typed: the verb, then its arguments.  "--json" may
  * stand anywhere after the verb; an option given twice, an unknown option,
  * a bad value, too many or too few positional arguments, or a missing
- * required option are usage errors.  After the "--" of a verb that takes
+ * required option are usage errors ("--all", where a verb has it, stands
+ * for its NAME: both is a usage error).  After the "--" of a verb that takes
  * the rest (start-child) everything belongs to the child, untouched.
  */
 #include <errno.h>
@@ -47,8 +48,10 @@ const struct ipc_verb ipc_verbs[] = {
 	  { { "--batch", IPC_VAL_FLAG } }, NULL, NULL, false, "cast NAME MSG|--batch",
 	  "a message to a worker's mailbox, no reply" },
 	{ "logs", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_WORKER),
-	  { { "-f", IPC_VAL_FLAG }, { "-n", IPC_VAL_COUNT } }, NULL, NULL, false,
-	  "logs NAME [-f] [-n N]", "a worker's captured output" },
+	  { { "-f", IPC_VAL_FLAG }, { "-n", IPC_VAL_COUNT }, { "--time", IPC_VAL_FLAG },
+	    { "--reopen", IPC_VAL_FLAG }, { "--all", IPC_VAL_FLAG } }, NULL, NULL, false,
+	  "logs NAME [-f] [-n N] [--time] | logs --reopen NAME|--all",
+	  "a worker's captured output; reopen output files" },
 	{ "freeze", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), { { "--timeout", IPC_VAL_DURATION } },
 	  NULL, "--timeout", false, "freeze NAME [--timeout D]", "freeze a node's cgroup" },
 	{ "thaw", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, NULL, NULL, false, "thaw NAME",
@@ -81,6 +84,8 @@ const struct ipc_verb ipc_verbs[] = {
 	  "exit 0 when every permanent worker runs and no supervisor restarts" },
 	{ "import", IPC_AT_LOCAL, true, 2, 2, A(IPC_ARG_KIND, IPC_ARG_FILE), NONE, NULL, NULL,
 	  false, "import supervisord|procfile|systemd FILE", "print an otp.conf for another tool's file" },
+	{ "completion", IPC_AT_LOCAL, true, 1, 1, A(IPC_ARG_SHELL), NONE, NULL, NULL, false,
+	  "completion bash|zsh|fish", "print otpctl's completion script for a shell" },
 	{ NULL },
 };
 
@@ -135,8 +140,7 @@ bool ipc_value_valid(enum ipc_val kind, const char *v)
 	return false;
 }
 
-/* The index of option `name` of verb v, or -1. */
-static int opt_index(const struct ipc_verb *v, const char *name)
+int ipc_verb_opt(const struct ipc_verb *v, const char *name)
 {
 	for (int i = 0; i < IPC_OPTS_MAX && v->opts[i].name; i++)
 		if (strcmp(v->opts[i].name, name) == 0)
@@ -156,7 +160,7 @@ static int take_opt(struct ipc_req *q, int argc, char *const *argv, int *i, cons
 		    const char **ret_arg)
 {
 	const struct ipc_verb *v = q->verb;
-	int k = opt_index(v, argv[*i]);
+	int k = ipc_verb_opt(v, argv[*i]);
 
 	if (k < 0)
 		return fail(ret_why, ret_arg, "unknown option", argv[*i]);
@@ -203,7 +207,10 @@ int ipc_verb_parse(int argc, char *const *argv, struct ipc_req *q, const char **
 			q->pos[q->npos++] = a;
 		}
 	}
-	if (q->npos < q->verb->min)
+	/* "--all" stands for the positional NAME (logs --reopen --all). */
+	if (ipc_req_opt(q, "--all") && q->npos > 0)
+		return fail(ret_why, ret_arg, "a name and --all", q->pos[0]);
+	if (q->npos < q->verb->min && !ipc_req_opt(q, "--all"))
 		return fail(ret_why, ret_arg, "missing argument", NULL);
 	if (q->verb->required && !ipc_req_opt(q, q->verb->required))
 		return fail(ret_why, ret_arg, "missing option", q->verb->required);
@@ -212,7 +219,7 @@ int ipc_verb_parse(int argc, char *const *argv, struct ipc_req *q, const char **
 
 const char *ipc_req_opt(const struct ipc_req *q, const char *name)
 {
-	int k = opt_index(q->verb, name);
+	int k = ipc_verb_opt(q->verb, name);
 
 	return k < 0 ? NULL : q->opt[k];
 }

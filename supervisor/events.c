@@ -103,8 +103,8 @@ static void exit_reason(const struct sup_node *n, int wstatus, unsigned flags, s
 	sup_reason_from_status(r, wstatus);
 	if (flags & SUP_EXIT_OOM)
 		sup_reason_set(r, SUP_R_OOM, 0);
-	else if (n->watchdog_fired)
-		sup_reason_set(r, SUP_R_WATCHDOG, 0);
+	else if (n->fired != SUP_R_NONE)
+		sup_reason_set(r, n->fired, 0);
 }
 
 /* n is gone, having been in `state` when its main process ended. */
@@ -189,8 +189,25 @@ void sup_child_gone(struct sup_tree *t, struct sup_node *n, int64_t now)
 void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now)
 {
 	t->now = now;
-	if (n->state == SUP_RUNNING && n->spec.watchdog_ms > 0 && !n->watchdog_fired)
+	if (n->state == SUP_RUNNING && n->spec.watchdog_ms > 0 && n->fired == SUP_R_NONE)
 		sup_deadline_after(n, n->spec.watchdog_ms);
+}
+
+/* A liveness miss (watchdog, ping): killed now, its exit handled as a crash. */
+static void liveness_missed(struct sup_node *n, enum sup_reason_kind why)
+{
+	n->fired = why;
+	sup_emit_node(n->tree, SUP_A_KILL, n);
+}
+
+void sup_child_ping_timeout(struct sup_tree *t, struct sup_node *n, int64_t now)
+{
+	t->now = now;
+	if (n->spec.type != SUP_WORKER || n->state != SUP_RUNNING || n->fired != SUP_R_NONE)
+		return;
+	sup_deadline_clear(n);  /* its watchdog, if any: one miss, one reason */
+	liveness_missed(n, SUP_R_PING_TIMEOUT);
+	settle(t);
 }
 
 static void deadline_passed(struct sup_node *n)
@@ -217,8 +234,7 @@ static void deadline_passed(struct sup_node *n)
 		break;
 	case SUP_RUNNING:
 		/* Watchdog: no WATCHDOG=1 in time. Killed, then handled as a crash. */
-		n->watchdog_fired = true;
-		sup_emit_node(t, SUP_A_KILL, n);
+		liveness_missed(n, SUP_R_WATCHDOG);
 		break;
 	case SUP_RESTARTING:
 		sup_restart_decide(n);

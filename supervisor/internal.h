@@ -103,7 +103,8 @@ struct sup_node {
 	bool hidden;                    /* temporary/deleted: out of the tree until re-init */
 	bool freed;                     /* left the tree: freed at actions_clear */
 	bool removed;                   /* reload took it out for good (reload.c) */
-	bool watchdog_fired;
+	enum sup_reason_kind fired;     /* killed for a liveness miss: WATCHDOG,
+	                                   PING_TIMEOUT; NONE: not */
 	bool leftovers;                 /* worker: main process gone, its cgroup not empty */
 	bool kill_sent;                 /* worker: SIGKILL sent; supervisor: its subtree
 	                                   was killed (brutal_kill, deadline passed) */

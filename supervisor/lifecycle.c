@@ -19,7 +19,7 @@ void sup_node_start(struct sup_node *n)
 
 	n->hidden = false;
 	n->kill_sent = false;
-	n->watchdog_fired = false;
+	n->fired = SUP_R_NONE;
 	n->crash_pending = false;
 	n->stop_why = SUP_STOP_NONE;
 	sup_deadline_clear(n);

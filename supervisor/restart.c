@@ -34,6 +34,7 @@ int sup_reason_code(const struct sup_reason *r)
 	case SUP_R_KILLED:
 	case SUP_R_OOM:
 	case SUP_R_WATCHDOG:
+	case SUP_R_PING_TIMEOUT:
 		return 128 + SIGKILL;
 	default:
 		return 1;

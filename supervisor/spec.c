@@ -41,12 +41,19 @@ void sup_reason_from_status(struct sup_reason *r, int wstatus)
 		sup_reason_set(r, SUP_R_EXIT, 255);
 }
 
-static bool int_in(const int *v, int n, int x)
+void sup_success_add(struct sup_spec *s, bool exit, int v)
 {
-	for (int i = 0; i < n; i++)
-		if (v[i] == x)
-			return true;
-	return false;
+	if (exit && v >= 0 && v <= 255)
+		s->success_exit[v / 64] |= UINT64_C(1) << (v % 64);
+	else if (!exit && v >= 1 && v <= 64)
+		s->success_signal |= UINT64_C(1) << (v - 1);
+}
+
+bool sup_success_has(const struct sup_spec *s, bool exit, int v)
+{
+	if (exit)
+		return v >= 0 && v <= 255 && (s->success_exit[v / 64] >> (v % 64)) & 1;
+	return v >= 1 && v <= 64 && (s->success_signal >> (v - 1)) & 1;
 }
 
 /*
@@ -63,12 +70,12 @@ bool sup_reason_clean(const struct sup_node *n, const struct sup_reason *r)
 	case SUP_R_SHUTDOWN:
 		return true;
 	case SUP_R_EXIT:
-		return int_in(s->success_exit, s->n_success_exit, r->code);
+		return sup_success_has(s, true, r->code);
 	case SUP_R_SIGNAL:
 		if (r->code == SIGTERM || r->code == SIGINT || r->code == SIGHUP ||
 		    r->code == SIGPIPE)
 			return true;
-		return int_in(s->success_signal, s->n_success_signal, r->code);
+		return sup_success_has(s, false, r->code);
 	default:
 		return false;
 	}
@@ -100,6 +107,7 @@ int sup_reason_format(const struct sup_reason *r, char *buf, size_t len)
 	case SUP_R_OOM: return snprintf(buf, len, "oom");
 	case SUP_R_WATCHDOG: return snprintf(buf, len, "watchdog");
 	case SUP_R_START_FAILED: return snprintf(buf, len, "start_failed:%s", r->why);
+	case SUP_R_PING_TIMEOUT: return snprintf(buf, len, "ping_timeout");
 	}
 	return snprintf(buf, len, "unknown");
 }

@@ -55,7 +55,6 @@
 #define SUP_NO_DEADLINE INT64_MAX
 #define SUP_SHUTDOWN_BRUTAL (-2)        /* shutdown = brutal_kill */
 #define SUP_SHUTDOWN_INFINITY (-1)      /* shutdown = infinity */
-#define SUP_SUCCESS_EXIT_MAX 16
 
 enum sup_type { SUP_WORKER, SUP_SUPERVISOR };
 enum sup_strategy { SUP_ONE_FOR_ONE, SUP_ONE_FOR_ALL, SUP_REST_FOR_ONE, SUP_SIMPLE_ONE_FOR_ONE };
@@ -81,11 +80,10 @@ struct sup_spec {
 	int64_t ready_timeout_ms;       /* 0: none */
 	int64_t watchdog_ms;            /* 0: none */
 	int64_t restart_delay_ms;       /* 0: OTP-exact immediate retry */
-	/* transient: extra clean outcomes (systemd SuccessExitStatus=) */
-	int success_exit[SUP_SUCCESS_EXIT_MAX];         /* exit codes */
-	int n_success_exit;
-	int success_signal[SUP_SUCCESS_EXIT_MAX];       /* signal numbers */
-	int n_success_signal;
+	/* transient: extra clean outcomes (systemd SuccessExitStatus=), as
+	 * sets: sup_success_add/sup_success_has */
+	uint64_t success_exit[4];       /* exit code c: bit c % 64 of word c / 64 */
+	uint64_t success_signal;        /* signal s (1..64): bit s - 1 */
 	/* supervisors only */
 	enum sup_strategy strategy;     /* default one_for_one */
 	int intensity;                  /* OTP MaxR, default 1 */
@@ -120,6 +118,7 @@ enum sup_reason_kind {
 	SUP_R_OOM,
 	SUP_R_WATCHDOG,
 	SUP_R_START_FAILED,     /* start_failed:<why> */
+	SUP_R_PING_TIMEOUT,     /* killed: no answer to otpd's mailbox ping in time */
 };
 
 struct sup_reason {
@@ -130,6 +129,11 @@ struct sup_reason {
 
 /* Render `r` as otpctl(1) spells it ("exit:3", "signal:SIGSEGV", ...). */
 int sup_reason_format(const struct sup_reason *r, char *buf, size_t len);
+
+/* success_exit: add or ask for an exit code (0..255, exit) or a signal
+ * (1..64, !exit); what is out of range is never in the set. */
+void sup_success_add(struct sup_spec *s, bool exit, int v);
+bool sup_success_has(const struct sup_spec *s, bool exit, int v);
 
 struct sup_node;
 struct sup_tree;
@@ -253,6 +257,14 @@ void sup_child_gone(struct sup_tree *t, struct sup_node *n, int64_t now);
 
 /* sd_notify WATCHDOG=1 from `n`: push its watchdog deadline. */
 void sup_child_watchdog(struct sup_tree *t, struct sup_node *n, int64_t now);
+
+/*
+ * A running worker did not answer otpd's mailbox ping in time (the shell
+ * times pings): killed like a watchdog miss, and its exit, whatever the
+ * wait status says, is a crash with reason ping_timeout.  Ignored unless
+ * n is a running worker not already killed for a miss.
+ */
+void sup_child_ping_timeout(struct sup_tree *t, struct sup_node *n, int64_t now);
 
 /* Deadlines up to `now` have passed. */
 void sup_timer(struct sup_tree *t, int64_t now);

@@ -7,10 +7,11 @@ import time
 from peers.base import Init, Run, Supervisor
 
 
-def conf_text(ctx, d, children, cgroup=None, dynamic=False, parallel=False):
+def conf_text(ctx, d, children, cgroup=None, dynamic=False, parallel=False, worker_keys=()):
     """otp.conf with otpd's defaults, one worker per child (or a
     simple_one_for_one template when dynamic; the root stopping its children
-    all at once when parallel: `shutdown_order = parallel`, issue 19.1)."""
+    all at once when parallel: `shutdown_order = parallel`, issue 19.1);
+    worker_keys: "KEY = VALUE" lines added to every worker's section."""
     lines = ["[otpd]", f"run_dir = {d}/run"]
     if cgroup:
         lines += ["cgroup = auto", f"cgroup_base = {cgroup}"]
@@ -26,7 +27,7 @@ def conf_text(ctx, d, children, cgroup=None, dynamic=False, parallel=False):
                   "[worker job]", "parent = pool", "exec = " + " ".join(children[0])]
     else:
         for i, argv in enumerate(children):
-            lines += [f"[worker w{i}]", "exec = " + " ".join(argv)]
+            lines += [f"[worker w{i}]", "exec = " + " ".join(argv), *worker_keys]
     path = os.path.join(d, "otp.conf")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
@@ -72,14 +73,21 @@ class Otpd(Supervisor):
     name = "otpd"
     note = "sequential start (OTP: each child started before the next)"
 
-    def __init__(self, cgroup=False, dynamic=False, name=None, parallel=False):
+    def __init__(self, cgroup=False, dynamic=False, name=None, parallel=False, static=False):
         self.cgroup, self.dynamic, self.parallel = cgroup, dynamic, parallel
+        self.static = static    # make static's otpd: no ld.so, no shared libraries' data
         if name:
             self.name = name
+
+    def binary(self, ctx):
+        return f"{ctx.b}/static/otpd" if self.static else ctx.otpd
 
     def missing(self):
         if self.parallel and not accepts_parallel():
             return "this otpd has no `shutdown_order = parallel` (issue 19.1)"
+        if self.static and not os.path.exists(os.path.join(os.environ.get("BUILD", "build"),
+                                                           "static", "otpd")):
+            return "no static otpd (make static)"
         return None
 
     def start(self, ctx, children, label):
@@ -89,7 +97,7 @@ class Otpd(Supervisor):
         if self.cgroup:
             base = cg.sub("workers").path     # a directory of ours, removed with cg
         conf = conf_text(ctx, d, children, base, self.dynamic, self.parallel)
-        p = ctx.spawn([ctx.otpd, "-c", conf], cg, err=open(os.path.join(d, "err"), "w"))
+        p = ctx.spawn([self.binary(ctx), "-c", conf], cg, err=open(os.path.join(d, "err"), "w"))
         run = OtpdRun(ctx, p, cg, d)
         if self.dynamic:
             if not run.wait_socket():

@@ -76,6 +76,9 @@ void log_msg(enum log_level lvl, const char *fmt, ...) __attribute__((format(pri
 #define log_info(...) log_msg(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)
 void log_set_level(enum log_level lvl);
+/* Hand each formatted message (one line, '\n' included) to fn instead of
+ * writing stderr: the output room's queue, which never cuts a line. */
+void log_set_writer(void (*fn)(const char *buf, size_t len));
 
 /* --- fd_private.c ------------------------------------------------------ */
 

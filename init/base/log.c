@@ -31,6 +31,7 @@ static struct {
 	bool journal;           /* prefix "<N>" instead of the level word */
 	bool socket;            /* use send(MSG_DONTWAIT) */
 	int fd;                 /* private non-blocking description, or 2 */
+	void (*writer)(const char *buf, size_t len);    /* instead of fd, or NULL */
 } lg = { .level = LOG_INFO, .fd = 2 };
 
 static const char *const level_word[] = {
@@ -63,6 +64,13 @@ static void log_open(void)
 		return;
 	lg.journal = log_stderr_is_journal(&st);
 	lg.fd = fd_private_nonblock(2, &st, &lg.socket);
+}
+
+void log_set_writer(void (*fn)(const char *buf, size_t len))
+{
+	if (!lg.init)
+		log_open();
+	lg.writer = fn;
 }
 
 void log_set_level(enum log_level lvl)
@@ -122,6 +130,9 @@ void log_msg(enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	size_t len = log_format(buf, sizeof(buf), lvl, fmt, ap);
 	va_end(ap);
-	log_write(buf, len);
+	if (lg.writer)
+		lg.writer(buf, len);
+	else
+		log_write(buf, len);
 	errno = saved;
 }

@@ -78,6 +78,7 @@ static void reset_signals(const struct child_plan *p)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* log and file: are otpd's pipe (otpd writes the file); stdout: fd 1. */
 static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
 {
 	int fd;
@@ -86,13 +87,14 @@ static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
 	case CFG_OUT_INHERIT:
 		return 0;
 	case CFG_OUT_LOG:
+	case CFG_OUT_FILE:
 		fd = log_fd;
 		break;
 	case CFG_OUT_NULL:
 		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 		break;
-	case CFG_OUT_FILE:
-		fd = open(o->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	case CFG_OUT_STDOUT:
+		fd = 1;
 		break;
 	default:
 		return -EINVAL;
@@ -135,7 +137,7 @@ static void setup_fds(struct child_plan *p)
 		child_fail(p, "stdin", errno);
 	if (open_output(&c->out, p->out_fd, 1) < 0)
 		child_fail(p, "stdout", errno);
-	if (open_output(&c->err, p->err_fd >= 0 ? p->err_fd : p->out_fd, 2) < 0)
+	if (open_output(&c->err, p->err_fd, 2) < 0)
 		child_fail(p, "stderr", errno);
 	p->exec_fd = lift(p, p->exec_fd);
 	p->mb_fd = lift(p, p->mb_fd);

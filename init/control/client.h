@@ -56,23 +56,41 @@ struct core_talk *ctl_client_await_talk(struct ctl_client *cl, const char *verb)
  * then print "ok" if say_ok. */
 void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
 			    int64_t deadline, bool say_ok);
+/* How `otpctl logs` prints entries: the lines as they are, with a time in
+ * front (--time), or one JSON object each (--json). */
+enum logs_fmt { LOGS_PLAIN, LOGS_TIME, LOGS_JSON };
 /*
- * Stream new lines of `ring` (node `name`) until the client goes, as text
- * or (json) one JSON string per line.  0 or -errno.
+ * Stream new entries of `ring` (node `name`) in `fmt` until the client
+ * goes.  0 or -errno.
  */
-int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name, bool json);
-/* Queue `line` + "\n" on the client's stdout; -ENOBUFS when full. */
-int ctl_client_line(struct ctl_client *cl, const char *line, size_t len);
-
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name,
+		      enum logs_fmt fmt);
+/*
+ * Queue one entry of worker `name` for the client as fmt renders it; the
+ * start of a process in plain text goes to its stderr, and only when
+ * following.  -ENOBUFS when full.
+ */
+int ctl_client_entry(struct ctl_client *cl, const char *name, const struct log_entry *e,
+		     enum logs_fmt fmt, bool follow);
 /* verbs.c: handle one request.  The client may be freed on return. */
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv);
 
 /* status.c: status and count, text or JSON, appended to a client's output. */
 void status_render(struct ipc_conn *c, struct sup_node *n, bool json);
 void count_render(struct ipc_conn *c, struct sup_node *n, bool json);
-/* logs --json: {"name": NAME, "lines": [...]}, the last n lines of r (0: all; r NULL: none). */
+/* logs --json: {"name": NAME, "lines": [...]}, the last n lines of r (0:
+ * all; r NULL: none) and the starts among them, as logs_entry_render's objects. */
 void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_ring *r,
 		      unsigned n_lines);
+/*
+ * One entry of worker `name`, with its newline: plain, the line; time,
+ * "Dec 07 12:34:56.789 name[pid]: line" (local time) or "... -- name[pid]
+ * started --"; json, {"time":MS,"stream":"stdout","pid":N,"line":"..."}
+ * or {"time":MS,"event":"start","pid":N}.
+ */
+struct jbuf;
+void logs_entry_render(struct jbuf *b, const char *name, const struct log_entry *e,
+		       enum logs_fmt fmt);
 
 /* events.c: one event (text: a line, and its crash report indented;
  * JSON: one object a line); what a follower missed; a --since ahead. */

@@ -81,6 +81,7 @@ struct ctl_client {
 	bool ev_follow;                 /* EVENTS: go on after the last event */
 	uint64_t ev_next;               /* EVENTS: the next event it gets */
 	struct jbuf said;               /* CMD of reload --json: its lines, as JSON strings */
+	enum logs_fmt fmt;              /* LOGS */
 };
 
 static struct {
@@ -295,26 +296,20 @@ void ctl_client_await_state(struct ctl_client *cl, const char *name, const char 
 	ctl_client_deadline(cl, deadline);
 }
 
-int ctl_client_line(struct ctl_client *cl, const char *line, size_t len)
+int ctl_client_entry(struct ctl_client *cl, const char *name, const struct log_entry *e,
+		     enum logs_fmt fmt, bool follow)
 {
-	char buf[OUT_LINE_MAX + 1];
+	struct jbuf b = { 0 };
+	bool to_err = fmt == LOGS_PLAIN && e->stream == OUT_START;
+	int r;
 
-	if (cl->json) {
-		struct jbuf b = { 0 };
-		int r;
-
-		json_string(&b, line, len);
-		jbuf_puts(&b, "\n");
-		r = b.failed ? -ENOMEM : ipc_conn_out(cl->conn, IPC_OUT, b.p, b.len);
-		jbuf_free(&b);
-		return r;
-	}
-	/* Rings cut lines at OUT_LINE_MAX; one frame per line keeps them whole. */
-	if (len > OUT_LINE_MAX)
-		len = OUT_LINE_MAX;
-	memcpy(buf, line, len);
-	buf[len] = '\n';
-	return ipc_conn_out(cl->conn, IPC_OUT, buf, len + 1);
+	if (to_err && !follow)
+		return 0;
+	/* One frame per entry keeps lines whole (rings cut them at OUT_LINE_MAX). */
+	logs_entry_render(&b, name, e, fmt);
+	r = b.failed ? -ENOMEM : ipc_conn_out(cl->conn, to_err ? IPC_ERR : IPC_OUT, b.p, b.len);
+	jbuf_free(&b);
+	return r;
 }
 
 /* Tell a follower how many lines it lost, once there is room again. */
@@ -335,27 +330,28 @@ static struct ctl_client *ctl_client_by_gen(uint64_t gen)
 	return NULL;
 }
 
-/* A new line in a followed ring; `data` is the subscriber's generation. */
-static void ctl_follow_line(void *data, const char *line, size_t len)
+/* A new entry in a followed ring; `data` is the subscriber's generation. */
+static void ctl_follow_line(void *data, const struct log_entry *e)
 {
 	struct ctl_client *cl = ctl_client_by_gen((uint64_t)(uintptr_t)data);
 
-	if (!cl || cl->phase != CTL_LOGS || !line)
+	if (!cl || cl->phase != CTL_LOGS || !e)
 		return;
 	ctl_client_drop_marker(cl);
-	if (cl->dropped > 0 || ctl_client_line(cl, line, len) < 0)
+	if (cl->dropped > 0 || ctl_client_entry(cl, cl->name, e, cl->fmt, true) < 0)
 		cl->dropped++;
 	ctl_client_sync(cl);
 }
 
-int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name, bool json)
+int ctl_client_follow(struct ctl_client *cl, struct log_ring *ring, const char *name,
+		      enum logs_fmt fmt)
 {
 	int id = log_ring_subscribe(ring, ctl_follow_line, (void *)(uintptr_t)cl->gen);
 
 	if (id < 0)
 		return id;
 	cl->phase = CTL_LOGS;
-	cl->json = json;
+	cl->fmt = fmt;
 	cl->ring = ring;
 	cl->sub = id;
 	snprintf(cl->name, sizeof(cl->name), "%s", name);
@@ -390,7 +386,10 @@ static void ctl_events_feed(struct ctl_client *cl)
 		cl->ev_next = first;
 	}
 	while (cl->ev_next < next && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE) {
-		event_render(&b, events_get(cl->ev_next), cl->json);
+		struct event e;
+
+		if (events_get(cl->ev_next, &e))
+			event_render(&b, &e, cl->json);
 		if (ctl_client_queue(cl, &b, IPC_OUT) < 0)
 			return;
 		cl->ev_next++;

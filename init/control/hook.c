@@ -26,13 +26,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "../base/base.h"
 #include "../core.h"
 #include "../events/events.h"
+#include "../worker/worker.h"
 #include "client.h"
 #include "json.h"
 
@@ -57,21 +56,10 @@ static void hook_close(void)
 /* Connect to NAME's mailbox; 0 or -errno (try again at the next event). */
 static int hook_connect(const char *name)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+	int fd = mailbox_connect(name);
 
-	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/mailbox/%s",
-			     core_config()->otpd.run_dir, name) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		int r = -errno;
-
-		close(fd);
-		return r;
-	}
+		return fd;
 	hook.fd = fd;
 	snprintf(hook.name, sizeof(hook.name), "%s", name);
 	return 0;
@@ -80,17 +68,15 @@ static int hook_connect(const char *name)
 /* Send one cast; 0, -EAGAIN (full), or another -errno. */
 static int hook_send(struct jbuf *b)
 {
-	ssize_t n;
+	int r;
 
 	if (b->failed) {
 		jbuf_free(b);
 		return 0;       /* out of memory for this one: skipped */
 	}
-	n = send(hook.fd, b->p, b->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	r = mailbox_send(hook.fd, b->p, b->len);
 	jbuf_free(b);
-	if (n >= 0)
-		return 0;
-	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return r;
 }
 
 /* The message for the next thing to send: a missed notice, or an event. */
@@ -98,12 +84,13 @@ static void hook_message(struct jbuf *b, bool *ret_missed)
 {
 	uint64_t first = events_first();
 	struct jbuf o = { 0 };
+	struct event e;
 
 	*ret_missed = hook.next < first;
 	if (*ret_missed)
 		event_render_missed(&o, hook.next, first - 1, true);
-	else
-		event_render(&o, events_get(hook.next), true);
+	else if (events_get(hook.next, &e))
+		event_render(&o, &e, true);
 	jbuf_putn(b, "a", 1);   /* a cast (otp_mailbox.h), then the object */
 	jbuf_putn(b, o.p, o.len > 0 && o.p[o.len - 1] == '\n' ? o.len - 1 : o.len);
 	b->failed = b->failed || o.failed;

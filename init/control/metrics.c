@@ -39,6 +39,7 @@ struct mx_row {
 	int64_t uptime_ms;              /* -1 when not running */
 	struct cg_stats st;             /* -1: unknown */
 	int window;                     /* supervisors: restarts in the window */
+	int64_t mon_lost;               /* workers with monitors: DOWN/UP lost, else -1 */
 	uint64_t gave_up;
 };
 
@@ -78,6 +79,7 @@ static bool mx_peak(const struct mx_row *r, double *v) { return mx_known(r->st.m
 static bool mx_cpu(const struct mx_row *r, double *v) { return mx_known(r->st.cpu_usage_usec, 1e-6, v); }
 static bool mx_pids(const struct mx_row *r, double *v) { return mx_known(r->st.pids_current, 1, v); }
 static bool mx_window(const struct mx_row *r, double *v) { *v = r->window; return true; }
+static bool mx_mon_lost(const struct mx_row *r, double *v) { return mx_known(r->mon_lost, 1, v); }
 static bool mx_gave_up(const struct mx_row *r, double *v) { *v = (double)r->gave_up; return true; }
 
 static bool mx_intensity(const struct mx_row *r, double *v)
@@ -108,6 +110,9 @@ static const struct mx_family mx_families[] = {
 	{ "otpd_worker_cpu_seconds_total", "counter", "cpu.stat usage of the worker's cgroup",
 	  true, mx_cpu, false },
 	{ "otpd_worker_pids", "gauge", "pids.current of the worker's cgroup", true, mx_pids, false },
+	{ "otpd_worker_monitor_lost_total", "counter",
+	  "DOWN and UP messages the worker's mailbox did not take (monitors)", true, mx_mon_lost,
+	  false },
 	{ "otpd_supervisor_up", "gauge", "1 when the supervisor is running", false, mx_up, false },
 	{ "otpd_supervisor_restarts_total", "counter",
 	  "restarts of the supervisor since otpd started it", false, mx_restarts, false },
@@ -142,6 +147,7 @@ static void mx_row_fill(struct mx_row *r, const struct sup_node *n, int64_t now)
 	if (sup_node_state(n) == SUP_RUNNING && since >= 0)
 		r->uptime_ms = now > since ? now - since : 0;
 	r->st = (struct cg_stats){ -1, -1, -1, -1 };
+	r->mon_lost = w ? wsys_lost(w) : -1;
 	if (w && cgs.on && w->cg.made) {
 		const char *err;
 		int fd = cgroup_node_open(n, false, &err);
@@ -270,8 +276,8 @@ static void mx_otpd(struct jbuf *b, bool json)
 		{ "otpd_events_dropped_total", "counter",
 		  "events followers missed because they read too slowly", (int64_t)events_dropped() },
 		{ "otpd_output_lines_dropped_total", "counter",
-		  "worker output lines otpd's stdout dropped (a slow reader)",
-		  (int64_t)out_stdout_dropped() },
+		  "worker output lines otpd's stdout and stderr dropped (a slow reader)",
+		  (int64_t)out_std_dropped() },
 	};
 
 	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++) {

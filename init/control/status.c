@@ -26,6 +26,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../cgroups/cgroups.h"
@@ -398,9 +399,61 @@ void count_render(struct ipc_conn *c, struct sup_node *n, bool json)
 	st_send(c, &b);
 }
 
-static void logs_json_line(void *data, const char *line, size_t len)
+/* "Dec 07 12:34:56.789", local time (journalctl's short format). */
+static void logs_time(struct jbuf *b, int64_t ms)
 {
-	json_strn(data, line, len);
+	time_t sec = (time_t)(ms / 1000);
+	struct tm tm;
+	char t[32];
+
+	if (!localtime_r(&sec, &tm) || strftime(t, sizeof(t), "%b %d %H:%M:%S", &tm) == 0)
+		snprintf(t, sizeof(t), "%lld", (long long)sec);
+	jbuf_printf(b, "%s.%03d ", t, (int)(ms % 1000));
+}
+
+static void logs_entry_json(struct jbuf *b, const struct log_entry *e)
+{
+	json_obj_begin(b);
+	json_key(b, "time");
+	json_int(b, e->time_ms);
+	if (e->stream == OUT_START) {
+		json_key(b, "event");
+		json_str(b, "start");
+	} else {
+		json_key(b, "stream");
+		json_str(b, out_stream_name(e->stream));
+	}
+	json_key(b, "pid");
+	json_int(b, e->pid);
+	if (e->stream != OUT_START) {
+		json_key(b, "line");
+		json_strn(b, e->line, e->len);
+	}
+	json_obj_end(b);
+}
+
+void logs_entry_render(struct jbuf *b, const char *name, const struct log_entry *e,
+		       enum logs_fmt fmt)
+{
+	if (fmt == LOGS_JSON) {
+		logs_entry_json(b, e);
+	} else if (e->stream == OUT_START) {
+		if (fmt == LOGS_TIME)
+			logs_time(b, e->time_ms);
+		jbuf_printf(b, "-- %s[%d] started --", name, (int)e->pid);
+	} else {
+		if (fmt == LOGS_TIME) {
+			logs_time(b, e->time_ms);
+			jbuf_printf(b, "%s[%d]: ", name, (int)e->pid);
+		}
+		jbuf_putn(b, e->line, e->len);
+	}
+	jbuf_puts(b, "\n");
+}
+
+static void logs_json_entry(void *data, const struct log_entry *e)
+{
+	logs_entry_json(data, e);
 }
 
 void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_ring *r,
@@ -414,7 +467,7 @@ void logs_render_json(struct ipc_conn *c, struct sup_node *n, const struct log_r
 	json_key(&b, "lines");
 	json_arr_begin(&b);
 	if (r)
-		log_ring_each(r, n_lines, logs_json_line, &b);
+		log_ring_each(r, n_lines, true, logs_json_entry, &b);
 	json_arr_end(&b);
 	json_obj_end(&b);
 	jbuf_puts(&b, "\n");

@@ -99,17 +99,20 @@ static void cv_start_child(struct ctl_client *cl, const struct cv_req *q)
 	core_cmd_start_child(q->pos[0], name, q->nrest, q->rest, r);
 }
 
-/* Context for printing ring lines to a client. */
+/* Context for printing ring entries to a client. */
 struct cv_lines {
 	struct ctl_client *cl;
+	const char *name;
+	enum logs_fmt fmt;
+	bool follow;
 	unsigned long dropped;
 };
 
-static void cv_logs_line(void *data, const char *line, size_t len)
+static void cv_logs_line(void *data, const struct log_entry *e)
 {
 	struct cv_lines *x = data;
 
-	if (x->dropped > 0 || ctl_client_line(x->cl, line, len) < 0)
+	if (x->dropped > 0 || ctl_client_entry(x->cl, x->name, e, x->fmt, x->follow) < 0)
 		x->dropped++;
 }
 
@@ -124,17 +127,55 @@ static int64_t cv_duration(const struct cv_req *q, const char *opt, int64_t dflt
 	return ms;
 }
 
-static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
+/* logs --reopen NAME|--all: close output files; the next line opens them. */
+static void cv_logs_reopen(struct ctl_client *cl, const struct cv_req *q)
 {
-	struct cv_lines x = { .cl = cl };
-	const char *lines = ipc_req_opt(q, "-n");
-	bool follow = ipc_req_opt(q, "-f");
-	unsigned count = lines ? (unsigned)strtoul(lines, NULL, 10) : 0;
+	bool all = ipc_req_opt(q, "--all");
 	struct sup_node *n;
 	struct ws *w;
 
+	if (all == (q->npos == 1) || ipc_req_opt(q, "-f") || ipc_req_opt(q, "-n") ||
+	    ipc_req_opt(q, "--time")) {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "usage: logs --reopen NAME|--all");
+		return;
+	}
+	if (all) {
+		ws_reopen_logs();
+	} else {
+		if (!(n = cv_find(cl, q->pos[0])))
+			return;
+		w = sup_node_type(n) == SUP_WORKER ? ws_of(n) : NULL;
+		if (!w || !w->sink) {
+			ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_worker", "%s: not a worker", q->pos[0]);
+			return;
+		}
+		out_sink_reopen(w->sink);
+	}
+	ctl_client_ok(cl, NULL, true);
+}
+
+static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
+{
+	const char *lines = ipc_req_opt(q, "-n");
+	bool follow = ipc_req_opt(q, "-f");
+	unsigned count = lines ? (unsigned)strtoul(lines, NULL, 10) : 0;
+	struct cv_lines x = { .cl = cl, .follow = follow,
+			      .fmt = q->json ? LOGS_JSON : ipc_req_opt(q, "--time") ? LOGS_TIME
+										  : LOGS_PLAIN };
+	struct sup_node *n;
+	struct ws *w;
+
+	if (ipc_req_opt(q, "--reopen")) {
+		cv_logs_reopen(cl, q);
+		return;
+	}
+	if (q->npos != 1 || ipc_req_opt(q, "--all")) {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "usage: logs NAME [-f] [-n N] [--time]");
+		return;
+	}
 	if (!(n = cv_find(cl, q->pos[0])))
 		return;
+	x.name = sup_node_name(n);
 	w = sup_node_type(n) == SUP_WORKER ? ws_of(n) : NULL;
 	if (!w || !w->ring) {
 		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_worker", "%s: no logs (not a worker)",
@@ -142,7 +183,7 @@ static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 		return;
 	}
 	/* Following: subscribe first, so the backlog is printed the same way. */
-	if (follow && ctl_client_follow(cl, w->ring, q->pos[0], q->json) < 0) {
+	if (follow && ctl_client_follow(cl, w->ring, q->pos[0], x.fmt) < 0) {
 		ctl_client_fail(cl, IPC_EXIT_REFUSED, "out_of_memory", "%s: out of memory", q->pos[0]);
 		return;
 	}
@@ -150,7 +191,7 @@ static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 	if (q->json && !follow)
 		logs_render_json(ctl_client_conn(cl), n, lines && !count ? NULL : w->ring, count);
 	else if (!lines || count > 0)
-		log_ring_each(w->ring, count, cv_logs_line, &x);
+		log_ring_each(w->ring, count, x.fmt != LOGS_PLAIN || follow, cv_logs_line, &x);
 	if (x.dropped)
 		(void)ipc_conn_printf(ctl_client_conn(cl), IPC_ERR,
 				      "otpctl: %lu lines dropped (reply too large)\n", x.dropped);

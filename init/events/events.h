@@ -11,11 +11,12 @@
  * frozen or thawed.
  *
  * Each event has a sequence number (1, 2, ... for the life of this otpd,
- * never reused) and a realtime timestamp.  The last EVENTS_MAX events are
+ * never reused) and a realtime timestamp.  The last EVENTS_MAX events, or
+ * fewer when they hold more than EVENTS_BYTES_MAX (crash reports), are
  * kept in a ring: a reader that knows the last number it saw gets what
  * followed from the ring, or learns how many it missed.  An event is one
- * allocation of the size it needs, freed when the ring wraps over it;
- * nothing is allocated while nothing happens.  Listeners (control's
+ * packed allocation of the size it needs (a start: ~64 bytes), freed when
+ * the ring moves past it; nothing is allocated while nothing happens.  Listeners (control's
  * followers) hear each event as it is recorded, inside the batch: they
  * only queue output for their own clients.
  */
@@ -28,6 +29,7 @@
 #include <sys/types.h>
 
 #define EVENTS_MAX 1024                 /* events kept for readers that come back */
+#define EVENTS_BYTES_MAX (256 * 1024)   /* ... and the memory they may hold */
 #define EVENT_REPORT_LINES 10           /* a crash report: the last lines of output, */
 #define EVENT_REPORT_LINE_MAX 512       /* each cut to this many bytes */
 
@@ -61,6 +63,7 @@ struct event {
 	const char *reason;             /* exited, stopped: the exit reason; reload_failed */
 	size_t n_lines;                 /* exited, stopped (abnormal): the crash report, */
 	const char *const *lines;       /* oldest first */
+	const char *line_v[EVENT_REPORT_LINES];  /* events_get: where lines point */
 };
 
 /* Watch the doorway: from now on, events are recorded.  0 or -ENOMEM. */
@@ -74,8 +77,12 @@ const char *event_kind_str(enum event_kind k);
 uint64_t events_first(void);
 /* The number the next event will have (the last one's + 1). */
 uint64_t events_next(void);
-/* Event `seq`, or NULL when it is not held (not yet, or wrapped over). */
-const struct event *events_get(uint64_t seq);
+/*
+ * Event `seq` into *e (its strings point into the ring: valid until the
+ * next event is recorded); false when it is not held (not yet, or the
+ * ring moved past it).
+ */
+bool events_get(uint64_t seq, struct event *e);
 
 /* A listener hears every event as it is recorded. */
 struct events_listener {

@@ -6,8 +6,9 @@
  * is the (seq-1)th, in slot (seq-1) % EVENTS_MAX while first <= seq-1 <
  * next.  Counting from 0 keeps the ring zero-initialised, in .bss, so only
  * the slots used cost memory.
- * Each is one allocation: the struct, then its array of line pointers,
- * then its strings, so a wrapped-over event is one free().
+ * Each is one packed allocation (struct rec): the numbers a kind needs,
+ * then its strings and lines one after the other, so a start costs ~64
+ * bytes with malloc's own, and a dropped event is one free().
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,9 +25,24 @@ struct gave_up {
 	uint64_t n;
 };
 
+/* An event as the ring keeps it. */
+struct rec {
+	int64_t time_ms;
+	int64_t ms;                     /* gave_up: period_ms; restarting: delay_ms */
+	pid_t pid;
+	int32_t intensity;
+	uint32_t restarts;
+	uint16_t n_lines;
+	uint8_t kind;
+	uint8_t worker;
+	uint32_t size;                  /* of the allocation (the ring's budget) */
+	char s[];                       /* name, supervisor, other, reason, lines: each NUL-ended */
+};
+
 static struct {
-	struct event *slot[EVENTS_MAX];
+	struct rec *slot[EVENTS_MAX];
 	uint64_t first, next;           /* counts: dropped from the front, recorded */
+	size_t bytes;                   /* held by the records in the ring */
 	struct events_listener *listeners;
 	uint64_t dropped, lost;
 	struct gave_up *gave_up;
@@ -50,11 +66,39 @@ const char *event_kind_str(enum event_kind k)
 uint64_t events_first(void) { return ring.first + 1; }
 uint64_t events_next(void) { return ring.next + 1; }
 
-const struct event *events_get(uint64_t seq)
+/* The next NUL-ended string at *at; *at moves past it. */
+static const char *str_take(const char **at)
 {
+	const char *p = *at;
+
+	*at += strlen(p) + 1;
+	return p;
+}
+
+bool events_get(uint64_t seq, struct event *e)
+{
+	const struct rec *r;
+	const char *at;
+
 	if (seq < 1 || seq - 1 < ring.first || seq - 1 >= ring.next)
-		return NULL;
-	return ring.slot[(seq - 1) % EVENTS_MAX];
+		return false;
+	r = ring.slot[(seq - 1) % EVENTS_MAX];
+	*e = (struct event){ .seq = seq, .time_ms = r->time_ms, .kind = r->kind,
+			     .worker = r->worker, .pid = r->pid, .intensity = r->intensity,
+			     .restarts = r->restarts, .n_lines = r->n_lines };
+	if (r->kind == EVENT_GAVE_UP)
+		e->period_ms = r->ms;
+	else
+		e->delay_ms = r->ms;
+	at = r->s;
+	e->name = str_take(&at);
+	e->supervisor = str_take(&at);
+	e->other = str_take(&at);
+	e->reason = str_take(&at);
+	for (size_t i = 0; i < r->n_lines; i++)
+		e->line_v[i] = str_take(&at);
+	e->lines = e->line_v;
+	return true;
 }
 
 void events_listen(struct events_listener *l)
@@ -87,53 +131,66 @@ static int64_t realtime_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* One allocation holding a copy of e, its lines and its strings. */
-static struct event *event_copy(const struct event *e)
+/* One packed allocation holding e, its strings and its lines. */
+static struct rec *rec_pack(const struct event *e, size_t n_lines)
 {
-	size_t size = sizeof(*e) + e->n_lines * sizeof(char *) + str_size(e->name) +
-		      str_size(e->supervisor) + str_size(e->other) + str_size(e->reason);
-	const char **lines;
-	struct event *c;
+	size_t size = sizeof(struct rec) + str_size(e->name) + str_size(e->supervisor) +
+		      str_size(e->other) + str_size(e->reason);
+	struct rec *r;
 	char *at;
 
-	for (size_t i = 0; i < e->n_lines; i++)
+	for (size_t i = 0; i < n_lines; i++)
 		size += str_size(e->lines[i]);
-	if (!(c = malloc(size)))
+	if (!(r = malloc(size)))
 		return NULL;
-	*c = *e;
-	lines = (const char **)(c + 1);
-	at = (char *)(lines + e->n_lines);
-	c->name = str_put(&at, e->name);
-	c->supervisor = str_put(&at, e->supervisor);
-	c->other = str_put(&at, e->other);
-	c->reason = str_put(&at, e->reason);
-	for (size_t i = 0; i < e->n_lines; i++)
-		lines[i] = str_put(&at, e->lines[i]);
-	c->lines = lines;
-	return c;
+	*r = (struct rec){ .time_ms = e->time_ms, .pid = e->pid, .intensity = e->intensity,
+			   .restarts = e->restarts, .n_lines = (uint16_t)n_lines,
+			   .kind = (uint8_t)e->kind, .worker = e->worker, .size = (uint32_t)size,
+			   .ms = e->kind == EVENT_GAVE_UP ? e->period_ms : e->delay_ms };
+	at = r->s;
+	(void)str_put(&at, e->name);
+	(void)str_put(&at, e->supervisor);
+	(void)str_put(&at, e->other);
+	(void)str_put(&at, e->reason);
+	for (size_t i = 0; i < n_lines; i++)
+		(void)str_put(&at, e->lines[i]);
+	return r;
+}
+
+/* Let the oldest event go. */
+static void drop_first(void)
+{
+	struct rec **slot = &ring.slot[ring.first % EVENTS_MAX];
+
+	ring.bytes -= (*slot)->size;
+	free(*slot);
+	*slot = NULL;
+	ring.first++;
 }
 
 int events_record(const struct event *e)
 {
-	struct event *c = event_copy(e);
-	struct event **slot;
+	size_t n_lines = e->n_lines < EVENT_REPORT_LINES ? e->n_lines : EVENT_REPORT_LINES;
+	struct event told = *e;
+	struct rec *r;
 	uint64_t i;
 
-	if (!c) {
+	told.time_ms = realtime_ms();
+	if (!(r = rec_pack(&told, n_lines))) {
 		ring.lost++;
 		return -ENOMEM;
 	}
+	if (ring.next - ring.first == EVENTS_MAX)
+		drop_first();
+	while (ring.next > ring.first && ring.bytes + r->size > EVENTS_BYTES_MAX)
+		drop_first();
 	i = ring.next++;
-	c->seq = i + 1;
-	c->time_ms = realtime_ms();
-	slot = &ring.slot[i % EVENTS_MAX];
-	if (i - ring.first >= EVENTS_MAX) {
-		free(*slot);
-		ring.first++;
-	}
-	*slot = c;
+	told.seq = i + 1;
+	told.n_lines = n_lines;
+	ring.slot[i % EVENTS_MAX] = r;
+	ring.bytes += r->size;
 	for (struct events_listener *l = ring.listeners; l; l = l->next)
-		l->fn(l, c);
+		l->fn(l, &told);
 	return 0;
 }
 
@@ -180,12 +237,11 @@ static void events_ring_free_slots(void)
 
 void events_ring_free(void)
 {
-	for (uint64_t s = ring.first; s < ring.next; s++)
-		free(ring.slot[s % EVENTS_MAX]);
+	while (ring.next > ring.first)
+		drop_first();
 	free(ring.gave_up);
 	ring.gave_up = NULL;
 	ring.n_gave_up = 0;
-	ring.first = ring.next;
 	ring.listeners = NULL;
 }
 

@@ -37,26 +37,41 @@ static void ev_node(struct event *e, enum event_kind kind, const struct sup_node
 	e->supervisor = p ? sup_node_name(p) : "";
 }
 
-/* Collecting the last lines of a ring. */
+/*
+ * Collecting the last lines one process wrote (a ring holds the lines of
+ * the processes before it too): a window of the last EVENT_REPORT_LINES
+ * seen, oldest dropped as newer ones come.
+ */
 struct report {
+	pid_t pid;
 	char *lines[EVENT_REPORT_LINES];
-	size_t n;
+	size_t n, first;
 };
 
-static void report_line(void *data, const char *line, size_t len)
+static void report_line(void *data, const struct log_entry *e)
 {
 	struct report *r = data;
+	size_t len = e->len > EVENT_REPORT_LINE_MAX ? EVENT_REPORT_LINE_MAX : e->len;
 	char *s;
 
-	if (r->n == EVENT_REPORT_LINES)
+	if (e->pid != r->pid || e->stream == OUT_START || !(s = malloc(len + 1)))
 		return;
-	if (len > EVENT_REPORT_LINE_MAX)
-		len = EVENT_REPORT_LINE_MAX;
-	if (!(s = malloc(len + 1)))
-		return;
-	memcpy(s, line, len);
+	memcpy(s, e->line, len);
 	s[len] = '\0';
-	r->lines[r->n++] = s;
+	if (r->n < EVENT_REPORT_LINES) {
+		r->lines[r->n++] = s;
+		return;
+	}
+	free(r->lines[r->first]);
+	r->lines[r->first] = s;
+	r->first = (r->first + 1) % EVENT_REPORT_LINES;
+}
+
+/* The window in order, oldest first, into out[]. */
+static void report_order(const struct report *r, char **out)
+{
+	for (size_t i = 0; i < r->n; i++)
+		out[i] = r->lines[(r->first + i) % r->n];
 }
 
 /* An end is worth a report unless it was clean or asked for. */
@@ -69,6 +84,7 @@ static void on_exited(const struct sup_action *a)
 {
 	struct ws *w = sup_node_type(a->node) == SUP_WORKER ? sup_node_shell(a->node) : NULL;
 	struct report rep = { .n = 0 };
+	char *lines[EVENT_REPORT_LINES];
 	char why[200];
 	struct event e;
 
@@ -77,10 +93,13 @@ static void on_exited(const struct sup_action *a)
 	e.reason = why;
 	if (w && a->reason.kind != SUP_R_START_FAILED)
 		e.pid = w->last_pid;
-	if (w && abnormal(&a->reason))
-		log_ring_each(w->ring, EVENT_REPORT_LINES, report_line, &rep);
+	if (w && w->last_pid > 0 && abnormal(&a->reason)) {
+		rep.pid = w->last_pid;
+		log_ring_each(w->ring, 0, false, report_line, &rep);
+	}
+	report_order(&rep, lines);
 	e.n_lines = rep.n;
-	e.lines = (const char *const *)rep.lines;
+	e.lines = (const char *const *)lines;
 	(void)events_record(&e);
 	for (size_t i = 0; i < rep.n; i++)
 		free(rep.lines[i]);

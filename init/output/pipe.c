@@ -1,20 +1,25 @@
 /*
- * pipe.c: a pipe a child writes its stdout or stderr to.
+ * pipe.c: a pipe one process of a worker writes its stdout or stderr to.
  *
- * otpd holds both ends for the pipe's whole life: the write end is given
- * to every incarnation of the child, so EOF never happens while otpd runs
- * and nothing a dying child wrote is lost across a restart.  Only the read
- * end is non-blocking: O_NONBLOCK on the write end would be shared with
- * the child, and many programs do not expect EAGAIN on stdout.
+ * Each process gets fresh pipes; otpd keeps the read end only (the caller
+ * closes otpd's copy of the write end right after the spawn), so EOF
+ * comes once the process and whatever inherited the write end are gone.
+ * Every line read from it is labelled with that process's pid, whenever
+ * it is read: nothing is lost or mislabelled across a restart.  Only the
+ * read end is non-blocking: O_NONBLOCK on the write end would be shared
+ * with the child, and many programs do not expect EAGAIN on stdout.
+ *
+ * While the process runs, its worker holds the pipe (ws.out, ws.err).
+ * When the process is reaped the worker detaches it: what it holds then
+ * is read at once (before the exit reaches the core), and the pipe lives
+ * on by itself until EOF, holding a reference to the worker's sink.
  *
  * What arrives is split into lines.  Tabs and bytes >= 0x80 (UTF-8) pass
  * as they are; other control bytes (and DEL) become \xNN.  A line longer
  * than OUT_LINE_MAX bytes (after escaping) is emitted in pieces, cut
- * before an incomplete UTF-8 sequence.  Each line goes to otpd's stdout as
- * "name[pid]: line" and into the child's ring.
- *
- * The line buffer grows with the longest line seen (up to OUT_LINE_MAX),
- * so a quiet worker does not cost otpd 4 KiB.
+ * before an incomplete UTF-8 sequence.  The lines of one read(2) share
+ * one time stamp.  The line buffer grows with the longest line seen (up
+ * to OUT_LINE_MAX), so a quiet worker does not cost otpd 4 KiB.
  *
  * Structures are recycled through a free list, never given back to
  * malloc: the loop's current epoll batch may still name the ev_source of a
@@ -27,37 +32,49 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "../../supervisor/supervisor.h"
 #include "../base/base.h"
-#include "output.h"
+#include "internal.h"
 
 #define OUT_READ_BUDGET (64 * 1024)     /* per wake-up, to stay fair */
-#define OUT_DRAIN_BUDGET (1024 * 1024)  /* set_pid / free: the old child's rest */
+#define OUT_DRAIN_BUDGET (1024 * 1024)  /* detach: the process's rest */
 
+/* Two of these live for every running worker: kept small. */
 struct out_pipe {
-	char name[SUP_NAME_MAX + 1];
-	pid_t pid;                      /* next to name: no padding hole */
-	int rfd, wfd;
-	struct log_ring *ring;
-	struct ev_source src;
-	size_t len;                     /* bytes in line */
-	size_t cap;                     /* bytes allocated for line */
+	union {
+		struct out_sink *sink;  /* in use */
+		struct out_pipe *next_free;
+	};
 	char *line;                     /* NULL until the first byte */
-	struct out_pipe *next_free;
+	struct ev_source src;           /* src.fd: the read end, -1 after EOF */
+	pid_t pid;
+	uint16_t len;                   /* bytes in line (<= OUT_LINE_MAX) */
+	uint16_t cap;                   /* bytes allocated for line */
+	uint8_t stream;                 /* enum out_stream */
+	bool detached;                  /* frees itself at EOF */
 };
 
 static struct out_pipe *free_list;
+static int64_t read_ms;                 /* the time of the read being split */
 
 static void pipe_on_readable(struct ev_source *s, uint32_t revents);
 
+int64_t out_realtime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void pipe_emit(struct out_pipe *p, size_t len)
 {
-	const char *line = p->line ? p->line : "";
+	struct log_entry e = { .time_ms = read_ms, .pid = p->pid, .stream = p->stream,
+			       .line = p->line ? p->line : "", .len = len };
 
-	out_stdout_line(p->name, p->pid, line, len);
-	log_ring_push(p->ring, line, len);
+	out_sink_line(p->sink, &e);
 }
 
 /* Room for `need` bytes in line (need <= OUT_LINE_MAX).  0 or -ENOMEM. */
@@ -76,7 +93,7 @@ static int pipe_reserve(struct out_pipe *p, size_t need)
 	if (!s)
 		return -ENOMEM;
 	p->line = s;
-	p->cap = cap;
+	p->cap = (uint16_t)cap;
 	return 0;
 }
 
@@ -103,7 +120,7 @@ static void pipe_emit_piece(struct out_pipe *p)
 
 	pipe_emit(p, cut);
 	memmove(p->line, p->line + cut, p->len - cut);
-	p->len -= cut;
+	p->len -= (uint16_t)cut;
 }
 
 static void pipe_put(struct out_pipe *p, const char *s, size_t n)
@@ -113,24 +130,46 @@ static void pipe_put(struct out_pipe *p, const char *s, size_t n)
 	if (pipe_reserve(p, p->len + n) < 0)
 		return;         /* out of memory: these bytes are lost */
 	memcpy(p->line + p->len, s, n);
-	p->len += n;
+	p->len += (uint16_t)n;
+}
+
+/* Bytes that need no escaping, from buf[i] on, up to a newline. */
+static size_t plain_run(const unsigned char *buf, size_t i, size_t n)
+{
+	size_t j = i;
+
+	while (j < n && (buf[j] >= 0x20 || buf[j] == '\t') && buf[j] != 0x7f)
+		j++;
+	return j - i;
 }
 
 static void pipe_feed(struct out_pipe *p, const char *buf, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)buf;
 	char esc[5];
 
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)buf[i];
+	for (size_t i = 0; i < n;) {
+		size_t run = plain_run(u, i, n);
 
-		if (c == '\n') {
+		if (run > 0) {
+			/* Copied up to a piece boundary at most. */
+			size_t take, room;
+
+			if (p->len == OUT_LINE_MAX)
+				pipe_emit_piece(p);
+			room = OUT_LINE_MAX - (size_t)p->len;
+
+			take = run < room ? run : room;
+			pipe_put(p, buf + i, take);
+			i += take;
+		} else if (u[i] == '\n') {
 			pipe_emit(p, p->len);
 			p->len = 0;
-		} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\x%02x", c);
-			pipe_put(p, esc, 4);
+			i++;
 		} else {
-			pipe_put(p, (const char *)&buf[i], 1);
+			snprintf(esc, sizeof(esc), "\\x%02x", u[i]);
+			pipe_put(p, esc, 4);
+			i++;
 		}
 	}
 }
@@ -139,42 +178,38 @@ static void pipe_flush_partial(struct out_pipe *p)
 {
 	if (p->len == 0)
 		return;
+	read_ms = out_realtime_ms();
 	pipe_emit(p, p->len);
 	p->len = 0;
 }
 
+/*
+ * One buffer for every read (otpd is single-threaded and pipe_feed copies
+ * out of it): in .bss only the pages a read filled cost memory, where 16
+ * KiB on the stack pushed every call below it 16 KiB deeper, for good.
+ */
+static char drain_buf[16384];
+
 /* Read up to `budget` bytes.  Returns 1 at EOF, else 0. */
 static int pipe_drain(struct out_pipe *p, size_t budget)
 {
-	char buf[16384];
-
 	while (budget > 0) {
-		ssize_t r = read(p->rfd, buf, budget < sizeof(buf) ? budget : sizeof(buf));
+		ssize_t r = read(p->src.fd, drain_buf, budget < sizeof(drain_buf) ? budget : sizeof(drain_buf));
 
 		if (r > 0) {
-			pipe_feed(p, buf, (size_t)r);
+			read_ms = out_realtime_ms();
+			pipe_feed(p, drain_buf, (size_t)r);
 			budget -= (size_t)r;
 		} else if (r == 0) {
 			pipe_flush_partial(p);
 			return 1;
 		} else if (errno != EINTR) {
 			if (errno != EAGAIN)
-				log_warn("%s: reading output: %m, ignoring", p->name);
+				log_warn("reading a worker's output: %m, ignoring");
 			return 0;
 		}
 	}
 	return 0;
-}
-
-static void pipe_on_readable(struct ev_source *s, uint32_t revents)
-{
-	struct out_pipe *p = s->data;
-
-	if (p->rfd < 0)
-		return;
-	/* EOF only once every write end is gone: nothing more will come. */
-	if (pipe_drain(p, OUT_READ_BUDGET) == 1)
-		ev_del(&p->src);
 }
 
 static struct out_pipe *pipe_alloc(void)
@@ -190,15 +225,38 @@ static struct out_pipe *pipe_alloc(void)
 
 static void pipe_release(struct out_pipe *p)
 {
+	out_sink_release(p->sink);
 	/* Keep the source inert until the slot is reused. */
 	p->src.fn = NULL;
 	p->src.added = false;
-	p->rfd = p->wfd = -1;
+	p->src.fd = -1;
 	p->next_free = free_list;
 	free_list = p;
 }
 
-static int pipe_open(struct out_pipe *p)
+/* EOF: nothing more will come.  A detached pipe is done. */
+static void pipe_eof(struct out_pipe *p)
+{
+	ev_del(&p->src);
+	close(p->src.fd);
+	p->src.fd = -1;
+	out_sink_pipe_eof(p->sink);
+	if (p->detached)
+		pipe_release(p);
+}
+
+static void pipe_on_readable(struct ev_source *s, uint32_t revents)
+{
+	struct out_pipe *p = s->data;
+
+	if (!p || p->src.fd < 0)
+		return;
+	if (pipe_drain(p, OUT_READ_BUDGET) == 1)
+		pipe_eof(p);
+	out_flush();
+}
+
+static int pipe_make(int *ret_rfd, int *ret_wfd)
 {
 	int fds[2];
 
@@ -211,53 +269,42 @@ static int pipe_open(struct out_pipe *p)
 		close(fds[1]);
 		return e;
 	}
-	p->rfd = fds[0];
-	p->wfd = fds[1];
+	*ret_rfd = fds[0];
+	*ret_wfd = fds[1];
 	return 0;
 }
 
-struct out_pipe *out_pipe_new(const char *name, struct log_ring *ring)
+struct out_pipe *out_pipe_open(struct out_sink *s, enum out_stream st, int *ret_wfd)
 {
 	struct out_pipe *p = pipe_alloc();
-	int r;
+	int rfd = -1, wfd = -1, r;
 
 	if (!p)
 		return NULL;
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->ring = ring;
-	p->pid = 0;
-	p->len = 0;
-	p->next_free = NULL;
-	r = pipe_open(p);
+	r = pipe_make(&rfd, &wfd);
 	if (r == 0) {
-		p->src = (struct ev_source){ .fd = p->rfd, .events = EPOLLIN,
+		p->src = (struct ev_source){ .fd = rfd, .events = EPOLLIN,
 					     .fn = pipe_on_readable, .data = p };
 		r = ev_add(&p->src);
 		if (r < 0) {
-			close(p->rfd);
-			close(p->wfd);
+			close(rfd);
+			close(wfd);
 		}
 	}
 	if (r < 0) {
-		pipe_release(p);
+		p->next_free = free_list;
+		free_list = p;
 		errno = -r;
 		return NULL;
 	}
+	out_sink_pipe_open(s);
+	p->sink = s;
+	p->stream = (uint8_t)st;
+	p->pid = 0;
+	p->len = 0;
+	p->detached = false;
+	*ret_wfd = wfd;
 	return p;
-}
-
-int out_pipe_wfd(const struct out_pipe *p)
-{
-	return p ? p->wfd : -1;
-}
-
-void out_pipe_settle(struct out_pipe *p)
-{
-	if (!p)
-		return;
-	if (p->rfd >= 0)
-		(void)pipe_drain(p, OUT_DRAIN_BUDGET);
-	pipe_flush_partial(p);
 }
 
 void out_pipe_set_pid(struct out_pipe *p, pid_t pid)
@@ -266,20 +313,22 @@ void out_pipe_set_pid(struct out_pipe *p, pid_t pid)
 		p->pid = pid;
 }
 
-void out_pipe_free(struct out_pipe *p)
+void out_pipe_detach(struct out_pipe *p)
 {
 	if (!p)
 		return;
-	ev_del(&p->src);
-	if (p->wfd >= 0)
-		close(p->wfd);
-	p->wfd = -1;
-	if (p->rfd >= 0) {
-		(void)pipe_drain(p, OUT_DRAIN_BUDGET);
-		close(p->rfd);
+	p->detached = true;
+	if (p->src.fd < 0) {
+		pipe_release(p);
+	} else if (pipe_drain(p, OUT_DRAIN_BUDGET) == 1) {
+		pipe_eof(p);
+	} else {
+		/* Something else still holds the write end (a leftover, a
+		 * daemonized grandchild): a part line so far is the old
+		 * process's last word. */
+		pipe_flush_partial(p);
 	}
-	pipe_flush_partial(p);
-	pipe_release(p);
+	out_flush();
 }
 
 /* --- re-execution ---------------------------------------------------------- */

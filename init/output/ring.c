@@ -1,7 +1,9 @@
 /*
- * ring.c: a child's last N output lines, for `otpctl logs`.
+ * ring.c: a child's last N output entries, for `otpctl logs`.
  *
- * The ring holds copies of at most `cap` lines; the oldest is overwritten.
+ * The ring holds copies of at most `cap` entries (lines with their time,
+ * stream and pid, and the starts of new processes); the oldest is
+ * overwritten.  An entry costs 32 bytes plus its text.
  * Slot buffers are kept and reused, so a ring that has wrapped once no
  * longer allocates (lines are at most OUT_LINE_MAX bytes, longer ones are
  * cut, which bounds a ring at cap * OUT_LINE_MAX bytes).  The slot array
@@ -21,7 +23,10 @@
 
 struct ring_line {
 	char *s;                /* NUL-terminated copy, NULL until first used */
-	size_t len, size;
+	int64_t time_ms;
+	pid_t pid;
+	uint16_t len, size;     /* len <= OUT_LINE_MAX; size: bytes allocated */
+	uint8_t stream;
 };
 
 struct ring_sub {
@@ -63,8 +68,15 @@ void log_ring_free(struct log_ring *r)
 }
 
 /* Copy into slot `l`, growing its buffer in 64-byte steps. */
-static void ring_line_set(struct ring_line *l, const char *line, size_t len)
+static void ring_line_set(struct ring_line *l, const struct log_entry *e, size_t len)
 {
+	l->time_ms = e->time_ms;
+	l->pid = e->pid;
+	l->stream = (uint8_t)e->stream;
+	if (len == 0 && !l->s) {
+		l->len = 0;     /* a start, an empty line: no buffer needed */
+		return;
+	}
 	if (len + 1 > l->size) {
 		size_t size = (len + 1 + 63) & ~(size_t)63;
 		char *s = realloc(l->s, size);
@@ -77,11 +89,12 @@ static void ring_line_set(struct ring_line *l, const char *line, size_t len)
 			return;
 		}
 		l->s = s;
-		l->size = size;
+		l->size = (uint16_t)size;
 	}
-	memcpy(l->s, line, len);
+	if (len)
+		memcpy(l->s, e->line, len);
 	l->s[len] = '\0';
-	l->len = len;
+	l->len = (uint16_t)len;
 }
 
 /*
@@ -104,7 +117,7 @@ static int ring_grow(struct log_ring *r)
 	return 0;
 }
 
-static void ring_store(struct log_ring *r, const char *line, size_t len)
+static void ring_store(struct log_ring *r, const struct log_entry *e, size_t len)
 {
 	unsigned slot;
 
@@ -119,7 +132,7 @@ static void ring_store(struct log_ring *r, const char *line, size_t len)
 		slot = r->head;
 		r->head = (r->head + 1) % r->cap;
 	}
-	ring_line_set(&r->lines[slot], line, len);
+	ring_line_set(&r->lines[slot], e, len);
 }
 
 /* Drop the entries of subscribers removed while they were being called. */
@@ -133,7 +146,7 @@ static void ring_subs_compact(struct log_ring *r)
 	r->n_subs = j;
 }
 
-static void ring_publish(struct log_ring *r, const char *line, size_t len)
+static void ring_publish(struct log_ring *r, const struct log_entry *e)
 {
 	/* Subscribers added by a callback start with the next line. */
 	size_t n = r->n_subs;
@@ -143,33 +156,53 @@ static void ring_publish(struct log_ring *r, const char *line, size_t len)
 		struct ring_sub s = r->subs[i];
 
 		if (s.id)
-			s.fn(s.data, line, len);
+			s.fn(s.data, e);
 	}
 	if (--r->busy == 0)
 		ring_subs_compact(r);
 }
 
-void log_ring_push(struct log_ring *r, const char *line, size_t len)
+void log_ring_push(struct log_ring *r, const struct log_entry *e)
 {
+	struct log_entry cut = *e;
+
 	if (!r)
 		return;
-	if (len > OUT_LINE_MAX)
-		len = OUT_LINE_MAX;
-	ring_store(r, line, len);
+	if (cut.len > OUT_LINE_MAX)
+		cut.len = OUT_LINE_MAX;
+	if (!cut.line)
+		cut.len = 0;
+	ring_store(r, &cut, cut.len);
 	if (r->n_subs)
-		ring_publish(r, line, len);
+		ring_publish(r, &cut);
 }
 
-void log_ring_each(const struct log_ring *r, unsigned n, log_sub_fn fn, void *data)
+static const struct ring_line *ring_at(const struct log_ring *r, unsigned i)
 {
+	return &r->lines[(r->head + i) % r->cap];
+}
+
+void log_ring_each(const struct log_ring *r, unsigned n, bool starts, log_sub_fn fn, void *data)
+{
+	unsigned from = 0, seen = 0;
+
 	if (!r)
 		return;
-	if (n == 0 || n > r->n)
-		n = r->n;
-	for (unsigned i = r->n - n; i < r->n; i++) {
-		const struct ring_line *l = &r->lines[(r->head + i) % r->cap];
+	/* From the n-th line before the end; starts are not counted. */
+	for (unsigned i = r->n; n && i > 0; i--) {
+		if (ring_at(r, i - 1)->stream != OUT_START && ++seen == n) {
+			from = i - 1;
+			break;
+		}
+	}
+	for (unsigned i = from; i < r->n; i++) {
+		const struct ring_line *l = ring_at(r, i);
+		struct log_entry e = { .time_ms = l->time_ms, .pid = l->pid,
+				       .stream = (enum out_stream)l->stream,
+				       .line = l->s ? l->s : "", .len = l->len };
 
-		fn(data, l->s ? l->s : "", l->len);
+		if (starts || e.stream != OUT_START)
+			fn(data, &e);
 	}
 }
 

@@ -189,7 +189,8 @@ static void on_signal(int sig)
 		core_shutdown(0);
 		return;
 	case SIGHUP:
-		log_info("SIGHUP: reloading the configuration");
+		log_info("SIGHUP: reopening output files, reloading the configuration");
+		ws_reopen_logs();
 		core_reload(NULL, false);
 		return;
 	case SIGUSR2:

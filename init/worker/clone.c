@@ -65,16 +65,15 @@ static void *stack_get(void)
 
 /*
  * A copy of otpd for a worker
- *  - that resolves user or group names: NSS allocates, opens files and
- *    sockets and may load modules, in otpd's memory if it were shared;
- *  - whose output goes to a file: opening a FIFO waits for a reader, and
- *    otpd must not wait with it.  (What waits only on a hung file system,
- *    a workdir or the program itself, is left to the shared child.)
+ * that resolves user or group names: NSS allocates, opens files and
+ * sockets and may load modules, in otpd's memory if it were shared.
+ * (What waits only on a hung file system, a workdir or the program
+ * itself, is left to the shared child.  A `file:` output is otpd's to
+ * open, never the child's.)
  */
 bool spawn_fork_only(const struct cfg_worker *c)
 {
-	return c->user || c->group || cfg_worker_sandbox(c)->groups_set || c->out.mode == CFG_OUT_FILE ||
-	       c->err.mode == CFG_OUT_FILE;
+	return c->user || c->group || cfg_worker_sandbox(c)->groups_set;
 }
 
 static void child_entry(void *plan)

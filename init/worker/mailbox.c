@@ -6,7 +6,9 @@
  * and keeps it across restarts, so callers queue in the kernel while the
  * worker restarts.  otpd never accepts on it: the worker gets it as fd 3.
  * When the worker leaves the tree the socket goes away, and callers get
- * noproc (ENOENT).
+ * noproc (ENOENT).  otpd's own messages to a worker (the events hook,
+ * system messages: sys.c) go through mailbox_connect and mailbox_send:
+ * a connection to the socket otpd holds, and sends that never block.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -117,6 +119,7 @@ void mailbox_close(struct ws *w)
 {
 	struct sockaddr_un sa;
 
+	wsys_drop(w);
 	if (w->mb_fd < 0)
 		return;
 	close(w->mb_fd);
@@ -135,6 +138,8 @@ int mailbox_update(struct ws *w)
 	struct sockaddr_un sa;
 	int r;
 
+	if ((r = wsys_follow(w)) < 0)
+		return r;
 	if (w->mb_fd < 0)
 		return 0;
 	if (!w->cfg->w.mailbox) {
@@ -146,4 +151,31 @@ int mailbox_update(struct ws *w)
 	if (listen(w->mb_fd, w->cfg->w.mailbox_backlog) < 0)
 		return -errno;
 	return mb_perms(&w->cfg->w, sa.sun_path);
+}
+
+int mailbox_connect(const char *name)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd, r;
+
+	if ((size_t)snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/mailbox/%s",
+			     core_config()->otpd.run_dir, name) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	/* A Unix socket connects at once, or fails: EAGAIN when the backlog is full. */
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = -errno;
+		close(fd);
+		return r == -EWOULDBLOCK ? -EAGAIN : r;
+	}
+	return fd;
+}
+
+int mailbox_send(int fd, const void *msg, size_t len)
+{
+	if (send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
+		return 0;
+	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 }

@@ -25,6 +25,7 @@ static struct worker_setup setup;
 void worker_setup(const struct worker_setup *s)
 {
 	setup = *s;
+	wsys_init();
 }
 
 const struct worker_setup *worker_setup_get(void)
@@ -32,29 +33,77 @@ const struct worker_setup *worker_setup_get(void)
 	return &setup;
 }
 
-static int ensure_pipes(struct ws *w)
+static enum out_dest out_dest_of(enum cfg_output mode)
+{
+	return mode == CFG_OUT_LOG ? OUT_TO_LOG : mode == CFG_OUT_FILE ? OUT_TO_FILE : OUT_TO_NONE;
+}
+
+static enum out_log_target log_target_of(enum cfg_log_target t)
+{
+	return t == CFG_LOG_JOURNAL ? OUT_TARGET_JOURNAL
+	       : t == CFG_LOG_STDOUT ? OUT_TARGET_STDOUT : OUT_TARGET_AUTO;
+}
+
+/* Where this start's lines go: the sink follows the configuration in force. */
+static int sink_target(struct ws *w)
 {
 	const struct cfg_worker *c = &w->cfg->w;
+	struct sup_node *parent = sup_node_parent(w->node);
+	struct out_targets t = {
+		.dest = { OUT_TO_NONE, out_dest_of(c->out.mode), out_dest_of(c->err.mode) },
+		.path = { NULL, c->out.path, c->err.path },
+		.max_size = c->log_max_size,
+		.keep = (unsigned)c->log_keep,
+		.log_target = log_target_of(core_config()->otpd.log_target),
+	};
+	int r;
 
-	if (!w->out && c->out.mode == CFG_OUT_LOG &&
-	    !(w->out = out_pipe_new(sup_node_name(w->node), w->ring)))
-		return -ENOMEM;
-	/* Both to the log: one pipe carries both (half the fds per worker). */
-	if (!w->err && c->err.mode == CFG_OUT_LOG && c->out.mode != CFG_OUT_LOG &&
-	    !(w->err = out_pipe_new(sup_node_name(w->node), w->ring)))
-		return -ENOMEM;
+	if (!w->sink) {
+		if (!(w->sink = out_sink_new(sup_node_name(w->node), core_config()->otpd.log_lines)))
+			return -ENOMEM;
+		w->ring = out_sink_ring(w->sink);
+	}
+	r = out_sink_target(w->sink, parent ? sup_node_name(parent) : "", &t);
+	if (r < 0)
+		log_warn("%s: output files: %s, ignoring", sup_node_name(w->node), strerror(-r));
 	return 0;
 }
 
-static void fill_plan(struct ws *w, struct child_plan *p, int ready_wfd, int cg_fd)
+/*
+ * Fresh pipes for the process about to start: stdout and stderr apart
+ * (stderr = stdout: the child shares one), the write ends in wfd[] for
+ * the child; otpd closes them right after the spawn.
+ */
+static int open_pipes(struct ws *w, int wfd[3])
+{
+	const struct cfg_worker *c = &w->cfg->w;
+	int r;
+
+	/* Never two processes at once; should a pipe be left, let it go. */
+	out_pipe_detach(w->out);
+	out_pipe_detach(w->err);
+	w->out = w->err = NULL;
+	if ((r = sink_target(w)) < 0)
+		return r;
+	if (out_dest_of(c->out.mode) != OUT_TO_NONE &&
+	    !(w->out = out_pipe_open(w->sink, OUT_STDOUT, &wfd[1])))
+		return -errno;
+	if (out_dest_of(c->err.mode) != OUT_TO_NONE &&
+	    !(w->err = out_pipe_open(w->sink, OUT_STDERR, &wfd[2])))
+		return -errno;
+	return 0;
+}
+
+static void fill_plan(struct ws *w, struct child_plan *p, const int wfd[3], int ready_wfd,
+		      int cg_fd)
 {
 	const struct cfg_worker *c = &w->cfg->w;
 
 	memset(p, 0, sizeof(*p));
 	p->cfg = c;
 	p->exec_fd = -1;
-	p->out_fd = w->out ? out_pipe_wfd(w->out) : -1;
-	p->err_fd = w->err ? out_pipe_wfd(w->err) : -1;
+	p->out_fd = wfd[1];
+	p->err_fd = wfd[2];
 	p->ready_fd = ready_wfd;
 	p->nofile.rlim_cur = setup.nofile_soft;
 	p->nofile.rlim_max = setup.nofile_hard;
@@ -159,7 +208,7 @@ static void watch_ready(struct ws *w, int rfd)
 
 int spawn_worker(struct ws *w, const char **ret_why)
 {
-	int rp[2] = { -1, -1 }, pidfd = -1, exec_rfd = -1, cg_fd = -1, r;
+	int rp[2] = { -1, -1 }, wfd[3] = { -1, -1, -1 }, pidfd = -1, exec_rfd = -1, cg_fd = -1, r;
 	struct child_plan plan;
 	char **env = NULL, **argv = NULL;
 	pid_t pid;
@@ -171,17 +220,14 @@ int spawn_worker(struct ws *w, const char **ret_why)
 	}
 	if ((r = cgroup_worker_prepare(&w->cg, &cg_fd, ret_why)) < 0)
 		goto out;
-	if ((r = ensure_pipes(w)) < 0 || (r = spawn_env_build(w, &env, ret_why)) < 0 ||
+	if ((r = open_pipes(w, wfd)) < 0 || (r = spawn_env_build(w, &env, ret_why)) < 0 ||
 	    (r = build_argv(w, &argv)) < 0)
 		goto out;
 	if (w->cfg->w.ready == CFG_READY_FD && pipe2(rp, O_CLOEXEC | O_NONBLOCK) < 0) {
 		r = -errno;
 		goto out;
 	}
-	fill_plan(w, &plan, rp[1], cg_fd);
-	/* Lines of the previous process are labelled before the next one runs. */
-	out_pipe_settle(w->out);
-	out_pipe_settle(w->err);
+	fill_plan(w, &plan, wfd, rp[1], cg_fd);
 	if ((r = sandbox_prepare(w, &plan, ret_why)) < 0)
 		goto out;
 	plan.argv = argv;
@@ -195,10 +241,9 @@ int spawn_worker(struct ws *w, const char **ret_why)
 	}
 	w->pid = pid;
 	(void)ws_index_pid(w);
-	if (w->out)
-		out_pipe_set_pid(w->out, pid);
-	if (w->err)
-		out_pipe_set_pid(w->err, pid);
+	out_pipe_set_pid(w->out, pid);
+	out_pipe_set_pid(w->err, pid);
+	out_sink_started(w->sink, pid);
 	if (exec_rfd >= 0)
 		watch_exec(w, exec_rfd);
 	if (rp[0] >= 0) {
@@ -217,6 +262,15 @@ out:
 		close(pidfd);
 	if (cg_fd >= 0)
 		close(cg_fd);
+	/* otpd keeps the read ends only: EOF comes when the process is gone. */
+	for (int i = 1; i < 3; i++)
+		if (wfd[i] >= 0)
+			close(wfd[i]);
+	if (r < 0) {
+		out_pipe_detach(w->out);
+		out_pipe_detach(w->err);
+		w->out = w->err = NULL;
+	}
 	free(argv);
 	spawn_env_free(env);
 	return r;

@@ -1,8 +1,8 @@
 /*
  * state.c: the shell's per-worker state and the pid -> worker index.
  *
- * A struct ws lives as long as its node is in the tree: the output pipes
- * and the log ring survive restarts.  Freed sources are parked until the
+ * A struct ws lives as long as its node is in the tree: the output sink
+ * and its ring survive restarts (each process has pipes of its own).  Freed sources are parked until the
  * end of the loop iteration, because the batch epoll returned may still
  * name them.
  */
@@ -107,7 +107,8 @@ struct ws *ws_of(struct sup_node *n)
 	w->cfg = spec->user;
 	w->exec_fd = w->ready_fd = w->mb_fd = -1;
 	cgroup_worker_init(&w->cg, n);
-	w->ring = log_ring_new(core_config()->otpd.log_lines);
+	w->sink = out_sink_new(sup_node_name(n), core_config()->otpd.log_lines);
+	w->ring = out_sink_ring(w->sink);
 	sup_node_set_shell(n, w);
 	return w;
 }
@@ -125,9 +126,19 @@ static void close_src(struct ev_source *s, int *fd)
 	close_fd(fd);
 }
 
+/* The process is gone: read what its pipes hold now; they drain by
+ * themselves until whatever it left behind is gone too. */
+static void ws_pipes_detach(struct ws *w)
+{
+	out_pipe_detach(w->out);
+	out_pipe_detach(w->err);
+	w->out = w->err = NULL;
+}
+
 /* Drop what refers to the current process (after it was reaped). */
 void ws_process_done(struct ws *w)
 {
+	ws_pipes_detach(w);
 	ws_unindex_pid(w);
 	close_src(&w->ready_src, &w->ready_fd);
 	w->last_pid = w->pid;
@@ -143,9 +154,11 @@ void ws_free(struct ws *w)
 	close_src(&w->ready_src, &w->ready_fd);
 	mailbox_close(w);
 	cgroup_worker_release(&w->cg);
-	out_pipe_free(w->out);
-	out_pipe_free(w->err);
-	log_ring_free(w->ring);
+	ws_pipes_detach(w);
+	/* Pipes still draining keep the sink (and its ring) alive. */
+	out_sink_release(w->sink);
+	w->sink = NULL;
+	w->ring = NULL;
 	sandbox_free(w);
 	free(w->status);
 	free(w->fail_why);
@@ -159,6 +172,7 @@ void ws_free(struct ws *w)
 /* End of a loop iteration: nothing refers to parked states any more. */
 void ws_collect(void)
 {
+	wsys_collect();
 	while (limbo) {
 		struct ws *nx = limbo->limbo_next;
 
@@ -178,4 +192,9 @@ void ws_close_mailboxes(void)
 			cgroup_worker_release(&w->cg);
 		}
 	}
+}
+
+void ws_reopen_logs(void)
+{
+	out_files_reopen();
 }

@@ -3,7 +3,7 @@
  *
  * A struct ws lives as long as its node is in the tree (the core's node
  * points at it, sup_node_shell()); what must survive restarts lives here:
- * the output pipes and the log ring, the mailbox socket, the cgroup, the
+ * the output sink and its ring, the mailbox socket, the cgroup, the
  * prepared sandbox.  This room starts processes (spawn.c: a child sharing
  * otpd's memory, or a copy of otpd; init/child/ runs in the child), turns
  * what the kernel says of them into events for the core (reap.c: exits and
@@ -32,6 +32,8 @@ struct sb_prep {
 	int *node_fds;                  /* the child's slots for inaccessible_paths */
 };
 
+struct wsys;
+
 /*
  * Pointers, then 64-bit numbers, then ints, then flags: one of these lives
  * for every worker of the tree, and padding holes add up.
@@ -41,12 +43,14 @@ struct ws {
 	const struct cfg_node *cfg;     /* NULL for supervisors */
 	struct ev_source exec_src;
 	struct ev_source ready_src;
-	struct log_ring *ring;
-	struct out_pipe *out, *err;
+	struct out_sink *sink;          /* where its lines go; kept across restarts */
+	struct log_ring *ring;          /* the sink's, for `otpctl logs` */
+	struct out_pipe *out, *err;     /* the current process's pipes, or NULL */
 	char *status;                   /* last STATUS= (WS_STATUS_MAX), NULL: none yet */
 	char *fail_why;                 /* set-up step that failed in the child, or NULL */
 	struct ws *limbo_next;
 	struct sb_prep *sb;             /* built at the first start */
+	struct wsys *sys;               /* monitors and ping (sys.h), NULL: neither */
 	struct cg_worker cg;            /* its cgroup, kept across restarts */
 	pid_t pid;                      /* 0: none (reaping is waitid(P_ALL)) */
 	pid_t last_pid;                 /* the last process reaped (events' exits), 0: none */
@@ -84,6 +88,9 @@ void ws_free(struct ws *w);
 void ws_collect(void);
 /* otpd is leaving: remove every mailbox socket and cgroup it holds. */
 void ws_close_mailboxes(void);
+/* Close the files workers' output goes to; each is opened again at its
+ * next line (SIGHUP, `otpctl logs --reopen --all`). */
+void ws_reopen_logs(void);
 
 /* --- spawn.c ------------------------------------------------------------ */
 
@@ -124,8 +131,33 @@ int notify_restore(const struct st_rd *r, bool dry);
 
 /* Close and remove w's mailbox (the worker left the tree: callers get noproc). */
 void mailbox_close(struct ws *w);
-/* Apply a reloaded config to an open mailbox, keeping queued callers. */
+/* Apply a reloaded config to an open mailbox, keeping queued callers
+ * (and to the worker's monitors and ping). */
 int mailbox_update(struct ws *w);
+/*
+ * otpd's own connection to worker NAME's mailbox (the socket otpd holds):
+ * a non-blocking, close-on-exec fd, or -errno (-EAGAIN: the backlog is
+ * full; -ENOENT: no such mailbox).  It waits in the backlog until the
+ * worker accepts; what is sent meanwhile waits with it.
+ */
+int mailbox_connect(const char *name);
+/* Send one datagram (kind byte first) without blocking: 0, -EAGAIN (full),
+ * or -errno (-EPIPE, -ECONNRESET: the process that took it closed it). */
+int mailbox_send(int fd, const void *msg, size_t len);
+
+/* --- sys.c: system messages (monitors, ping; otp.conf(5)) ----------------- */
+
+/* Watch the doorway for what monitors and pings follow (at worker_setup). */
+void wsys_init(void);
+/* w's config changed (reload): its monitors and ping follow it.  0 or -ENOMEM. */
+int wsys_follow(struct ws *w);
+/* w's mailbox goes: so do its monitors and ping. */
+void wsys_drop(struct ws *w);
+/* Free what wsys_drop parked (with ws_collect). */
+void wsys_collect(void);
+/* DOWN and UP casts lost for w (socket full, no connection), -1 when w
+ * monitors nothing: otpctl metrics. */
+int64_t wsys_lost(const struct ws *w);
 
 /* --- sandbox.c, seccomp.c ----------------------------------------------- */
 

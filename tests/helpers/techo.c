@@ -7,6 +7,10 @@
  *   call "ask NAME MSG"  calls worker NAME with MSG and replies its answer
  *   any other call   replied with the same bytes
  *   cast             appended to $TECHO_CASTS (a file), if set
+ *   system cast      read with otp_mb_sys_parse and appended to $TECHO_INFO
+ *                    (a file), if set: "DOWN NAME PID REASON", "UP NAME PID",
+ *                    "other WORD", or "bad" + the raw message
+ *   system call ping answered by the library
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,9 +67,29 @@ static void on_cast(void *st, const void *msg, size_t len)
 	fclose(f);
 }
 
+static void on_info(void *st, const void *msg, size_t len)
+{
+	const char *path = getenv("TECHO_INFO");
+	FILE *f = path ? fopen(path, "a") : NULL;
+	struct otp_mb_sys m;
+
+	if (!f)
+		return;
+	if (otp_mb_sys_parse(msg, len, &m) < 0)
+		fprintf(f, "bad %.*s\n", (int)len, (const char *)msg);
+	else if (m.kind == OTP_MB_SYS_DOWN)
+		fprintf(f, "DOWN %s %d %s\n", m.name, (int)m.pid, m.reason);
+	else if (m.kind == OTP_MB_SYS_UP)
+		fprintf(f, "UP %s %d\n", m.name, (int)m.pid);
+	else
+		fprintf(f, "other %s\n", m.word);
+	fclose(f);
+}
+
 int main(void)
 {
-	struct otp_mb_callbacks cb = { .handle_call = on_call, .handle_cast = on_cast };
+	struct otp_mb_callbacks cb = { .handle_call = on_call, .handle_cast = on_cast,
+				       .handle_info = on_info };
 
 	printf("techo serving\n");
 	fflush(stdout);

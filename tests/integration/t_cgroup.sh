@@ -122,11 +122,11 @@ ctl stop ticker >/dev/null
 expect_eq "a frozen worker is thawed to stop in time" "$(json ticker last_exit)" "shutdown"
 # A worker that dies while its cgroup is frozen restarts frozen and otpd
 # keeps answering (issue 18.2: a vfork child frozen at birth held otpd).
-# "FIELD of frz, or 'stuck' when otpd does not answer within 2 s".
-frz() { timeout 2 "$OTPCTL" -s "$SOCK" status frz --json 2>/dev/null |
+# "FIELD of frz, or 'stuck' when otpd does not answer within 10 s".
+frz() { timeout 10 "$OTPCTL" -s "$SOCK" status frz --json 2>/dev/null |
 	python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])" 2>/dev/null || echo stuck; }
-new_pid() { # up to 5 s for frz to have a pid other than $1
-	local end=$((SECONDS + 5)) p2
+new_pid() { # up to 20 s for frz to have a pid other than $1
+	local end=$((SECONDS + 20)) p2
 	while [ $SECONDS -lt $end ]; do
 		p2=$(frz pid)
 		[ "$p2" = stuck ] && return 1

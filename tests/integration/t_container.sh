@@ -77,7 +77,7 @@ expect_eq "otpd is still running the tree" "$(ctl status app --json >/dev/null &
 grep -q "go to the significant workers below root: app" "$T/err" && pass "said where they go" ||
 	fail "$(cat $T/err)"
 kill -HUP "$P1"
-wait_for grep -q "SIGHUP: reloading" "$T/err" && pass "SIGHUP is a reload, logged" || fail "$(cat $T/err)"
+wait_for grep -q "SIGHUP: reopening output files, reloading" "$T/err" && pass "SIGHUP is a reload, logged" || fail "$(cat $T/err)"
 kill -TERM "$P1"; pid1_wait
 expect_eq "SIGTERM: orderly shutdown, exit 0" "$RC" 0
 grep -q "SIGTERM: shutting down" "$T/err" && pass "SIGTERM logged by name" || fail "$(cat $T/err)"

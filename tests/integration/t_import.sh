@@ -148,6 +148,13 @@ if import systemd "$FIX/web.service" "$O"; then
 	expect_has "start limit interval as period" "$O" root "period = 60s"
 fi
 
+# --json after the verb as before it: one object whose config is the file
+for args in "--json import procfile $FIX/Procfile" "import procfile $FIX/Procfile --json"; do
+	# shellcheck disable=SC2086
+	got=$("$OTPCTL" $args | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["ok"], "[worker" in d["config"])')
+	expect_eq "import with --json ($args)" "$got" "True True"
+done
+
 # --- errors ---------------------------------------------------------------
 "$OTPCTL" import nosuchkind "$FIX/Procfile" > /dev/null 2>&1
 expect_eq "an unknown kind is a usage error" "$?" 2

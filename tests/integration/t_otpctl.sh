@@ -79,7 +79,7 @@ wait_for grep -q hello "$T/f.out" || fail "logs -f printed nothing"
 echo go > "$T/fifo"
 otpd_wait; expect_eq "otpd exits 0 after the significant child's clean exit" "$RC" 0
 wait $follower; expect_eq "logs -f cut by otpd's exit -> 3" $? 3
-expect_eq "... and says why" "$(cat "$T/f.err")" "otpctl: otpd is exiting"
+expect_eq "... and says why" "$(tail -n 1 "$T/f.err")" "otpctl: otpd is exiting"
 wait $waiter; expect_eq "wait whose state never came, cut by otpd's exit -> 3" $? 3
 [ -s "$T/w.err" ] && [ ! -s "$T/w.out" ] && pass "... and says why: $(cat "$T/w.err")" \
 	|| fail "wait: out '$(cat "$T/w.out")' err '$(cat "$T/w.err")'"

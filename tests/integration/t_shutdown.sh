@@ -5,7 +5,7 @@ conf <<EOF2
 [worker a]
 exec = $TW --stamp $T/stamps
 [worker stubborn]
-exec = $TW --ignore-term
+exec = $TW --ignore-term --stamp $T/stub
 shutdown = 300ms
 [worker c]
 exec = $TW --stamp $T/stamps
@@ -15,6 +15,9 @@ shutdown = brutal_kill
 EOF2
 start_otpd || { fail "otpd did not start"; finish; }
 for c in a stubborn c brutal; do wait_state $c running; done
+# running is exec'd; a "start" stamp is the signal handling in place
+wait_for sh -c "[ \$(grep -c '^start' $T/stamps) -eq 3 ] && grep -q '^start' $T/stub" ||
+	fail "start stamps"
 pa=$(json a pid); pc=$(json c pid); pb=$(json brutal pid)
 : > "$T/stamps"
 kill -TERM "$OTPD_PID"

@@ -15,6 +15,8 @@
 } | conf
 start_otpd || { fail "otpd did not start"; finish; }
 for i in 0 1 2 3 4 5 6 7 8 9; do wait_state w$i running; done
+# running is exec'd; a "start" stamp is the TERM handler in place
+wait_for sh -c "[ \$(grep -c '^start' $T/stamps) -eq 10 ]" || fail "ten start stamps"
 : > "$T/stamps"
 kill -TERM "$OTPD_PID"
 otpd_wait
@@ -40,6 +42,7 @@ exec = $TW --stamp $T/stamps --term-exit 100
 EOF2
 start_otpd || { fail "otpd did not start again"; finish; }
 for c in a b c; do wait_state $c running; done
+wait_for sh -c "[ \$(grep -c '^start' $T/stamps) -eq 3 ]" || fail "three start stamps"
 pa=$(json a pid); pb=$(json b pid); pc=$(json c pid)
 : > "$T/stamps"
 kill -TERM "$OTPD_PID"

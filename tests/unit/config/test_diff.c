@@ -60,6 +60,9 @@ Test(cfg_diff, spec_in_place)
 		     CFG_CHANGED_SPEC);
 	cr_assert_eq(changes(W, W "mailbox_mode = 0600\n", "w"), 0,
 		     "mailbox mode is applied in place by the shell, not a spec change");
+	cr_assert_eq(changes(W "mailbox = true\n", W "mailbox = true\nmonitors = root\nping = 1s\n"
+			     "ping_timeout = 2s\n", "w"), 0,
+		     "monitors and pings follow a reload in place: no restart");
 }
 
 Test(cfg_diff, shape)

@@ -160,6 +160,48 @@ Test(cfg_keys, outputs_and_ready)
 	w = worker_with(&c, "stderr = log\nstdout = null");
 	cr_assert_eq(w->w.err.mode, CFG_OUT_LOG);
 	cfg_free(c);
+	w = worker_with(&c, "stderr = stdout\nstdout = file:/o");
+	cr_assert_eq(w->w.err.mode, CFG_OUT_STDOUT);
+	cr_assert_eq(w->w.out.mode, CFG_OUT_FILE);
+	cfg_free(c);
+}
+
+Test(cfg_keys, log_rotation_and_target)
+{
+	struct otp_config *c;
+	const struct cfg_node *w;
+
+	w = worker_with(&c, "stdout = file:/o");
+	cr_assert_eq(w->w.log_max_size, 10 * 1024 * 1024);
+	cr_assert_eq(w->w.log_keep, 5);
+	cr_assert_eq(c->otpd.log_target, CFG_LOG_AUTO);
+	cfg_free(c);
+	w = worker_with(&c, "stdout = file:/o\nlog_max_size = 64K\nlog_keep = 0");
+	cr_assert_eq(w->w.log_max_size, 64 * 1024);
+	cr_assert_eq(w->w.log_keep, 0);
+	cfg_free(c);
+	w = worker_with(&c, "log_max_size = infinity\nlog_keep = 1000");
+	cr_assert_eq(w->w.log_max_size, 0);
+	cr_assert_eq(w->w.log_keep, 1000);
+	cfg_free(c);
+	c = load_ok("[otpd]\nlog_target = journal\n");
+	cr_assert_eq(c->otpd.log_target, CFG_LOG_JOURNAL);
+	cfg_free(c);
+	c = load_ok("[otpd]\nlog_target = stdout\n");
+	cr_assert_eq(c->otpd.log_target, CFG_LOG_STDOUT);
+	cfg_free(c);
+}
+
+Test(cfg_keys, success_exit_takes_any_number_of_codes)
+{
+	struct otp_config *c;
+	const struct cfg_node *w;
+
+	w = worker_with(&c, "success_exit = 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 200\n");
+	for (int code = 0; code < 256; code++)
+		cr_assert_eq(sup_success_has(&w->spec, true, code), (code >= 1 && code <= 20) || code == 200,
+			     "code %d", code);
+	cfg_free(c);
 }
 
 Test(cfg_keys, success_exit_and_forward_signals)
@@ -169,13 +211,12 @@ Test(cfg_keys, success_exit_and_forward_signals)
 
 	w = worker_with(&c, "success_exit = 0 3 255 SIGUSR1 TERM 3\n"
 			"forward_signals = SIGHUP USR2 10 SIGWINCH");
-	cr_assert_eq(w->spec.n_success_exit, 3);
-	cr_assert_eq(w->spec.success_exit[0], 0);
-	cr_assert_eq(w->spec.success_exit[1], 3);
-	cr_assert_eq(w->spec.success_exit[2], 255);
-	cr_assert_eq(w->spec.n_success_signal, 2);
-	cr_assert_eq(w->spec.success_signal[0], SIGUSR1);
-	cr_assert_eq(w->spec.success_signal[1], SIGTERM);
+	for (int code = 0; code < 256; code++)
+		cr_assert_eq(sup_success_has(&w->spec, true, code),
+			     code == 0 || code == 3 || code == 255, "code %d", code);
+	for (int sig = 1; sig <= 64; sig++)
+		cr_assert_eq(sup_success_has(&w->spec, false, sig), sig == SIGUSR1 || sig == SIGTERM,
+			     "signal %d", sig);
 	cr_assert_eq(w->w.forward_signals,
 		     (1ULL << SIGHUP) | (1ULL << SIGUSR2) | (1ULL << 10) | (1ULL << SIGWINCH));
 	cfg_free(c);
@@ -288,6 +329,29 @@ Test(cfg_keys, mailbox_keys_and_defaults)
 	cfg_free(c);
 }
 
+Test(cfg_keys, monitors_and_ping)
+{
+	struct otp_config *c = load_ok("[worker a]\nexec = /a\nmailbox = true\n"
+				       "monitors = b  root\tsub\nping = 1.5s\n"
+				       "[worker b]\nexec = /b\nmailbox = true\nping = 10s\nping_timeout = 250ms\n"
+				       "[supervisor sub]\n[worker c]\nexec = /c\nmonitors =\n");
+	const struct cfg_node *a = cfg_find(c, "a"), *b = cfg_find(c, "b"), *w = cfg_find(c, "c");
+
+	cr_assert_eq(a->w.n_monitors, 3);
+	cr_assert_str_eq(a->w.monitors[0], "b");
+	cr_assert_str_eq(a->w.monitors[1], "root");
+	cr_assert_str_eq(a->w.monitors[2], "sub");
+	cr_assert_null(a->w.monitors[3]);
+	cr_assert_eq(a->w.ping_ms, 1500);
+	cr_assert_eq(a->w.ping_timeout_ms, 5000, "the default: OTP's call timeout");
+	cr_assert_eq(b->w.n_monitors, 0);
+	cr_assert_eq(b->w.ping_ms, 10000);
+	cr_assert_eq(b->w.ping_timeout_ms, 250);
+	cr_assert_eq(w->w.n_monitors, 0, "an empty list monitors nothing (no mailbox needed)");
+	cr_assert_eq(w->w.ping_ms, 0, "off by default");
+	cfg_free(c);
+}
+
 Test(cfg_keys, real_time_signals_and_time_spans)
 {
 	struct otp_config *c;
@@ -298,8 +362,8 @@ Test(cfg_keys, real_time_signals_and_time_spans)
 					       "watchdog = 90 s\nshutdown = 2h");
 
 	cr_assert_eq(w->spec.stop_signal, SIGRTMIN + 3);
-	cr_assert_eq(w->spec.n_success_signal, 1);
-	cr_assert_eq(w->spec.success_signal[0], SIGRTMAX - 2);
+	cr_assert(sup_success_has(&w->spec, false, SIGRTMAX - 2));
+	cr_assert(!sup_success_has(&w->spec, false, SIGRTMAX - 1));
 	cr_assert_eq(w->w.forward_signals,
 		     (1ULL << SIGRTMIN) | (1ULL << SIGHUP) | (1ULL << (SIGRTMAX - 1)));
 	cr_assert_eq(w->spec.restart_delay_ms, 90000);

@@ -44,6 +44,7 @@ Test(events, numbered_in_order_and_wrapped_after_the_last_1024)
 {
 	static struct heard h = { .l = { .fn = on_event } };
 	uint64_t base = events_next();
+	struct event e;
 	char name[16];
 
 	events_listen(&h.l);
@@ -53,10 +54,13 @@ Test(events, numbered_in_order_and_wrapped_after_the_last_1024)
 	}
 	cr_assert(eq(u64, events_next(), base + EVENTS_MAX + 10));
 	cr_assert(eq(u64, events_first(), events_next() - EVENTS_MAX));
-	cr_assert(events_get(events_first() - 1) == NULL);
-	cr_assert(events_get(events_next()) == NULL);
-	cr_assert(eq(str, (char *)events_get(events_next() - 1)->name, "w1033"));
-	cr_assert(eq(int, events_get(events_first())->pid, 100 + 10 + (int)(events_first() - base - 10)));
+	cr_assert(not(events_get(events_first() - 1, &e)));
+	cr_assert(not(events_get(events_next(), &e)));
+	cr_assert(events_get(events_next() - 1, &e));
+	cr_assert(eq(str, (char *)e.name, "w1033"));
+	cr_assert(eq(u64, e.seq, events_next() - 1));
+	cr_assert(events_get(events_first(), &e));
+	cr_assert(eq(int, e.pid, 100 + 10 + (int)(events_first() - base - 10)));
 	cr_assert(eq(int, h.n, EVENTS_MAX + 10));
 	cr_assert(eq(u64, h.last, events_next() - 1));
 }
@@ -66,12 +70,12 @@ Test(events, a_crash_report_is_copied_and_rendered)
 	const char *lines[] = { "first", "with \"quotes\"" };
 	struct event e = { .kind = EVENT_EXITED, .worker = true, .pid = 42, .name = "web",
 			   .supervisor = "root", .reason = "exit:3", .n_lines = 2, .lines = lines };
-	const struct event *got;
+	struct event got_e, *got = &got_e;
 	struct jbuf b = { 0 };
 	char *nl;
 
 	cr_assert(eq(int, events_record(&e), 0));
-	got = events_get(events_next() - 1);
+	cr_assert(events_get(events_next() - 1, got));
 	cr_assert(got->lines != lines);
 	cr_assert(eq(str, (char *)got->lines[1], "with \"quotes\""));
 	event_render(&b, got, true);
@@ -99,4 +103,35 @@ Test(events, missed_and_gave_up_counts)
 	events_gave_up_add("other");
 	cr_assert(eq(u64, events_gave_up_count("sup"), 2));
 	cr_assert(eq(u64, events_gave_up_count("other"), 1));
+}
+
+Test(events, crash_reports_are_bounded_in_bytes_as_well_as_in_number)
+{
+	static char big[EVENT_REPORT_LINE_MAX];
+	const char *lines[EVENT_REPORT_LINES];
+	struct event e = { .kind = EVENT_EXITED, .worker = true, .pid = 7, .name = "loop",
+			   .supervisor = "root", .reason = "exit:1", .n_lines = EVENT_REPORT_LINES,
+			   .lines = lines };
+	struct event got;
+	uint64_t first;
+	int n = 0;
+
+	memset(big, 'x', sizeof(big) - 1);
+	for (int i = 0; i < EVENT_REPORT_LINES; i++)
+		lines[i] = big;
+	for (int i = 0; i < EVENTS_MAX; i++)
+		cr_assert(eq(int, events_record(&e), 0));
+	/* 1024 reports of 10 x 511 bytes would be 5 MiB: the budget keeps ~50. */
+	first = events_first();
+	cr_assert(gt(u64, first, events_next() - EVENTS_MAX));
+	for (uint64_t s = first; s < events_next(); s++, n++)
+		cr_assert(events_get(s, &got));
+	/* Each holds 10 x 512 bytes of lines and ~80 of the rest. */
+	cr_assert(le(int, n * EVENT_REPORT_LINES * EVENT_REPORT_LINE_MAX, EVENTS_BYTES_MAX));
+	cr_assert(gt(int, (n + 1) * (EVENT_REPORT_LINES * EVENT_REPORT_LINE_MAX + 100), EVENTS_BYTES_MAX));
+	cr_assert(eq(str, (char *)got.lines[9], big));
+	/* A small event still comes in, the oldest reports go. */
+	record_started("after", 9);
+	cr_assert(events_get(events_next() - 1, &got));
+	cr_assert(eq(str, (char *)got.name, "after"));
 }

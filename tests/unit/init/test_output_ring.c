@@ -1,5 +1,5 @@
 /*
- * test_output_ring.c: the per-child log ring (output_ring.c).
+ * test_output_ring.c: the per-child log ring (output/ring.c).
  */
 #include <criterion/criterion.h>
 #include <criterion/new/assert.h>
@@ -23,7 +23,7 @@ Test(log_ring, keeps_last_lines_in_order_after_wrap)
 	for (int i = 1; i <= 5; i++) {
 		int n = snprintf(buf, sizeof(buf), "line %d", i);
 
-		log_ring_push(r, buf, (size_t)n);
+		ring_push(r, buf, (size_t)n);
 	}
 	ring_lines(r, 0, &l);
 	cr_assert(eq(int, l.n, 3));
@@ -47,8 +47,8 @@ Test(log_ring, before_wrap_each_returns_what_was_pushed)
 
 	ring_lines(r, 0, &l);
 	cr_expect(eq(int, l.n, 0));
-	log_ring_push(r, "a", 1);
-	log_ring_push(r, "", 0);
+	ring_push(r, "a", 1);
+	ring_push(r, "", 0);
 	ring_lines(r, 0, &l);
 	cr_assert(eq(int, l.n, 2));
 	cr_expect(eq(str, l.v[0], "a"));
@@ -63,7 +63,7 @@ Test(log_ring, stores_copies)
 	struct lines l = { 0 };
 	char buf[] = "original";
 
-	log_ring_push(r, buf, strlen(buf));
+	ring_push(r, buf, strlen(buf));
 	memcpy(buf, "CHANGED!", 8);
 	ring_lines(r, 0, &l);
 	cr_expect(eq(str, l.v[0], "original"));
@@ -78,7 +78,7 @@ Test(log_ring, cuts_lines_longer_than_line_max)
 	char *big = malloc(OUT_LINE_MAX * 2);
 
 	memset(big, 'x', OUT_LINE_MAX * 2);
-	log_ring_push(r, big, OUT_LINE_MAX * 2);
+	ring_push(r, big, OUT_LINE_MAX * 2);
 	ring_lines(r, 0, &l);
 	cr_expect(eq(sz, l.len[0], OUT_LINE_MAX));
 	lines_clear(&l);
@@ -86,7 +86,7 @@ Test(log_ring, cuts_lines_longer_than_line_max)
 	log_ring_free(r);
 }
 
-static void count_sub(void *data, const char *line, size_t len)
+static void count_sub(void *data, const struct log_entry *e)
 {
 	(*(int *)data)++;
 }
@@ -97,16 +97,16 @@ Test(log_ring, subscribers_get_each_new_line_until_unsubscribed)
 	struct lines got = { 0 }, all = { 0 };
 	int count = 0;
 
-	log_ring_push(r, "before", 6);
+	ring_push(r, "before", 6);
 	int a = log_ring_subscribe(r, lines_add, &got);
 	int b = log_ring_subscribe(r, count_sub, &count);
 
 	cr_assert(gt(int, a, 0));
 	cr_assert(gt(int, b, 0));
 	cr_assert(ne(int, a, b));
-	log_ring_push(r, "one", 3);
+	ring_push(r, "one", 3);
 	log_ring_unsubscribe(r, a);
-	log_ring_push(r, "two", 3);
+	ring_push(r, "two", 3);
 	cr_assert(eq(int, got.n, 1));
 	cr_expect(eq(str, got.v[0], "one"));
 	cr_expect(eq(int, count, 2));
@@ -121,7 +121,7 @@ struct self_unsub {
 	int id, calls;
 };
 
-static void unsub_self(void *data, const char *line, size_t len)
+static void unsub_self(void *data, const struct log_entry *e)
 {
 	struct self_unsub *s = data;
 
@@ -137,9 +137,42 @@ Test(log_ring, subscriber_may_unsubscribe_from_its_callback)
 
 	s.id = log_ring_subscribe(r, unsub_self, &s);
 	cr_assert(gt(int, log_ring_subscribe(r, count_sub, &count), 0));
-	log_ring_push(r, "x", 1);
-	log_ring_push(r, "y", 1);
+	ring_push(r, "x", 1);
+	ring_push(r, "y", 1);
 	cr_expect(eq(int, s.calls, 1));
 	cr_expect(eq(int, count, 2));
+	log_ring_free(r);
+}
+
+Test(log_ring, entries_keep_time_stream_and_pid)
+{
+	struct log_ring *r = log_ring_new(4);
+	struct lines l = { 0 };
+	struct log_entry a = { .time_ms = 1000, .pid = 7, .stream = OUT_STDERR, .line = "err", .len = 3 };
+	struct log_entry st = { .time_ms = 2000, .pid = 8, .stream = OUT_START };
+	struct log_entry b = { .time_ms = 3000, .pid = 8, .stream = OUT_STDOUT, .line = "out", .len = 3 };
+
+	log_ring_push(r, &a);
+	log_ring_push(r, &st);
+	log_ring_push(r, &b);
+	ring_entries(r, 0, &l);
+	cr_assert(eq(int, l.n, 3));
+	cr_expect(eq(i64, l.time_ms[0], 1000));
+	cr_expect(eq(int, l.pid[0], 7));
+	cr_expect(eq(int, (int)l.stream[0], OUT_STDERR));
+	cr_expect(eq(str, l.v[0], "err"));
+	cr_expect(eq(int, (int)l.stream[1], OUT_START));
+	cr_expect(eq(int, l.pid[1], 8));
+	cr_expect(eq(sz, l.len[1], 0));
+	cr_expect(eq(str, l.v[2], "out"));
+	/* Without starts; -n counts lines only. */
+	ring_lines(r, 0, &l);
+	cr_expect(eq(int, l.n, 2));
+	ring_entries(r, 1, &l);
+	cr_assert(eq(int, l.n, 1));
+	cr_expect(eq(str, l.v[0], "out"));
+	ring_entries(r, 2, &l);
+	cr_assert(eq(int, l.n, 3), "the start between two counted lines is shown");
+	lines_clear(&l);
 	log_ring_free(r);
 }

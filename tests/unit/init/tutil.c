@@ -9,13 +9,16 @@
 
 #include "tutil.h"
 
-void lines_add(void *data, const char *line, size_t len)
+void lines_add(void *data, const struct log_entry *e)
 {
 	struct lines *l = data;
 
 	cr_assert(lt(int, l->n, 64));
-	l->v[l->n] = strndup(line, len);
-	l->len[l->n] = len;
+	l->v[l->n] = strndup(e->line ? e->line : "", e->len);
+	l->len[l->n] = e->len;
+	l->pid[l->n] = e->pid;
+	l->stream[l->n] = e->stream;
+	l->time_ms[l->n] = e->time_ms;
 	l->n++;
 }
 
@@ -29,7 +32,21 @@ void lines_clear(struct lines *l)
 void ring_lines(const struct log_ring *r, unsigned n, struct lines *out)
 {
 	lines_clear(out);
-	log_ring_each(r, n, lines_add, out);
+	log_ring_each(r, n, false, lines_add, out);
+}
+
+void ring_entries(const struct log_ring *r, unsigned n, struct lines *out)
+{
+	lines_clear(out);
+	log_ring_each(r, n, true, lines_add, out);
+}
+
+void ring_push(struct log_ring *r, const char *line, size_t len)
+{
+	struct log_entry e = { .time_ms = out_realtime_ms(), .pid = 1, .stream = OUT_STDOUT,
+			       .line = line, .len = len };
+
+	log_ring_push(r, &e);
 }
 
 int fd_count(void)

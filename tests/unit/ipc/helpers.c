@@ -6,7 +6,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <poll.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +227,58 @@ int th_server_wait(pid_t pid)
 
 	cr_assert(eq(int, waitpid(pid, &st, 0), pid));
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+static const char *th_otpctl_path(void)
+{
+	static char path[PATH_MAX];
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (getenv("OTPCTL"))
+		return getenv("OTPCTL");
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert(n > 0);
+	exe[n] = '\0';
+	/* $(BUILD)/tests/unit_ipc -> $(BUILD)/otpctl */
+	snprintf(path, sizeof(path), "%s/../otpctl", dirname(exe));
+	if (access(path, X_OK) == 0)
+		return path;
+	cr_assert(access("build/otpctl", X_OK) == 0,
+		  "otpctl binary not found: build it or set OTPCTL");
+	return "build/otpctl";
+}
+
+struct th_run th_otpctl_run(const char *const *args, const char *env_socket)
+{
+	char *argv[64], env_buf[300];
+	char *envp[] = { "PATH=/usr/bin:/bin", env_buf, NULL };
+	posix_spawn_file_actions_t fa;
+	struct th_run r = { 0 };
+	int out = th_tmpfile(), err = th_tmpfile(), i, st;
+	size_t len;
+	pid_t pid;
+
+	argv[0] = "otpctl";
+	for (i = 0; args[i]; i++)
+		argv[i + 1] = (char *)args[i];
+	argv[i + 1] = NULL;
+	snprintf(env_buf, sizeof(env_buf), "OTP_SOCKET=%s", env_socket ? env_socket : "");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out, 1);
+	posix_spawn_file_actions_adddup2(&fa, err, 2);
+	cr_assert(eq(int, posix_spawn(&pid, th_otpctl_path(), &fa, NULL, argv, envp), 0));
+	posix_spawn_file_actions_destroy(&fa);
+	cr_assert(eq(int, waitpid(pid, &st, 0), pid));
+	cr_assert(eq(int, WIFEXITED(st) ? 0 : WTERMSIG(st), 0), "otpctl died of a signal");
+	r.status = WEXITSTATUS(st);
+	r.out = th_slurp(out, &len);
+	r.err = th_slurp(err, &len);
+	return r;
+}
+
+void th_run_free(struct th_run *r)
+{
+	free(r->out);
+	free(r->err);
 }

@@ -53,4 +53,21 @@ int th_server_wait(pid_t pid);
 /* Append a frame to a script buffer (aborts the test on overflow). */
 void th_put(uint8_t *buf, size_t cap, size_t *len, enum ipc_type type, const void *p, size_t n);
 
+/*
+ * --- the otpctl binary, run for real -------------------------------------
+ * $OTPCTL, else otpctl next to this test's build directory ($(BUILD)/otpctl),
+ * else build/otpctl from the current directory.
+ */
+struct th_run {
+	int status;                     /* exit code (a signal fails the test) */
+	char *out, *err;
+};
+
+/* Run otpctl with `args` (NULL-terminated, without argv[0]), with
+ * PATH=/usr/bin:/bin and OTP_SOCKET=env_socket (empty if NULL) only. */
+struct th_run th_otpctl_run(const char *const *args, const char *env_socket);
+void th_run_free(struct th_run *r);
+
+#define TH_ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
 #endif

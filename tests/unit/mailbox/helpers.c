@@ -31,7 +31,7 @@ struct mh_state {
 	const struct mh_opts *opts;
 	int report_fd;
 	size_t last_len;
-	char last[OTP_MB_MSG_MAX];
+	char last[OTP_MB_MSG_MAX + 5];   /* room for "info:" */
 };
 
 static int mh_fd_count(void)
@@ -163,6 +163,16 @@ static void mh_handle_cast(void *state, const void *msg, size_t len)
 	st->last_len = len;
 }
 
+/* A system cast: kept as "info:" + the message, for "last". */
+static void mh_handle_info(void *state, const void *msg, size_t len)
+{
+	struct mh_state *st = state;
+
+	memcpy(st->last, "info:", 5);
+	memcpy(st->last + 5, msg, len);
+	st->last_len = len + 5;
+}
+
 static void mh_terminate(void *state, int why)
 {
 	struct mh_state *st = state;
@@ -176,6 +186,7 @@ static const struct otp_mb_callbacks mh_cb = {
 	.handle_call = mh_handle_call,
 	.handle_cast = mh_handle_cast,
 	.terminate = mh_terminate,
+	.handle_info = mh_handle_info,
 };
 
 /* Move lfd to fd 3 and describe it the way otpd does. */

@@ -6,7 +6,7 @@
  * fd 3) with the callbacks below.  Requests the test server understands:
  *   "fail"  handle_call returns -1      "hang"  never returns (SIGKILL only)
  *   "die"   the server exits mid-call   "big"   a 100-byte reply of 'x'
- *   "last"  the payload of the last cast
+ *   "last"  the payload of the last cast ("info:" + it for a system cast)
  *   anything else is echoed back (after opts.delay_ms).
  */
 #ifndef MB_TEST_HELPERS_H

@@ -617,6 +617,13 @@ void h_watchdog(struct h *h, const char *name)
 	h_run(h);
 }
 
+void h_ping_timeout(struct h *h, const char *name)
+{
+	sup_child_ping_timeout(h->t, h_node(h, name), h->now);
+	take(h);
+	h_run(h);
+}
+
 void h_ready(struct h *h, const char *name)
 {
 	struct h_rec *r = rec_named(h, name);

@@ -64,6 +64,7 @@ void h_shutdown(struct h *h);
 void h_crash(struct h *h, const char *name, int wstatus);
 void h_crash_flags(struct h *h, const char *name, int wstatus, unsigned flags);
 void h_watchdog(struct h *h, const char *name);
+void h_ping_timeout(struct h *h, const char *name);
 int64_t h_now(struct h *h);
 
 /* Behaviour of the fake processes of one worker (by name). */

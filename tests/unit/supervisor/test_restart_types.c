@@ -97,8 +97,8 @@ Test(restart_types, transient_success_exit_is_clean)
 
 	sup_spec_init(&s, SUP_WORKER, "child1");
 	s.restart = SUP_TRANSIENT;
-	s.success_exit[s.n_success_exit++] = 3;
-	s.success_signal[s.n_success_signal++] = SIGUSR1;
+	sup_success_add(&s, true, 3);
+	sup_success_add(&s, false, SIGUSR1);
 	h_add(h, NULL, &s);
 	h_boot(h);
 	h_crash(h, "child1", H_EXIT(3));

@@ -3,11 +3,14 @@
 # Run by vm-case.service once the machine is up (tests/vm/run.sh).
 #
 #   1. dpkg -i the packages: the unit is installed disabled, the
-#      packaged /etc/otp/otp.conf is a valid (empty) tree
+#      packaged /etc/otp/otp.conf is a valid (empty) tree, the shell
+#      completions are where the shells look
 #   2. `systemctl enable --now otpd` with /case/otp.conf (and a drop-in
 #      WatchdogSec=2s): the unit is active only once the whole tree is
 #      started (slow sends READY=1 after 3 s)
-#   3. every worker's cgroup is below the unit's delegated cgroup
+#   3. every worker's cgroup is below the unit's delegated cgroup;
+#      worker lines are journal entries of their own (OTPD_WORKER=,
+#      SYSLOG_IDENTIFIER=, OTPD_PID=, PRIORITY=)
 #   4. hog is killed by the OOM killer: otpd reports last_exit oom and
 #      restarts it; systemd neither stops nor restarts the unit
 #   5. the watchdog: otpd keeps a 2 s watchdog fed for 6 s (and more)
@@ -50,6 +53,18 @@ check deb.dev 'otp_mailbox.h, the .a and the .pc ($(grep libdir= /usr/lib/x86_64
 	-a -f /usr/lib/x86_64-linux-gnu/pkgconfig/otp_mailbox.pc
 check deb.disabled 'the unit is installed disabled (is-enabled: $(systemctl is-enabled otpd 2>&1))' \
 	[ "$(systemctl is-enabled otpd 2>&1)" = disabled ]
+# bash's completion of "otpctl sta" with the packaged script (otpctl(1), COMPLETION)
+bash_sta() {
+	bash -c '. /usr/share/bash-completion/completions/otpctl
+		COMP_WORDS=(otpctl sta); COMP_CWORD=1; _otpctl; echo "${COMPREPLY[*]}"' 2>&1
+}
+completions_ok() {
+	[ -f /usr/share/zsh/vendor-completions/_otpctl ] &&
+		[ -f /usr/share/fish/vendor_completions.d/otpctl.fish ] &&
+		[ "$(bash_sta)" = "status start start-child" ]
+}
+check deb.completion 'bash, zsh and fish completions; bash completes "otpctl sta" to: $(bash_sta)' \
+	completions_ok
 
 # --- 2. enable --now: active only when the tree is ------------------------------
 cp /case/otp.conf /etc/otp/otp.conf
@@ -95,6 +110,18 @@ for w in a slow b hog c; do
 done
 check cgroup.otpd 'otpd itself in $(cut -d: -f3 /proc/$main/cgroup), below the unit' \
 	sh -c "cut -d: -f3 /proc/$main/cgroup | grep -q '^$unit_cg/'"
+
+# The journal: otpd's stdout is the journal's stream, so each line of a
+# worker is an entry of its own, with its priority (stderr 3, stdout 6,
+# "<N>" prefix).
+jl() { journalctl -q -o cat --no-pager OTPD_WORKER=talk "$@" | sort | tr '\n' ' '; }
+talk_pid=$(sfield talk pid)
+check journal.entries 'journalctl OTPD_WORKER=talk: $(jl)' \
+	wait_for 20 sh -c "[ \"\$(journalctl -q -o cat --no-pager OTPD_WORKER=talk | sort | tr '\n' ' ')\" = 'talk-err talk-out talk-warn ' ]"
+check journal.priority 'priority 3: $(jl -p 3..3), 4: $(jl -p 4..4), 6: $(jl -p 6..6)' \
+	sh -c "[ '$(jl -p 3..3)' = 'talk-err ' ] && [ '$(jl -p 4..4)' = 'talk-warn ' ] && [ '$(jl -p 6..6)' = 'talk-out ' ]"
+check journal.fields 'SYSLOG_IDENTIFIER=talk OTPD_PID=$talk_pid OTPD_SUPERVISOR=root: $(journalctl -q -o cat -t talk OTPD_PID=$talk_pid OTPD_SUPERVISOR=root | wc -l) entries' \
+	[ "$(journalctl -q -o cat --no-pager -t talk OTPD_PID=$talk_pid OTPD_SUPERVISOR=root | wc -l)" = 3 ]
 
 # --- 4. the OOM killer ----------------------------------------------------------
 check oom.last_exit 'hog: last_exit $(json hog last_exit) (oom expected)' \
