@@ -414,7 +414,7 @@ static void exec_now(void)
 		return;
 	}
 	/* What otpd's stdout takes now is not in the state twice. */
-	out_stdout_flush();
+	out_flush();
 	fd = state_fd(&b, true);
 	if (fd < 0) {
 		st_buf_free(&b);

@@ -19,7 +19,7 @@
 
 /* The state's header: a magic, then its major and minor versions (u32 each, LE). */
 #define REEXEC_MAGIC "OTPDSTAT"
-#define REEXEC_MAJOR 1
+#define REEXEC_MAJOR 2
 #define REEXEC_MINOR 0
 
 /* main.c: otpd's version, said in the state and in the answer. */

@@ -125,7 +125,7 @@ int reexec_start(int fd, bool fallback)
 	}
 	fds_cloexec();
 	close(fd);
-	out_stdout_flush();
+	out_flush();
 	core_restored();
 	/* Children that ended during the exec, handled by the usual rules. */
 	reap_all();

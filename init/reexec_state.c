@@ -151,7 +151,7 @@ int reexec_state_write(struct st_buf *b, const struct reexec_carry *c)
 	section(b, T_SYSTEM, sys_save);
 	section(b, T_RUNDIR, rundir_save);
 	section(b, T_CGROUP, cgroup_save);
-	section(b, T_OUTPUT, out_stdout_save);
+	section(b, T_OUTPUT, out_save);
 	section(b, T_EVENTS, events_save);
 	section(b, T_WORKERS, worker_save);
 	at = st_open(b, T_CONTROL);
@@ -441,8 +441,8 @@ static int sys_fn(const struct st_rd *r, bool dry, const char **why)
 
 static int output_fn(const struct st_rd *r, bool dry, const char **why)
 {
-	*why = "the stdout queue";
-	return out_stdout_restore(r, dry);
+	*why = "workers' output";
+	return out_restore(r, core_config()->otpd.log_lines, dry);
 }
 
 static int events_fn(const struct st_rd *r, bool dry, const char **why)
@@ -475,7 +475,7 @@ static int rooms_read(struct rd_ctx *x, struct reexec_found *f)
 	if (!x->dry) {
 		if (!core_pid1())
 			(void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-		if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_stdout_init()) < 0)
+		if ((r = ev_init()) < 0 || (r = signals_init()) < 0 || (r = out_std_init()) < 0)
 			return bad(x, r, "the event loop: %s", strerror(-r));
 	}
 	if ((r = room(x, T_OUTPUT, "OUTPUT", output_fn)) < 0 ||
@@ -488,6 +488,8 @@ static int rooms_read(struct rd_ctx *x, struct reexec_found *f)
 	    (r = room(x, T_WORKERS, "WORKERS", worker_restore)) < 0 ||
 	    (r = sec(x, T_CGROUP, "CGROUP", &s)) < 0)
 		return r;
+	if (!x->dry)
+		out_restore_done();
 	if ((r = cgroup_restore_frozen(&s, x->dry, &why)) < 0)
 		return bad(x, r, "CGROUP: %s", why);
 	if ((r = sec(x, T_WORKERS, "WORKERS", &s)) < 0)

@@ -271,6 +271,7 @@ enum sup_save_misc_tag {        /* in a reason, a plan, a deferred entry, a heap
 #define SUP_SF_CRASH_PENDING 0x10
 #define SUP_SF_GAVE_UP 0x20
 #define SUP_SF_RETRYING 0x40
+#define SUP_SF_PING_FIRED 0x80        /* fired = PING_TIMEOUT (0x2: WATCHDOG) */
 
 struct sup_wbuf {
 	unsigned char *p;

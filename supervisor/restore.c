@@ -345,7 +345,8 @@ static int sv_read(struct rs *s, struct sup_node *n, const struct sup_rbuf *r)
 static void flags_set(struct sup_node *n, uint64_t f)
 {
 	n->hidden = f & SUP_SF_HIDDEN;
-	n->watchdog_fired = f & SUP_SF_WATCHDOG_FIRED;
+	n->fired = f & SUP_SF_WATCHDOG_FIRED ? SUP_R_WATCHDOG
+		   : f & SUP_SF_PING_FIRED ? SUP_R_PING_TIMEOUT : SUP_R_NONE;
 	n->leftovers = f & SUP_SF_LEFTOVERS;
 	n->kill_sent = f & SUP_SF_KILL_SENT;
 	n->crash_pending = f & SUP_SF_CRASH_PENDING;

@@ -104,7 +104,8 @@ static void save_reason(struct sup_wbuf *w, unsigned tag, const struct sup_reaso
 
 static unsigned node_flags(const struct sup_node *n)
 {
-	return (n->hidden ? SUP_SF_HIDDEN : 0) | (n->watchdog_fired ? SUP_SF_WATCHDOG_FIRED : 0) |
+	return (n->hidden ? SUP_SF_HIDDEN : 0) | (n->fired == SUP_R_WATCHDOG ? SUP_SF_WATCHDOG_FIRED : 0) |
+	       (n->fired == SUP_R_PING_TIMEOUT ? SUP_SF_PING_FIRED : 0) |
 	       (n->leftovers ? SUP_SF_LEFTOVERS : 0) | (n->kill_sent ? SUP_SF_KILL_SENT : 0) |
 	       (n->crash_pending ? SUP_SF_CRASH_PENDING : 0) | (n->gave_up ? SUP_SF_GAVE_UP : 0) |
 	       (n->retrying ? SUP_SF_RETRYING : 0);

@@ -233,6 +233,7 @@ static void events_ring_free_slots(void)
 		ring.slot[s % EVENTS_MAX] = NULL;
 	}
 	ring.first = ring.next;
+	ring.bytes = 0;
 }
 
 void events_ring_free(void)
@@ -287,8 +288,12 @@ void events_save(struct st_buf *b)
 		st_put_u64(b, EG_N, ring.gave_up[i].n);
 		st_close(b, at);
 	}
-	for (uint64_t s = ring.first; s < ring.next; s++)
-		event_save(b, ring.slot[s % EVENTS_MAX]);
+	for (uint64_t s = ring.first; s < ring.next; s++) {
+		struct event e;
+
+		if (events_get(s + 1, &e))
+			event_save(b, &e);
+	}
 }
 
 /* The strings of a saved event, copied (NUL-terminated) for event_copy. */
@@ -346,19 +351,23 @@ static int ev_read(const struct st_rd *r, struct event *e, struct ev_text *t)
 	return 0;
 }
 
-/* Event e, numbered as it was, back in its slot (first, next: as saved). */
+/* Event e, numbered as it was, packed back in its slot (first, next: as saved). */
 static int ev_put(const struct event *e, uint64_t first, uint64_t next, bool dry)
 {
-	struct event *c;
+	struct rec **slot, *r;
 
 	if (e->seq < first + 1 || e->seq > next)
 		return -EBADMSG;
 	if (dry)
 		return 0;
-	if (!(c = event_copy(e)))
+	if (!(r = rec_pack(e, e->n_lines)))
 		return -ENOMEM;
-	free(ring.slot[(e->seq - 1) % EVENTS_MAX]);
-	ring.slot[(e->seq - 1) % EVENTS_MAX] = c;
+	slot = &ring.slot[(e->seq - 1) % EVENTS_MAX];
+	if (*slot)
+		ring.bytes -= (*slot)->size;
+	free(*slot);
+	*slot = r;
+	ring.bytes += r->size;
 	return 0;
 }
 
@@ -407,5 +416,8 @@ int events_restore(const struct st_rd *r, bool dry)
 	for (uint64_t s = ring.first; k == 0 && !dry && s < ring.next; s++)
 		if (!ring.slot[s % EVENTS_MAX])
 			k = -EBADMSG;
+	/* Within this image's budget (another build may keep less). */
+	while (k == 0 && !dry && ring.next > ring.first && ring.bytes > EVENTS_BYTES_MAX)
+		drop_first();
 	return k;
 }

@@ -163,7 +163,8 @@ void out_files_reopen(void);
  * Restores: 0 or -errno; dry only reads.
  */
 void out_save(struct st_buf *b);
-int out_restore(const struct st_rd *rd, bool dry);
+/* log_lines: a ring's size when the state does not say. */
+int out_restore(const struct st_rd *rd, unsigned log_lines, bool dry);
 /* The number a sink is saved under (out_save numbers them), 0: none. */
 uint64_t out_sink_saved_id(const struct out_sink *s);
 /*

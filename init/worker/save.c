@@ -16,19 +16,9 @@
 #include "spawn.h"
 
 enum { WK_WORKER = 1, WK_NOTIFY };
+/* Tags 11-13 held the pipes and ring of format 1: not used again. */
 enum { WS_NAME = 1, WS_PID, WS_LAST_PID, WS_EXEC_FD, WS_EXEC_OK, WS_READY_FD, WS_MB_FD, WS_STATUS,
-       WS_FAIL_WHY, WS_CG, WS_OUT, WS_ERR, WS_RING };
-
-static void nest_pipe(struct st_buf *b, unsigned tag, const struct out_pipe *p)
-{
-	size_t at;
-
-	if (!p)
-		return;
-	at = st_open(b, tag);
-	out_pipe_save(p, b);
-	st_close(b, at);
-}
+       WS_FAIL_WHY, WS_CG, WS_SINK = 14, WS_SYS };
 
 static void ws_save(const struct ws *w, struct st_buf *b)
 {
@@ -48,11 +38,13 @@ static void ws_save(const struct ws *w, struct st_buf *b)
 	in = st_open(b, WS_CG);
 	cgroup_worker_save(&w->cg, b);
 	st_close(b, in);
-	nest_pipe(b, WS_OUT, w->out);
-	nest_pipe(b, WS_ERR, w->err);
-	in = st_open(b, WS_RING);
-	log_ring_save(w->ring, b);
-	st_close(b, in);
+	/* Its sink, ring and pipes are in OUTPUT, under this number. */
+	st_put_u64(b, WS_SINK, out_sink_saved_id(w->sink));
+	if (w->sys) {
+		in = st_open(b, WS_SYS);
+		wsys_save(w, b);
+		st_close(b, in);
+	}
 	st_close(b, at);
 }
 
@@ -80,14 +72,25 @@ static void watch(struct ev_source *s, int fd, ev_handler fn, struct ws *w)
 		log_warn("%s: cannot watch a pipe of its start again", sup_node_name(w->node));
 }
 
-static int pipe_back(struct ws *w, const struct st_rd *r, unsigned tag, bool dry,
-		     struct out_pipe **ret)
+/* The sink OUTPUT restored for w, with its running process's pipes. */
+static int sink_back(struct ws *w, const struct st_rd *r, bool dry)
 {
-	struct st_rd v;
+	struct out_pipe *out, *err;
+	struct out_sink *s;
+	uint64_t id = 0;
 
-	if (!st_find(r, tag, &v))
+	if (!st_u64(r, WS_SINK, &id))
+		return -EBADMSG;
+	if (dry || id == 0)
 		return 0;
-	return out_pipe_restore(&v, sup_node_name(w->node), w->ring, dry, ret);
+	if (!(s = out_sink_adopt(id, &out, &err)))
+		return -EBADMSG;
+	out_sink_release(w->sink);
+	w->sink = s;
+	w->ring = out_sink_ring(s);
+	w->out = out;
+	w->err = err;
+	return 0;
 }
 
 /* Fields of w that need no descriptor. */
@@ -99,8 +102,6 @@ static int ws_plain(struct ws *w, const struct st_rd *r, bool dry)
 	if (!st_int(r, WS_PID, &pid) || pid < 0 || !st_int(r, WS_LAST_PID, &last))
 		return -EBADMSG;
 	if (st_find(r, WS_CG, &v) && (k = cgroup_worker_restore(&w->cg, &v, dry)) < 0)
-		return k;
-	if (st_find(r, WS_RING, &v) && (k = log_ring_restore(dry ? NULL : w->ring, &v)) < 0)
 		return k;
 	if (dry)
 		return 0;
@@ -121,6 +122,7 @@ static int ws_restore(const struct st_rd *r, bool dry, const char **why)
 	static char name[SUP_NAME_MAX + 1];
 	struct sup_node *n;
 	int exec_fd, ready_fd, mb_fd, k;
+	struct st_rd v;
 	struct ws *w;
 
 	*why = "worker: a worker without a name";
@@ -134,9 +136,12 @@ static int ws_restore(const struct st_rd *r, bool dry, const char **why)
 		return -EBADMSG;
 	if (!(w = ws_of(n)))
 		return -ENOMEM;
-	if ((k = ws_plain(w, r, dry)) < 0 || (k = pipe_back(w, r, WS_OUT, dry, &w->out)) < 0 ||
-	    (k = pipe_back(w, r, WS_ERR, dry, &w->err)) < 0)
+	if ((k = ws_plain(w, r, dry)) < 0 || (k = sink_back(w, r, dry)) < 0)
 		return k;
+	if (st_find(r, WS_SYS, &v) && (k = wsys_restore(w, &v, dry)) < 0) {
+		*why = "monitors and ping";
+		return k;
+	}
 	if (dry)
 		return 0;
 	w->mb_fd = mb_fd;

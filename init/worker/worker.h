@@ -158,6 +158,11 @@ void wsys_collect(void);
 /* DOWN and UP casts lost for w (socket full, no connection), -1 when w
  * monitors nothing: otpctl metrics. */
 int64_t wsys_lost(const struct ws *w);
+/* Re-execution (save.c): w's connection, what its process was told of the
+ * nodes it monitors, the ping and retry timers with the time they had
+ * left.  w->sys must exist to save; restore: 0 or -errno, dry only reads. */
+void wsys_save(const struct ws *w, struct st_buf *b);
+int wsys_restore(struct ws *w, const struct st_rd *r, bool dry);
 
 /* --- sandbox.c, seccomp.c ----------------------------------------------- */
 

@@ -242,11 +242,11 @@ scenario() { # mode: subreaper | pid1
 # --- the state's format: checked, versioned ------------------------------------
 out=$("$OTPD" --check-state 3 3</dev/null 2>&1); rc=$?
 expect_eq "an empty state: refused by the check" "$rc:$(echo "$out" | grep -c 'cannot restore')" "1:1"
-printf 'OTPDSTAT\002\000\000\000\000\000\000\000' > "$T/v2.state"
-out=$("$OTPD" --check-state 3 3<"$T/v2.state" 2>&1)
+printf 'OTPDSTAT\003\000\000\000\000\000\000\000' > "$T/v3.state"
+out=$("$OTPD" --check-state 3 3<"$T/v3.state" 2>&1)
 expect_eq "another major version: refused" "$out" \
-	"otpd $("$OTPD" --version | awk '{print $2}') cannot restore this state: state format 2, this otpd reads 1"
-out=$("$OTPD" --restore 3 3<"$T/v2.state" 2>&1); rc=$?
+	"otpd $("$OTPD" --version | awk '{print $2}') cannot restore this state: state format 3, this otpd reads 2"
+out=$("$OTPD" --restore 3 3<"$T/v3.state" 2>&1); rc=$?
 expect_eq "a restore from a bad state ends otpd (exit 2)" "$rc" 2
 
 scenario subreaper
