@@ -50,7 +50,8 @@ Test(complete, every_available_verb_with_its_summary)
 	cr_assert(eq(str, out, want));
 	free(out);
 	cr_assert(strstr(want, "\ncompletion\t") != NULL);
-	cr_assert(strstr(want, "reexec") == NULL, "not available: not offered");
+	cr_assert(strstr(want, "upgrade") == NULL, "not available: not offered");
+	cr_assert(strstr(want, "\nreexec\t") != NULL, "reexec is available");
 }
 
 Test(complete, verbs_by_prefix)

@@ -87,14 +87,14 @@ Test(otpctl, verbs_not_available_yet_exit_2)
 /* reexec exists now: its usage is checked before any connection is tried. */
 Test(otpctl, reexec_usage_exit_2)
 {
-	struct run r = run_otpctl(ARGS("reexec", "x"), th_path("nobody.sock"));
+	struct th_run r = th_otpctl_run(TH_ARGS("reexec", "x"), th_path("nobody.sock"));
 
 	cr_assert(eq(int, r.status, 2));
 	cr_assert(strstr(r.err, "usage: otpctl reexec [--binary PATH]") != NULL, "%s", r.err);
-	run_free(&r);
-	r = run_otpctl(ARGS("reexec", "--binary"), th_path("nobody.sock"));
+	th_run_free(&r);
+	r = th_otpctl_run(TH_ARGS("reexec", "--binary"), th_path("nobody.sock"));
 	cr_assert(eq(int, r.status, 2));
-	run_free(&r);
+	th_run_free(&r);
 }
 
 /* freeze and thaw exist now: extra words are a usage error, before any
