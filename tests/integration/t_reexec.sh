@@ -60,8 +60,40 @@ exec = $TW --ignore-term
 shutdown = 30s
 [worker half]
 exec = /bin/sh -c "printf 'first '; while [ ! -e $T/half.go ]; do sleep 0.02; done; printf 'half\\n'; exec sleep 1000"
+[worker both]
+exec = /bin/sh -c "i=0; while :; do i=\$((i+1)); echo o \$i; echo e \$i >&2; [ \$((i % 20)) = 0 ] && sleep 0.01; done"
+[worker filer]
+exec = /bin/sh -c "i=0; while :; do i=\$((i+1)); echo f \$i; sleep 0.02; done"
+stdout = file:$T/filer.log
+[worker pinged]
+exec = /usr/bin/python3 $T/pinged.py $T/pings
+mailbox = true
+ping = 30ms
+ping_timeout = 2s
 EOF2
 }
+
+# A worker that answers otpd's pings and writes down, for each, which of
+# the connections it accepted carried it (1: the first, kept by reexecs).
+cat > "$T/pinged.py" <<'PY'
+import select, socket, sys
+srv = socket.socket(fileno=3)
+log = open(sys.argv[1], "a", buffering=1)
+conns = {}
+while True:
+    r, _, _ = select.select([srv] + list(conns), [], [])
+    for s in r:
+        if s is srv:
+            conns[srv.accept()[0]] = len(conns) + 1
+            continue
+        m = s.recv(70000)
+        if not m:
+            del conns[s]
+            s.close()
+        elif m[:1] == b"s":
+            s.send(b"r")
+            log.write("%d\n" % conns[s])
+PY
 
 # Every node: name state pid restarts, one line each, sorted.
 snapshot() {
@@ -73,17 +105,27 @@ def walk(n):
 walk(json.load(sys.stdin))' | sort
 }
 
-# The numbers of the printer's lines in otpd's stdout: consecutive from 1?
-lines_whole() {
-	python3 - "$1" <<'PY'
+# The numbers of a worker's lines in a file: consecutive from 1, and (PID
+# given) every line labelled with that pid?  RE: the line, the pid and the
+# number as groups; by default the printer's lines in otpd's stdout.
+lines_whole() { # file [re [pid]]
+	python3 - "$1" "${2:-^printer\[(\d+)\]: n (\d+)$}" "${3:-}" <<'PY'
 import re, sys
-nums = [int(m.group(1)) for m in re.finditer(r'^printer\[\d+\]: n (\d+)$', open(sys.argv[1]).read(), re.M)]
+found = [(int(m.group(1)), int(m.group(2))) for m in re.finditer(sys.argv[2], open(sys.argv[1], errors="replace").read(), re.M)]
+nums = [n for _, n in found]
+pids = sorted(set(p for p, _ in found))
 bad = [(a, b) for a, b in zip(nums, nums[1:]) if b != a + 1]
-ok = nums and nums[0] == 1 and not bad
-print("%d lines%s" % (len(nums), "" if ok else ", broken at %s (first %s)" % (bad[:3], nums[:1])))
+ok = nums and nums[0] == 1 and not bad and (not sys.argv[3] or pids == [int(sys.argv[3])])
+print("%d lines%s" % (len(nums), "" if ok else ", broken at %s (first %s, pids %s)" % (bad[:3], nums[:1], pids[:5])))
 sys.exit(0 if ok else 1)
 PY
 }
+
+# The last number in the file target's lines so far; is it past N + 3?
+filer_last() {
+	sed -n 's/.* filer\[[0-9]*\] stdout: f \([0-9]*\)$/\1/p' "$T/filer.log" 2>/dev/null | tail -1
+}
+filer_past() { local l; l=$(filer_last); [ "${l:-0}" -gt $(($1 + 3)) ]; }
 
 reexec_ok() { # what [ARGS]
 	local what=$1 out
@@ -95,7 +137,7 @@ reexec_ok() { # what [ARGS]
 
 scenario() { # mode: subreaper | pid1
 	local mode=$1 before after out rc p
-	rm -f "$T"/slow.* "$T"/half.* "$T/arm" "$T/died" "$T/watching"
+	rm -f "$T"/slow.* "$T"/half.* "$T/arm" "$T/died" "$T/watching" "$T"/filer.log* "$T/pings"
 	write_conf
 	if [ "$mode" = pid1 ]; then
 		unshare --pid --fork --kill-child --mount-proc "$OTPD" -c "$T/otp.conf" \
@@ -109,7 +151,7 @@ scenario() { # mode: subreaper | pid1
 		INNER=$OTPD_PID
 		PROC=/proc
 	fi
-	for w in plain printer slow delayed off gone counter frz victim stubborn; do
+	for w in plain printer slow delayed off gone counter frz victim stubborn both filer pinged; do
 		wait_state $w running || fail "$mode: $w did not start"
 	done
 
@@ -158,11 +200,42 @@ scenario() { # mode: subreaper | pid1
 		|| fail "$mode: named's cmdline: $(tr '\0' ' ' < $PROC/$p/cmdline 2>/dev/null)"
 
 	# --- 20 re-executions, no line lost; mailbox callers all answered ------------
+	local seq0 seq1 both_pid fl
+	seq0=$(ctl events --no-follow | awk '/^[0-9]+ / {n = $1} END {print n}')
+	both_pid=$(json both pid)
 	( n=0; for i in $(seq 60); do ctl call counter "add 1" >/dev/null || n=$((n + 1)); done;
 	  echo "$n" > "$T/call_failures" ) &
 	p=$!
 	for i in $(seq 20); do reexec_ok "$mode: reexec $i" || break; done
 	wait "$p"
+	# Events go on from where they were: the next ones after seq0, no gap.
+	ctl restart plain >/dev/null && wait_state plain running
+	ctl events --since "$seq0" --no-follow > "$T/ev.out" 2> "$T/ev.err"
+	seq1=$(awk '/^[0-9]+ / {print $1; exit}' "$T/ev.out")
+	expect_eq "$mode: events --since continues across the reexecs" \
+		"$seq1:$(awk '/^[0-9]+ / {if (p && $1 != p + 1) bad = 1; p = $1} END {print bad + 0}' "$T/ev.out"):$(cat "$T/ev.err")" \
+		"$((seq0 + 1)):0:"
+	grep -q "^[0-9]* .*plain" "$T/ev.out" && pass "$mode: events after the reexecs follow" \
+		|| fail "$mode: no event of plain's restart: $(tail -3 "$T/ev.out")"
+	# The file target is written after them too.
+	fl=$(filer_last)
+	wait_for filer_past "${fl:-0}" \
+		&& pass "$mode: the file target is written after the reexecs" \
+		|| fail "$mode: filer.log stopped at ${fl:-nothing}"
+	expect_eq "$mode: the pinged worker was not killed by the reexecs" \
+		"$(json pinged restarts):$(grep -c 'pinged: no answer to ping' "$T/err")" "0:0"
+	fl=$(wc -l < "$T/pings")
+	wait_for sh -c "[ \$(wc -l < $T/pings) -gt $((fl + 3)) ]" \
+		&& pass "$mode: pings go on after the reexecs" || fail "$mode: pings stopped at $fl"
+	expect_eq "$mode: pings on the connection made before them" "$(sort -u "$T/pings")" 1
+	ctl stop both >/dev/null
+	ctl stop filer >/dev/null
+	out=$(lines_whole "$T/out" '^both\[(\d+)\]: o (\d+)$' "$both_pid") \
+		&& pass "$mode: both's stdout: no line lost, its pid on each ($out)" || fail "$mode: both's stdout: $out"
+	out=$(lines_whole "$T/err" '^both\[(\d+)\]: e (\d+)$' "$both_pid") \
+		&& pass "$mode: both's stderr: no line lost, its pid on each ($out)" || fail "$mode: both's stderr: $out"
+	out=$(lines_whole "$T/filer.log" ' filer\[(\d+)\] stdout: f (\d+)$') \
+		&& pass "$mode: the file target: no line lost ($out)" || fail "$mode: filer.log: $out"
 	expect_eq "$mode: mailbox calls during reexecs, none refused" "$(cat $T/call_failures)" 0
 	expect_eq "$mode: every call counted" "$(ctl call counter get)" 65
 	ctl stop printer >/dev/null
