@@ -5,7 +5,11 @@
 # exec is handled after it and counts toward intensity; a binary that
 # cannot read the state is refused and otpd goes on; a binary at another
 # path takes over; mailbox callers are all answered; a busy tree is
-# refused after a bound, naming what is busy.
+# refused after a bound, naming what is busy.  On main's output: a worker
+# writing to stdout and stderr loses no line and keeps its pid on each, a
+# file: target is written on, the pipe of a gone process still drains
+# (its pid on its lines); events --since goes on with no gap; a pinged
+# worker is not killed and is pinged on the same connection.
 . "$(dirname "$0")/lib.sh"
 
 # The pid otpd has where `ps` runs (the namespace's init as PID 1), and
@@ -322,7 +326,40 @@ expect_eq "another major version: refused" "$out" \
 out=$("$OTPD" --restore 3 3<"$T/v3.state" 2>&1); rc=$?
 expect_eq "a restore from a bad state ends otpd (exit 2)" "$rc" 2
 
+# --- the pipe of a gone process that still drains --------------------------------
+# Without cgroups, what a process leaves behind outlives it: its pipe
+# drains into the worker's log, labelled with that process's pid, while
+# the next process writes to pipes of its own.  Kept across reexecs too.
+drain_scenario() {
+	local p1 g out n
+	rm -f "$T/left" "$T/gpid"
+	OTPD_KEYS='cgroup = off' conf <<EOF2
+[worker leaver]
+exec = /bin/sh -c "if [ ! -e $T/left ]; then touch $T/left; sh -c 'echo \$\$ > $T/gpid; i=0; while :; do i=\$((i+1)); echo g \$i; sleep 0.02; done' & fi; exec sleep 1000"
+EOF2
+	start_otpd || { fail "drain: otpd did not start"; return; }
+	wait_state leaver running || fail "drain: leaver did not start"
+	wait_for test -s "$T/gpid" || { fail "drain: no writer left behind"; return; }
+	p1=$(json leaver pid)
+	g=$(cat "$T/gpid")
+	ctl kill leaver KILL >/dev/null
+	wait_for sh -c "$OTPCTL -s $SOCK status leaver --json | grep -q '\"restarts\": *1'" \
+		&& wait_state leaver running || fail "drain: leaver not restarted"
+	for i in 1 2 3; do reexec_ok "drain: reexec $i" || break; sleep 0.2; done
+	n=$(grep -c '^leaver\[[0-9]*\]: g ' "$T/out")
+	wait_for sh -c "[ \$(grep -c '^leaver\[[0-9]*\]: g ' $T/out) -gt $((n + 5)) ]" \
+		&& pass "drain: its lines still come after the reexecs" || fail "drain: stopped at $n lines"
+	kill -KILL "$g"
+	ctl stop leaver >/dev/null
+	out=$(lines_whole "$T/out" '^leaver\[(\d+)\]: g (\d+)$' "$p1") \
+		&& pass "drain: the gone process's pipe drained across reexecs, its pid on each line ($out)" \
+		|| fail "drain: $out"
+	kill -TERM "$OTPD_PID"
+	otpd_wait
+}
+
 scenario subreaper
+drain_scenario
 if command -v unshare >/dev/null &&
 	unshare --pid --fork --kill-child --mount-proc true 2>/dev/null; then
 	scenario pid1
