@@ -114,7 +114,7 @@ $(BUILD)/lib%.a:
 	$(Q)ar rcs $@ $^
 
 # The version is the Makefile's (packages, otpd --version, the .pc file).
-$(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
+$(BUILD)/init/version.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
 
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	@$(if $(Q),echo "  LD      $@")

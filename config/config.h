@@ -179,6 +179,8 @@ struct otp_config {
 	struct cfg_node *nodes;         /* start order; nodes[0] is the root */
 	size_t n_nodes;
 	char **files;                   /* files read, in order */
+	char **texts;                   /* ... and their text as read (otpd's re-execution
+					   carries it: otpd(8), RE-EXECUTION) */
 	size_t n_files;
 	struct cfg_name_index by_name;
 	bool main_cmd;                  /* has the worker CFG_MAIN_NAME of `otpd -- CMD` */
@@ -207,6 +209,15 @@ int cfg_load(const char *path, struct otp_config **ret_cfg, struct cfg_errors *e
 #define CFG_MAIN_NAME "main"
 int cfg_load_main(const char *path, char *const *argv, struct otp_config **ret_cfg,
 		  struct cfg_errors *errs);
+
+/*
+ * The configuration as loaded before, from the texts of its files (`n`
+ * names and texts, in the order they were read) and, for `otpd -- CMD`,
+ * the main program's argv (NULL: none): what otpd's re-execution carries,
+ * so the new image rebuilds the same tree without reading any file.
+ */
+int cfg_load_texts(char *const *names, char *const *texts, size_t n, char *const *argv,
+		   struct otp_config **ret_cfg, struct cfg_errors *errs);
 
 /* Same as cfg_load, from a string (tests); `name` is used as the file name in errors. */
 int cfg_load_string(const char *text, const char *name, struct otp_config **ret_cfg,

@@ -440,6 +440,30 @@ void core_boot(void)
 	core_run();
 }
 
+/* --- re-execution (reexec.c, reexec_state.c) ------------------------------------ */
+
+int core_save_tree(int64_t now, void **ret_buf, size_t *ret_len)
+{
+	return sup_save(core.tree, now, ret_buf, ret_len);
+}
+
+int core_restore_tree(const void *buf, size_t len, int64_t now, char *why, size_t why_len)
+{
+	return sup_restore(core.tree, buf, len, now, why, why_len);
+}
+
+bool core_quiet(const struct sup_node **ret_node, const char **ret_why)
+{
+	return core.tree && sup_tree_quiet(core.tree, true, ret_node, ret_why);
+}
+
+/* The restored tree goes on: its next deadline is armed again. */
+void core_restored(void)
+{
+	if (ev_timer_arm(&core.timer, sup_next_deadline(core.tree)) < 0)
+		log_err("out of memory arming the core's timer");
+}
+
 void core_fini(void)
 {
 	upgrade_fini();

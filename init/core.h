@@ -155,6 +155,23 @@ struct core_upgrade_info {
 bool core_upgrade_info(struct core_upgrade_info *ret);
 
 /*
+ * --- re-execution (reexec.c; otpd(8), RE-EXECUTION) -------------------------
+ * Replace otpd's image with `binary` (NULL: the running one), keeping every
+ * child: once the tree has settled, and once the binary checked it can read
+ * the state.  `t` hears why it is refused (its done: an error); on success
+ * otpd is replaced and the new image answers `t` (a control client, whose
+ * connection goes through the exec), and finds `note` (NULL: none) in
+ * core_reexec_note().  t NULL (a signal): only logged.  The way in for
+ * anything that re-executes otpd (upgrade --binary).
+ */
+void core_reexec(const char *binary, const char *note, struct core_talk *t);
+/* In the new image: the note the old one left, or NULL. */
+const char *core_reexec_note(void);
+/* In the new image: an O_PATH descriptor of the binary that ran before the
+ * last re-execution (a way back), or -1. */
+int core_reexec_prev_binary(void);
+
+/*
  * --- watchers -----------------------------------------------------------------
  * Told of every SPAWN (once carried out: the worker's pid is known, 0 when
  * the spawn failed), STATE, EXITED, RESTART, GAVE_UP and FORGET (before

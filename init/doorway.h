@@ -48,7 +48,7 @@ struct reload_hooks {
 	void (*applied)(void *data, struct otp_config *old, unsigned failures);
 	void *data;
 };
-/* A reload round is under way, or one waits for it. */
+/* A reload round is under way (loading, removing), or one waits for it. */
 bool reload_busy(void);
 /*
  * Apply `cfg` (the round owns it), or if NULL the configuration loaded
@@ -108,5 +108,16 @@ void watch_begin(struct watch *w, int64_t within_ms);
 void watch_fail(struct watch *w, const char *child, const char *last_exit, const char *why);
 /* Stop watching, no verdict; forget the workers. */
 void watch_end(struct watch *w);
+
+/*
+ * Re-execution (reexec.c, reexec_state.c; otpd(8), RE-EXECUTION): the
+ * tree's runtime state saved (sup_save) and restored on the tree core_init
+ * built (sup_restore); is the tree settled (sup_tree_quiet, strict); the
+ * timer armed again once every room is back.
+ */
+int core_save_tree(int64_t now, void **ret_buf, size_t *ret_len);
+int core_restore_tree(const void *buf, size_t len, int64_t now, char *why, size_t why_len);
+bool core_quiet(const struct sup_node **ret_node, const char **ret_why);
+void core_restored(void);
 
 #endif

@@ -400,11 +400,6 @@ void core_reload(struct core_talk *t, bool keep_running)
 	round_begin(NULL);
 }
 
-bool reload_busy(void)
-{
-	return rl.next || rl.again;
-}
-
 void reload_apply(struct core_talk *t, const char *path, struct otp_config *cfg,
 		  const struct reload_hooks *h)
 {
@@ -594,4 +589,9 @@ static void apply(void *unused)
 		rl.queued.n = 0;
 		round_begin(NULL);
 	}
+}
+
+bool reload_busy(void)
+{
+	return rl.next != NULL || rl.waiting > 0 || rl.now.n > 0 || rl.again;
 }

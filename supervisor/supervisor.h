@@ -326,6 +326,37 @@ void sup_cmd_remove(struct sup_tree *t, const char *name, uint64_t cookie, int64
  * while (its spec.user then points into a config that is gone). */
 bool sup_node_removed(const struct sup_node *n);
 
+/*
+ * --- re-execution (save.c, restore.c; otpd(8), RE-EXECUTION) ------------
+ * otpd saves the tree's runtime state before it execs itself, and the new
+ * image puts it back on the tree it builds from the same configuration.
+ */
+
+/*
+ * Can the tree be saved now?  Never while a command waits for its reply,
+ * a reload's removal is under way or the tree shuts down.  `strict` also
+ * asks for a settled tree: nothing stopping, and every supervisor idle or
+ * only waiting for the child it is starting to be ready.  false: *ret_node
+ * is the node in the way and *ret_why says what it does ("is stopping"),
+ * either may be NULL.
+ */
+bool sup_tree_quiet(const struct sup_tree *t, bool strict, const struct sup_node **ret_node,
+		    const char **ret_why);
+/*
+ * The runtime state of every node (not the specs) as bytes, instants as
+ * offsets from `now`.  0 and *ret_buf (malloc'd), -EBUSY (not quiet) or
+ * -ENOMEM.
+ */
+int sup_save(const struct sup_tree *t, int64_t now, void **ret_buf, size_t *ret_len);
+/*
+ * Put a saved state back on `t`, built from the same configuration and
+ * never booted, with `now` as the origin of the saved offsets.  No action
+ * comes of it.  0, or -EINVAL/-ENOMEM with why (may be NULL) saying what
+ * did not fit; `t` is then half-restored, only fit to be freed.
+ */
+int sup_restore(struct sup_tree *t, const void *buf, size_t len, int64_t now, char *why,
+		size_t why_len);
+
 /* --- actions ----------------------------------------------------------- */
 
 const struct sup_action *sup_actions(const struct sup_tree *t, size_t *ret_n);
@@ -351,6 +382,9 @@ struct sup_node *sup_node_next(const struct sup_node *n);
  * Nodes out of the tree for now (deleted, exited temporary) are skipped.
  */
 struct sup_node *sup_walk_next(const struct sup_node *top, const struct sup_node *n);
+/* sup_walk_next() over every node, those out of the tree for now (and a
+ * simple_one_for_one template) included. */
+struct sup_node *sup_walk_all(const struct sup_node *top, const struct sup_node *n);
 unsigned sup_node_restarts(const struct sup_node *n);
 const struct sup_reason *sup_node_last_exit(const struct sup_node *n);
 /* Dynamic child: the extra arguments given to start-child. */

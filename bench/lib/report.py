@@ -56,6 +56,7 @@ METRICS = [
     ("reload_status", "  ... otpctl status NAME, no reload under way (baseline)"),
     ("reload_status_max", "  ... otpctl status NAME during the reload: the slowest"),
     ("reload_rss", "  ... otpd's peak RSS (VmHWM) after the reloads"),
+    ("reexec_1000", "otpctl reexec, 1,000 children: request -> status answered again"),
 ]
 HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8", "mailbox_keep_calls_1",
                  "mailbox_keep_calls_8"}
@@ -303,6 +304,11 @@ def targets(ctx):
             check(o["p50"] <= 130 and (not p6 or o["p50"] <= p6["p50"]),
                   f"{s}: shutdown of 100 workers {fmt(o['p50'])} ms <= 1.3 x their own 100 ms"
                   + (f" and <= s6 {fmt(p6['p50'])} ms" if p6 else ""), "shutdown_100", s)
+    # Issue 11: a re-execution with 1,000 children, answering again within 50 ms.
+    o = st("reexec_1000", "otpd")
+    if o:
+        check(o["p50"] < 50, f"reexec with 1,000 children: status answered again after "
+              f"{fmt(o['p50'])} ms < 50 ms", "reexec_1000")
     scale_targets(ctx, st, check)
     return out
 

@@ -288,6 +288,12 @@ static void cv_reload(struct ctl_client *cl, const struct cv_req *q)
 	core_reload(ctl_client_await_reload(cl), ipc_req_opt(q, "--keep-running") != NULL);
 }
 
+/* reexec [--binary PATH]: its answer comes from the new image (otpd(8), RE-EXECUTION). */
+static void cv_reexec(struct ctl_client *cl, const struct cv_req *q)
+{
+	core_reexec(ipc_req_opt(q, "--binary"), NULL, ctl_client_await_talk(cl, "reexec"));
+}
+
 /*
  * upgrade -c NEW [--within D] (otpctl(1) UPGRADE).  NEW says what otpd
  * runs, as root maybe: only root and otpd's own user may ask (not the
@@ -356,6 +362,7 @@ static const struct {
 	{ "poweroff", cv_poweroff },       { "reboot", cv_reboot },
 	{ "halt", cv_halt_verb },           { "events", cv_events },
 	{ "metrics", cv_metrics },         { "health", cv_health },
+	{ "reexec", cv_reexec },
 };
 
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)

@@ -119,4 +119,15 @@ uint64_t events_lost(void);
 /* How many times supervisor `name` gave up, since otpd started. */
 uint64_t events_gave_up_count(const char *name);
 
+/*
+ * --- re-execution (otpd(8), RE-EXECUTION) ---------------------------------
+ * The events held, their numbers and times, and the counters, so that
+ * `otpctl events --since SEQ` goes on across a re-execution.  Restore
+ * (after events_init): 0 or -EBADMSG; dry only reads.
+ */
+struct st_buf;
+struct st_rd;
+void events_save(struct st_buf *b);
+int events_restore(const struct st_rd *r, bool dry);
+
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "internal.h"
 #include "output.h"
 
 struct logger_pipe {
@@ -79,4 +80,55 @@ void out_loggers_keep(bool (*keep)(const char *name, void *data), void *data)
 		close(l->wfd);
 		free(l);
 	}
+}
+
+/* --- re-execution (save.c): LOGGERS, a LOGGER item each ------------------------ */
+
+enum { LG_LOGGER = 1, LG_NAME, LG_RFD, LG_WFD };
+
+void out_loggers_save(struct st_buf *b)
+{
+	for (const struct logger_pipe *l = loggers; l; l = l->next) {
+		size_t at = st_open(b, LG_LOGGER);
+
+		st_put_str(b, LG_NAME, l->name);
+		st_put_fd(b, LG_RFD, l->rfd);
+		st_put_fd(b, LG_WFD, l->wfd);
+		st_close(b, at);
+	}
+}
+
+static int logger_restore(const struct st_rd *rd, bool dry)
+{
+	char name[256];
+	struct logger_pipe *l;
+	size_t n;
+	int rfd, wfd;
+
+	if (!st_str(rd, LG_NAME, name, sizeof(name)) || !st_fd(rd, LG_RFD, &rfd) ||
+	    !st_fd(rd, LG_WFD, &wfd) || rfd < 0 || wfd < 0)
+		return -EBADMSG;
+	if (dry)
+		return 0;
+	n = strlen(name) + 1;
+	if (!(l = malloc(sizeof(*l) + n)))
+		return -ENOMEM;
+	l->rfd = rfd;
+	l->wfd = wfd;
+	memcpy(l->name, name, n);
+	l->next = loggers;
+	loggers = l;
+	return 0;
+}
+
+int out_loggers_restore(const struct st_rd *rd, bool dry)
+{
+	struct st_rd it = *rd, v;
+	unsigned tag;
+	int r = 0;
+
+	while (r == 0 && st_next(&it, &tag, &v) == 1)
+		if (tag == LG_LOGGER)
+			r = logger_restore(&v, dry);
+	return r;
 }

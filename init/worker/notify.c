@@ -203,3 +203,31 @@ int notify_init(const char *run_dir)
 	memcpy(nt.path, path, sizeof(path));
 	return 0;
 }
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { NT_FD = 1, NT_PATH };
+
+void notify_save(struct st_buf *b)
+{
+	st_put_fd(b, NT_FD, nt.fd);
+	st_put_str(b, NT_PATH, nt.path);
+}
+
+int notify_restore(const struct st_rd *r, bool dry)
+{
+	char path[sizeof(nt.path)];
+	int fd, k;
+
+	if (!st_fd(r, NT_FD, &fd) || !st_str(r, NT_PATH, path, sizeof(path)))
+		return -EBADMSG;
+	if (dry || fd < 0)
+		return 0;
+	/* What workers sent meanwhile waits in the socket. */
+	nt.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = notify_on_readable };
+	if ((k = ev_add(&nt.src)) < 0)
+		return k;
+	nt.fd = fd;
+	memcpy(nt.path, path, sizeof(path));
+	return 0;
+}

@@ -105,6 +105,20 @@ void reap_ready_fd(struct ev_source *s, uint32_t revents)
 		core_child_ready(n);
 }
 
+/* A child of otpd's own that is no worker (reap_claim). */
+static struct {
+	pid_t pid;
+	void (*fn)(int wstatus, void *data);
+	void *data;
+} claim;
+
+void reap_claim(pid_t pid, void (*fn)(int wstatus, void *data), void *data)
+{
+	claim.pid = pid;
+	claim.fn = fn;
+	claim.data = data;
+}
+
 static void reaped(pid_t pid, int wstatus)
 {
 	struct ws *w = ws_by_pid(pid);
@@ -113,6 +127,11 @@ static void reaped(pid_t pid, int wstatus)
 	bool ready = false, leftovers;
 	int exec_state;
 
+	if (!w && claim.pid > 0 && pid == claim.pid) {
+		claim.pid = 0;
+		claim.fn(wstatus, claim.data);
+		return;
+	}
 	if (!w) {
 		log_debug("reaped orphan %d", (int)pid);
 		return;

@@ -28,6 +28,11 @@ void worker_setup(const struct worker_setup *s)
 	wsys_init();
 }
 
+const struct worker_setup *worker_setup_get(void)
+{
+	return &setup;
+}
+
 static enum out_dest out_dest_of(enum cfg_output mode)
 {
 	return mode == CFG_OUT_LOG ? OUT_TO_LOG : mode == CFG_OUT_FILE ? OUT_TO_FILE : OUT_TO_NONE;

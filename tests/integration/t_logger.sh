@@ -1,6 +1,6 @@
 # stdout = worker:NAME: a producer's output goes to a logger worker through
 # a pipe otpd holds, so that a restart of either side loses nothing the
-# pipe holds (runit's log/ service).  Also: the config's checks, stderr
+# pipe holds (runit's log/ service), nor does a re-execution of otpd.  Also: the config's checks, stderr
 # following stdout, and the pipe closed once a reload leaves no producer.
 . "$(dirname "$0")/lib.sh"
 
@@ -56,8 +56,16 @@ wait_for sh -c "[ \$(grep -c '^out ' $T/logged 2>/dev/null) -ge 20 ]" || fail "n
 grep -q "^err 1$" "$T/logged" && pass "stderr follows stdout into the logger" || fail "no stderr lines"
 expect_eq "otpctl logs: nothing of app (its lines went to the logger)" "$(ctl logs app | wc -l)" 0
 
-# The logger restarted three times while app writes: no line lost.
 app=$(json app pid)
+# otpd re-executes itself twice: the pipe it holds goes through the exec
+# (the restarts below would otherwise give the logger a new pipe, and
+# app's lines would go nowhere).
+for _ in 1 2; do
+	n=$(lines out)
+	ctl reexec >/dev/null || fail "reexec: $(ctl reexec 2>&1)"
+	wait_for sh -c "[ \$(grep -c '^out ' $T/logged) -gt $((n + 20)) ]" || fail "nothing after the reexec"
+done
+# The logger restarted three times while app writes: no line lost.
 for _ in 1 2 3; do
 	n=$(lines out)
 	ctl restart log >/dev/null || fail "restart log"

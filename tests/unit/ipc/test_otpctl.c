@@ -67,23 +67,6 @@ Test(otpctl, usage_errors_exit_2)
 	}
 }
 
-Test(otpctl, verbs_not_available_yet_exit_2)
-{
-	static const char *const verbs[] = { "reexec" };
-	char want[128];
-	size_t i;
-
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		struct th_run r = th_otpctl_run(TH_ARGS(verbs[i], "x", "y"), th_path("nobody.sock"));
-
-		snprintf(want, sizeof(want), "otpctl: %s is not available in this version of otpd\n",
-			 verbs[i]);
-		cr_assert(eq(int, r.status, 2));
-		cr_assert(eq(str, r.err, want));
-		th_run_free(&r);
-	}
-}
-
 /* upgrade exists; its usage is checked before any connection, and
  * --binary (which comes with reexec) says it is not there yet. */
 Test(otpctl, upgrade_usage_exit_2)
@@ -104,6 +87,19 @@ Test(otpctl, upgrade_usage_exit_2)
 	cr_assert(eq(int, r.status, 2));
 	cr_assert(eq(str, r.err, "otpctl: upgrade --binary is not available yet (it comes with "
 				 "reexec)\n"));
+	th_run_free(&r);
+}
+
+/* reexec exists now: its usage is checked before any connection is tried. */
+Test(otpctl, reexec_usage_exit_2)
+{
+	struct th_run r = th_otpctl_run(TH_ARGS("reexec", "x"), th_path("nobody.sock"));
+
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(strstr(r.err, "usage: otpctl reexec [--binary PATH]") != NULL, "%s", r.err);
+	th_run_free(&r);
+	r = th_otpctl_run(TH_ARGS("reexec", "--binary"), th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
 	th_run_free(&r);
 }
 
