@@ -120,6 +120,16 @@ $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
 
+# A test build of otpd that crashes right after a restore: upgrade --binary's
+# way back (tests/integration/t_upgrade_binary.sh).  Never installed.
+$(BUILD)/test/main-crash.o: init/main.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -DOTPD_TEST_CRASH_AFTER_RESTORE -c -o $@ $<
+$(BUILD)/test/otpd-crash: $(BUILD)/test/main-crash.o $(LIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(OTPD_LIBS)
+
 # otpctl links ipc/ and util/ only: neither the config loader nor the core.
 OTPCTL_SRC := ipc/otpctl.c ipc/otpctl_mailbox.c $(wildcard ipc/otpctl_import*.c ipc/otpctl_complete*.c)
 $(BUILD)/otpctl: $(call obj,$(OTPCTL_SRC)) $(LIBIPC) $(BUILD)/libotp_mailbox.a $(LIBUTIL)
@@ -196,7 +206,7 @@ $(BUILD)/tests/unit_$(1): $(call obj,$(wildcard tests/unit/$(1)/*.c)) $(or $(UNI
 endef
 $(foreach d,$(UNIT_DIRS),$(eval $(call unit_template,$(d))))
 
-check-integration: all static
+check-integration: all static $(BUILD)/test/otpd-crash
 	BUILD=$(CURDIR)/$(BUILD) tests/integration/run.sh
 
 # The differential tier: Erlang/OTP's own supervisor (erlang-nox) against

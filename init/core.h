@@ -143,6 +143,13 @@ struct core_verdict {
 	const char *last_exit;  /* ... its last exit as otpctl spells it ("none": never ran) */
 };
 void core_upgrade(struct core_talk *t, const char *path, int64_t within_ms);
+/*
+ * otpctl upgrade --binary (upgrade_binary.c): re-execute as `path`, watch
+ * the tree for `within_ms` (< 0: the default), and go back to the binary
+ * that ran before when the watch fails or the new one crashes.  `t`
+ * hears lines, then its answer (from whichever image ends it).
+ */
+void core_upgrade_binary(struct core_talk *t, const char *path, int64_t within_ms);
 
 /* An upgrade under way, for otpctl status. */
 struct core_upgrade_info {

@@ -63,10 +63,30 @@ void reload_apply(struct core_talk *t, const char *path, struct otp_config *cfg,
 
 /* An upgrade is under way: the line that says so (reloads are refused); else NULL. */
 const char *upgrade_busy(void);
+/* --within's default: the window of an upgrade. */
+#define UPGRADE_DEFAULT_WITHIN_MS 30000
+
 /* otpd shuts down: the watch ends, no rollback, the requester is told. */
 void upgrade_stopping(void);
 /* otpd leaves: free what the upgrade holds. */
 void upgrade_fini(void);
+
+/* --- upgrade_binary.c: upgrade --binary, in the new image ---------------------- */
+
+/* The re-execution's note starts an upgrade window (the image that goes wrote it). */
+bool upgrade_binary_window(const char *note);
+/* Keep the state and the old binary for a crash before the loop runs. */
+void upgrade_binary_keep(int state_fd, int prev_fd);
+/* The restore is done: watch the tree for the window; `line` is told first. */
+void upgrade_binary_begin(struct core_talk *t, const char *note, const char *binary,
+			  const char *line);
+/* The old image is back (the note says why, or the new one crashed of
+ * rescued_sig): t is answered, and true; false for any other note. */
+bool upgrade_binary_answer(struct core_talk *t, const char *note, int rescued_sig);
+/* A window is under way: the line that says so; else NULL. */
+const char *upgrade_binary_busy(void);
+bool upgrade_binary_info(struct core_upgrade_info *ret);
+void upgrade_binary_stopping(void);
 
 /*
  * --- upgrade_watch.c: the watch over the tree after a change -----------------

@@ -90,6 +90,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "restore", required_argument, NULL, 'R' },
 		{ "check-state", required_argument, NULL, 'S' },
 		{ "no-fallback", no_argument, NULL, 'F' },
+		{ "rescued", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -114,6 +115,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			*(c == 'R' ? &o->restore : &o->check_state) = fd_arg(optarg);
 			break;
 		case 'F': o->no_fallback = true; break;
+		case 'r': reexec_set_rescued(atoi(optarg)); break;
 		default: usage(stderr); return -EINVAL;
 		}
 	}
@@ -379,6 +381,7 @@ static int run(void)
 	return core_exit_code();
 }
 
+
 /* otpd --restore FD: this image goes on from the state the one before left. */
 static int run_restored(int fd, bool fallback)
 {
@@ -388,6 +391,14 @@ static int run_restored(int fd, bool fallback)
 			pid1_halt(RB_POWER_OFF, 2);
 		return 2;
 	}
+#ifdef OTPD_TEST_CRASH_AFTER_RESTORE
+	/* The test build of upgrade --binary's way back (Makefile: otpd-crash). */
+	if (!reexec_rescued())
+		raise(SIGSEGV);
+#endif
+	/* From the first turn of the loop on, descriptors the saved state names
+	 * may close: a crash can no longer go back to that state. */
+	upgrade_binary_running();
 	return run();
 }
 

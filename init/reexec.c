@@ -501,6 +501,18 @@ void core_reexec(const char *binary, const char *note, struct core_talk *t)
 
 /* --- the new image ------------------------------------------------------------------ */
 
+static int rescued_sig;
+
+void reexec_set_rescued(int sig)
+{
+	rescued_sig = sig;
+}
+
+int reexec_rescued(void)
+{
+	return rescued_sig;
+}
+
 void reexec_restored(const struct reexec_found *f)
 {
 	struct core_talk *t = f->asker;
@@ -513,7 +525,13 @@ void reexec_restored(const struct reexec_found *f)
 	snprintf(line, sizeof(line), "otpd %s re-executed from %s (was %s): %zu workers kept, %lld ms",
 		 otpd_version(), f->binary ? f->binary : "?", f->version, f->n_workers,
 		 (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 - f->asked_at);
+	if (upgrade_binary_answer(t, f->note, rescued_sig))
+		return;         /* the old image is back: that is what it says */
 	log_info("%s", line);
+	if (upgrade_binary_window(f->note)) {
+		upgrade_binary_begin(t, f->note, f->binary, line);
+		return;
+	}
 	if (!t)
 		return;
 	t->say(t, false, line);

@@ -66,5 +66,11 @@ int reexec_check(int fd);
 int reexec_start(int fd, bool fallback);
 /* reexec.c: the new image is up; the asker gets its answer. */
 void reexec_restored(const struct reexec_found *f);
+/* upgrade_binary.c, from main.c: the loop runs; a crash can no longer go
+ * back to the state an upgrade --binary kept. */
+void upgrade_binary_running(void);
+/* main.c: this image was exec'd by a crashing one (--rescued SIG). */
+void reexec_set_rescued(int sig);
+int reexec_rescued(void);
 
 #endif

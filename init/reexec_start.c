@@ -123,8 +123,12 @@ int reexec_start(int fd, bool fallback)
 				strerror(-r));
 		return r < 0 ? r : -EINVAL;
 	}
-	fds_cloexec();
-	close(fd);
+	if (upgrade_binary_window(f.note) && !reexec_rescued()) {
+		upgrade_binary_keep(fd, f.prev_fd);     /* until its window is over */
+	} else {
+		fds_cloexec();
+		close(fd);
+	}
 	out_flush();
 	core_restored();
 	/* Children that ended during the exec, handled by the usual rules. */

@@ -35,7 +35,6 @@
 #include "base/base.h"
 #include "doorway.h"
 
-#define UPGRADE_DEFAULT_WITHIN_MS 30000
 
 enum up_phase { UP_IDLE, UP_APPLYING, UP_WATCHING, UP_ROLLING_BACK };
 
@@ -342,7 +341,7 @@ const char *upgrade_busy(void)
 
 	switch (up.phase) {
 	case UP_IDLE:
-		return NULL;
+		return upgrade_binary_busy();
 	case UP_WATCHING:
 		left = up.watch.deadline - ev_now();
 		snprintf(up.busy, sizeof(up.busy), "busy: an upgrade to %s is watching the tree "
@@ -360,7 +359,7 @@ const char *upgrade_busy(void)
 bool core_upgrade_info(struct core_upgrade_info *ret)
 {
 	if (up.phase == UP_IDLE)
-		return false;
+		return upgrade_binary_info(ret);
 	*ret = (struct core_upgrade_info){ .phase = phase_names[up.phase], .config = up.config,
 					   .within_ms = up.within_ms };
 	if (up.phase == UP_WATCHING)
@@ -412,6 +411,7 @@ void core_upgrade(struct core_talk *t, const char *path, int64_t within_ms)
 
 void upgrade_stopping(void)
 {
+	upgrade_binary_stopping();
 	if (up.phase == UP_IDLE)
 		return;
 	log_warn("upgrade: otpd is shutting down: the upgrade to %s ends %s, no rollback",

@@ -306,10 +306,11 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 		return ctl_verb_error(q.verb, why, arg);
 	if (q.verb->where == IPC_AT_LOCAL && strcmp(q.verb->name, "completion") == 0)
 		return ctl_completion(q.pos[0]);
-	if (strcmp(q.verb->name, "upgrade") == 0 && ipc_req_opt(&q, "--binary")) {
-		ipc_say("unavailable", "upgrade --binary is not available yet (it comes with reexec)");
-		return IPC_EXIT_USAGE;
-	}
+	/* upgrade: a configuration or a binary, one at a time. */
+	if (strcmp(q.verb->name, "upgrade") == 0 &&
+	    !ipc_req_opt(&q, "-c") == !ipc_req_opt(&q, "--binary"))
+		return ctl_verb_error(q.verb, ipc_req_opt(&q, "-c") ? "one at a time" : "missing option",
+				      "-c or --binary");
 	if (q.verb->where == IPC_AT_LOCAL)
 		return ctl_import(q.pos[0], q.pos[1]);
 	if (q.verb->where == IPC_AT_MAILBOX)

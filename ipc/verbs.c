@@ -65,7 +65,7 @@ const struct ipc_verb ipc_verbs[] = {
 	  false, "reexec [--binary PATH]", "replace otpd's image (or run PATH), keeping every child" },
 	{ "upgrade", IPC_AT_OTPD, true, 0, 0, A(0),
 	  { { "-c", IPC_VAL_FILE }, { "--within", IPC_VAL_DURATION }, { "--binary", IPC_VAL_FILE } },
-	  "-c", "--within", false, "upgrade -c NEW [--within D]",
+	  NULL, "--within", false, "upgrade -c NEW | --binary PATH [--within D]",
 	  "apply a new configuration, watch the tree, roll back if it fails" },
 	{ "shutdown", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "shutdown",
 	  "stop the tree and otpd" },

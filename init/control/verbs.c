@@ -288,9 +288,26 @@ static void cv_reload(struct ctl_client *cl, const struct cv_req *q)
 	core_reload(ctl_client_await_reload(cl), ipc_req_opt(q, "--keep-running") != NULL);
 }
 
+/*
+ * What otpd runs (a configuration, a binary) is chosen by root or otpd's
+ * own user only, not by the control_group: false, and cl told, otherwise.
+ */
+static bool cv_may_choose_binary(struct ctl_client *cl, const char *verb)
+{
+	uid_t uid = ipc_conn_uid(ctl_client_conn(cl));
+
+	if (uid == 0 || uid == geteuid())
+		return true;
+	ctl_client_fail(cl, IPC_EXIT_REFUSED, "permission_denied",
+			"%s: only root or otpd's own user may choose what otpd runs", verb);
+	return false;
+}
+
 /* reexec [--binary PATH]: its answer comes from the new image (otpd(8), RE-EXECUTION). */
 static void cv_reexec(struct ctl_client *cl, const struct cv_req *q)
 {
+	if (ipc_req_opt(q, "--binary") && !cv_may_choose_binary(cl, "reexec"))
+		return;
 	core_reexec(ipc_req_opt(q, "--binary"), NULL, ctl_client_await_talk(cl, "reexec"));
 }
 
@@ -298,21 +315,22 @@ static void cv_reexec(struct ctl_client *cl, const struct cv_req *q)
  * upgrade -c NEW [--within D] (otpctl(1) UPGRADE).  NEW says what otpd
  * runs, as root maybe: only root and otpd's own user may ask (not the
  * control_group).  otpctl sends NEW as an absolute path (otpd does not
- * know the client's directory).  --binary comes with reexec.
+ * know the client's directory).  --binary PATH: upgrade_binary.c.
  */
 static void cv_upgrade(struct ctl_client *cl, const struct cv_req *q)
 {
-	const char *path = ipc_req_opt(q, "-c");
-	uid_t uid = ipc_conn_uid(ctl_client_conn(cl));
+	const char *path = ipc_req_opt(q, "-c"), *binary = ipc_req_opt(q, "--binary");
 
-	if (ipc_req_opt(q, "--binary")) {
-		ctl_client_fail(cl, IPC_EXIT_USAGE, "unavailable",
-				"upgrade --binary is not available yet (it comes with reexec)");
+	if (!cv_may_choose_binary(cl, "upgrade"))
+		return;
+	if (!path == !binary) {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "upgrade: -c NEW or --binary PATH, "
+				"one at a time");
 		return;
 	}
-	if (uid != 0 && uid != geteuid()) {
-		ctl_client_fail(cl, IPC_EXIT_REFUSED, "permission_denied",
-				"upgrade: only root or otpd's own user may choose what otpd runs");
+	if (binary) {
+		core_upgrade_binary(ctl_client_await_talk(cl, "upgrade"), binary,
+				    cv_duration(q, "--within", -1));
 		return;
 	}
 	if (path[0] != '/') {

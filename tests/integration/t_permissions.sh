@@ -35,6 +35,13 @@ as_nobody "$gid" status w >/dev/null 2>&1; expect_eq "a control_group member is 
 out=$(as_nobody "$gid" upgrade -c "$T/otp.conf" 2>&1); rc=$?
 expect_eq "upgrade by a control_group member: exit 1" "$rc" 1
 echo "$out" | grep -q "only root or otpd's own user" && pass "upgrade is root's" || fail "said: $out"
+for v in "reexec --binary /bin/true" "upgrade --binary /bin/true"; do
+	out=$(as_nobody "$gid" $v 2>&1); rc=$?
+	expect_eq "$v by a control_group member: exit 1" "$rc" 1
+	echo "$out" | grep -q "only root or otpd's own user may choose what otpd runs" &&
+		pass "$v is root's" || fail "$v said: $out"
+done
+expect_eq "otpd is the same program" "$(readlink /proc/$OTPD_PID/exe)" "$OTPD"
 chmod 0666 "$SOCK"
 as_nobody 65534 status w >/dev/null 2>&1; expect_eq "a non-member is refused by the peer check" $? 1
 finish
