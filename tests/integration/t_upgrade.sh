@@ -63,10 +63,10 @@ expect_eq "invalid NEW: event upgrade_failed" \
 	"['upgrade_started', 'upgrade_failed']"
 watching && fail "an invalid NEW left an upgrade under way"
 
-# --- --binary is not there yet -------------------------------------------------
+# --- -c and --binary: one at a time (t_upgrade_binary.sh has --binary) ---------
 out=$(ctl upgrade -c "$T/old.conf" --binary /bin/true 2>&1); rc=$?
-expect_eq "--binary: exit 2" "$rc" 2
-has "$out" "not available yet" "--binary says it is not available yet"
+expect_eq "-c and --binary: exit 2" "$rc" 2
+has "$out" "one at a time" "-c and --binary: one at a time"
 
 # --- an added worker that crashes at start: rolled back ------------------------
 tree 10 "$TW" 5 "[worker crash]
