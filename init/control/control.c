@@ -882,6 +882,24 @@ static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n)
 	ctl_state_notify(n, ctl_node_state(n));
 }
 
+/* Every client but `keep`: the rest of its answer, or `msg` and exit 3; closed. */
+static void ctl_clients_close(const char *msg, size_t len, const struct ctl_client *keep)
+{
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (cl->phase == CTL_FREE || cl == keep)
+			continue;
+		ctl_client_unfollow(cl);
+		if (cl->phase != CTL_FLUSHING) {
+			(void)ipc_conn_out(cl->conn, IPC_ERR, msg, len);
+			(void)ipc_conn_end(cl->conn, IPC_EXIT_UNREACHABLE);
+		}
+		(void)ipc_conn_flush(cl->conn);
+		ctl_client_free(cl);
+	}
+}
+
 /*
  * otpd exits (with `code`).  A client that has its answer gets the rest of
  * it; one that has not (its request not read yet, a wait or a follow still
@@ -893,19 +911,7 @@ void control_close_all(int code)
 {
 	static const char exiting[] = "otpctl: otpd is exiting\n";
 
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
-		struct ctl_client *cl = &ctl.clients[i];
-
-		if (cl->phase == CTL_FREE)
-			continue;
-		ctl_client_unfollow(cl);
-		if (cl->phase != CTL_FLUSHING) {
-			(void)ipc_conn_out(cl->conn, IPC_ERR, exiting, sizeof(exiting) - 1);
-			(void)ipc_conn_end(cl->conn, IPC_EXIT_UNREACHABLE);
-		}
-		(void)ipc_conn_flush(cl->conn);
-		ctl_client_free(cl);
-	}
+	ctl_clients_close(exiting, sizeof(exiting) - 1, NULL);
 }
 
 /* --- re-execution (control.h) ------------------------------------------------ */
@@ -952,21 +958,8 @@ void control_save(struct st_buf *b, const struct core_req *asker)
 void control_close_for_reexec(const struct core_req *asker)
 {
 	static const char msg[] = "otpctl: otpd is re-executing, retry\n";
-	struct ctl_client *keep = ctl_client_of(asker);
 
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
-		struct ctl_client *cl = &ctl.clients[i];
-
-		if (cl->phase == CTL_FREE || cl == keep)
-			continue;
-		ctl_client_unfollow(cl);
-		if (cl->phase != CTL_FLUSHING) {
-			(void)ipc_conn_out(cl->conn, IPC_ERR, msg, sizeof(msg) - 1);
-			(void)ipc_conn_end(cl->conn, IPC_EXIT_UNREACHABLE);
-		}
-		(void)ipc_conn_flush(cl->conn);
-		ctl_client_free(cl);
-	}
+	ctl_clients_close(msg, sizeof(msg) - 1, ctl_client_of(asker));
 }
 
 /* The client that asked for the re-execution, back in a slot, waiting. */
