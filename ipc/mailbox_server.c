@@ -342,9 +342,11 @@ int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *stat
 		return r;
 	s.sys_uid = otp_mbi_sys_owner(listen_fd);
 	/*
-	 * Non-blocking while we serve, to accept until the backlog is empty.
-	 * The flag belongs to the open file otpd shares with every start of
-	 * the worker: put back as we found it on the way out.
+	 * Non-blocking, to accept until the backlog is empty.  The flag
+	 * belongs to the open file otpd shares with every process of the
+	 * worker, and is left so: during an overlapping restart another
+	 * process serves the same socket, and a blocking one would hang its
+	 * accept (otpd makes it blocking again for each plain start).
 	 */
 	flags = fcntl(listen_fd, F_GETFL);
 	if (flags < 0)
@@ -352,7 +354,5 @@ int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *stat
 	if (!(flags & O_NONBLOCK) && fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
 	r = mb_run_signalled(&s);
-	if (!(flags & O_NONBLOCK))
-		(void)fcntl(listen_fd, F_SETFL, flags);
 	return r;
 }

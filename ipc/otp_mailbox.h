@@ -197,11 +197,13 @@ int otp_mb_listen_fd(void);
  * Signals: SIGTERM and SIGINT are blocked in the calling thread and read
  * through a signalfd while serve runs (a multi-threaded worker blocks
  * them in its other threads); the mask is put back on return.
- * While it serves, the listening socket is non-blocking (O_NONBLOCK, a
- * flag of the open file otpd shares with every start of the worker); it
- * is put back when serve returns, and otpd makes it blocking again
- * before every start, so a worker that died while serving hands nothing
- * odd to the next one.
+ * Serve makes the listening socket non-blocking (O_NONBLOCK, a flag of
+ * the open file otpd shares with every process of the worker) and leaves
+ * it so when it returns: during an overlapping restart (otpctl restart
+ * --overlap) the other process serves the same socket, and a socket made
+ * blocking under it would hang its accept.  otpd makes it blocking again
+ * before every plain start, so a worker that died while serving hands
+ * nothing odd to the next one.
  */
 int otp_mb_serve(const struct otp_mb_callbacks *cb, void *state);
 

@@ -91,6 +91,7 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 {
 	struct sup_reason r;
 
+	sup_overlap_main_gone(n, "stopped");
 	switch (n->state) {
 	case SUP_STOPPED:
 		return;
@@ -216,6 +217,7 @@ static void kill_one(struct sup_node *n)
 		n->stop_why = SUP_STOP_PLAN;    /* its leftovers: ours now */
 	}
 	if (n->spec.type == SUP_WORKER) {
+		sup_overlap_kill(n);
 		worker_kill(n);
 		return;
 	}

@@ -128,6 +128,7 @@ const char *sup_result_str(enum sup_result r)
 		[SUP_E_INVALID] = "invalid",
 		[SUP_E_NOMEM] = "out_of_memory",
 		[SUP_E_NOPROC] = "noproc",
+		[SUP_E_BUSY] = "busy",
 	};
 
 	if ((unsigned)r < sizeof(names) / sizeof(names[0]) && names[r])

@@ -97,8 +97,10 @@ int mailbox_open(struct ws *w)
 	const char *why;
 	int fd, r;
 
+	/* The second process of an overlap: the first one serves the socket
+	 * now, as it is (worker/overlap.c). */
 	if (w->mb_fd >= 0)
-		return mb_blocking(w->mb_fd);
+		return w->is_twin ? 0 : mb_blocking(w->mb_fd);
 	if (!w->cfg->w.mailbox)
 		return 0;
 	if ((r = mb_path(w, &sa)) < 0)

@@ -157,6 +157,12 @@ static void notify_apply(struct ws *w, const struct notify_msg *m)
 		log_debug("%s: READY=1 ignored, ready is not notify", name);
 	/* The core last: its actions may free w.  A watchdog ping only moves
 	 * a deadline. */
+	if (w->is_twin) {
+		/* The second process of an overlap: only its readiness counts. */
+		if (m->ready && w->cfg && w->cfg->w.ready == CFG_READY_NOTIFY)
+			core_overlap_ready(n);
+		return;
+	}
 	if (m->watchdog)
 		core_child_watchdog(n);
 	if (m->ready && w->cfg && w->cfg->w.ready == CFG_READY_NOTIFY)

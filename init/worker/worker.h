@@ -51,6 +51,8 @@ struct ws {
 	struct ws *limbo_next;
 	struct sb_prep *sb;             /* built at the first start */
 	struct wsys *sys;               /* monitors and ping (sys.h), NULL: neither */
+	struct ws *twin;                /* an overlapping restart: the worker's second
+	                                   process (overlap.c); in that twin: the worker */
 	struct cg_worker cg;            /* its cgroup, kept across restarts */
 	pid_t pid;                      /* 0: none (reaping is waitid(P_ALL)) */
 	pid_t last_pid;                 /* the last process reaped (events' exits), 0: none */
@@ -58,6 +60,7 @@ struct ws {
 	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
 	int mb_fd;                      /* listening mailbox socket, -1: none */
 	bool exec_ok;                   /* execve succeeded */
+	bool is_twin;                   /* this is the second process of twin */
 };
 
 /* Both strings are allocated when needed: most workers never send STATUS=
@@ -96,6 +99,23 @@ void ws_reopen_logs(void);
 int spawn_worker(struct ws *w, const char **ret_why);
 /* Send `sig` through a pidfd of w's process (never to a bare pid). */
 int spawn_signal(struct ws *w, int sig);
+
+/* --- overlap.c: a worker's second process (otpctl restart --overlap) ----- */
+
+/*
+ * Start w's second process (in a twin state that borrows w's sink, mailbox
+ * socket, cgroup and sandbox; it gets OTP_TAKING_OVER=1).  0, or -errno
+ * with *ret_why.
+ */
+int overlap_spawn(struct ws *w, const char **ret_why);
+/* The second process is ready: it becomes w's process, the old one the twin's. */
+void overlap_swap(struct ws *w);
+/* `sig` (+SIGCONT when cont) to the second process; KILL: also its process group. */
+void overlap_signal(struct ws *w, int sig, bool cont);
+/* The second process of w, 0: none. */
+pid_t overlap_pid(const struct ws *w);
+/* The twin's process was reaped: the twin goes. */
+void overlap_release(struct ws *w);
 
 /* --- reap.c ------------------------------------------------------------- */
 
