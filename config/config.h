@@ -121,6 +121,8 @@ struct cfg_worker {
 	bool clear_env;
 	bool no_new_privs;
 	bool mailbox;
+	bool upgrade_overlap;           /* upgrade = overlap: reload replaces the process
+	                                   with an overlapping restart */
 };
 
 /*

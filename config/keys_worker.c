@@ -138,6 +138,18 @@ const char *cfg_set_mailbox(struct cfg_ctx *x, struct cfg_pnode *p, const char *
 	return set_bool(&p->node.w.mailbox, v);
 }
 
+/* How a reload replaces its process when a process-level key changed. */
+const char *cfg_set_upgrade(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (strcmp(v, "restart") == 0)
+		p->node.w.upgrade_overlap = false;
+	else if (strcmp(v, "overlap") == 0)
+		p->node.w.upgrade_overlap = true;
+	else
+		return "expected restart or overlap";
+	return NULL;
+}
+
 const char *cfg_set_mailbox_backlog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	int64_t n;

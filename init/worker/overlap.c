@@ -104,6 +104,7 @@ void overlap_swap(struct ws *w)
 	close_src(&t->exec_src, &t->exec_fd);
 	close_src(&t->ready_src, &t->ready_fd);
 	t->exec_ok = true;
+	t->swapped = true;
 	ws_unindex_pid(w);
 	ws_unindex_pid(t);
 	pid = w->pid, w->pid = t->pid, t->pid = pid;

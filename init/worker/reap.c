@@ -123,6 +123,22 @@ static void reaped_twin(struct ws *t, int wstatus, int exec_state)
 	char *why = exec_state < 0 ? t->fail_why : NULL;
 
 	t->fail_why = NULL;
+	if (t->swapped) {
+		log_info("%s: old process %d gone, overlapping restart done", sup_node_name(n),
+			 (int)t->pid);
+	} else {
+		char st[64];
+
+		if (why)
+			snprintf(st, sizeof(st), "%s", why);
+		else if (WIFSIGNALED(wstatus))
+			snprintf(st, sizeof(st), "signal:SIG%s", sigabbrev_np(WTERMSIG(wstatus)));
+		else
+			snprintf(st, sizeof(st), "exit:%d", WEXITSTATUS(wstatus));
+		log_warn("%s: overlapping restart failed: the new process %d ended before it "
+			 "took over (%s); the old one keeps running", sup_node_name(n), (int)t->pid,
+			 st);
+	}
 	ws_process_done(t);
 	overlap_release(t);
 	core_overlap_exited(n, wstatus, exec_state < 0 ? (why ? why : "spawn") : NULL);

@@ -61,6 +61,7 @@ struct ws {
 	int mb_fd;                      /* listening mailbox socket, -1: none */
 	bool exec_ok;                   /* execve succeeded */
 	bool is_twin;                   /* this is the second process of twin */
+	bool swapped;                   /* twin: it holds the old process now */
 };
 
 /* Both strings are allocated when needed: most workers never send STATUS=
