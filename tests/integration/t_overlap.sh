@@ -1,7 +1,9 @@
 # Overlapping restarts (otpctl restart --overlap): 8 callers calling a
 # mailbox worker without a pause while it is restarted with --overlap 20
 # times: no call fails, the old process is gone each time, status shows
-# both pids meanwhile; refusals (supervisor, not running, busy).
+# both pids meanwhile (both in the worker's cgroup, when this machine has
+# cgroups), refusals (supervisor, not running, busy), and new processes
+# that are never ready or exit: the old one keeps serving, nothing counts.
 . "$(dirname "$0")/lib.sh"
 ECHO=$BUILD/helpers/techo
 TCALLER=$BUILD/helpers/tcaller
@@ -61,12 +63,25 @@ wait_for sh -c "[ \"\$($OTPCTL -s $SOCK status slow --json | python3 -c 'import 
 	pass "status --json shows overlap_pid meanwhile" || fail "no overlap_pid"
 ctl status | grep -q "overlap:" && pass "status shows the overlap" || fail "status text: no overlap"
 expect_eq "the worker's pid is still the old one meanwhile" "$(json slow pid)" "$old"
+cgof() { sed -n 's/^0:://p' /proc/$1/cgroup; }
+if [ -n "$CGBASE" ]; then
+	opid=$(json slow overlap_pid)
+	cg=$(json slow cgroup)
+	expect_eq "cgroups: the old process is in the worker's cgroup" "$(cgof "$old")" "$cg"
+	expect_eq "cgroups: so is the new one" "$(cgof "$opid")" "$cg"
+fi
 ctl restart slow --overlap > "$T/busy" 2>&1
 expect_eq "a second overlap is refused (exit 1)" "$?" 1
 grep -q busy "$T/busy" && pass "it says busy" || fail "busy: $(cat "$T/busy")"
 wait $ov; expect_eq "the overlap succeeded" "$?" 0
 [ "$(json slow pid)" != "$old" ] && pass "slow has a new pid" || fail "slow: same pid"
 kill -0 "$old" 2>/dev/null && fail "the old slow process still runs" || pass "the old slow process is gone"
+if [ -n "$CGBASE" ]; then
+	cgdir=$(find "$CGBASE" -type d -name slow)
+	expect_eq "cgroups: after it, only the new process in the worker's cgroup" \
+		"$(cat "$cgdir/cgroup.procs")" "$(json slow pid)"
+	expect_eq "cgroups: no cgroup below the worker's" "$(find "$cgdir" -mindepth 1 -type d | wc -l)" 0
+fi
 
 # --- refusals ---------------------------------------------------------------
 ctl restart sub --overlap > "$T/sup" 2>&1
