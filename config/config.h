@@ -123,6 +123,7 @@ struct cfg_worker {
 	bool mailbox;
 	bool upgrade_overlap;           /* upgrade = overlap: reload replaces the process
 	                                   with an overlapping restart */
+	bool handover;                  /* handover = true: overlaps hand the state over */
 };
 
 /*

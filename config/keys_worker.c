@@ -150,6 +150,12 @@ const char *cfg_set_upgrade(struct cfg_ctx *x, struct cfg_pnode *p, const char *
 	return NULL;
 }
 
+/* handover = true: an overlapping restart hands the state over (otp_mailbox.h). */
+const char *cfg_set_handover(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_bool(&p->node.w.handover, v);
+}
+
 const char *cfg_set_mailbox_backlog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	int64_t n;

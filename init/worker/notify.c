@@ -39,6 +39,8 @@ struct notify_msg {
 	bool ready, watchdog, stopping;
 	const char *status;
 	size_t status_len;
+	const char *handover;           /* OTP_HANDOVER= (libotp_mailbox), NULL: none */
+	size_t handover_len;
 };
 
 const char *notify_path(void)
@@ -109,6 +111,9 @@ static void notify_assign(struct notify_msg *m, const char *s, size_t n)
 	else if (k == 6 && memcmp(s, "STATUS", 6) == 0) {
 		m->status = v;
 		m->status_len = vn;
+	} else if (k == 12 && memcmp(s, "OTP_HANDOVER", 12) == 0) {
+		m->handover = v;
+		m->handover_len = vn;
 	}
 }
 
@@ -157,6 +162,18 @@ static void notify_apply(struct ws *w, const struct notify_msg *m)
 		log_debug("%s: READY=1 ignored, ready is not notify", name);
 	/* The core last: its actions may free w.  A watchdog ping only moves
 	 * a deadline. */
+	if (w->is_twin && m->handover) {
+		/* How its state handover went (otp_mailbox.h): received N, none WHY. */
+		bool got = m->handover_len > 9 && memcmp(m->handover, "received ", 9) == 0;
+		int len = m->handover_len > 64 ? 64 : (int)m->handover_len;
+
+		if (got)
+			log_info("%s: handover: new process %d received the state (%.*s bytes)",
+				 name, (int)w->pid, len - 9, m->handover + 9);
+		else
+			log_warn("%s: handover: new process %d starts without the state (%.*s)",
+				 name, (int)w->pid, len, m->handover);
+	}
 	if (w->is_twin) {
 		/* The second process of an overlap: only its readiness counts. */
 		if (m->ready && w->cfg && w->cfg->w.ready == CFG_READY_NOTIFY)

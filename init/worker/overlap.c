@@ -15,7 +15,10 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../core.h"
@@ -44,7 +47,7 @@ static struct ws *twin_new(struct ws *w)
 	t->cg.wait_next = NULL;
 	t->cg.waiting = t->cg.killed = false;
 	t->cg.wd = -1;
-	t->exec_fd = t->ready_fd = -1;
+	t->exec_fd = t->ready_fd = t->ho_fd = -1;
 	t->mb_fd = w->mb_fd;
 	t->is_twin = true;
 	t->twin = w;
@@ -64,6 +67,42 @@ static void twin_free(struct ws *t)
 	ws_park(t);
 }
 
+/*
+ * handover = true: a channel between the two processes.  The old one's end
+ * goes to it first, as a HANDOVER system cast on a connection of otpd's own
+ * (it waits in the backlog ahead of whatever the new one could accept; the
+ * message names the old pid, so the new one would drop it); the new one's
+ * end is its OTP_HANDOVER_FD.  Without it (no mailbox socket, a full
+ * backlog), the new process starts without a state.
+ */
+static void handover_prepare(struct ws *w, struct ws *t)
+{
+	char msg[48];
+	int sp[2], c, len, r;
+
+	if (!w->cfg->w.handover || w->mb_fd < 0 || w->pid <= 0)
+		return;
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		log_warn("%s: handover: socketpair: %s; overlapping without it",
+			 sup_node_name(w->node), strerror(errno));
+		return;
+	}
+	len = snprintf(msg, sizeof(msg), "%cHANDOVER %d", 'S', (int)w->pid);
+	c = mailbox_connect(sup_node_name(w->node));
+	r = c < 0 ? c : mailbox_send_fd(c, msg, (size_t)len, sp[1]);
+	if (c >= 0)
+		close(c);
+	close(sp[1]);
+	if (r < 0) {
+		log_warn("%s: handover: cannot reach process %d: %s; overlapping without it",
+			 sup_node_name(w->node), (int)w->pid, strerror(-r));
+		close(sp[0]);
+		return;
+	}
+	log_info("%s: handover: state asked of process %d", sup_node_name(w->node), (int)w->pid);
+	t->ho_fd = sp[0];
+}
+
 int overlap_spawn(struct ws *w, const char **ret_why)
 {
 	struct ws *t;
@@ -75,7 +114,13 @@ int overlap_spawn(struct ws *w, const char **ret_why)
 	if (!(t = twin_new(w)))
 		return -ENOMEM;
 	w->twin = t;
-	if ((r = spawn_worker(t, ret_why)) < 0) {
+	handover_prepare(w, t);
+	r = spawn_worker(t, ret_why);
+	/* The new process has its end now (or never will). */
+	if (t->ho_fd >= 0)
+		close(t->ho_fd);
+	t->ho_fd = -1;
+	if (r < 0) {
 		twin_free(t);
 		return r;
 	}

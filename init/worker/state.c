@@ -106,7 +106,7 @@ struct ws *ws_of(struct sup_node *n)
 		return NULL;
 	w->node = n;
 	w->cfg = spec->user;
-	w->exec_fd = w->ready_fd = w->mb_fd = -1;
+	w->exec_fd = w->ready_fd = w->mb_fd = w->ho_fd = -1;
 	cgroup_worker_init(&w->cg, n);
 	w->sink = out_sink_new(sup_node_name(n), core_config()->otpd.log_lines);
 	w->ring = out_sink_ring(w->sink);

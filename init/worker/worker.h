@@ -59,6 +59,8 @@ struct ws {
 	int exec_fd;                    /* exec-result pipe, -1 when done */
 	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
 	int mb_fd;                      /* listening mailbox socket, -1: none */
+	int ho_fd;                      /* twin: its end of the handover channel until
+	                                   it is spawned, -1: none */
 	bool exec_ok;                   /* execve succeeded */
 	bool is_twin;                   /* this is the second process of twin */
 	bool swapped;                   /* twin: it holds the old process now */
@@ -145,6 +147,8 @@ int mailbox_connect(const char *name);
 /* Send one datagram (kind byte first) without blocking: 0, -EAGAIN (full),
  * or -errno (-EPIPE, -ECONNRESET: the process that took it closed it). */
 int mailbox_send(int fd, const void *msg, size_t len);
+/* The same, passing descriptor `pass` along (SCM_RIGHTS). */
+int mailbox_send_fd(int fd, const void *msg, size_t len, int pass);
 
 /* --- sys.c: system messages (monitors, ping; otp.conf(5)) ----------------- */
 
