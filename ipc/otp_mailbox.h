@@ -250,6 +250,9 @@ int otp_mb_listen_fd(void);
  * Signals: SIGTERM and SIGINT are blocked in the calling thread and read
  * through a signalfd while serve runs (a multi-threaded worker blocks
  * them in its other threads); the mask is put back on return.
+ * Once it serves (after init), it sends READY=1 to $NOTIFY_SOCKET when
+ * that is set (otpd sets it for ready = notify), so such a worker needs
+ * no code of its own for readiness.
  * Serve makes the listening socket non-blocking (O_NONBLOCK, a flag of
  * the open file otpd shares with every process of the worker) and leaves
  * it so when it returns: during an overlapping restart (otpctl restart
