@@ -380,6 +380,26 @@ static void run_jobs(void)
 	}
 }
 
+/*
+ * The new process of an overlap is ready: it becomes the worker's (the
+ * swap), and the watchers see it as a start that is ready at once (events'
+ * started and ready, monitors' and pings' new connection), although the
+ * core's node stays running throughout.
+ */
+static void overlap_switch(struct sup_node *n)
+{
+	struct ws *w = sup_node_shell(n);
+	struct sup_action a = { .kind = SUP_A_SPAWN, .node = n };
+
+	if (!w || !w->twin || w->twin->swapped)
+		return;
+	overlap_swap(w);
+	tell_watchers(&a);
+	a.kind = SUP_A_STATE;
+	a.state = SUP_RUNNING;
+	tell_watchers(&a);
+}
+
 /* An overlap's second process settled at its spawn (the doorway's own
  * bookkeeping first: the swap, or the twin going). */
 static void settled_other(const struct settled *s)
@@ -387,8 +407,8 @@ static void settled_other(const struct settled *s)
 	struct ws *w = sup_node_shell(s->node);
 
 	if (s->ready) {
-		if (w)
-			overlap_swap(w);
+		if (sup_overlap_awaits_ready(s->node))
+			overlap_switch(s->node);
 		sup_overlap_ready(core.tree, s->node, ev_now());
 		return;
 	}
@@ -539,12 +559,10 @@ void core_child_gone(struct sup_node *n)
 
 void core_overlap_ready(struct sup_node *n)
 {
-	struct ws *w = sup_node_shell(n);
-
 	if (!enter("overlap_ready"))
 		return;
-	if (w)
-		overlap_swap(w);
+	if (sup_overlap_awaits_ready(n))
+		overlap_switch(n);
 	sup_overlap_ready(core.tree, n, ev_now());
 	core_run();
 }

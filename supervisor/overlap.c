@@ -134,6 +134,11 @@ bool sup_node_overlapping(const struct sup_node *n)
 	return n->ov != NULL;
 }
 
+bool sup_overlap_awaits_ready(const struct sup_node *n)
+{
+	return n->ov && n->ov->phase == SUP_OV_STARTING;
+}
+
 void sup_overlap_ready(struct sup_tree *t, struct sup_node *n, int64_t now)
 {
 	struct sup_ov *ov = n->ov;

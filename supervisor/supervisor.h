@@ -321,6 +321,8 @@ void sup_overlap_exited(struct sup_tree *t, struct sup_node *n, int wstatus, con
 			int64_t now);
 /* An overlapping restart of n is under way (its second process may live). */
 bool sup_node_overlapping(const struct sup_node *n);
+/* ... and waits for the new process to be ready (the shell swaps only then). */
+bool sup_overlap_awaits_ready(const struct sup_node *n);
 
 /*
  * --- reload (reload.c; its deviations from OTP: otp.conf(5)) ------------

@@ -75,6 +75,8 @@ expect_eq "a second overlap is refused (exit 1)" "$?" 1
 grep -q busy "$T/busy" && pass "it says busy" || fail "busy: $(cat "$T/busy")"
 wait $ov; expect_eq "the overlap succeeded" "$?" 0
 [ "$(json slow pid)" != "$old" ] && pass "slow has a new pid" || fail "slow: same pid"
+ctl events --no-follow | grep "slow" | grep -q "started.*$(json slow pid)" &&
+	pass "events: the new process started" || fail "events: $(ctl events --no-follow | grep slow)"
 kill -0 "$old" 2>/dev/null && fail "the old slow process still runs" || pass "the old slow process is gone"
 if [ -n "$CGBASE" ]; then
 	cgdir=$(find "$CGBASE" -type d -name slow)
