@@ -91,7 +91,11 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 {
 	struct sup_reason r;
 
-	sup_overlap_main_gone(n, "stopped");
+	/* otpd's shutdown does not wait for an old process still stopping. */
+	if (n->tree->shutting_down)
+		sup_overlap_kill(n);
+	else
+		sup_overlap_main_gone(n, "stopped");
 	switch (n->state) {
 	case SUP_STOPPED:
 		return;

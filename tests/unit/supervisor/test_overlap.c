@@ -170,8 +170,7 @@ Test(overlap, refusals)
 	h_end(h);
 }
 
-/* A plain restart during an overlap's switch is a plain restart of the
- * (new) worker; the old one's stop goes on. */
+/* otpd's shutdown before the switch kills the new process. */
 Test(overlap, shutdown_during_overlap)
 {
 	struct h *h = one_worker();
@@ -183,5 +182,21 @@ Test(overlap, shutdown_during_overlap)
 	cr_assert_eq(h_count(h, m, SUP_A_KILL, "w"), 1);       /* kill+:w */
 	h_overlap_exited(h, "w", H_SIG(SIGKILL), NULL);
 	cr_assert_eq(h_last_result(h), SUP_E_START_FAILED);
+	h_end(h);
+}
+
+/* otpd's shutdown kills an old process still stopping after the switch. */
+Test(overlap, shutdown_kills_the_retiring_old_one)
+{
+	struct h *h = one_worker();
+	size_t m;
+
+	h_cmd_overlap(h, "w", 1000);
+	h_overlap_ready(h, "w");
+	m = h_mark(h);
+	h_shutdown(h);
+	cr_assert_eq(h_count(h, m, SUP_A_KILL, "w"), 1);       /* kill+:w */
+	h_overlap_exited(h, "w", H_SIG(SIGKILL), NULL);
+	cr_assert_eq(h_last_result(h), SUP_OK);
 	h_end(h);
 }
