@@ -171,7 +171,7 @@ static void do_other(const struct sup_action *a)
 	struct ws *w = sup_node_shell(a->node);
 
 	/* Not told to the watchers: the worker's process is still the old one
-	 * (they see the switch as a STATE of the core's). */
+	 * (they see the switch: overlap_switch). */
 	if (a->kind == SUP_A_SPAWN)
 		do_spawn_other(a->node);
 	else if (w)

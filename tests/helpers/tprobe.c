@@ -152,9 +152,12 @@ static void ls(const char *dir)
 	int n = scandir(dir, &v, NULL, alphasort);
 
 	for (int i = 0; i < n; i++) {
-		if (v[i]->d_name[0] != '.')
+		/* A crowded directory (a shared /tmp) is cut, never overrun. */
+		if (v[i]->d_name[0] != '.' && len < sizeof(buf) - 1)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "",
 						v[i]->d_name);
+		if (len > sizeof(buf) - 1)
+			len = sizeof(buf) - 1;
 		free(v[i]);
 	}
 	if (n >= 0)
