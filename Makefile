@@ -7,6 +7,10 @@
 #   make check-otp       the same scenarios against Erlang/OTP's supervisor and otpd, compared
 #   make check-vm        otpd as PID 1 of qemu VMs (tests/vm/setup.sh installs qemu + kernel)
 #   make check-container otpd as PID 1 of podman containers, next to tini (tests/container/)
+#   make check-fuzz      every fuzz target ~20 s, then the live fuzzer ~30 s (part of check)
+#   make check-soak      the soak/chaos run, short form (~60 s, part of check)
+#   make fuzz            every fuzz target for FUZZ_SECONDS (default 600) each
+#   make soak            the soak/chaos run for SOAK_MINUTES (default 10)
 #   make demo            build and run the demo tree (etc/otp.conf)
 #   make bench           benchmarks against peers (never part of check; BENCH_ARGS=--quick)
 #   make install         PREFIX=/usr/local DESTDIR= (also BINDIR SBINDIR LIBDIR UNITDIR
@@ -110,7 +114,7 @@ $(BUILD)/lib%.a:
 	$(Q)ar rcs $@ $^
 
 # The version is the Makefile's (packages, otpd --version, the .pc file).
-$(BUILD)/init/main.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
+$(BUILD)/init/version.o: CFLAGS_ALL += -DOTPD_VERSION='"$(VERSION)"'
 
 $(BUILD)/otpd: $(call obj,init/main.c) $(LIBS_ALL)
 	@$(if $(Q),echo "  LD      $@")
@@ -163,6 +167,8 @@ check: all
 	$(MAKE) check-vm
 	$(MAKE) check-container
 	$(MAKE) check-man
+	$(MAKE) check-fuzz
+	$(MAKE) check-soak
 	@echo "make check: all tiers passed"
 
 check-unit: all
@@ -220,6 +226,57 @@ check-container: all static
 
 check-man:
 	tests/man/check.sh
+
+# Fuzzing (tests/fuzz/): libFuzzer targets built with clang under ASan and
+# UBSan in their own tree, and a live fuzzer against otpd built as for the
+# unit tests (build/san).  A crash, leak, timeout or broken invariant fails
+# the run and names the reproducer.
+FUZZ_SECONDS ?= 600
+FUZZ_BUILD ?= build/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# Warnings clang has and gcc (the build of record) does not.
+FUZZ_NOWARN := -Wno-format-nonliteral -Wno-missing-field-initializers
+
+fuzz-bins:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang OPT="-O1 -g" \
+		EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link $(FUZZ_NOWARN)" \
+		EXTRA_LDFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer" \
+		$(foreach t,$(FUZZ_TARGETS),$(FUZZ_BUILD)/fuzz/fuzz_$(t))
+
+# Each target links only the layers it drives, as the unit suites do.
+FUZZ_LIBS_config = $(LIBCFG) $(LIBCG) $(LIBSUP) $(LIBUTIL)
+FUZZ_LIBS_ctl = $(LIBIPC) $(LIBUTIL)
+FUZZ_LIBS_notify = $(LIBIPC) $(LIBUTIL)
+FUZZ_LIBS_mailbox = $(BUILD)/libotp_mailbox.a
+define fuzz_template
+$(BUILD)/fuzz/fuzz_$(1): $(BUILD)/tests/fuzz/fuzz_$(1).o $(or $(FUZZ_LIBS_$(1)),$(LIBS_ALL))
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$^ $$(PKG_LIBS) -lpthread
+endef
+$(foreach t,$(FUZZ_TARGETS),$(eval $(call fuzz_template,$(t))))
+
+san-otpd: all
+	$(MAKE) BUILD=$(SANBUILD) OPT="-O1 -g" EXTRA_CFLAGS="$(SAN)" EXTRA_LDFLAGS="$(SAN)" \
+		$(SANBUILD)/otpd
+
+fuzz: fuzz-bins
+	FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+check-fuzz: fuzz-bins san-otpd
+	FUZZ_BUILD=$(FUZZ_BUILD) tests/fuzz/run.sh 20 $(FUZZ_TARGETS)
+	python3 tests/fuzz/live.py --otpd $(SANBUILD)/otpd --otpctl $(BUILD)/otpctl \
+		--worker $(BUILD)/helpers/tworker --seconds 30
+
+# Soak/chaos (tests/soak/): kills, restart storms, reloads, freezes,
+# clients and mailbox calls at once, invariants checked throughout.
+SOAK_MINUTES ?= 10
+
+soak: all
+	python3 tests/soak/soak.py --build $(BUILD) --seconds $$(( $(SOAK_MINUTES) * 60 ))
+
+check-soak: all
+	python3 tests/soak/soak.py --build $(BUILD) --seconds 60
 
 demo: all
 	BUILD=$(BUILD) scripts/demo.sh
@@ -299,6 +356,7 @@ clean:
 	rm -rf build
 
 .PHONY: all helpers check check-layering check-unit unit-bins check-integration check-otp check-vm check-container \
-	check-man demo bench bench-bins install deb lintian static clean
+	check-man demo bench bench-bins install deb lintian static clean fuzz fuzz-bins check-fuzz san-otpd soak \
+	check-soak
 
 -include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench.py: make bench.  otpd side by side with its peers, in one run.
 
-  python3 bench/bench.py [--quick] [--only restart,start,idle,pid1,control,overlap,shutdown]
+  python3 bench/bench.py [--quick] [--only restart,start,idle,pid1,control,overlap,shutdown,logs,scale,reexec]
 
 Peers (installed by bench/setup.sh from Debian): s6, runit, supervisord as
 supervisors; tini, dumb-init, catatonit as PID 1; plus bare floors
@@ -37,9 +37,10 @@ from peers.otpd import Otpd, OtpdInit            # noqa: E402
 from peers.runit import Runit                    # noqa: E402
 from peers.s6 import S6                          # noqa: E402
 from peers.supervisord import Supervisord        # noqa: E402
-from scenarios import control, idle, logs, overlap, pid1, restart, shutdown, start  # noqa: E402
+from scenarios import control, idle, logs, overlap, pid1, reexec, restart, scale, shutdown, start  # noqa: E402,E501
 
-SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "overlap", "shutdown", "logs"]
+SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "overlap", "shutdown", "logs",
+             "scale", "reexec"]
 
 
 class Interrupted(Exception):
@@ -121,6 +122,8 @@ def main():
                 Otpd(parallel=True, name="otpd-par")]) + [Otpd(dynamic=True, name="otpd-dyn")]
                 + peers),
             "logs": lambda: logs.run(ctx, [n for n in ("s6-log", "svlogd") if shutil.which(n)]),
+            "scale": lambda: scale.run(ctx),
+            "reexec": lambda: reexec.run(ctx),
         }
         for name in SCENARIOS:
             if name in only:

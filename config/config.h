@@ -30,8 +30,13 @@
 
 enum cfg_cgroup_mode { CFG_CGROUP_AUTO, CFG_CGROUP_REQUIRED, CFG_CGROUP_OFF };
 enum cfg_ready { CFG_READY_EXEC, CFG_READY_NOTIFY, CFG_READY_FD };
-/* CFG_OUT_STDOUT: stderr only, the same as stdout (one pipe). */
-enum cfg_output { CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE, CFG_OUT_STDOUT };
+/*
+ * CFG_OUT_STDOUT: stderr only, the same as stdout (one pipe).
+ * CFG_OUT_WORKER: worker:NAME, the stdin of logger worker NAME.
+ */
+enum cfg_output {
+	CFG_OUT_LOG, CFG_OUT_INHERIT, CFG_OUT_NULL, CFG_OUT_FILE, CFG_OUT_STDOUT, CFG_OUT_WORKER
+};
 enum cfg_log_target { CFG_LOG_AUTO, CFG_LOG_STDOUT, CFG_LOG_JOURNAL };
 enum cfg_seccomp_mode { CFG_SECCOMP_NONE, CFG_SECCOMP_ALLOW, CFG_SECCOMP_DENY };
 enum cfg_seccomp_action { CFG_SECCOMP_KILL, CFG_SECCOMP_ERRNO, CFG_SECCOMP_LOG };
@@ -52,7 +57,7 @@ struct cfg_otpd {
 
 struct cfg_output_spec {
 	enum cfg_output mode;           /* default log */
-	char *path;                     /* CFG_OUT_FILE */
+	char *path;                     /* CFG_OUT_FILE; CFG_OUT_WORKER: the logger's name */
 };
 
 /*
@@ -121,6 +126,7 @@ struct cfg_worker {
 	bool clear_env;
 	bool no_new_privs;
 	bool mailbox;
+	bool is_logger;                 /* some worker's output is worker:<this one> */
 	bool upgrade_overlap;           /* upgrade = overlap: reload replaces the process
 	                                   with an overlapping restart */
 	bool handover;                  /* handover = true: overlaps hand the state over */
@@ -176,6 +182,8 @@ struct otp_config {
 	struct cfg_node *nodes;         /* start order; nodes[0] is the root */
 	size_t n_nodes;
 	char **files;                   /* files read, in order */
+	char **texts;                   /* ... and their text as read (otpd's re-execution
+					   carries it: otpd(8), RE-EXECUTION) */
 	size_t n_files;
 	struct cfg_name_index by_name;
 	bool main_cmd;                  /* has the worker CFG_MAIN_NAME of `otpd -- CMD` */
@@ -204,6 +212,15 @@ int cfg_load(const char *path, struct otp_config **ret_cfg, struct cfg_errors *e
 #define CFG_MAIN_NAME "main"
 int cfg_load_main(const char *path, char *const *argv, struct otp_config **ret_cfg,
 		  struct cfg_errors *errs);
+
+/*
+ * The configuration as loaded before, from the texts of its files (`n`
+ * names and texts, in the order they were read) and, for `otpd -- CMD`,
+ * the main program's argv (NULL: none): what otpd's re-execution carries,
+ * so the new image rebuilds the same tree without reading any file.
+ */
+int cfg_load_texts(char *const *names, char *const *texts, size_t n, char *const *argv,
+		   struct otp_config **ret_cfg, struct cfg_errors *errs);
 
 /* Same as cfg_load, from a string (tests); `name` is used as the file name in errors. */
 int cfg_load_string(const char *text, const char *name, struct otp_config **ret_cfg,
@@ -273,7 +290,8 @@ const char *cfg_signal_name(int signo);
 /*
  * Call fn("KEY=VALUE", data) for each variable of an environment file's
  * text, in order (otp.conf(5), environment_file): lines of any length;
- * blank lines, '#' lines and lines without '=' skipped; matching quotes
+ * blank lines, '#' lines, lines without '=' and lines with nothing
+ * before it ("=VALUE") skipped; matching quotes
  * around a value removed.  `text` holds `len` bytes and a NUL after them;
  * it is changed in place.  0, the first non-zero fn result, or -EINVAL (a
  * NUL byte within the `len` bytes).

@@ -3,10 +3,10 @@
  * worker starts.
  *
  * KEY=VALUE lines, any length, up to CFG_ENV_FILE_MAX bytes in all;
- * leading blanks skipped; blank lines, lines starting with '#' and lines
- * without '=' ignored; a value wholly inside matching '...' or "..."
- * loses the quotes.  A file with a NUL byte, or larger than the bound, is
- * refused as a whole: never cut.
+ * leading blanks skipped; blank lines, lines starting with '#', lines
+ * without '=' and lines without a name before it ignored; a value wholly
+ * inside matching '...' or "..." loses the quotes.  A file with a NUL
+ * byte, or larger than the bound, is refused as a whole: never cut.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,8 @@ static int line_take(char *s, int (*fn)(const char *kv, void *data), void *data)
 	s += strspn(s, " \t");
 	s[strcspn(s, "\r")] = '\0';
 	eq = strchr(s, '=');
-	if (!*s || *s == '#' || !eq)
+	/* No name ("=VALUE"): skipped, as systemd skips an invalid assignment. */
+	if (!*s || *s == '#' || !eq || eq == s)
 		return 0;
 	vlen = strlen(eq + 1);
 	if (vlen >= 2 && (eq[1] == '"' || eq[1] == '\'') && eq[vlen] == eq[1]) {

@@ -250,13 +250,15 @@ static const char *set_output(struct cfg_output_spec *o, const char *v, bool is_
 		o->mode = CFG_OUT_NULL;
 	else if (strncmp(v, "file:", 5) == 0 && cfg_is_abs_path(v + 5))
 		o->mode = CFG_OUT_FILE;
+	else if (strncmp(v, "worker:", 7) == 0 && v[7])
+		o->mode = CFG_OUT_WORKER;
 	else if (is_err)
-		return "expected log, stdout, inherit, null or file:/ABSOLUTE/PATH";
+		return "expected log, stdout, inherit, null, file:/ABSOLUTE/PATH or worker:NAME";
 	else
-		return "expected log, inherit, null or file:/ABSOLUTE/PATH";
-	if (o->mode != CFG_OUT_FILE)
+		return "expected log, inherit, null, file:/ABSOLUTE/PATH or worker:NAME";
+	if (o->mode != CFG_OUT_FILE && o->mode != CFG_OUT_WORKER)
 		return NULL;
-	msg = set_str(&o->path, v + 5);
+	msg = set_str(&o->path, v + (o->mode == CFG_OUT_FILE ? 5 : 7));
 	if (msg)
 		o->mode = CFG_OUT_LOG;
 	return msg;

@@ -40,8 +40,9 @@ void cfg_ctx_release(struct cfg_ctx *x)
 	x->n_pn = x->cap_pn = 0;
 }
 
-/* Record `name` as read; returns the stored copy (NULL: ENOMEM). */
-static const char *file_add(struct cfg_ctx *x, const char *name)
+/* Record `name` as read, with its text; returns the stored copy of the
+ * name (NULL: ENOMEM). */
+static const char *file_add(struct cfg_ctx *x, const char *name, const char *text, size_t len)
 {
 	struct otp_config *c = x->cfg;
 	char **v = realloc(c->files, (c->n_files + 1) * sizeof(*v));
@@ -49,9 +50,16 @@ static const char *file_add(struct cfg_ctx *x, const char *name)
 	if (!v)
 		return NULL;
 	c->files = v;
-	c->files[c->n_files] = strdup(name);
-	if (!c->files[c->n_files])
+	if (!(v = realloc(c->texts, (c->n_files + 1) * sizeof(*v))))
 		return NULL;
+	c->texts = v;
+	c->files[c->n_files] = strdup(name);
+	c->texts[c->n_files] = strndup(text ? text : "", text ? len : 0);
+	if (!c->files[c->n_files] || !c->texts[c->n_files]) {
+		free(c->files[c->n_files]);
+		free(c->texts[c->n_files]);
+		return NULL;
+	}
 	return c->files[c->n_files++];
 }
 
@@ -85,26 +93,53 @@ int cfg_load_string(const char *text, const char *name, struct otp_config **ret_
 		return -EINVAL;
 	if (ctx_init(&x, errs) < 0)
 		return -ENOMEM;
-	file = file_add(&x, name ? name : "<string>");
+	file = file_add(&x, name ? name : "<string>", text, strlen(text));
 	if (file)
 		cfg_parse_text(&x, file, text, strlen(text));
 	return ctx_finish(&x, file ? 0 : -ENOMEM, ret_cfg);
 }
 
+int cfg_load_texts(char *const *names, char *const *texts, size_t n, char *const *argv,
+		   struct otp_config **ret_cfg, struct cfg_errors *errs)
+{
+	struct cfg_ctx x;
+	int r = 0;
+
+	if (!ret_cfg || !errs || (n && (!names || !texts)))
+		return -EINVAL;
+	if (ctx_init(&x, errs) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		const char *file = file_add(&x, names[i], texts[i], strlen(texts[i]));
+
+		if (!file)
+			r = -ENOMEM;
+		else
+			cfg_parse_text(&x, file, texts[i], strlen(texts[i]));
+	}
+	if (r == 0 && argv)
+		r = cfg_main_add(&x, argv);
+	return ctx_finish(&x, r, ret_cfg);
+}
+
 /* Parse one file; errors reading it are reported, and returned. */
 static int file_load(struct cfg_ctx *x, const char *path)
 {
-	const char *file = file_add(x, path);
+	const char *file;
 	char *text = NULL;
 	size_t len = 0;
 	int r;
 
-	if (!file)
-		return -ENOMEM;
 	r = cfg_read_file(path, CFG_MAX_FILE, &text, &len);
 	if (r < 0) {
+		if (!file_add(x, path, NULL, 0))
+			return -ENOMEM;
 		cfg_err(x, path, 0, NULL, NULL, "%s", strerror(-r));
 		return r;
+	}
+	if (!(file = file_add(x, path, text, len))) {
+		free(text);
+		return -ENOMEM;
 	}
 	if (memchr(text, '\0', len))
 		cfg_err(x, path, 0, NULL, NULL, "contains a NUL byte, not a text file");
@@ -282,8 +317,11 @@ void cfg_free(struct otp_config *c)
 		cfg_node_release(&c->nodes[i]);
 	free(c->nodes);
 	cfg_index_free(&c->by_name);
-	for (size_t i = 0; i < c->n_files; i++)
+	for (size_t i = 0; i < c->n_files; i++) {
 		free(c->files[i]);
+		free(c->texts[i]);
+	}
 	free(c->files);
+	free(c->texts);
 	free(c);
 }

@@ -144,6 +144,28 @@ static void monitors_check(struct cfg_ctx *x, struct cfg_pnode *p)
 	}
 }
 
+/*
+ * stdout/stderr = worker:NAME: NAME is another static worker, which
+ * becomes a logger (its stdin is the pipe otpd holds for it).
+ */
+static void logger_check(struct cfg_ctx *x, struct cfg_pnode *p, const struct cfg_output_spec *o,
+			 enum cfg_key_id key)
+{
+	struct cfg_pnode *l;
+
+	if (o->mode != CFG_OUT_WORKER)
+		return;
+	l = cfg_pnode_find(x, o->path);
+	if (strcmp(o->path, p->node.spec.name) == 0)
+		cfg_err_at_key(x, &p->seen, key, "a worker cannot be its own logger");
+	else if (!l || l->node.spec.type != SUP_WORKER)
+		cfg_err_at_key(x, &p->seen, key, "no worker named \"%s\"", o->path);
+	else if (is_template(x, l))
+		cfg_err_at_key(x, &p->seen, key, "\"%s\" is a simple_one_for_one template", o->path);
+	else
+		l->node.w.is_logger = true;
+}
+
 /* ping = INTERVAL: otpd's ping is a mailbox message. */
 static void ping_check(struct cfg_ctx *x, struct cfg_pnode *p)
 {
@@ -189,6 +211,9 @@ void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n)
 			handover_check(x, p);
 			monitors_check(x, p);
 			ping_check(x, p);
+			logger_check(x, p, &p->node.w.out, CFG_K_STDOUT);
+			if (p->err_set)         /* else a copy of stdout's */
+				logger_check(x, p, &p->node.w.err, CFG_K_STDERR);
 		}
 	}
 }

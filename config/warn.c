@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "internal.h"
 
@@ -49,15 +48,6 @@ static int64_t worst_of(const struct cfg_node *n, const struct stop_time *t)
 	return d == SUP_SHUTDOWN_INFINITY || below < d ? below : d;
 }
 
-/* Index of n's parent: nodes are in pre-order, so it comes before. */
-static size_t parent_of(const struct otp_config *c, size_t i)
-{
-	for (size_t j = i; j-- > 0;)
-		if (strcmp(c->nodes[j].spec.name, c->nodes[i].parent) == 0)
-			return j;
-	return 0;
-}
-
 static void warn_one(FILE *f, const struct cfg_node *n, const struct stop_time *t)
 {
 	char took[64] = "forever (shutdown = infinity below it)";
@@ -86,7 +76,7 @@ int cfg_print_warnings(const struct otp_config *c, FILE *f)
 	/* Children come after their parent: walking back sees them first. */
 	for (size_t i = c->n_nodes; i-- > 1;) {
 		int64_t w = worst_of(&c->nodes[i], &t[i]);
-		struct stop_time *p = &t[parent_of(c, i)];
+		struct stop_time *p = &t[c->nodes[i].parent_index];
 
 		p->sum = add_sat(p->sum, w);
 		if (w > p->max)

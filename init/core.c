@@ -346,8 +346,13 @@ static void one(const struct sup_action *a)
 		tell_watchers(a);
 		break;
 	case SUP_A_GAVE_UP:
-		log_err("%s: reached max restart intensity (child %s), shutting down",
-			sup_node_name(a->node), sup_node_name(a->child));
+		if (a->held)
+			log_err("%s: reached max restart intensity (child %s): held by the "
+				"upgrade under way, which rolls back instead of otpd exiting",
+				sup_node_name(a->node), sup_node_name(a->child));
+		else
+			log_err("%s: reached max restart intensity (child %s), shutting down",
+				sup_node_name(a->node), sup_node_name(a->child));
 		tell_watchers(a);
 		break;
 	case SUP_A_FORGET:
@@ -506,8 +511,33 @@ void core_boot(void)
 	core_run();
 }
 
+/* --- re-execution (reexec.c, reexec_state.c) ------------------------------------ */
+
+int core_save_tree(int64_t now, void **ret_buf, size_t *ret_len)
+{
+	return sup_save(core.tree, now, ret_buf, ret_len);
+}
+
+int core_restore_tree(const void *buf, size_t len, int64_t now, char *why, size_t why_len)
+{
+	return sup_restore(core.tree, buf, len, now, why, why_len);
+}
+
+bool core_quiet(const struct sup_node **ret_node, const char **ret_why)
+{
+	return core.tree && sup_tree_quiet(core.tree, true, ret_node, ret_why);
+}
+
+/* The restored tree goes on: its next deadline is armed again. */
+void core_restored(void)
+{
+	if (ev_timer_arm(&core.timer, sup_next_deadline(core.tree)) < 0)
+		log_err("out of memory arming the core's timer");
+}
+
 void core_fini(void)
 {
+	upgrade_fini();
 	ev_timer_stop(&core.timer);
 	sup_tree_free(core.tree);
 	core.tree = NULL;
@@ -598,6 +628,7 @@ void core_shutdown(int halt_how)
 	if (halt_how)
 		core.halt_how = halt_how;
 	core.stopping = true;
+	upgrade_stopping();     /* the watch ends, no rollback */
 	sup_shutdown(core.tree, ev_now());
 	core_run();
 	sd_status_changed();    /* STOPPING=1, also when no action came of it */
@@ -621,6 +652,17 @@ static uint64_t request(struct core_req *r)
 uint64_t core_request(struct core_req *r)
 {
 	return request(r);
+}
+
+struct core_req *core_take(uint64_t cookie)
+{
+	return unpend(cookie);
+}
+
+void core_hold_root(bool hold)
+{
+	if (core.tree)
+		sup_tree_hold_root(core.tree, hold);
 }
 
 struct core_req *core_pending(uint64_t cookie)
@@ -746,9 +788,9 @@ void core_node_shown(struct sup_node *n)
 			w->shown(w, n);
 }
 
-void core_note(enum core_note what, const char *detail)
+void core_note(const struct core_note_info *note)
 {
 	for (struct core_watcher *w = core.watchers; w; w = w->next)
 		if (w->note)
-			w->note(w, what, detail);
+			w->note(w, note);
 }

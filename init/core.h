@@ -116,11 +116,67 @@ void core_req_cancel(struct core_req *r);
  * happens as lines (err: a problem), then its `done` with SUP_OK or an
  * error result; t NULL (SIGHUP): only logged.
  */
+struct core_verdict;
 struct core_talk {
 	struct core_req req;
 	void (*say)(struct core_talk *t, bool err, const char *line);
+	/* upgrade: the verdict, instead of req.done (which it never gets) */
+	void (*verdict)(struct core_talk *t, const struct core_verdict *v);
 };
 void core_reload(struct core_talk *t, bool keep_running);
+
+/*
+ * --- upgrade (upgrade.c) ------------------------------------------------------
+ * otpctl upgrade (otpctl(1) UPGRADE): load the configuration at `path`
+ * (absolute), apply it as a reload does, watch the tree for `within_ms`
+ * (0: no watch), and roll back to the configuration in force before if
+ * the watch fails.  `t` hears lines as it goes, then exactly one verdict
+ * (unless it cancels: t->req, core_req_cancel); the upgrade goes on
+ * without it.
+ */
+enum core_outcome {
+	CORE_UPGRADED,          /* NEW is in force */
+	CORE_UPGRADE_REFUSED,   /* nothing changed: error says why */
+	CORE_ROLLED_BACK,       /* the watch failed; the previous configuration is back */
+	CORE_ROLLBACK_FAILED,   /* ... and it could not be applied: the tree is left as it is */
+	CORE_UPGRADE_ENDED,     /* otpd is shutting down: the watch ended, no rollback */
+};
+struct core_verdict {
+	enum core_outcome outcome;
+	const char *error;      /* a word for programs: "invalid", "busy", "shutting_down",
+	                           "out_of_memory", "rolled_back", "rollback_failed" */
+	const char *message;    /* one line for people */
+	const char *child;      /* rolled back: the node that failed the watch, or NULL */
+	const char *last_exit;  /* ... its last exit as otpctl spells it ("none": never ran) */
+};
+void core_upgrade(struct core_talk *t, const char *path, int64_t within_ms);
+
+/* An upgrade under way, for otpctl status. */
+struct core_upgrade_info {
+	const char *phase;      /* "applying", "watching", "rolling_back" */
+	const char *config;     /* NEW's path */
+	int64_t within_ms;
+	int64_t deadline;       /* watching: the end of the window (monotonic ms); else 0 */
+};
+/* true and *ret filled while an upgrade is under way. */
+bool core_upgrade_info(struct core_upgrade_info *ret);
+
+/*
+ * --- re-execution (reexec.c; otpd(8), RE-EXECUTION) -------------------------
+ * Replace otpd's image with `binary` (NULL: the running one), keeping every
+ * child: once the tree has settled, and once the binary checked it can read
+ * the state.  `t` hears why it is refused (its done: an error); on success
+ * otpd is replaced and the new image answers `t` (a control client, whose
+ * connection goes through the exec), and finds `note` (NULL: none) in
+ * core_reexec_note().  t NULL (a signal): only logged.  The way in for
+ * anything that re-executes otpd (upgrade --binary).
+ */
+void core_reexec(const char *binary, const char *note, struct core_talk *t);
+/* In the new image: the note the old one left, or NULL. */
+const char *core_reexec_note(void);
+/* In the new image: an O_PATH descriptor of the binary that ran before the
+ * last re-execution (a way back), or -1. */
+int core_reexec_prev_binary(void);
 
 /*
  * --- watchers -----------------------------------------------------------------
@@ -134,18 +190,31 @@ void core_reload(struct core_talk *t, bool keep_running);
 enum core_note {
 	CORE_NOTE_RELOADED,             /* a reload applied a configuration */
 	CORE_NOTE_RELOAD_FAILED,        /* a reload changed nothing; detail: why */
+	CORE_NOTE_UPGRADE_STARTED,      /* config, within_ms */
+	CORE_NOTE_UPGRADED,             /* config: the watch passed */
+	CORE_NOTE_UPGRADE_FAILED,       /* config; detail: why nothing changed */
+	CORE_NOTE_ROLLED_BACK,          /* child, last_exit; detail: why */
+	CORE_NOTE_ROLLBACK_FAILED,      /* child, last_exit; detail: why the rollback failed */
+};
+struct core_note_info {
+	enum core_note what;
+	const char *config;             /* upgrade: NEW's path; else NULL */
+	int64_t within_ms;              /* upgrade_started */
+	const char *child;              /* rolled back: the node that failed the watch */
+	const char *last_exit;          /* ... and its last exit */
+	const char *detail;             /* why, or NULL */
 };
 struct core_watcher {
 	void (*action)(struct core_watcher *w, const struct sup_action *a);
 	void (*shown)(struct core_watcher *w, struct sup_node *n);
-	void (*note)(struct core_watcher *w, enum core_note what, const char *detail);
+	void (*note)(struct core_watcher *w, const struct core_note_info *note);
 	struct core_watcher *next;
 };
 void core_watch(struct core_watcher *w);
 /* Tell the watchers n's shown state changed (freeze, thaw). */
 void core_node_shown(struct sup_node *n);
-/* Tell the watchers of a note (reload.c). */
-void core_note(enum core_note what, const char *detail);
+/* Tell the watchers of a note (reload.c, upgrade.c). */
+void core_note(const struct core_note_info *note);
 
 /* Run fn(data) once the current batch is over (now, outside a batch). */
 int core_post(void (*fn)(void *data), void *data);

@@ -21,12 +21,10 @@
 #include "core.h"
 #include "events/events.h"
 #include "output/output.h"
+#include "reexec.h"
 #include "system/system.h"
 #include "worker/worker.h"
 
-#ifndef OTPD_VERSION
-#define OTPD_VERSION "0.1.0"
-#endif
 /*
  * What `make static` leaves out, said by --version.  A static glibc has
  * only the NSS sources built into libc ("files"); one it would dlopen()
@@ -53,7 +51,19 @@ struct opts {
 	char **cmd;             /* after --: the main program, NULL: none */
 	bool check;
 	int pid1;               /* -1 detect, 0 no, 1 yes */
+	int restore;            /* --restore FD (re-execution), -1: none */
+	int check_state;        /* --check-state FD, -1: none */
+	bool no_fallback;       /* --no-fallback: the image that saved the state failed already */
 };
+
+/* A descriptor number given on the command line (re-execution). */
+static int fd_arg(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	return *s && !*end && v >= 0 && v < 1 << 20 ? (int)v : -1;
+}
 
 static void usage(FILE *f)
 {
@@ -76,11 +86,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'k' },
 		{ "pid1", no_argument, NULL, '1' },          { "no-pid1", no_argument, NULL, '0' },
 		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
+		/* Re-execution (otpd(8), RE-EXECUTION): otpd gives them to itself. */
+		{ "restore", required_argument, NULL, 'R' },
+		{ "check-state", required_argument, NULL, 'S' },
+		{ "no-fallback", no_argument, NULL, 'F' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	o->pid1 = -1;
+	o->restore = o->check_state = -1;
 	/* "+": options end at the first word that is none, CMD's own stay its own */
 	while ((c = getopt_long(argc, argv, "+c:h", longs, NULL)) != -1) {
 		switch (c) {
@@ -89,7 +104,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case '1': o->pid1 = 1; break;
 		case '0': o->pid1 = 0; break;
 		case 'h': usage(stdout); exit(0);
-		case 'V': printf("otpd %s%s\n", OTPD_VERSION, OTPD_BUILD_NOTE); exit(0);
+		case 'V': printf("otpd %s%s\n", otpd_version(), OTPD_BUILD_NOTE); exit(0);
+		case 'R': case 'S':
+			if (fd_arg(optarg) < 0) {
+				fprintf(stderr, "otpd: --%s: expected a descriptor, got \"%s\"\n",
+					c == 'R' ? "restore" : "check-state", optarg);
+				return -EINVAL;
+			}
+			*(c == 'R' ? &o->restore : &o->check_state) = fd_arg(optarg);
+			break;
+		case 'F': o->no_fallback = true; break;
 		default: usage(stderr); return -EINVAL;
 		}
 	}
@@ -186,23 +210,85 @@ static void std_fds_ensure(void)
 	}
 }
 
-/* Every worker costs otpd a few fds: take the hard limit, give children back the soft one. */
+/*
+ * The most fds otpd takes for itself when it may (CAP_SYS_RESOURCE), as
+ * systemd does for PID 1: 512 Ki, or the kernel's fs.nr_open if lower.
+ */
+#define NOFILE_HIGH 524288
+
+static rlim_t nofile_high(void)
+{
+	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
+	unsigned long n = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &n) != 1)
+			n = 0;
+		fclose(f);
+	}
+	return n > 0 && n < NOFILE_HIGH ? (rlim_t)n : NOFILE_HIGH;
+}
+
+/*
+ * Every running worker costs otpd an fd or two (its output pipes): take
+ * what the limits allow, and give children back the limit otpd was
+ * started with.  A privileged otpd raises its hard limit too (10,000
+ * workers do not fit the common 20,000 or 1,024:524,288); an unprivileged
+ * one takes its hard limit as its soft one.
+ */
 static void nofile_raise(struct worker_setup *ws)
 {
-	struct rlimit rl;
+	struct rlimit rl, want;
 
-	rlim_t soft;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= rl.rlim_max)
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
 		return;
-	soft = rl.rlim_cur;
-	rl.rlim_cur = rl.rlim_max;
-	if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < nofile_high()) {
+		want.rlim_cur = want.rlim_max = nofile_high();
+		if (setrlimit(RLIMIT_NOFILE, &want) == 0) {
+			ws->nofile_soft = rl.rlim_cur;
+			ws->nofile_hard = rl.rlim_max;
+			return;
+		}
+	}
+	if (rl.rlim_cur >= rl.rlim_max)
+		return;
+	want.rlim_cur = want.rlim_max = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &want) < 0) {
 		log_warn("cannot raise the open file limit: %s, ignoring", strerror(errno));
 		return;
 	}
-	ws->nofile_soft = soft;
+	ws->nofile_soft = rl.rlim_cur;
 	ws->nofile_hard = rl.rlim_max;
+}
+
+/* Output pipes of one running process of w that otpd holds the read ends of. */
+static unsigned pipes_of(const struct cfg_worker *w)
+{
+	unsigned n = w->out.mode == CFG_OUT_LOG || w->out.mode == CFG_OUT_FILE;
+
+	return n + (w->err.mode == CFG_OUT_LOG || w->err.mode == CFG_OUT_FILE);
+}
+
+/*
+ * The tree's static workers, all running, need about one fd per output
+ * pipe: say so at the start when the open-file limit cannot hold them,
+ * rather than at the worker whose start fails with EMFILE.
+ */
+static void nofile_check(const struct otp_config *c)
+{
+	struct rlimit rl;
+	unsigned long need = 16;
+
+	for (size_t i = 0; i < c->n_nodes; i++)
+		if (c->nodes[i].spec.type == SUP_WORKER)
+			need += pipes_of(&c->nodes[i].w);
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    need <= rl.rlim_cur)
+		return;
+	log_warn("the workers' output pipes need about %lu open files, the limit is %lu: some "
+		 "starts will fail (EMFILE); raise it (LimitNOFILE=, ulimit -n) or set stderr = "
+		 "stdout (one pipe a worker) or stdout = null where the lines are not wanted",
+		 need, (unsigned long)rl.rlim_cur);
 }
 
 static int become_supervisor(bool pid1)
@@ -282,6 +368,29 @@ static void finish(void)
 		log_info("exit status %d", code);
 }
 
+static int run(void)
+{
+	while (!core_done()) {
+		if (ev_run_once() < 0)
+			log_err("event loop: %s", strerror(errno));
+		ws_collect();
+	}
+	finish();
+	return core_exit_code();
+}
+
+/* otpd --restore FD: this image goes on from the state the one before left. */
+static int run_restored(int fd, bool fallback)
+{
+	if (reexec_start(fd, fallback) < 0) {
+		/* A VM's init that returns panics the kernel: power off, saying why. */
+		if (core_pid1() && sys_place() == SYS_MACHINE)
+			pid1_halt(RB_POWER_OFF, 2);
+		return 2;
+	}
+	return run();
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -293,6 +402,10 @@ int main(int argc, char **argv)
 	nss_files_only();
 	if (parse_args(argc, argv, &o) < 0)
 		return 2;
+	if (o.check_state >= 0)
+		return reexec_check(o.check_state);
+	if (o.restore >= 0)
+		return run_restored(o.restore, !o.no_fallback);
 	cs.config_path = o.config;
 	cs.cfg = load(o.config, o.cmd);
 	if (!cs.cfg)
@@ -314,6 +427,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	nofile_raise(&ws);
+	nofile_check(core_config());
 	if (become_supervisor(cs.pid1) < 0 || setup() < 0) {
 		/* A VM's init that returns panics the kernel: power off, saying why. */
 		if (cs.pid1 && sys_place() == SYS_MACHINE)
@@ -327,11 +441,5 @@ int main(int argc, char **argv)
 		core_halt_on_exit(RB_POWER_OFF);        /* a VM's init has nowhere to return to */
 	sd_report("STATUS=starting");
 	core_boot();
-	while (!core_done()) {
-		if (ev_run_once() < 0)
-			log_err("event loop: %s", strerror(errno));
-		ws_collect();
-	}
-	finish();
-	return core_exit_code();
+	return run();
 }

@@ -23,6 +23,12 @@
  * moment: the last request wins, and every requester is answered when it
  * is applied.  Requesters are known by their cookie only (doorway.h), so
  * one that went away meanwhile is simply not answered.
+ *
+ * otpctl upgrade (upgrade.c) runs rounds of its own through reload_apply():
+ * NEW from its path, and the rollback with the configuration that was in
+ * force, as it was loaded (never read again).  Its hooks hear which
+ * workers step 2 starts, and get the replaced configuration to keep.
+ * While an upgrade is under way, reloads are refused (busy).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -52,7 +58,16 @@ static struct {
 	bool again;                     /* a request came during this round */
 	size_t waiting;                 /* removals not answered yet (+1 while issuing) */
 	struct core_req *removals;      /* one requester per removal */
+	bool hooked;                    /* this round is upgrade.c's: */
+	struct reload_hooks hooks;
+	unsigned failures;              /* step 2: nodes that could not be added */
 } rl;
+
+/* "reload", or the upgrade's word for this round. */
+static const char *what(void)
+{
+	return rl.hooked && rl.hooks.what ? rl.hooks.what : "reload";
+}
 
 static void say(bool err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -77,20 +92,25 @@ static void say(bool err, const char *fmt, ...)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (err)
-		log_err("reload: %s", line);
+		log_err("%s: %s", what(), line);
 	else
-		log_info("reload: %s", line);
+		log_info("%s: %s", what(), line);
 	tell(err, line);
 }
 
-/* Answer this round's requesters with `result`. */
+/* Answer this round's requesters with `result`: the round is over. */
 static void answer(enum sup_result result)
 {
-	core_note(result == SUP_OK ? CORE_NOTE_RELOADED : CORE_NOTE_RELOAD_FAILED,
-		  result == SUP_OK ? NULL : sup_result_str(result));
-	for (size_t i = 0; i < rl.now.n; i++)
-		core_answer(rl.now.cookie[i], result);
+	size_t n = rl.now.n;
+
+	if (!rl.hooked)
+		core_note(&(struct core_note_info){
+			.what = result == SUP_OK ? CORE_NOTE_RELOADED : CORE_NOTE_RELOAD_FAILED,
+			.detail = result == SUP_OK ? NULL : sup_result_str(result) });
+	rl.hooked = false;
 	rl.now.n = 0;
+	for (size_t i = 0; i < n; i++)
+		core_answer(rl.now.cookie[i], result);
 }
 
 /* --- the difference ---------------------------------------------------- */
@@ -133,20 +153,31 @@ static bool root_reshaped(const struct otp_config *old, const struct otp_config 
 	return o->spec.strategy == SUP_SIMPLE_ONE_FOR_ONE && must_go(old, nw, o);
 }
 
-/* Is an ancestor of old node `o` going too?  Then `o` goes with it. */
-static bool goes_with_parent(const struct otp_config *old, const struct otp_config *nw,
-			     const struct cfg_node *o)
+/*
+ * Which old nodes leave the tree: gone[i] when old node i must go or an
+ * ancestor below the root does (it goes with it).  One pass in pre-order
+ * (a parent before its children), one lookup per node: walking every
+ * node's ancestors in each use cost 40,000 x depth lookups several times.
+ * NULL when out of memory.
+ */
+static bool *gone_of(const struct otp_config *old, const struct otp_config *nw)
 {
-	for (size_t p = o->parent_index; p != CFG_NO_NODE && p != 0; p = old->nodes[p].parent_index)
-		if (must_go(old, nw, &old->nodes[p]))
-			return true;
-	return false;
+	bool *gone = calloc(old->n_nodes, sizeof(*gone));
+
+	for (size_t i = 1; gone && i < old->n_nodes; i++) {
+		size_t p = old->nodes[i].parent_index;
+
+		gone[i] = must_go(old, nw, &old->nodes[i]) || (p != CFG_NO_NODE && p != 0 && gone[p]);
+	}
+	return gone;
 }
 
-static bool removed_in(const struct otp_config *old, const struct otp_config *nw,
-		       const struct cfg_node *o)
+/* Old node i goes because its supervisor does (not on its own account). */
+static bool goes_with_parent(const struct otp_config *old, const bool *gone, size_t i)
 {
-	return must_go(old, nw, o) || goes_with_parent(old, nw, o);
+	size_t p = old->nodes[i].parent_index;
+
+	return p != CFG_NO_NODE && p != 0 && gone[p];
 }
 
 /* A process runs (or is starting) for n: a restart would replace it. */
@@ -165,39 +196,44 @@ static struct sup_node *next_dynamic(const struct sup_node *n)
 
 /* --- step 1 ------------------------------------------------------------- */
 
-/* Running values of keys that cannot change while otpd runs. */
-static void keep_fixed(struct cfg_otpd *now, struct cfg_otpd *was)
+/*
+ * Running values of keys that cannot change while otpd runs: copied into
+ * the new configuration, so that the one in force stays as it was loaded
+ * (an upgrade may go back to it).  0 or -ENOMEM.
+ */
+static int keep_fixed(struct cfg_otpd *now, const struct cfg_otpd *was)
 {
-	char **pairs[][2] = { { &now->run_dir, &was->run_dir }, { &now->socket, &was->socket },
-			      { &now->control_group, &was->control_group },
-			      { &now->cgroup_base, &was->cgroup_base } };
+	char **mine[] = { &now->run_dir, &now->socket, &now->control_group, &now->cgroup_base };
+	char *const theirs[] = { was->run_dir, was->socket, was->control_group, was->cgroup_base };
 	static const char *const names[] = { "run_dir", "socket", "control_group", "cgroup_base" };
 	bool changed = now->cgroup != was->cgroup;
 
-	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-		char *a = *pairs[i][0], *b = *pairs[i][1];
+	for (size_t i = 0; i < sizeof(mine) / sizeof(mine[0]); i++) {
+		char *a = *mine[i], *b = theirs[i], *copy = NULL;
 
-		if (strcmp(a ? a : "", b ? b : "") != 0) {
-			say(false, "unchanged until otpd restarts: [otpd] %s", names[i]);
-			*pairs[i][0] = b;       /* swap: the old config frees the new value */
-			*pairs[i][1] = a;
-		}
+		if (strcmp(a ? a : "", b ? b : "") == 0)
+			continue;
+		if (b && !(copy = strdup(b)))
+			return -ENOMEM;
+		say(false, "unchanged until otpd restarts: [otpd] %s", names[i]);
+		free(a);
+		*mine[i] = copy;
 	}
 	if (changed)
 		say(false, "unchanged until otpd restarts: [otpd] cgroup");
 	now->cgroup = was->cgroup;
+	return 0;
 }
 
 /* What the new config adds and changes, said before anything happens. */
-static void summary(const struct otp_config *old, const struct otp_config *nw)
+static void summary(const struct otp_config *old, const struct otp_config *nw, const bool *gone)
 {
-
 	for (size_t i = 0; i < nw->n_nodes; i++) {
 		const struct cfg_node *c = &nw->nodes[i], *o = cfg_find(old, c->spec.name);
 		struct sup_node *n = core_find(c->spec.name);
 		unsigned ch;
 
-		if (!o || removed_in(old, nw, o)) {
+		if (!o || gone[o - old->nodes]) {
 			say(false, "added %s", c->spec.name);
 			continue;
 		}
@@ -216,15 +252,15 @@ static void apply(void *unused);
 static void removal_done(struct core_req *r, const struct sup_action *reply)
 {
 	if (--rl.waiting == 0 && core_post(apply, NULL) < 0)
-		log_err("reload: out of memory: the new configuration is not applied");
+		log_err("%s: out of memory: the new configuration is not applied", what());
 }
 
-static size_t count_removals(const struct otp_config *old, const struct otp_config *nw)
+static size_t count_removals(const struct otp_config *old, const bool *gone)
 {
 	size_t n = 0;
 
 	for (size_t i = old->n_nodes; i-- > 1;)
-		if (removed_in(old, nw, &old->nodes[i]) && !goes_with_parent(old, nw, &old->nodes[i]))
+		if (gone[i] && !goes_with_parent(old, gone, i))
 			n++;
 	return n;
 }
@@ -233,36 +269,42 @@ static size_t count_removals(const struct otp_config *old, const struct otp_conf
  * shutdown would; a node whose supervisor goes leaves with it. */
 static int remove_gone(const struct otp_config *old, const struct otp_config *nw)
 {
-	size_t n = count_removals(old, nw), k = 0;
+	bool *gone = gone_of(old, nw);
+	size_t n, k = 0;
 
-	for (size_t i = old->n_nodes; i-- > 1;)
-		if (removed_in(old, nw, &old->nodes[i]))
-			say(false, "removed %s", old->nodes[i].spec.name);
-	summary(old, nw);
-	if (n && !(rl.removals = calloc(n, sizeof(*rl.removals))))
+	if (!gone)
 		return -ENOMEM;
+	n = count_removals(old, gone);
+	for (size_t i = old->n_nodes; i-- > 1;)
+		if (gone[i])
+			say(false, "removed %s", old->nodes[i].spec.name);
+	summary(old, nw, gone);
+	if (n && !(rl.removals = calloc(n, sizeof(*rl.removals)))) {
+		free(gone);
+		return -ENOMEM;
+	}
 	rl.waiting = n + 1;     /* + 1 until every removal is issued */
 	for (size_t i = old->n_nodes; i-- > 1;) {
-		const struct cfg_node *o = &old->nodes[i];
-
-		if (!removed_in(old, nw, o) || goes_with_parent(old, nw, o))
+		if (!gone[i] || goes_with_parent(old, gone, i))
 			continue;
 		rl.removals[k].done = removal_done;
-		core_cmd_remove(o->spec.name, &rl.removals[k++]);
+		core_cmd_remove(old->nodes[i].spec.name, &rl.removals[k++]);
 	}
+	free(gone);
 	removal_done(NULL, NULL);
 	return 0;
 }
 
-/* Load and check the configuration: NULL (after saying why) when it cannot be applied. */
-static struct otp_config *load(void)
+/* Load and check the configuration at `path`: NULL (after saying why) when
+ * it cannot be applied. */
+static struct otp_config *load(const char *path)
 {
 	struct cfg_errors errs = { 0 };
 	struct otp_config *nw = NULL;
 	/* `otpd -- CMD` keeps its main worker, word for word. */
 	const struct cfg_node *m = core_config()->main_cmd ? cfg_find(core_config(), CFG_MAIN_NAME)
 							   : NULL;
-	int r = cfg_load_main(core_config_path(), m ? m->w.argv : NULL, &nw, &errs);
+	int r = cfg_load_main(path, m ? m->w.argv : NULL, &nw, &errs);
 	size_t n_errs = errs.n;
 
 	for (size_t i = 0; r < 0 && i < errs.n; i++)
@@ -283,18 +325,18 @@ static struct otp_config *load(void)
 	return nw;
 }
 
-/* A round with this.now's requesters. */
-static void round_begin(void)
+/* A round with rl.now's requesters, applying `nw` (NULL: the configuration
+ * the files say now). */
+static void round_begin(struct otp_config *nw)
 {
-	struct otp_config *nw = load();
-
-	if (!nw) {
+	if (!nw && !(nw = load(core_config_path()))) {
 		answer(SUP_E_INVALID);
 		return;
 	}
 	rl.next = nw;
-	keep_fixed(&nw->otpd, &((struct otp_config *)core_config())->otpd);
-	if (remove_gone(core_config(), nw) < 0) {
+	rl.failures = 0;
+	if (keep_fixed(&nw->otpd, &core_config()->otpd) < 0 ||
+	    remove_gone(core_config(), nw) < 0) {
 		say(true, "out of memory, nothing changed");
 		cfg_free(nw);
 		rl.next = NULL;
@@ -317,8 +359,25 @@ static void talks_add(struct talks *l, struct core_talk *t, bool keep_running)
 	l->cookie[l->n++] = core_request(&t->req);
 }
 
+/* Refuse requester t at once: `line`, then `result`. */
+static void refuse(struct core_talk *t, const char *line, enum sup_result result)
+{
+	if (!t)
+		return;
+	t->say(t, true, line);
+	t->req.done(&t->req, &(struct sup_action){ .kind = SUP_A_REPLY, .result = result });
+}
+
 void core_reload(struct core_talk *t, bool keep_running)
 {
+	const char *busy = upgrade_busy();
+
+	if (busy) {
+		/* A reload now would replace what the upgrade may have to roll back. */
+		log_warn("reload refused: %s", busy);
+		refuse(t, busy, SUP_E_BUSY);
+		return;
+	}
 	if (core_stopping()) {
 		log_warn("reload refused: otpd is stopping");
 		if (t) {
@@ -338,7 +397,20 @@ void core_reload(struct core_talk *t, bool keep_running)
 		return;
 	}
 	talks_add(&rl.now, t, keep_running);
-	round_begin();
+	round_begin(NULL);
+}
+
+void reload_apply(struct core_talk *t, const char *path, struct otp_config *cfg,
+		  const struct reload_hooks *h)
+{
+	rl.hooked = true;
+	rl.hooks = *h;
+	talks_add(&rl.now, t, false);
+	if (!cfg && !(cfg = load(path))) {
+		answer(SUP_E_INVALID);
+		return;
+	}
+	round_begin(cfg);
 }
 
 /* --- step 2 ------------------------------------------------------------- */
@@ -353,7 +425,7 @@ static void names_add(struct names *l, const char *name)
 	void *p = realloc(l->v, (l->n + 1) * sizeof(*l->v));
 
 	if (!p) {
-		log_err("reload: out of memory: %s not started", name);
+		log_err("%s: out of memory: %s not started", what(), name);
 		return;
 	}
 	l->v = p;
@@ -409,8 +481,10 @@ static void apply_kept(struct sup_node *n, const struct cfg_node *c, size_t i,
 	unsigned ch = cfg_node_changes(was, c);
 	bool running = runs(n);
 
-	if (sup_node_respec(n, &c->spec) != SUP_OK)
-		log_err("reload: %s: spec not replaced", c->spec.name);
+	if (sup_node_respec(n, &c->spec) != SUP_OK) {
+		say(true, "%s: spec not replaced", c->spec.name);
+		rl.failures++;
+	}
 	(void)sup_node_place(n, prev_sibling(rl.next, i));
 	if (!(ch & CFG_CHANGED_RUN) || rl.now.keep_running || c->spec.type != SUP_WORKER)
 		return;
@@ -439,7 +513,8 @@ static void apply_added(const struct cfg_node *c, size_t i, struct names *added,
 	enum sup_result err = SUP_OK;
 
 	if (!sup_tree_insert(core_tree(), parent, prev_sibling(rl.next, i), &c->spec, &err)) {
-		log_err("reload: cannot add %s: %s", c->spec.name, sup_result_str(err));
+		say(true, "cannot add %s: %s", c->spec.name, sup_result_str(err));
+		rl.failures++;
 		return;
 	}
 	names_add(added, c->spec.name);
@@ -471,7 +546,31 @@ static void restart_changed(const char *name)
 	core_cmd_overlap(name, ready_ms > 0 ? ready_ms : RELOAD_OVERLAP_TIMEOUT_MS, NULL);
 }
 
+/* An upgrade's round: which workers step 2 adds and restarts, before any
+ * starts, then the configuration replaced (the hook's from now on). */
+static void hooks_tell(const struct names *added, const struct names *restart,
+		       struct otp_config *old)
+{
+	for (size_t i = 0; i < added->n; i++) {
+		struct sup_node *n = core_find_any(added->v[i]);
+
+		if (n && sup_node_type(n) == SUP_WORKER && rl.hooks.touched)
+			rl.hooks.touched(rl.hooks.data, added->v[i]);
+	}
+	for (size_t i = 0; i < restart->n && rl.hooks.touched; i++)
+		rl.hooks.touched(rl.hooks.data, restart->v[i]);
+	rl.hooks.applied(rl.hooks.data, old, rl.failures);
+}
+
 /* Step 2: the removals are done.  Then the next round, if one was asked for. */
+/* A logger pipe stays while the new configuration still logs to it. */
+static bool logger_kept(const char *name, void *cfg)
+{
+	const struct cfg_node *c = cfg_find(cfg, name);
+
+	return c && c->spec.type == SUP_WORKER && c->w.is_logger;
+}
+
 static void apply(void *unused)
 {
 	struct otp_config *old = (struct otp_config *)core_config(), *nw = rl.next;
@@ -492,9 +591,13 @@ static void apply(void *unused)
 	free(rl.removals);
 	rl.removals = NULL;
 	shells_follow(nw);
+	out_loggers_keep(logger_kept, nw);
 	cgroup_reload(old);
 	signals_refresh();
-	cfg_free(old);
+	if (rl.hooked)
+		hooks_tell(&added, &restart, old);
+	else
+		cfg_free(old);
 	for (size_t i = 0; i < start.n; i++)
 		core_cmd_start(start.v[i], NULL);
 	for (size_t i = 0; i < restart.n; i++)
@@ -502,12 +605,17 @@ static void apply(void *unused)
 	free(start.v);
 	free(restart.v);
 	free(added.v);
-	log_info("reload: done");
+	log_info("%s: done", what());
 	answer(SUP_OK);
 	if (rl.again) {
 		rl.again = false;
 		rl.now = rl.queued;
 		rl.queued.n = 0;
-		round_begin();
+		round_begin(NULL);
 	}
+}
+
+bool reload_busy(void)
+{
+	return rl.next != NULL || rl.waiting > 0 || rl.now.n > 0 || rl.again;
 }

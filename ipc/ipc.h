@@ -45,6 +45,7 @@ enum ipc_exit {
 	IPC_EXIT_USAGE = 2,
 	IPC_EXIT_UNREACHABLE = 3,
 	IPC_EXIT_TIMEOUT = 4,
+	IPC_EXIT_ROLLBACK_FAILED = 5,   /* upgrade: its rollback failed too */
 };
 
 /* Append one frame to `buf` (capacity `cap`, used `*len`).  0 or -ENOSPC. */
@@ -121,6 +122,25 @@ void ipc_conn_set_data(struct ipc_conn *c, void *p);
  * non-blocking and close-on-exec.  Returns the fd or -errno.
  */
 int ipc_listen(const char *path, int backlog);
+
+/* --- $NOTIFY_SOCKET datagrams (sd_notify(3)) ------------------------------
+ *
+ * A datagram is newline-separated KEY=VALUE assignments.  READY=1,
+ * WATCHDOG=1, STOPPING=1, STATUS=... and OTP_HANDOVER=... are understood (the last one of a
+ * key wins; "READY=0" or "READY=yes" clear it); every other line, with or
+ * without '=', is ignored.  The bytes need no NUL terminator.
+ */
+struct ipc_notify_msg {
+	bool ready, watchdog, stopping;
+	const char *status;     /* points into the datagram; NULL: no STATUS= */
+	size_t status_len;
+	const char *handover;   /* OTP_HANDOVER=... (libotp_mailbox's state handover:
+	                           "received N" or "none WHY"); NULL: none */
+	size_t handover_len;
+};
+
+/* Parse `len` bytes of `buf` into *ret_msg (always written; never fails). */
+void ipc_notify_parse(const char *buf, size_t len, struct ipc_notify_msg *ret_msg);
 
 /* --- client (otpctl) ------------------------------------------------------ */
 

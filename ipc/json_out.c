@@ -92,6 +92,7 @@ const char *ipc_exit_error(int code)
 	case IPC_EXIT_USAGE: return "usage";
 	case IPC_EXIT_UNREACHABLE: return "unreachable";
 	case IPC_EXIT_TIMEOUT: return "timeout";
+	case IPC_EXIT_ROLLBACK_FAILED: return "rollback_failed";
 	default: return "failed";
 	}
 }

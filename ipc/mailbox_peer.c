@@ -41,6 +41,28 @@ static void peer_remove(struct otp_mbi_server *s, size_t slot)
 	s->free_slots[s->nfree++] = (uint16_t)slot;
 }
 
+/*
+ * Close the peer in slot without taking back what was sent to it: a
+ * refused call, a datagram a server does not take, a stop.  A Unix
+ * socket closed with messages of the caller still unread makes the
+ * kernel report ECONNRESET to the caller ahead of the replies already
+ * queued for it, which are then lost (a caller pipelining calls lost the
+ * answers to the ones before).  So: no new message can arrive (SHUT_RD:
+ * the caller's sends fail with EPIPE), the unread ones are dropped, and
+ * then the caller reads its replies, and EOF.  Not for a peer at EOF or
+ * broken: its caller is gone, and the syscalls would be wasted.
+ */
+static void peer_refuse(struct otp_mbi_server *s, size_t slot)
+{
+	int fd = s->peers[slot].fd;
+
+	(void)shutdown(fd, SHUT_RD);
+	/* Each recv drops one datagram; 0 at the end (or at an empty one). */
+	while (recv(fd, NULL, 0, MSG_TRUNC | MSG_DONTWAIT) > 0)
+		;
+	peer_remove(s, slot);
+}
+
 /* Send the reply in s->rep (len bytes, kind included), or keep it for EPOLLOUT. */
 static bool peer_reply(struct otp_mbi_server *s, size_t slot, size_t len)
 {
@@ -125,7 +147,6 @@ static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n, int 
 	}
 }
 
-/* Read and handle one message: 1 done, 0 none waiting, -1 the peer is finished. */
 /* The descriptor a message carried (SCM_RIGHTS: otpd's HANDOVER), or -1;
  * any other is closed. */
 static int peer_msg_fd(struct msghdr *mh)
@@ -148,6 +169,10 @@ static int peer_msg_fd(struct msghdr *mh)
 	return fd;
 }
 
+/*
+ * Read and handle one message: 1 done, 0 none waiting, -1 the peer is
+ * finished (EOF, an error), -2 refused (close it with peer_refuse).
+ */
 static int peer_serve_one(struct otp_mbi_server *s, size_t slot)
 {
 	union {
@@ -163,6 +188,8 @@ static int peer_serve_one(struct otp_mbi_server *s, size_t slot)
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	if (n == 0)
+		return -1;
 	/* recvmsg's MSG_TRUNC reports the flag, not the length: as recv did. */
 	if (mh.msg_flags & MSG_TRUNC)
 		n = 2 + OTP_MB_MSG_MAX;
@@ -171,7 +198,16 @@ static int peer_serve_one(struct otp_mbi_server *s, size_t slot)
 	ok = peer_dispatch(s, slot, n, &fd);
 	if (fd >= 0)
 		close(fd);
-	return ok ? 1 : -1;
+	return ok ? 1 : -2;
+}
+
+/* Close the peer after peer_serve_one's result r < 0. */
+static void peer_end(struct otp_mbi_server *s, size_t slot, int r)
+{
+	if (r == -2)
+		peer_refuse(s, slot);
+	else
+		peer_remove(s, slot);
 }
 
 /* Send the pending reply if the caller has room now; false if the peer broke. */
@@ -198,22 +234,28 @@ void otp_mbi_peer_add(struct otp_mbi_server *s, int fd)
 	}
 	/* A one-shot caller sent its message right after connecting: mostly
 	 * there already, and served now instead of after another wait. */
-	if (peer_serve_one(s, slot) < 0)
-		peer_remove(s, slot);
+	int r = peer_serve_one(s, slot);
+
+	if (r < 0)
+		peer_end(s, slot, r);
 }
 
 void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events)
 {
-	bool ok;
+	int r;
 
 	if (s->peers[slot].fd < 0)
 		return;         /* closed earlier in this round */
-	if (s->peers[slot].out)
-		ok = (events & EPOLLOUT) ? peer_flush(s, slot) : !(events & (EPOLLERR | EPOLLHUP));
-	else
-		ok = peer_serve_one(s, slot) >= 0;
-	if (!ok)
-		peer_remove(s, slot);
+	if (s->peers[slot].out) {
+		bool ok = (events & EPOLLOUT) ? peer_flush(s, slot)
+					      : !(events & (EPOLLERR | EPOLLHUP));
+
+		r = ok ? 0 : -1;
+	} else {
+		r = peer_serve_one(s, slot);
+	}
+	if (r < 0)
+		peer_end(s, slot, r);
 }
 
 void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot)
@@ -233,7 +275,8 @@ void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot)
 		if (peer_serve_one(s, slot) <= 0)
 			break;
 	}
-	peer_remove(s, slot);
+	/* What is left unread is dropped, the replies sent stay readable. */
+	peer_refuse(s, slot);
 }
 
 size_t otp_mbi_peer_oldest(const struct otp_mbi_server *s)

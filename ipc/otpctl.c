@@ -29,6 +29,18 @@
 /* Client-side guard beyond a --timeout that otpd enforces itself. */
 #define CTL_GUARD_MS 2000
 
+/*
+ * Guards with a default (the option's) and a margin of their own: upgrade
+ * waits for the window (default 30 s), then for the rollback, whose
+ * removals take up to their shutdown timeouts.
+ */
+static const struct {
+	const char *verb;
+	int64_t dflt_ms, margin_ms;
+} ctl_guards[] = {
+	{ "upgrade", 30000, 60000 },
+};
+
 /* Global options, and what the verb check found. */
 struct ctl_args {
 	const char *socket;
@@ -36,6 +48,8 @@ struct ctl_args {
 	bool json;
 	int verb;                       /* index of the verb in argv */
 	int64_t guard_ms;               /* < 0: no client-side timeout */
+	char *owned[IPC_OPTS_MAX];      /* file options made absolute (freed at the end) */
+	int n_owned;
 };
 
 static void ctl_usage(FILE *f)
@@ -80,6 +94,20 @@ static const struct ipc_opt *ctl_opt_of(const struct ipc_verb *v, const char *na
 	return NULL;
 }
 
+/* A file option's value as an absolute path: otpd does not know our
+ * directory.  The value itself if it is absolute (or on ENOMEM). */
+static char *ctl_abs_path(struct ctl_args *a, char *v)
+{
+	char cwd[4096], *p;
+
+	if (v[0] == '/' || a->n_owned == IPC_OPTS_MAX || !getcwd(cwd, sizeof(cwd)))
+		return v;
+	if (!(p = malloc(strlen(cwd) + strlen(v) + 2)))
+		return v;
+	sprintf(p, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, v);
+	return a->owned[a->n_owned++] = p;
+}
+
 /*
  * Check the arguments of the verb in argv[0] against the table and build
  * the request in `fwd` (room for argc + 1): the verb, "--json" if it was
@@ -103,12 +131,22 @@ static void ctl_verb_check(const struct ipc_req *q, int argc, char **argv, struc
 		if (i < rest && strcmp(argv[i], "--json") == 0)
 			continue;
 		fwd[nfwd++] = argv[i];
-		/* An option's value is forwarded as it is, even "--json". */
-		if (o && o->val != IPC_VAL_FLAG && i + 1 < argc)
+		/* An option's value is forwarded as it is, even "--json"; a
+		 * file, as an absolute path. */
+		if (o && o->val == IPC_VAL_FILE && i + 1 < argc)
+			fwd[nfwd++] = ctl_abs_path(a, argv[++i]);
+		else if (o && o->val != IPC_VAL_FLAG && i + 1 < argc)
 			fwd[nfwd++] = argv[++i];
 	}
 	if (guard && util_parse_duration(guard, &ms) == 0)
 		a->guard_ms = ms + CTL_GUARD_MS;
+	for (size_t i = 0; i < sizeof(ctl_guards) / sizeof(ctl_guards[0]); i++) {
+		if (strcmp(q->verb->name, ctl_guards[i].verb) != 0)
+			continue;
+		if (!guard || util_parse_duration(guard, &ms) < 0)
+			ms = ctl_guards[i].dflt_ms;
+		a->guard_ms = ms + ctl_guards[i].margin_ms;
+	}
 	*ret_nfwd = nfwd;
 }
 
@@ -268,6 +306,10 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 		return ctl_verb_error(q.verb, why, arg);
 	if (q.verb->where == IPC_AT_LOCAL && strcmp(q.verb->name, "completion") == 0)
 		return ctl_completion(q.pos[0]);
+	if (strcmp(q.verb->name, "upgrade") == 0 && ipc_req_opt(&q, "--binary")) {
+		ipc_say("unavailable", "upgrade --binary is not available yet (it comes with reexec)");
+		return IPC_EXIT_USAGE;
+	}
 	if (q.verb->where == IPC_AT_LOCAL)
 		return ctl_import(q.pos[0], q.pos[1]);
 	if (q.verb->where == IPC_AT_MAILBOX)
@@ -281,6 +323,8 @@ static int ctl_local(int argc, char **argv, struct ctl_args *a)
 	ctl_verb_check(&q, argc, argv, a, fwd, &nfwd);
 	r = ipc_client_run_timeout(ctl_socket_path(a->socket), nfwd, fwd, a->guard_ms);
 	free(fwd);
+	while (a->n_owned > 0)
+		free(a->owned[--a->n_owned]);
 	return r;
 }
 

@@ -26,7 +26,7 @@ ALLOWED = {
     "init/child": {"config", "cgroups", "supervisor", "util"},
     "init/cgroup": {"init/base", "init/core", "cgroups", "config", "supervisor", "util"},
     "init/worker": {"init/base", "init/core", "init/output", "init/child", "init/cgroup",
-                    "config", "supervisor", "cgroups", "util"},
+                    "ipc", "config", "supervisor", "cgroups", "util"},
     "init/events": {"init/base", "init/core", "init/output", "init/worker", "init/cgroup",
                     "config", "supervisor", "util"},
     "init/control": {"init/base", "init/core", "init/output", "init/worker", "init/cgroup",

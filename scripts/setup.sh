@@ -4,7 +4,8 @@
 set -eu
 PKGS="gcc make pkg-config libc6-dev libsystemd-dev libseccomp-dev libinih-dev
       libcriterion-dev groff-base man-db util-linux procps iproute2 python3
-      python3-prometheus-client erlang-nox zsh fish bash-completion"
+      python3-prometheus-client erlang-nox zsh fish bash-completion
+      clang libclang-rt-dev"        # clang's libFuzzer, ASan, UBSan: make fuzz, check-fuzz
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -162,6 +162,7 @@ struct sup_tree {
 	int64_t now;
 	bool shutting_down;
 	bool done;
+	bool hold_root;                 /* sup_tree_hold_root */
 	bool oom;                       /* an allocation failed: the batch is incomplete */
 };
 
@@ -193,8 +194,6 @@ void sup_node_link_after(struct sup_node *parent, struct sup_node *after, struct
 void sup_node_unlink(struct sup_node *n);
 void sup_node_destroy(struct sup_node *n);
 bool sup_is_simple(const struct sup_node *sup);
-/* sup_walk_next() over every node, those out of the tree for now included. */
-struct sup_node *sup_walk_all(const struct sup_node *top, const struct sup_node *n);
 
 /* intensity.c */
 bool sup_add_restart(struct sup_node *sup, int64_t now);
@@ -265,5 +264,58 @@ void sup_overlap_timer(struct sup_tree *t, int64_t now);
 void sup_reason_from_status(struct sup_reason *r, int wstatus);
 bool sup_reason_clean(const struct sup_node *n, const struct sup_reason *r);
 void sup_reason_set(struct sup_reason *r, enum sup_reason_kind k, int code);
+
+/*
+ * save.c, restore.c, save_codec.c: a tree saved for otpd's re-execution
+ * (otpd(8), RE-EXECUTION).  The bytes are items: a tag (u16), a length
+ * (u32) and as many bytes, little-endian; an item may hold items.  A
+ * reader skips the tags it does not know (what a minor version adds).
+ */
+#define SUP_SAVE_VERSION 1              /* the core's part: its major version */
+enum sup_save_tag {             /* top level */
+	SV_VERSION = 1, SV_NEXT_ID, SV_NODE, SV_HEAP,
+};
+enum sup_save_node_tag {        /* in SV_NODE */
+	NV_NAME = 1, NV_TYPE, NV_ID, NV_DYNAMIC, NV_ARG, NV_STATE, NV_RESTARTS, NV_LAST_EXIT,
+	NV_SINCE, NV_FLAGS, NV_STOP_WHY, NV_LEFT_FROM, NV_LEFT_KIND, NV_LEFT_CODE, NV_HIST,
+	NV_PLAN, NV_EXIT_REASON, NV_EXIT_CODE, NV_NEXT_DYN, NV_DEFER, NV_PARENT,
+};
+enum sup_save_misc_tag {        /* in a reason, a plan, a deferred entry, a heap entry */
+	RV_KIND = 1, RV_CODE, RV_WHY,
+	PV_KIND = 1, PV_PHASE, PV_CUR, PV_WAITING, PV_PARALLEL, PV_FAILED, PV_MEMBER,
+	DV_KIND = 1, DV_NODE, DV_REASON,
+	HV_ENTRY = 1, HV_NAME = 1, HV_IN,
+};
+/* NV_FLAGS bits */
+#define SUP_SF_HIDDEN 0x1
+#define SUP_SF_WATCHDOG_FIRED 0x2
+#define SUP_SF_LEFTOVERS 0x4
+#define SUP_SF_KILL_SENT 0x8
+#define SUP_SF_CRASH_PENDING 0x10
+#define SUP_SF_GAVE_UP 0x20
+#define SUP_SF_RETRYING 0x40
+#define SUP_SF_PING_FIRED 0x80        /* fired = PING_TIMEOUT (0x2: WATCHDOG) */
+
+struct sup_wbuf {
+	unsigned char *p;
+	size_t len, cap;
+	bool oom;
+};
+void sup_w_bytes(struct sup_wbuf *w, unsigned tag, const void *v, size_t n);
+void sup_w_u64(struct sup_wbuf *w, unsigned tag, uint64_t v);
+void sup_w_str(struct sup_wbuf *w, unsigned tag, const char *s);
+/* An item holding items: open it, write them, close it with what open returned. */
+size_t sup_w_open(struct sup_wbuf *w, unsigned tag);
+void sup_w_close(struct sup_wbuf *w, size_t at);
+
+struct sup_rbuf {
+	const unsigned char *p;
+	size_t n;
+};
+/* The next item of r: 1 (tag and value), 0 at the end, -1 when r is cut short. */
+int sup_r_next(struct sup_rbuf *r, unsigned *ret_tag, struct sup_rbuf *ret_v);
+bool sup_r_u64(const struct sup_rbuf *v, uint64_t *ret);
+/* A string of at most len - 1 bytes and no NUL. */
+bool sup_r_str(const struct sup_rbuf *v, char *buf, size_t len);
 
 #endif

@@ -71,6 +71,14 @@ void sup_give_up(struct sup_node *sup, struct sup_node *child)
 		sup_set_state(child, SUP_STOPPED);
 	if (child->spec.restart == SUP_TEMPORARY)
 		sup_node_remove(child);
+	if (!sup->parent && sup->tree->hold_root) {
+		/* Held (sup_tree_hold_root): the root runs on, with a fresh
+		 * history, as if otpd had started again; the child stays down. */
+		a.held = true;
+		sup->sv->hist_n = 0;
+		sup_emit(sup->tree, &a);
+		return;
+	}
 	sup_emit(sup->tree, &a);
 	sup->gave_up = true;
 	sup->sv->exit_code = 1;

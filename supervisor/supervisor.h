@@ -176,7 +176,9 @@ enum sup_result {
 	SUP_E_NOMEM,
 	SUP_E_NOPROC,                   /* the node's supervisor is not running
 	                                   (start-child: the supervisor itself) */
-	SUP_E_BUSY,                     /* overlap: one is under way, or a command */
+	SUP_E_BUSY,                     /* overlap: one is under way, or a command on the
+	                                   worker; the shell: a reload while an upgrade
+	                                   is under way */
 };
 
 const char *sup_result_str(enum sup_result r);
@@ -194,6 +196,8 @@ struct sup_action {
 	bool final;                     /* FORGET: gone for good (dynamic, or removed by a
 	                                   reload); else it returns when its supervisor
 	                                   starts again */
+	bool held;                      /* GAVE_UP of the root while it is held
+	                                   (sup_tree_hold_root): it does not exit */
 	int code;                       /* OTPD_EXIT */
 	bool other;                     /* SPAWN SIGNAL KILL: for the worker's second
 	                                   process (an overlapping restart) */
@@ -353,6 +357,38 @@ void sup_cmd_remove(struct sup_tree *t, const char *name, uint64_t cookie, int64
  * while (its spec.user then points into a config that is gone). */
 bool sup_node_removed(const struct sup_node *n);
 
+/*
+ * --- re-execution (save.c, restore.c; otpd(8), RE-EXECUTION) ------------
+ * otpd saves the tree's runtime state before it execs itself, and the new
+ * image puts it back on the tree it builds from the same configuration.
+ */
+
+/*
+ * Can the tree be saved now?  Never while a command waits for its reply,
+ * a reload's removal or an overlapping restart is under way or the tree
+ * shuts down.  `strict` also
+ * asks for a settled tree: nothing stopping, and every supervisor idle or
+ * only waiting for the child it is starting to be ready.  false: *ret_node
+ * is the node in the way and *ret_why says what it does ("is stopping"),
+ * either may be NULL.
+ */
+bool sup_tree_quiet(const struct sup_tree *t, bool strict, const struct sup_node **ret_node,
+		    const char **ret_why);
+/*
+ * The runtime state of every node (not the specs) as bytes, instants as
+ * offsets from `now`.  0 and *ret_buf (malloc'd), -EBUSY (not quiet) or
+ * -ENOMEM.
+ */
+int sup_save(const struct sup_tree *t, int64_t now, void **ret_buf, size_t *ret_len);
+/*
+ * Put a saved state back on `t`, built from the same configuration and
+ * never booted, with `now` as the origin of the saved offsets.  No action
+ * comes of it.  0, or -EINVAL/-ENOMEM with why (may be NULL) saying what
+ * did not fit; `t` is then half-restored, only fit to be freed.
+ */
+int sup_restore(struct sup_tree *t, const void *buf, size_t len, int64_t now, char *why,
+		size_t why_len);
+
 /* --- actions ----------------------------------------------------------- */
 
 const struct sup_action *sup_actions(const struct sup_tree *t, size_t *ret_n);
@@ -378,6 +414,9 @@ struct sup_node *sup_node_next(const struct sup_node *n);
  * Nodes out of the tree for now (deleted, exited temporary) are skipped.
  */
 struct sup_node *sup_walk_next(const struct sup_node *top, const struct sup_node *n);
+/* sup_walk_next() over every node, those out of the tree for now (and a
+ * simple_one_for_one template) included. */
+struct sup_node *sup_walk_all(const struct sup_node *top, const struct sup_node *n);
 unsigned sup_node_restarts(const struct sup_node *n);
 const struct sup_reason *sup_node_last_exit(const struct sup_node *n);
 /* Dynamic child: the extra arguments given to start-child. */
@@ -408,5 +447,20 @@ bool sup_out_of_memory(struct sup_tree *t);
 
 /* Is the whole tree stopped after sup_shutdown / a root exit? */
 bool sup_tree_done(const struct sup_tree *t);
+
+/*
+ * Hold the root (otpctl upgrade's window, otpctl(1) UPGRADE): while held,
+ * a restart that would take the root over its intensity does not end the
+ * tree.  The core emits GAVE_UP for the root with `held` set, leaves the
+ * child whose restart went over stopped (a temporary one leaves the tree,
+ * as always), and starts the root's restart history afresh, as if otpd had
+ * started again; the shell decides what comes next (a rollback).  Other
+ * supervisors give up as always.
+ */
+void sup_tree_hold_root(struct sup_tree *t, bool hold);
+
+/* Is `r` a clean end for `n` (transient's rule: normal, shutdown, a
+ * success_exit code, SIGTERM/SIGINT/SIGHUP/SIGPIPE)? */
+bool sup_node_exit_clean(const struct sup_node *n, const struct sup_reason *r);
 
 #endif

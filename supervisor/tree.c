@@ -288,3 +288,13 @@ bool sup_tree_done(const struct sup_tree *t)
 {
 	return t->done;
 }
+
+void sup_tree_hold_root(struct sup_tree *t, bool hold)
+{
+	t->hold_root = hold;
+}
+
+bool sup_node_exit_clean(const struct sup_node *n, const struct sup_reason *r)
+{
+	return sup_reason_clean(n, r);
+}

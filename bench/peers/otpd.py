@@ -7,10 +7,11 @@ import time
 from peers.base import Init, Run, Supervisor
 
 
-def conf_text(ctx, d, children, cgroup=None, dynamic=False, parallel=False):
+def conf_text(ctx, d, children, cgroup=None, dynamic=False, parallel=False, worker_keys=()):
     """otp.conf with otpd's defaults, one worker per child (or a
     simple_one_for_one template when dynamic; the root stopping its children
-    all at once when parallel: `shutdown_order = parallel`, issue 19.1)."""
+    all at once when parallel: `shutdown_order = parallel`, issue 19.1);
+    worker_keys: "KEY = VALUE" lines added to every worker's section."""
     lines = ["[otpd]", f"run_dir = {d}/run"]
     if cgroup:
         lines += ["cgroup = auto", f"cgroup_base = {cgroup}"]
@@ -26,7 +27,7 @@ def conf_text(ctx, d, children, cgroup=None, dynamic=False, parallel=False):
                   "[worker job]", "parent = pool", "exec = " + " ".join(children[0])]
     else:
         for i, argv in enumerate(children):
-            lines += [f"[worker w{i}]", "exec = " + " ".join(argv)]
+            lines += [f"[worker w{i}]", "exec = " + " ".join(argv), *worker_keys]
     path = os.path.join(d, "otp.conf")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")

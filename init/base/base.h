@@ -21,6 +21,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct st_buf;
+struct st_rd;
+
 /* --- loop.c ------------------------------------------------------------ */
 
 struct ev_source;
@@ -110,5 +113,76 @@ int rundir_open(const char *path, const char **ret_why);
 int rundir_subdir(const char *name, const char **ret_why);
 /* Unlock; remove otpd.pid, and run_dir when otpd made it and it is empty. */
 void rundir_close(void);
+/* Re-execution: the open directory, its lock and what to remove at exit,
+ * kept as they are (dry: only read).  0, or -errno with *ret_why. */
+void rundir_save(struct st_buf *b);
+int rundir_restore(const struct st_rd *r, bool dry, const char **ret_why);
+
+/*
+ * --- state.c: the bytes of otpd's saved state (otpd(8), RE-EXECUTION) ----
+ * Items: a tag (u16), a length (u32), as many bytes; little-endian; an item
+ * may hold items.  Each room writes and reads its own section with these.
+ * Writing never fails half-way unnoticed: out of memory marks the buffer.
+ * Readers skip tags they do not know (what a minor version adds).
+ */
+struct st_buf {
+	uint8_t *p;
+	size_t len, cap;
+	bool oom;
+	int *fds;                       /* the descriptors written (st_put_fd) */
+	size_t n_fds, cap_fds;
+};
+void st_put(struct st_buf *b, unsigned tag, const void *v, size_t n);
+/* One value made of two pieces (a circular buffer's segments). */
+void st_put2(struct st_buf *b, unsigned tag, const void *v1, size_t n1, const void *v2,
+	     size_t n2);
+void st_put_u64(struct st_buf *b, unsigned tag, uint64_t v);
+void st_put_i64(struct st_buf *b, unsigned tag, int64_t v);
+void st_put_str(struct st_buf *b, unsigned tag, const char *s);
+/* An item holding items: st_open, the items, st_close(what st_open returned). */
+size_t st_open(struct st_buf *b, unsigned tag);
+void st_close(struct st_buf *b, size_t at);
+void st_buf_free(struct st_buf *b);
+/* Bytes that are no item (the state's header). */
+void st_raw(struct st_buf *b, const void *v, size_t n);
+/*
+ * A descriptor the new image keeps: its number, and it joins b->fds, the
+ * ones left open across the exec (-1 is written as none).
+ */
+void st_put_fd(struct st_buf *b, unsigned tag, int fd);
+
+struct st_rd {
+	const uint8_t *p;
+	size_t n;
+};
+/* The next item of r: 1, 0 at the end, -EBADMSG when r is cut short. */
+int st_next(struct st_rd *r, unsigned *ret_tag, struct st_rd *ret_v);
+/* Is every item of r whole (none cut short)? */
+bool st_whole(const struct st_rd *r);
+/* The value of the first item `tag` of r.  false: none. */
+bool st_find(const struct st_rd *r, unsigned tag, struct st_rd *ret_v);
+bool st_u64(const struct st_rd *r, unsigned tag, uint64_t *ret);
+/* A value read by st_next (repeated items) as a number. */
+bool st_val_u64(const struct st_rd *v, uint64_t *ret);
+bool st_i64(const struct st_rd *r, unsigned tag, int64_t *ret);
+/* An int (a fd, a pid, a code); false when absent or out of range. */
+bool st_int(const struct st_rd *r, unsigned tag, int *ret);
+bool st_flag(const struct st_rd *r, unsigned tag);
+/* A string without NUL of fewer than `len` bytes, into buf. */
+bool st_str(const struct st_rd *r, unsigned tag, char *buf, size_t len);
+/* A copy (malloc) of a string item; NULL: absent, has a NUL, or ENOMEM. */
+char *st_strdup(const struct st_rd *r, unsigned tag);
+/*
+ * Restore side: the descriptors the state says were kept (its list of
+ * them, before any room reads its part); st_fd reads one of them (-1:
+ * none) and refuses a number that is not in the list.
+ */
+int st_fds_declare(const int *fds, size_t n);
+bool st_fd(const struct st_rd *r, unsigned tag, int *ret);
+/* Was fd declared kept? */
+bool st_fd_declared(int fd);
+/* Every declared descriptor close-on-exec again (FD_CLOEXEC: the only fd flag). */
+void st_fds_cloexec(void);
+void st_fds_forget(void);
 
 #endif

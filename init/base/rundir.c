@@ -185,3 +185,53 @@ void rundir_close(void)
 	free(rd.path);
 	rd.path = NULL;
 }
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { RD_FD = 1, RD_PID_FD, RD_PATH, RD_MADE, RD_SUBDIR };
+
+void rundir_save(struct st_buf *b)
+{
+	st_put_fd(b, RD_FD, rd.fd);
+	st_put_fd(b, RD_PID_FD, rd.pid_fd);
+	st_put_str(b, RD_PATH, rd.path);
+	st_put_u64(b, RD_MADE, rd.made);
+	for (size_t i = 0; i < rd.n_subdirs; i++)
+		st_put_str(b, RD_SUBDIR, rd.subdirs[i]);
+}
+
+/* Names of subdirectories made by the image that saved them. */
+static char rd_names[sizeof(rd.subdirs) / sizeof(rd.subdirs[0])][32];
+
+int rundir_restore(const struct st_rd *r, bool dry, const char **ret_why)
+{
+	struct st_rd it = *r, v;
+	unsigned tag;
+	int fd, pid_fd;
+	char *path;
+
+	*ret_why = "run_dir: no directory or no lock";
+	if (!st_fd(r, RD_FD, &fd) || !st_fd(r, RD_PID_FD, &pid_fd) || fd < 0 || pid_fd < 0 ||
+	    !(path = st_strdup(r, RD_PATH)))
+		return -EBADMSG;
+	if (dry) {
+		free(path);
+		return 0;
+	}
+	rd.fd = fd;
+	rd.pid_fd = pid_fd;     /* its flock(2) went through the exec with it */
+	rd.path = path;
+	rd.made = st_flag(r, RD_MADE);
+	rd.n_subdirs = 0;
+	while (st_next(&it, &tag, &v) == 1) {
+		char *name = rd_names[rd.n_subdirs];
+
+		if (tag != RD_SUBDIR || rd.n_subdirs == sizeof(rd_names) / sizeof(rd_names[0]) ||
+		    v.n >= sizeof(rd_names[0]) || memchr(v.p, '\0', v.n))
+			continue;
+		memcpy(name, v.p, v.n);
+		name[v.n] = '\0';
+		rd.subdirs[rd.n_subdirs++] = name;
+	}
+	return 0;
+}

@@ -387,6 +387,17 @@ int cgroup_init(void)
 	return 0;
 }
 
+/* Re-execution (state.c): the base is kept as it was; its masks come
+ * from the configuration again. */
+int cgroup_masks_setup(void)
+{
+	int r = masks_build();
+
+	if (r == 0)
+		controllers_setup();
+	return r;
+}
+
 /* otpd is leaving, every worker is gone: remove the tree's cgroups. */
 void cgroup_fini(void)
 {

@@ -74,6 +74,22 @@ int cgroup_node_open(const struct sup_node *n, bool create, const char **why);
  * and limits of existing cgroups follow the new config in place. */
 void cgroup_reload(const struct otp_config *old);
 
+/* --- state.c: re-execution (otpd(8), RE-EXECUTION) -------------------------
+ * The base (its descriptor, whose lock goes through the exec), the frozen
+ * nodes and each worker's cgroup flags are saved; directories and limits
+ * are the kernel's and stay as they are.  The new image opens a new
+ * inotify descriptor and watches again what was being frozen.  Restores:
+ * 0, or -errno with *why; dry only reads.
+ */
+void cgroup_save(struct st_buf *b);
+int cgroup_restore(const struct st_rd *r, bool dry, const char **why);
+/* After the tree is restored: the nodes that were frozen. */
+int cgroup_restore_frozen(const struct st_rd *r, bool dry, const char **why);
+void cgroup_worker_save(const struct cg_worker *c, struct st_buf *b);
+int cgroup_worker_restore(struct cg_worker *c, const struct st_rd *r, bool dry);
+/* base.c: the controller masks, from the configuration in force. */
+int cgroup_masks_setup(void);
+
 /* --- run.c -------------------------------------------------------------- */
 
 /*

@@ -78,7 +78,10 @@ static void reset_signals(const struct child_plan *p)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* log and file: are otpd's pipe (otpd writes the file); stdout: fd 1. */
+/*
+ * log and file: are otpd's pipe (otpd writes the file), worker: the pipe
+ * into the logger; stdout: fd 1.
+ */
 static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
 {
 	int fd;
@@ -88,6 +91,7 @@ static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
 		return 0;
 	case CFG_OUT_LOG:
 	case CFG_OUT_FILE:
+	case CFG_OUT_WORKER:
 		fd = log_fd;
 		break;
 	case CFG_OUT_NULL:
@@ -135,9 +139,9 @@ static void place(struct child_plan *p, int src, int target, const char *step)
 static void setup_fds(struct child_plan *p)
 {
 	const struct cfg_worker *c = p->cfg;
-	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int in = p->in_fd >= 0 ? p->in_fd : open("/dev/null", O_RDONLY | O_CLOEXEC);
 
-	if (null < 0 || dup2(null, 0) < 0)
+	if (in < 0 || dup2(in, 0) < 0)
 		child_fail(p, "stdin", errno);
 	if (open_output(&c->out, p->out_fd, 1) < 0)
 		child_fail(p, "stdout", errno);

@@ -65,7 +65,8 @@ struct child_plan {
 	int exec_fd;            /* write end of the exec-result pipe (cloexec), or -1: */
 	const char *fail_step;  /* ... the child reports here (shared memory) */
 	int fail_err;
-	int out_fd, err_fd;     /* otpd's pipes (log, file:), or -1 */
+	int out_fd, err_fd;     /* otpd's pipes (log, file:, worker:), or -1 */
+	int in_fd;              /* a logger's stdin (its pipe), or -1: /dev/null */
 	int ready_fd;           /* fd:N readiness pipe write end, or -1 */
 	struct rlimit nofile;   /* RLIMIT_NOFILE to give back; rlim_cur 0: keep */
 	const sigset_t *sig_reset;      /* dispositions to set back to SIG_DFL */

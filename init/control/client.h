@@ -49,6 +49,11 @@ struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name,
 					bool print_node);
 /* The same for core_reload(), whose lines the client hears as it goes. */
 struct core_talk *ctl_client_await_reload(struct ctl_client *cl);
+/* The same for core_upgrade(): its lines, then its verdict. */
+struct core_talk *ctl_client_await_upgrade(struct ctl_client *cl);
+/* The same for another verb that talks as it goes (reexec): its error
+ * lines say "otpctl: VERB: ". */
+struct core_talk *ctl_client_await_talk(struct ctl_client *cl, const char *verb);
 /* Wait until node `name` is in rendered state `state`, until `deadline`;
  * then print "ok" if say_ok. */
 void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
@@ -99,6 +104,9 @@ void event_render_reset(struct jbuf *b, uint64_t since, uint64_t last, bool json
 /* hook.c: events = worker:NAME (otp.conf(5)), from control_init on. */
 void hook_init(void);
 void hook_fini(void);
+/* Re-execution: the hook's connection and place in the events (control.h). */
+void hook_save(struct st_buf *b);
+int hook_restore(const struct st_rd *r, bool dry);
 
 /* metrics.c: the Prometheus text format (or --json: its samples). */
 void metrics_render(struct ipc_conn *c, bool json);

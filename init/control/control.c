@@ -257,9 +257,10 @@ static void ctl_client_hears(struct core_talk *t, bool err, const char *line)
 
 	if (cl->json)
 		json_str(&cl->said, line);
+	else if (err)
+		(void)ipc_conn_printf(cl->conn, IPC_ERR, "otpctl: %s: %s\n", cl->name, line);
 	else
-		(void)ipc_conn_printf(cl->conn, err ? IPC_ERR : IPC_OUT, "%s%s\n",
-				      err ? "otpctl: reload: " : "", line);
+		(void)ipc_conn_printf(cl->conn, IPC_OUT, "%s\n", line);
 }
 
 struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name, bool print_node)
@@ -270,14 +271,59 @@ struct core_req *ctl_client_await_reply(struct ctl_client *cl, const char *name,
 	ev_timer_stop(&cl->timer);
 	cl->talk.req.done = ctl_client_replied;
 	cl->talk.say = NULL;
+	cl->talk.verdict = NULL;
 	return &cl->talk.req;
+}
+
+struct core_talk *ctl_client_await_talk(struct ctl_client *cl, const char *verb)
+{
+	ctl_client_await_reply(cl, verb, false);
+	cl->talk.say = ctl_client_hears;
+	return &cl->talk;
+}
+
+/* An upgrade's verdict (otpctl(1) UPGRADE): exit 0 upgraded, 1 refused or
+ * rolled back, IPC_EXIT_ROLLBACK_FAILED when the rollback failed. */
+static void ctl_client_verdict(struct core_talk *t, const struct core_verdict *v)
+{
+	struct ctl_client *cl = (struct ctl_client *)((char *)t - offsetof(struct ctl_client, talk));
+	int code = v->outcome == CORE_ROLLBACK_FAILED ? IPC_EXIT_ROLLBACK_FAILED : IPC_EXIT_REFUSED;
+	struct jbuf b = { 0 };
+
+	if (cl->phase != CTL_CMD)
+		return;
+	if (v->outcome == CORE_UPGRADED) {
+		ctl_client_ok(cl, NULL, true);
+		return;
+	}
+	if (!cl->json) {
+		(void)ipc_conn_printf(cl->conn, IPC_ERR, "otpctl: upgrade: %s\n", v->message);
+		ctl_client_end(cl, code);
+		return;
+	}
+	json_error(&b, v->error, v->message);
+	if (v->outcome == CORE_ROLLED_BACK || v->outcome == CORE_ROLLBACK_FAILED) {
+		json_kv_str(&b, "child", v->child);
+		json_kv_str(&b, "last_exit", v->last_exit);
+		json_kv_bool(&b, "rolled_back", v->outcome == CORE_ROLLED_BACK);
+	}
+	ctl_client_said(cl, &b);
+	json_obj_end(&b);
+	(void)ctl_client_doc(cl, &b);
+	ctl_client_end(cl, code);
+}
+
+struct core_talk *ctl_client_await_upgrade(struct ctl_client *cl)
+{
+	struct core_talk *t = ctl_client_await_talk(cl, "upgrade");
+
+	t->verdict = ctl_client_verdict;
+	return t;
 }
 
 struct core_talk *ctl_client_await_reload(struct ctl_client *cl)
 {
-	ctl_client_await_reply(cl, "reload", false);
-	cl->talk.say = ctl_client_hears;
-	return &cl->talk;
+	return ctl_client_await_talk(cl, "reload");
 }
 
 void ctl_client_await_state(struct ctl_client *cl, const char *name, const char *state,
@@ -860,4 +906,136 @@ void control_close_all(int code)
 		(void)ipc_conn_flush(cl->conn);
 		ctl_client_free(cl);
 	}
+}
+
+/* --- re-execution (control.h) ------------------------------------------------ */
+
+enum { CT_FD = 1, CT_PATH, CT_NEXT_GEN, CT_HOOK, CT_ASKER };
+enum { CA_FD = 1, CA_UID, CA_GID, CA_PID, CA_JSON, CA_VERB };
+
+static struct ctl_client *ctl_client_of(const struct core_req *r)
+{
+	for (size_t i = 0; r && i < CTL_CLIENTS_MAX; i++)
+		if (ctl.clients[i].phase == CTL_CMD && &ctl.clients[i].talk.req == r)
+			return &ctl.clients[i];
+	return NULL;
+}
+
+void control_save(struct st_buf *b, const struct core_req *asker)
+{
+	struct ctl_client *cl = ctl_client_of(asker);
+	size_t at;
+
+	st_put_fd(b, CT_FD, ctl.fd);
+	st_put_str(b, CT_PATH, ctl.path);
+	st_put_u64(b, CT_NEXT_GEN, ctl.next_gen);
+	at = st_open(b, CT_HOOK);
+	hook_save(b);
+	st_close(b, at);
+	if (!cl)
+		return;
+	at = st_open(b, CT_ASKER);
+	st_put_fd(b, CA_FD, ipc_conn_fd(cl->conn));
+	st_put_i64(b, CA_UID, ipc_conn_uid(cl->conn));
+	st_put_i64(b, CA_GID, ipc_conn_gid(cl->conn));
+	st_put_i64(b, CA_PID, ipc_conn_pid(cl->conn));
+	st_put_u64(b, CA_JSON, cl->json);
+	st_put_str(b, CA_VERB, cl->name);
+	st_close(b, at);
+}
+
+/*
+ * otpd is about to exec: every client but the one asking is told so (exit
+ * 3, otpctl(1): try again) and closed; what a client still had to read of
+ * an answer it got is flushed as far as its socket takes it.
+ */
+void control_close_for_reexec(const struct core_req *asker)
+{
+	static const char msg[] = "otpctl: otpd is re-executing, retry\n";
+	struct ctl_client *keep = ctl_client_of(asker);
+
+	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		struct ctl_client *cl = &ctl.clients[i];
+
+		if (cl->phase == CTL_FREE || cl == keep)
+			continue;
+		ctl_client_unfollow(cl);
+		if (cl->phase != CTL_FLUSHING) {
+			(void)ipc_conn_out(cl->conn, IPC_ERR, msg, sizeof(msg) - 1);
+			(void)ipc_conn_end(cl->conn, IPC_EXIT_UNREACHABLE);
+		}
+		(void)ipc_conn_flush(cl->conn);
+		ctl_client_free(cl);
+	}
+}
+
+/* The client that asked for the re-execution, back in a slot, waiting. */
+static int ctl_asker_restore(const struct st_rd *r, bool dry, struct core_talk **ret)
+{
+	char verb[SUP_NAME_MAX + 1] = "reexec";
+	int fd, uid, gid, pid;
+	struct ctl_client *cl;
+
+	if (!st_fd(r, CA_FD, &fd) || fd < 0 || !st_int(r, CA_UID, &uid) ||
+	    !st_int(r, CA_GID, &gid) || !st_int(r, CA_PID, &pid))
+		return -EBADMSG;
+	(void)st_str(r, CA_VERB, verb, sizeof(verb));
+	if (dry)
+		return 0;
+	cl = &ctl.clients[0];
+	if (!(cl->conn = ipc_conn_new(fd, (uid_t)uid, (gid_t)gid, (pid_t)pid)))
+		return -ENOMEM;
+	ctl.n_clients++;
+	cl->allowed = true;
+	cl->gen = ++ctl.next_gen;
+	cl->json = st_flag(r, CA_JSON);
+	cl->timer = (struct ev_timer){ .fn = ctl_client_expire, .data = cl };
+	cl->src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_client_on_event,
+				      .data = cl };
+	*ret = ctl_client_await_talk(cl, verb);
+	if (ev_add(&cl->src) < 0) {
+		ctl_client_free(cl);
+		*ret = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+int control_restore(const struct st_rd *r, bool dry, struct core_talk **ret_asker,
+		    const char **why)
+{
+	const char *group = core_config()->otpd.control_group;
+	struct st_rd v;
+	int fd, k;
+
+	*ret_asker = NULL;
+	*why = "control: the socket";
+	if (!st_fd(r, CT_FD, &fd) || fd < 0 || !(ctl.path = st_strdup(r, CT_PATH)))
+		return -EBADMSG;
+	(void)st_u64(r, CT_NEXT_GEN, &ctl.next_gen);
+	*why = "control: the events hook";
+	if (st_find(r, CT_HOOK, &v) && (k = hook_restore(&v, true)) < 0)
+		return k;
+	*why = "control: the client that asked";
+	if (st_find(r, CT_ASKER, &v) && (k = ctl_asker_restore(&v, true, ret_asker)) < 0)
+		return k;
+	if (dry)
+		return 0;
+	ctl.has_gid = group && group_resolve(group, &ctl.gid) == 0;
+	ctl.fd = fd;
+	ctl.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_on_accept };
+	ctl.accept_resume.fn = ctl_accept_resume;
+	ctl.watcher = (struct core_watcher){ .action = ctl_watch_action, .shown = ctl_watch_shown };
+	core_watch(&ctl.watcher);
+	ctl.listener = (struct events_listener){ .fn = ctl_events_heard };
+	events_listen(&ctl.listener);
+	hook_init();
+	*why = "control: the events hook";
+	if (st_find(r, CT_HOOK, &v) && (k = hook_restore(&v, false)) < 0)
+		return k;
+	*why = "control: the client that asked";
+	if (st_find(r, CT_ASKER, &v) && (k = ctl_asker_restore(&v, false, ret_asker)) < 0)
+		return k;
+	*why = "control: the socket";
+	return ev_add(&ctl.src);
 }

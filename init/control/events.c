@@ -61,7 +61,19 @@ static void ev_text(struct jbuf *b, const struct event *e)
 		jbuf_printf(b, " to %s", e->other);
 		break;
 	case EVENT_RELOAD_FAILED:
+	case EVENT_UPGRADED:
 		jbuf_printf(b, " %s", e->reason);
+		break;
+	case EVENT_UPGRADE_STARTED:
+		jbuf_printf(b, " %s within %" PRId64 "ms", e->reason, e->delay_ms);
+		break;
+	case EVENT_UPGRADE_FAILED:
+		jbuf_printf(b, " %s: %s", e->reason, e->detail);
+		break;
+	case EVENT_ROLLED_BACK:
+	case EVENT_ROLLBACK_FAILED:
+		jbuf_printf(b, " child %s %s: %s", e->other[0] ? e->other : "-", e->reason,
+			    e->detail);
 		break;
 	default:
 		break;
@@ -114,6 +126,23 @@ static void ev_json_kind(struct jbuf *b, const struct event *e)
 		break;
 	case EVENT_RELOAD_FAILED:
 		json_kv_str(b, "reason", e->reason);
+		break;
+	case EVENT_UPGRADE_STARTED:
+		json_kv_str(b, "config", e->reason);
+		json_kv_int(b, "within_ms", e->delay_ms);
+		break;
+	case EVENT_UPGRADED:
+		json_kv_str(b, "config", e->reason);
+		break;
+	case EVENT_UPGRADE_FAILED:
+		json_kv_str(b, "config", e->reason);
+		json_kv_str(b, "reason", e->detail);
+		break;
+	case EVENT_ROLLED_BACK:
+	case EVENT_ROLLBACK_FAILED:
+		json_kv_str(b, "child", e->other[0] ? e->other : NULL);
+		json_kv_str(b, "last_exit", e->reason);
+		json_kv_str(b, "reason", e->detail);
 		break;
 	default:
 		break;

@@ -164,3 +164,40 @@ void hook_fini(void)
 {
 	hook_close();
 }
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { HK_FD = 1, HK_NAME, HK_NEXT, HK_FULL };
+
+void hook_save(struct st_buf *b)
+{
+	st_put_fd(b, HK_FD, hook.fd);
+	st_put_str(b, HK_NAME, hook.name);
+	st_put_u64(b, HK_NEXT, hook.next);
+	st_put_u64(b, HK_FULL, hook.src.events != 0);
+}
+
+/* After hook_init(): the connection and the next event to send, as they were. */
+int hook_restore(const struct st_rd *r, bool dry)
+{
+	char name[SUP_NAME_MAX + 1];
+	uint64_t next;
+	int fd;
+
+	if (!st_fd(r, HK_FD, &fd) || !st_str(r, HK_NAME, name, sizeof(name)) ||
+	    !st_u64(r, HK_NEXT, &next))
+		return -EBADMSG;
+	if (dry)
+		return 0;
+	hook.next = next;
+	if (fd < 0)
+		return 0;
+	hook.fd = fd;
+	snprintf(hook.name, sizeof(hook.name), "%s", name);
+	if (st_flag(r, HK_FULL)) {
+		hook.src = (struct ev_source){ .fd = fd, .events = EPOLLOUT, .fn = hook_writable };
+		if (ev_add(&hook.src) < 0)
+			hook_close();
+	}
+	return 0;
+}

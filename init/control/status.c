@@ -8,6 +8,8 @@
  *
  * Text: a header and one line per node, children indented by two spaces:
  *   NAME  TYPE  STATE  PID  RESTARTS  LAST_EXIT  UPTIME  STATUS
+ * While an upgrade is under way, the whole tree's status starts with a line
+ * that says so (and its deadline); JSON: an "upgrade" member of the root.
  * JSON: otpctl(1) STATUS; a node is an object, supervisors carry `strategy` and
  * `children` (start order).  `cgroup` is the node's cgroup as
  * /proc/PID/cgroup names it (null without one) and `stats` what it costs
@@ -252,13 +254,75 @@ static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_
 	jbuf_puts(b, "\n");
 }
 
+/* An upgrade under way, for the whole tree's status (otpctl(1) UPGRADE):
+ * false when there is none or top is not the root. */
+static bool st_upgrade(const struct sup_node *top, struct core_upgrade_info *u)
+{
+	return !sup_node_parent(top) && core_upgrade_info(u);
+}
+
+/* The end of the window, mono ms, as "2026-12-07T07:13:59.123Z". */
+static void st_deadline_fmt(int64_t deadline, int64_t now, char *buf, size_t len)
+{
+	struct timespec ts;
+	struct tm tm;
+	int64_t ms;
+	time_t t;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + (deadline - now);
+	t = (time_t)(ms / 1000);
+	if (!gmtime_r(&t, &tm) || !strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03dZ", (int)(ms % 1000));
+}
+
+static void st_upgrade_text(struct jbuf *b, const struct core_upgrade_info *u, int64_t now)
+{
+	char when[40];
+
+	jbuf_printf(b, "upgrade in progress: %s %s", u->phase, u->config);
+	if (u->deadline) {
+		st_deadline_fmt(u->deadline, now, when, sizeof(when));
+		jbuf_printf(b, " until %s (%" PRId64 "ms left)", when,
+			    u->deadline > now ? u->deadline - now : 0);
+	}
+	jbuf_puts(b, "\n");
+}
+
+static void st_upgrade_json(struct jbuf *b, const struct core_upgrade_info *u, int64_t now)
+{
+	char when[40];
+
+	json_key(b, "upgrade");
+	json_obj_begin(b);
+	json_kv_str(b, "phase", u->phase);
+	json_kv_str(b, "config", u->config);
+	json_kv_int(b, "within_ms", u->within_ms);
+	if (u->deadline) {
+		st_deadline_fmt(u->deadline, now, when, sizeof(when));
+		json_kv_str(b, "deadline", when);
+		json_kv_int(b, "remaining_ms", u->deadline > now ? u->deadline - now : 0);
+	} else {
+		json_kv_str(b, "deadline", NULL);
+		json_key(b, "remaining_ms");
+		json_null(b);
+	}
+	json_obj_end(b);
+}
+
 static void st_text(struct jbuf *b, struct sup_node *top, int64_t now)
 {
+	struct core_upgrade_info u;
 	struct sup_node *n = top;
 	size_t wname, wexit;
 	struct st_row r;
 	int depth = 0, up;
 
+	if (st_upgrade(top, &u))
+		st_upgrade_text(b, &u, now);
 	st_text_widths(top, now, &wname, &wexit);
 	jbuf_printf(b, "%-*s  %-10s  %-10s  %-7s  %8s  %-*s  %-6s  ", (int)wname, "NAME", "TYPE",
 		    "STATE", "PID", "RESTARTS", (int)wexit, "LAST_EXIT", "UPTIME");
@@ -299,6 +363,7 @@ static void st_json_stats(struct jbuf *b, const struct st_row *r)
 /* One node's fields; a supervisor's object is left open in "children":[. */
 static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *top, int64_t now)
 {
+	struct core_upgrade_info u;
 	struct st_row r;
 
 	st_row_fill(n, now, &r);
@@ -307,6 +372,8 @@ static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *to
 		json_ok(b);     /* the reply's object (otpctl(1) JSON OUTPUT) */
 	else
 		json_obj_begin(b);
+	if (n == top && st_upgrade(top, &u))
+		st_upgrade_json(b, &u, now);
 	json_kv_str(b, "name", r.name);
 	json_kv_str(b, "type", r.type);
 	json_kv_str(b, "state", r.state);

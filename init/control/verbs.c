@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <unistd.h>
 
 #include "../../util/util.h"
 #include "../cgroup/cgroup.h"
@@ -314,6 +315,41 @@ static void cv_reload(struct ctl_client *cl, const struct cv_req *q)
 	core_reload(ctl_client_await_reload(cl), ipc_req_opt(q, "--keep-running") != NULL);
 }
 
+/* reexec [--binary PATH]: its answer comes from the new image (otpd(8), RE-EXECUTION). */
+static void cv_reexec(struct ctl_client *cl, const struct cv_req *q)
+{
+	core_reexec(ipc_req_opt(q, "--binary"), NULL, ctl_client_await_talk(cl, "reexec"));
+}
+
+/*
+ * upgrade -c NEW [--within D] (otpctl(1) UPGRADE).  NEW says what otpd
+ * runs, as root maybe: only root and otpd's own user may ask (not the
+ * control_group).  otpctl sends NEW as an absolute path (otpd does not
+ * know the client's directory).  --binary comes with reexec.
+ */
+static void cv_upgrade(struct ctl_client *cl, const struct cv_req *q)
+{
+	const char *path = ipc_req_opt(q, "-c");
+	uid_t uid = ipc_conn_uid(ctl_client_conn(cl));
+
+	if (ipc_req_opt(q, "--binary")) {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "unavailable",
+				"upgrade --binary is not available yet (it comes with reexec)");
+		return;
+	}
+	if (uid != 0 && uid != geteuid()) {
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "permission_denied",
+				"upgrade: only root or otpd's own user may choose what otpd runs");
+		return;
+	}
+	if (path[0] != '/') {
+		ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "upgrade: -c needs an absolute path: %s",
+				path);
+		return;
+	}
+	core_upgrade(ctl_client_await_upgrade(cl), path, cv_duration(q, "--within", -1));
+}
+
 /*
  * events [--since SEQ] [--no-follow]: the stream of events (events.h),
  * from the one after SEQ, or (following) from the next one.
@@ -348,10 +384,12 @@ static const struct {
 	{ "kill", cv_kill },               { "start-child", cv_start_child },
 	{ "logs", cv_logs },               { "wait", cv_wait },
 	{ "freeze", cv_freeze },           { "thaw", cv_thaw },
-	{ "reload", cv_reload },           { "shutdown", cv_shutdown },
+	{ "reload", cv_reload },           { "upgrade", cv_upgrade },
+	{ "shutdown", cv_shutdown },
 	{ "poweroff", cv_poweroff },       { "reboot", cv_reboot },
 	{ "halt", cv_halt_verb },           { "events", cv_events },
 	{ "metrics", cv_metrics },         { "health", cv_health },
+	{ "reexec", cv_reexec },
 };
 
 void ctl_dispatch(struct ctl_client *cl, int argc, const char **argv)

@@ -8,7 +8,7 @@
  * abnormal end, the last lines it wrote: OTP's crash report), a restart
  * was decided (its delay), a supervisor gave up (intensity, which child)
  * and escalated to its parent, a reload was applied or failed, a node was
- * frozen or thawed.
+ * frozen or thawed, an upgrade started, stayed, failed or was rolled back.
  *
  * Each event has a sequence number (1, 2, ... for the life of this otpd,
  * never reused) and a realtime timestamp.  The last EVENTS_MAX events, or
@@ -45,6 +45,11 @@ enum event_kind {
 	EVENT_RELOAD_FAILED,    /* a reload changed nothing: reason */
 	EVENT_FROZEN,
 	EVENT_THAWED,
+	EVENT_UPGRADE_STARTED,  /* otpctl upgrade: reason = NEW's path, delay_ms = the window */
+	EVENT_UPGRADED,         /* the window passed: reason = NEW's path */
+	EVENT_UPGRADE_FAILED,   /* NEW not applied, nothing changed: reason = path, detail = why */
+	EVENT_ROLLED_BACK,      /* other = the child to blame, reason = its last exit, detail = why */
+	EVENT_ROLLBACK_FAILED,  /* the same, detail = why the rollback failed */
 };
 
 struct event {
@@ -60,7 +65,9 @@ struct event {
 	const char *name;               /* the node; "" for reloads */
 	const char *supervisor;         /* its parent; "" for the root and reloads */
 	const char *other;              /* gave_up: the child; escalated: the parent; else "" */
-	const char *reason;             /* exited, stopped: the exit reason; reload_failed */
+	const char *reason;             /* exited, stopped: the exit reason; reload_failed;
+	                                   upgrades (above) */
+	const char *detail;             /* upgrade_failed, rolled_back, rollback_failed: why */
 	size_t n_lines;                 /* exited, stopped (abnormal): the crash report, */
 	const char *const *lines;       /* oldest first */
 	const char *line_v[EVENT_REPORT_LINES];  /* events_get: where lines point */
@@ -111,5 +118,16 @@ uint64_t events_dropped(void);
 uint64_t events_lost(void);
 /* How many times supervisor `name` gave up, since otpd started. */
 uint64_t events_gave_up_count(const char *name);
+
+/*
+ * --- re-execution (otpd(8), RE-EXECUTION) ---------------------------------
+ * The events held, their numbers and times, and the counters, so that
+ * `otpctl events --since SEQ` goes on across a re-execution.  Restore
+ * (after events_init): 0 or -EBADMSG; dry only reads.
+ */
+struct st_buf;
+struct st_rd;
+void events_save(struct st_buf *b);
+int events_restore(const struct st_rd *r, bool dry);
 
 #endif

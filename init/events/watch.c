@@ -9,6 +9,8 @@
  *   GAVE_UP                         -> gave_up, then escalated (not at the root)
  *   shown (freeze, thaw)            -> frozen / thawed
  *   notes (reload)                  -> reloaded / reload_failed
+ *   notes (upgrade)                 -> upgrade_started, upgraded, upgrade_failed,
+ *                                      rolled_back, rollback_failed
  *
  * A crash report is the last EVENT_REPORT_LINES lines of the worker's
  * ring, each cut at EVENT_REPORT_LINE_MAX bytes: the doorway settles the
@@ -167,12 +169,35 @@ static void on_shown(struct core_watcher *wt, struct sup_node *n)
 	(void)events_record(&e);
 }
 
-static void on_note(struct core_watcher *wt, enum core_note what, const char *detail)
+static void on_note(struct core_watcher *wt, const struct core_note_info *n)
 {
-	struct event e = { .name = "", .supervisor = "" };
+	static const enum event_kind kinds[] = {
+		[CORE_NOTE_RELOADED] = EVENT_RELOADED,
+		[CORE_NOTE_RELOAD_FAILED] = EVENT_RELOAD_FAILED,
+		[CORE_NOTE_UPGRADE_STARTED] = EVENT_UPGRADE_STARTED,
+		[CORE_NOTE_UPGRADED] = EVENT_UPGRADED,
+		[CORE_NOTE_UPGRADE_FAILED] = EVENT_UPGRADE_FAILED,
+		[CORE_NOTE_ROLLED_BACK] = EVENT_ROLLED_BACK,
+		[CORE_NOTE_ROLLBACK_FAILED] = EVENT_ROLLBACK_FAILED,
+	};
+	struct event e = { .kind = kinds[n->what], .name = "", .supervisor = "" };
 
-	e.kind = what == CORE_NOTE_RELOADED ? EVENT_RELOADED : EVENT_RELOAD_FAILED;
-	e.reason = detail;
+	switch (n->what) {
+	case CORE_NOTE_RELOAD_FAILED:
+		e.reason = n->detail;
+		break;
+	case CORE_NOTE_ROLLED_BACK:
+	case CORE_NOTE_ROLLBACK_FAILED:
+		e.other = n->child;
+		e.reason = n->last_exit;
+		e.detail = n->detail;
+		break;
+	default:
+		e.reason = n->config;
+		e.delay_ms = n->within_ms;
+		e.detail = n->detail;
+		break;
+	}
 	(void)events_record(&e);
 }
 

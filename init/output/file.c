@@ -325,3 +325,70 @@ void out_files_reopen(void)
 	for (struct out_file *f = files; f; f = f->next)
 		out_file_reopen(f);
 }
+
+/* --- re-execution (save.c) ------------------------------------------------ */
+
+enum { FS_FILE = 1 };
+enum { FS_PATH = 1, FS_QUEUE };
+
+/* What waits in a file's queue, by path (files are opened again by path). */
+void out_files_save(struct st_buf *b)
+{
+	for (struct out_file *f = files; f; f = f->next) {
+		size_t at, q;
+
+		oq_flush(&f->q);
+		if (!f->q.len && !f->q.unreported)
+			continue;
+		at = st_open(b, FS_FILE);
+		st_put_str(b, FS_PATH, f->path);
+		q = st_open(b, FS_QUEUE);
+		oq_save(&f->q, b);
+		st_close(b, q);
+		st_close(b, at);
+	}
+}
+
+static int file_restore(const struct st_rd *rd, bool dry)
+{
+	struct st_rd q;
+	char *path = st_strdup(rd, FS_PATH);
+	struct out_file *f = NULL;
+	int r;
+
+	if (!path || !st_find(rd, FS_QUEUE, &q)) {
+		free(path);
+		return -EBADMSG;
+	}
+	for (f = files; f && strcmp(f->path, path) != 0; f = f->next)
+		;
+	free(path);
+	if (dry || !f)
+		return f || dry ? oq_restore(&(struct out_queue){ .cap = FILE_QUEUE }, &q, true) : 0;
+	if ((r = oq_restore(&f->q, &q, false)) < 0)
+		return r;
+	if (f->q.fd < 0 && (r = file_open(f)) < 0)
+		file_wait(f, -r);
+	oq_flush(&f->q);
+	return 0;
+}
+
+int out_files_restore(const struct st_rd *rd, bool dry)
+{
+	struct st_rd it = *rd, v;
+	unsigned tag;
+	int r = 0;
+
+	while (r == 0 && st_next(&it, &tag, &v) == 1)
+		if (tag == FS_FILE)
+			r = file_restore(&v, dry);
+	return r;
+}
+
+void out_file_about(const struct out_file *f, const char **ret_path, int64_t *ret_max_size,
+		    unsigned *ret_keep)
+{
+	*ret_path = f->path;
+	*ret_max_size = f->max_size;
+	*ret_keep = f->keep;
+}

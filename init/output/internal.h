@@ -72,6 +72,10 @@ void oq_flush(struct out_queue *q);
 void oq_drop(struct out_queue *q);
 /* Count a line lost before it reached the queue. */
 void oq_count_dropped(struct out_queue *q, uint64_t n);
+/* Re-execution: what is queued and the counters (save.c).  Restored
+ * after the fd is set; 0 or -EBADMSG; dry only reads. */
+void oq_save(const struct out_queue *q, struct st_buf *b);
+int oq_restore(struct out_queue *q, const struct st_rd *rd, bool dry);
 
 /* --- sink.c ------------------------------------------------------------- */
 
@@ -110,5 +114,40 @@ bool out_journal_wanted(enum out_log_target t);
 /* Send one line.  0, or -errno: no journal to send to (the caller writes
  * the line to otpd's stdout or stderr instead). */
 int out_journal_line(const char *name, const char *sup, const struct log_entry *e);
+
+/*
+ * --- re-execution: each file's part of the OUTPUT section (save.c) -------
+ * Restores: 0 or -errno; dry only reads.
+ */
+void log_ring_save(const struct log_ring *r, struct st_buf *b);
+/* The size of the ring saved in rd (dflt: not said). */
+unsigned log_ring_saved_cap(const struct st_rd *rd, unsigned dflt);
+/* r NULL: only read. */
+int log_ring_restore(struct log_ring *r, const struct st_rd *rd);
+void out_std_save(struct st_buf *b);
+int out_std_restore(const struct st_rd *rd, bool dry);
+void out_journal_save(struct st_buf *b);
+void out_journal_restore(const struct st_rd *rd);
+/* Files whose queues hold lines, by path; restored after the sinks
+ * (which hold the files again). */
+void out_files_save(struct st_buf *b);
+/* logger.c: the pipes into logger workers, both ends. */
+void out_loggers_save(struct st_buf *b);
+int out_loggers_restore(const struct st_rd *rd, bool dry);
+int out_files_restore(const struct st_rd *rd, bool dry);
+void out_file_about(const struct out_file *f, const char **ret_path, int64_t *ret_max_size,
+		    unsigned *ret_keep);
+/* Every sink: its ring, destinations and pipes. */
+void out_sinks_save(struct st_buf *b);
+int out_sinks_restore(const struct st_rd *rd, unsigned log_lines, bool dry);
+/* The head of a sink's list of pipes (pipe.c links them). */
+struct out_pipe **out_sink_pipes(struct out_sink *s);
+/* The pipe after p in s's list (p NULL: the first). */
+struct out_pipe *out_pipe_next(const struct out_pipe *p, const struct out_sink *s);
+/* p is the pipe of stream st of the sink's running process. */
+bool out_pipe_attached(const struct out_pipe *p, enum out_stream st);
+void out_pipe_save(const struct out_pipe *p, struct st_buf *b);
+/* A pipe of sink s as saved (*ret NULL: it was at EOF and gone); dry: only read. */
+int out_pipe_restore(const struct st_rd *rd, struct out_sink *s, bool dry, struct out_pipe **ret);
 
 #endif

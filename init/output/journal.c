@@ -191,3 +191,19 @@ int out_journal_line(const char *name, const char *sup, const struct log_entry *
 		jr_close();
 	return r;
 }
+
+/* --- re-execution (save.c) ------------------------------------------------ */
+
+enum { JR_DROPPED = 1, JR_UNREPORTED };
+
+void out_journal_save(struct st_buf *b)
+{
+	st_put_u64(b, JR_DROPPED, jr.dropped);
+	st_put_u64(b, JR_UNREPORTED, jr.unreported);
+}
+
+void out_journal_restore(const struct st_rd *rd)
+{
+	(void)st_u64(rd, JR_DROPPED, &jr.dropped);
+	(void)st_u64(rd, JR_UNREPORTED, &jr.unreported);
+}

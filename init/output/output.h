@@ -30,6 +30,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct st_buf;
+struct st_rd;
+
 /* --- entries ---------------------------------------------------------------- */
 
 enum out_stream { OUT_START = 0, OUT_STDOUT = 1, OUT_STDERR = 2 };
@@ -141,9 +144,51 @@ uint64_t out_std_dropped(void);
 /* Write whatever is queued anywhere, as far as possible without blocking. */
 void out_flush(void);
 
+/* --- logger.c: stdout = worker:NAME ---------------------------------------- */
+
+/*
+ * The pipe into logger worker `name`, made at its first use and held by
+ * otpd (close-on-exec; the caller never closes either end).  NULL ret_*
+ * are not wanted.  0, or -errno.
+ */
+int out_logger_pipe(const char *name, int *ret_rfd, int *ret_wfd);
+/*
+ * After a reload: close the pipes of loggers keep() says nobody logs to
+ * any more (keep NULL: all of them, at exit).
+ */
+void out_loggers_keep(bool (*keep)(const char *name, void *data), void *data);
+
 /* --- file.c -------------------------------------------------------------- */
 
 /* Close every file target; each is opened again at its next line (SIGHUP). */
 void out_files_reopen(void);
+
+/*
+ * --- save.c: re-execution (otpd(8), RE-EXECUTION) -------------------------
+ * What otpd holds of workers' output goes into the saved state and comes
+ * back in the new image (the OUTPUT section): otpd's stdout and stderr
+ * queues with their drop counters, the journal's, what waits in each file
+ * target's queue (the file itself is opened again by its path at its
+ * next line), and every sink with its ring of entries (time, stream,
+ * pid, text), its destinations and its pipes: the read end of each (kept
+ * open across the exec; what is in it waits there for the new image),
+ * its stream, pid label and the part of a line read before its newline,
+ * for running processes and for gone ones whose pipes still drain.
+ * Restores: 0 or -errno; dry only reads.
+ */
+void out_save(struct st_buf *b);
+/* log_lines: a ring's size when the state does not say. */
+int out_restore(const struct st_rd *rd, unsigned log_lines, bool dry);
+/* The number a sink is saved under (out_save numbers them), 0: none. */
+uint64_t out_sink_saved_id(const struct out_sink *s);
+/*
+ * After out_restore: the sink saved under `id`, handed to its worker
+ * (which then holds the reference), with the pipes of its running process
+ * (NULL: none).  NULL when there is no such sink.
+ */
+struct out_sink *out_sink_adopt(uint64_t id, struct out_pipe **ret_out, struct out_pipe **ret_err);
+/* Every worker has adopted its sink: the others live on only while a
+ * pipe still drains into them. */
+void out_restore_done(void);
 
 #endif

@@ -47,6 +47,7 @@ struct out_pipe {
 		struct out_sink *sink;  /* in use */
 		struct out_pipe *next_free;
 	};
+	struct out_pipe *sib;           /* the next pipe of the same sink (save.c) */
 	char *line;                     /* NULL until the first byte */
 	struct ev_source src;           /* src.fd: the read end, -1 after EOF */
 	pid_t pid;
@@ -223,8 +224,30 @@ static struct out_pipe *pipe_alloc(void)
 	return calloc(1, sizeof(*p));  /* line and cap start empty; kept when recycled */
 }
 
+/* The sink's list of pipes (re-execution finds every pipe through it). */
+static void pipe_link(struct out_pipe *p, struct out_sink *s)
+{
+	struct out_pipe **head = out_sink_pipes(s);
+
+	p->sink = s;
+	p->sib = *head;
+	*head = p;
+}
+
+static void pipe_unlink(struct out_pipe *p)
+{
+	for (struct out_pipe **at = out_sink_pipes(p->sink); *at; at = &(*at)->sib) {
+		if (*at == p) {
+			*at = p->sib;
+			break;
+		}
+	}
+	p->sib = NULL;
+}
+
 static void pipe_release(struct out_pipe *p)
 {
+	pipe_unlink(p);
 	out_sink_release(p->sink);
 	/* Keep the source inert until the slot is reused. */
 	p->src.fn = NULL;
@@ -298,7 +321,7 @@ struct out_pipe *out_pipe_open(struct out_sink *s, enum out_stream st, int *ret_
 		return NULL;
 	}
 	out_sink_pipe_open(s);
-	p->sink = s;
+	pipe_link(p, s);
 	p->stream = (uint8_t)st;
 	p->pid = 0;
 	p->len = 0;
@@ -329,4 +352,70 @@ void out_pipe_detach(struct out_pipe *p)
 		pipe_flush_partial(p);
 	}
 	out_flush();
+}
+
+/* --- re-execution (save.c) ------------------------------------------------ */
+
+enum { PP_RFD = 1, PP_STREAM, PP_PID, PP_PARTIAL, PP_DETACHED };
+
+struct out_pipe *out_pipe_next(const struct out_pipe *p, const struct out_sink *s)
+{
+	return p ? p->sib : *out_sink_pipes((struct out_sink *)s);
+}
+
+bool out_pipe_attached(const struct out_pipe *p, enum out_stream st)
+{
+	return !p->detached && p->stream == st;
+}
+
+void out_pipe_save(const struct out_pipe *p, struct st_buf *b)
+{
+	st_put_fd(b, PP_RFD, p->src.fd);
+	st_put_u64(b, PP_STREAM, p->stream);
+	st_put_i64(b, PP_PID, p->pid);
+	st_put(b, PP_PARTIAL, p->line, p->len);
+	st_put_u64(b, PP_DETACHED, p->detached);
+}
+
+int out_pipe_restore(const struct st_rd *rd, struct out_sink *s, bool dry, struct out_pipe **ret)
+{
+	struct st_rd part;
+	struct out_pipe *p;
+	uint64_t stream = 0;
+	int rfd = -1, pid = 0, r;
+
+	*ret = NULL;
+	if (!st_fd(rd, PP_RFD, &rfd) ||
+	    !st_u64(rd, PP_STREAM, &stream) || (stream != OUT_STDOUT && stream != OUT_STDERR) ||
+	    !st_int(rd, PP_PID, &pid) || !st_find(rd, PP_PARTIAL, &part) || part.n > OUT_LINE_MAX)
+		return -EBADMSG;
+	if (dry)
+		return 0;
+	if (!(p = pipe_alloc()))
+		return -ENOMEM;
+	p->stream = (uint8_t)stream;
+	p->pid = pid;
+	p->len = 0;
+	p->detached = st_flag(rd, PP_DETACHED);
+	if (part.n && pipe_reserve(p, part.n) == 0) {
+		memcpy(p->line, part.p, part.n);
+		p->len = (uint16_t)part.n;
+	}
+	p->src = (struct ev_source){ .fd = rfd, .events = EPOLLIN, .fn = pipe_on_readable,
+				     .data = p };
+	out_sink_pipe_open(s);
+	pipe_link(p, s);
+	if (rfd < 0 || (r = ev_add(&p->src)) < 0) {
+		/* At EOF already (or not watchable: nothing more is read). */
+		if (rfd >= 0)
+			close(rfd);
+		p->src.fd = -1;
+		out_sink_pipe_eof(s);
+		if (p->detached) {
+			pipe_release(p);
+			return 0;
+		}
+	}
+	*ret = p;
+	return 0;
 }

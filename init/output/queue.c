@@ -242,3 +242,78 @@ void out_flush(void)
 		q = next;
 	}
 }
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { OQ_BYTES = 1, OQ_DROPPED, OQ_UNREPORTED, OQ_MARKER_LEFT, OQ_MARKER_N, OQ_MID_LINE };
+
+/* Saved bytes go before whatever the new image queued already (its own
+ * messages, if any), with the marker they began with. */
+static int oq_put_first(struct out_queue *q, const char *p, size_t n, size_t mleft, uint64_t mn)
+{
+	size_t had = q->len, first;
+	char *keep = NULL;
+
+	if (!oq_room(q, n) || (had && !(keep = malloc(had)))) {
+		uint64_t lines = 0;
+
+		for (size_t i = 0; i < n; i++)
+			lines += p[i] == '\n';
+		oq_count_dropped(q, lines);
+		return 0;
+	}
+	first = q->cap - q->head < had ? q->cap - q->head : had;
+	if (had) {
+		memcpy(keep, q->buf + q->head, first);
+		memcpy(keep + first, q->buf, had - first);
+	}
+	q->head = q->len = 0;
+	oq_copy(q, p, n);
+	if (had)
+		oq_copy(q, keep, had);
+	free(keep);
+	q->marker_left = mleft;
+	q->marker_n = mn;
+	oq_list(q);
+	return 0;
+}
+
+void oq_save(const struct out_queue *q, struct st_buf *b)
+{
+	size_t first = q->cap - q->head < q->len ? q->cap - q->head : q->len;
+
+	/* The two segments of the circular buffer, as one value. */
+	if (q->buf && q->len)
+		st_put2(b, OQ_BYTES, q->buf + q->head, first, q->buf, q->len - first);
+	else
+		st_put(b, OQ_BYTES, NULL, 0);
+	st_put_u64(b, OQ_DROPPED, q->dropped);
+	st_put_u64(b, OQ_UNREPORTED, q->unreported);
+	st_put_u64(b, OQ_MARKER_LEFT, q->marker_left);
+	st_put_u64(b, OQ_MARKER_N, q->marker_n);
+	if (!q->at_line_start)
+		st_put_u64(b, OQ_MID_LINE, 1);
+}
+
+int oq_restore(struct out_queue *q, const struct st_rd *rd, bool dry)
+{
+	struct st_rd bytes;
+	uint64_t dropped = 0, unrep = 0, mleft = 0, mn = 0;
+
+	if (!st_find(rd, OQ_BYTES, &bytes) || bytes.n > q->cap)
+		return -EBADMSG;
+	(void)st_u64(rd, OQ_DROPPED, &dropped);
+	(void)st_u64(rd, OQ_UNREPORTED, &unrep);
+	(void)st_u64(rd, OQ_MARKER_LEFT, &mleft);
+	(void)st_u64(rd, OQ_MARKER_N, &mn);
+	if (mleft > bytes.n)
+		return -EBADMSG;
+	if (dry)
+		return 0;
+	q->dropped += dropped;
+	q->unreported += unrep;
+	q->at_line_start = !st_flag(rd, OQ_MID_LINE);
+	if (!bytes.n)
+		return 0;
+	return oq_put_first(q, (const char *)bytes.p, bytes.n, (size_t)mleft, mn);
+}

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "../base/base.h"
-#include "output.h"
+#include "internal.h"
 
 struct ring_line {
 	char *s;                /* NUL-terminated copy, NULL until first used */
@@ -238,4 +238,62 @@ void log_ring_unsubscribe(struct log_ring *r, int id)
 			ring_subs_compact(r);
 		return;
 	}
+}
+
+/* --- re-execution (save.c) ------------------------------------------------ */
+
+/* An entry is an item holding items; a reader skips what it does not know. */
+enum { RL_CAP = 1, RL_LINE };
+enum { RL_TEXT = 1, RL_TIME, RL_PID, RL_STREAM };
+
+static void ring_save_entry(void *data, const struct log_entry *e)
+{
+	struct st_buf *b = data;
+	size_t at = st_open(b, RL_LINE);
+
+	st_put(b, RL_TEXT, e->line, e->len);
+	st_put_i64(b, RL_TIME, e->time_ms);
+	st_put_i64(b, RL_PID, e->pid);
+	st_put_u64(b, RL_STREAM, (uint64_t)e->stream);
+	st_close(b, at);
+}
+
+void log_ring_save(const struct log_ring *r, struct st_buf *b)
+{
+	st_put_u64(b, RL_CAP, r->cap);
+	log_ring_each(r, 0, true, ring_save_entry, b);
+}
+
+unsigned log_ring_saved_cap(const struct st_rd *rd, unsigned dflt)
+{
+	uint64_t cap;
+
+	return st_u64(rd, RL_CAP, &cap) && cap <= UINT_MAX ? (unsigned)cap : dflt;
+}
+
+int log_ring_restore(struct log_ring *r, const struct st_rd *rd)
+{
+	struct st_rd it = *rd, v, text;
+	unsigned tag;
+
+	while (st_next(&it, &tag, &v) == 1) {
+		struct log_entry e = { 0 };
+		uint64_t stream = OUT_STDOUT;
+
+		if (tag != RL_LINE)
+			continue;
+		if (!st_find(&v, RL_TEXT, &text) || text.n > OUT_LINE_MAX)
+			return -EBADMSG;
+		(void)st_i64(&v, RL_TIME, &e.time_ms);
+		(void)st_int(&v, RL_PID, &e.pid);
+		(void)st_u64(&v, RL_STREAM, &stream);
+		if (stream > OUT_STDERR)
+			return -EBADMSG;
+		e.stream = (enum out_stream)stream;
+		e.line = (const char *)text.p;
+		e.len = text.n;
+		if (r)
+			ring_store(r, &e, e.len);
+	}
+	return 0;
 }

@@ -98,3 +98,31 @@ void out_std_line(enum out_stream st, const char *name, pid_t pid, const char *l
 	}
 	(void)oq_put(q, iov, 3);
 }
+
+/* --- re-execution (save.c) ------------------------------------------------ */
+
+enum { SQ_STDOUT = 1, SQ_STDERR };
+
+void out_std_save(struct st_buf *b)
+{
+	for (int fd = 1; fd <= 2 && so.init; fd++) {
+		size_t at = st_open(b, fd == 1 ? SQ_STDOUT : SQ_STDERR);
+
+		oq_save(&so.q[fd], b);
+		st_close(b, at);
+	}
+}
+
+int out_std_restore(const struct st_rd *rd, bool dry)
+{
+	struct st_rd v;
+	int r;
+
+	if (!dry)
+		(void)out_std_init();
+	for (int fd = 1; fd <= 2; fd++)
+		if (st_find(rd, fd == 1 ? SQ_STDOUT : SQ_STDERR, &v) &&
+		    (r = oq_restore(&so.q[fd], &v, dry)) < 0)
+			return r;
+	return 0;
+}

@@ -92,6 +92,11 @@ int pid1_oom_back(void)
 	return oom_back;
 }
 
+void pid1_oom_back_set(int v)
+{
+	oom_back = v;
+}
+
 static void oom_protect_self(void)
 {
 	char old[16] = "";

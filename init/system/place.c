@@ -86,3 +86,9 @@ const char *sys_place_why(void)
 {
 	return pl.why;
 }
+
+void sys_place_set(enum sys_place place, const char *why)
+{
+	pl.place = place;
+	snprintf(pl.why, sizeof(pl.why), "%s", why);
+}

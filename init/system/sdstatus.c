@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../base/base.h"
 #include "../core.h"
 #include "system.h"
 
@@ -167,4 +168,27 @@ void sd_status_init(void)
 	sds.on = true;
 	sds.watcher = (struct core_watcher){ .action = sds_action };
 	core_watch(&sds.watcher);
+}
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { SD_READY = 1, SD_STOPPING, SD_LAST, SD_CRASH };
+
+void sd_status_save(struct st_buf *b)
+{
+	st_put_u64(b, SD_READY, sds.ready_sent);
+	st_put_u64(b, SD_STOPPING, sds.stopping_sent);
+	st_put_str(b, SD_LAST, sds.last);
+	st_put_str(b, SD_CRASH, sds.crash);
+}
+
+/* After sd_status_init(): what systemd was told already is not told again. */
+void sd_status_restore(const struct st_rd *r)
+{
+	sds.ready_sent = st_flag(r, SD_READY);
+	sds.stopping_sent = st_flag(r, SD_STOPPING);
+	if (!st_str(r, SD_LAST, sds.last, sizeof(sds.last)))
+		sds.last[0] = '\0';
+	if (!st_str(r, SD_CRASH, sds.crash, sizeof(sds.crash)))
+		sds.crash[0] = '\0';
 }

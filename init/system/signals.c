@@ -9,7 +9,8 @@
  *   1. a worker that claimed it with forward_signals gets it;
  *   2. with `otpd -- CMD`, the main worker gets every signal, as tini
  *      gives its child every signal;
- *   3. SIGTERM, SIGINT: orderly shutdown; SIGHUP: reload;
+ *   3. SIGTERM, SIGINT: orderly shutdown; SIGHUP: reload; SIGUSR2 on a
+ *      host (a service): re-execution (otpd(8), RE-EXECUTION);
  *   4. PID 1 of a machine: SIGUSR1 halts, SIGUSR2 and SIGPWR power off
  *      once the tree is stopped;
  *      in a container: passed on to the root's significant workers, or to
@@ -191,6 +192,13 @@ static void on_signal(int sig)
 		log_info("SIGHUP: reopening output files, reloading the configuration");
 		ws_reopen_logs();
 		core_reload(NULL, false);
+		return;
+	case SIGUSR2:
+		/* A service only: PID 1 of a machine powers off, a container passes it on. */
+		if (sys_place() != SYS_HOST)
+			break;
+		log_info("SIGUSR2: re-executing otpd");
+		core_reexec(NULL, NULL, NULL);
 		return;
 	}
 	if (sys_place() == SYS_MACHINE && core_pid1())

@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct st_buf;
+struct st_rd;
+
 /* --- place.c ------------------------------------------------------------ */
 
 enum sys_place {
@@ -65,5 +68,22 @@ void sd_status_changed(void);
 /* After ev_init(): when $WATCHDOG_USEC is for us, a loop source pings at
  * half the interval.  Logs its own failures, which are never fatal. */
 void watchdog_self_start(void);
+
+/*
+ * --- state.c: re-execution (otpd(8), RE-EXECUTION) -------------------------
+ * Where otpd runs and what it found there at its first start (the place,
+ * the OOM score it took from workers, the signal mask it ran with), and
+ * what systemd was told, so the new image does not detect, mount or
+ * announce anything again.  sys_restore runs before signals_init; 0 or
+ * -EBADMSG; dry only reads.
+ */
+void sys_save(struct st_buf *b);
+int sys_restore(const struct st_rd *r, bool dry);
+/* After sd_status_init() in the new image. */
+void sys_restore_status(const struct st_rd *r);
+void sys_place_set(enum sys_place place, const char *why);
+void pid1_oom_back_set(int v);
+void sd_status_save(struct st_buf *b);
+void sd_status_restore(const struct st_rd *r);
 
 #endif

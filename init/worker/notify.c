@@ -21,6 +21,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../../ipc/ipc.h"
 #include "../core.h"
 #include "worker.h"
 
@@ -33,15 +34,6 @@ static struct {
 	struct ev_source src;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } nt = { .fd = -1 };
-
-/* What one datagram asked for. */
-struct notify_msg {
-	bool ready, watchdog, stopping;
-	const char *status;
-	size_t status_len;
-	const char *handover;           /* OTP_HANDOVER= (libotp_mailbox), NULL: none */
-	size_t handover_len;
-};
 
 const char *notify_path(void)
 {
@@ -93,44 +85,6 @@ static pid_t notify_cmsgs(struct msghdr *mh)
 	return pid;
 }
 
-static void notify_assign(struct notify_msg *m, const char *s, size_t n)
-{
-	const char *eq = memchr(s, '=', n);
-
-	if (!eq)
-		return;
-	size_t k = (size_t)(eq - s), vn = n - k - 1;
-	const char *v = eq + 1;
-
-	if (k == 5 && memcmp(s, "READY", 5) == 0)
-		m->ready = vn == 1 && v[0] == '1';
-	else if (k == 8 && memcmp(s, "WATCHDOG", 8) == 0)
-		m->watchdog = vn == 1 && v[0] == '1';
-	else if (k == 8 && memcmp(s, "STOPPING", 8) == 0)
-		m->stopping = vn == 1 && v[0] == '1';
-	else if (k == 6 && memcmp(s, "STATUS", 6) == 0) {
-		m->status = v;
-		m->status_len = vn;
-	} else if (k == 12 && memcmp(s, "OTP_HANDOVER", 12) == 0) {
-		m->handover = v;
-		m->handover_len = vn;
-	}
-}
-
-static void notify_parse(struct notify_msg *m, const char *buf, size_t len)
-{
-	while (len > 0) {
-		const char *nl = memchr(buf, '\n', len);
-		size_t n = nl ? (size_t)(nl - buf) : len;
-
-		notify_assign(m, buf, n);
-		if (!nl)
-			break;
-		buf += n + 1;
-		len -= n + 1;
-	}
-}
-
 static void notify_set_status(struct ws *w, const char *s, size_t n)
 {
 	if (!w->status && !(w->status = malloc(WS_STATUS_MAX))) {
@@ -149,7 +103,7 @@ static void notify_set_status(struct ws *w, const char *s, size_t n)
 }
 
 /* Act on a message of worker w; READY last, its actions may free w. */
-static void notify_apply(struct ws *w, const struct notify_msg *m)
+static void notify_apply(struct ws *w, const struct ipc_notify_msg *m)
 {
 	const char *name = sup_node_spec(w->node)->name;
 	struct sup_node *n = w->node;
@@ -188,14 +142,14 @@ static void notify_apply(struct ws *w, const struct notify_msg *m)
 
 static void notify_dispatch(pid_t pid, const char *buf, size_t len)
 {
-	struct notify_msg m = { 0 };
+	struct ipc_notify_msg m;
 	struct ws *w = pid > 0 ? ws_by_pid(pid) : NULL;
 
 	if (!w || !w->node) {
 		log_debug("notify: message from unknown pid %d ignored", (int)pid);
 		return;
 	}
-	notify_parse(&m, buf, len);
+	ipc_notify_parse(buf, len, &m);
 	notify_apply(w, &m);
 }
 
@@ -263,6 +217,34 @@ int notify_init(const char *run_dir)
 		close(fd);
 		return r;
 	}
+	nt.fd = fd;
+	memcpy(nt.path, path, sizeof(path));
+	return 0;
+}
+
+/* --- re-execution ---------------------------------------------------------- */
+
+enum { NT_FD = 1, NT_PATH };
+
+void notify_save(struct st_buf *b)
+{
+	st_put_fd(b, NT_FD, nt.fd);
+	st_put_str(b, NT_PATH, nt.path);
+}
+
+int notify_restore(const struct st_rd *r, bool dry)
+{
+	char path[sizeof(nt.path)];
+	int fd, k;
+
+	if (!st_fd(r, NT_FD, &fd) || !st_str(r, NT_PATH, path, sizeof(path)))
+		return -EBADMSG;
+	if (dry || fd < 0)
+		return 0;
+	/* What workers sent meanwhile waits in the socket. */
+	nt.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = notify_on_readable };
+	if ((k = ev_add(&nt.src)) < 0)
+		return k;
 	nt.fd = fd;
 	memcpy(nt.path, path, sizeof(path));
 	return 0;

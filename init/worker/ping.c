@@ -109,3 +109,17 @@ void ping_readable(struct wsys *s)
 	}
 	wsys_watch(s);
 }
+
+/*
+ * Re-execution: the timer as it was, with the time it had left when otpd
+ * saved its state (the exec's own time is not counted against the
+ * worker).  An answer that came meanwhile is read first.
+ */
+void ping_resume(struct wsys *s, int64_t left)
+{
+	s->ping_timer.fn = ping_due;
+	if (s->ping_out && s->fd >= 0)
+		ping_readable(s);
+	if (left >= 0 && !s->ping_timer.armed)
+		(void)ev_timer_arm(&s->ping_timer, ev_after(left));
+}

@@ -145,6 +145,20 @@ static void reaped_twin(struct ws *t, int wstatus, int exec_state)
 	free(why);
 }
 
+/* A child of otpd's own that is no worker (reap_claim). */
+static struct {
+	pid_t pid;
+	void (*fn)(int wstatus, void *data);
+	void *data;
+} claim;
+
+void reap_claim(pid_t pid, void (*fn)(int wstatus, void *data), void *data)
+{
+	claim.pid = pid;
+	claim.fn = fn;
+	claim.data = data;
+}
+
 static void reaped(pid_t pid, int wstatus)
 {
 	struct ws *w = ws_by_pid(pid);
@@ -153,6 +167,11 @@ static void reaped(pid_t pid, int wstatus)
 	bool ready = false, leftovers;
 	int exec_state;
 
+	if (!w && claim.pid > 0 && pid == claim.pid) {
+		claim.pid = 0;
+		claim.fn(wstatus, claim.data);
+		return;
+	}
 	if (!w) {
 		log_debug("reaped orphan %d", (int)pid);
 		return;

@@ -28,6 +28,11 @@ void worker_setup(const struct worker_setup *s)
 	wsys_init();
 }
 
+const struct worker_setup *worker_setup_get(void)
+{
+	return &setup;
+}
+
 static enum out_dest out_dest_of(enum cfg_output mode)
 {
 	return mode == CFG_OUT_LOG ? OUT_TO_LOG : mode == CFG_OUT_FILE ? OUT_TO_FILE : OUT_TO_NONE;
@@ -99,6 +104,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, const int wfd[3], int 
 	p->exec_fd = -1;
 	p->out_fd = wfd[1];
 	p->err_fd = wfd[2];
+	p->in_fd = -1;
 	p->ready_fd = ready_wfd;
 	p->nofile.rlim_cur = setup.nofile_soft;
 	p->nofile.rlim_max = setup.nofile_hard;
@@ -109,6 +115,24 @@ static void fill_plan(struct ws *w, struct child_plan *p, const int wfd[3], int 
 	p->oom_back = setup.oom_back;
 	p->pid1 = core_pid1();
 	p->run_dir = core_config()->otpd.run_dir;
+}
+
+/*
+ * stdout/stderr = worker:NAME, and a logger's own stdin: the pipes otpd
+ * holds for loggers (logger.c), never closed after a spawn.
+ */
+static int logger_fds(struct ws *w, struct child_plan *p)
+{
+	const struct cfg_worker *c = &w->cfg->w;
+	int r = 0;
+
+	if (c->out.mode == CFG_OUT_WORKER)
+		r = out_logger_pipe(c->out.path, NULL, &p->out_fd);
+	if (r == 0 && c->err.mode == CFG_OUT_WORKER)
+		r = out_logger_pipe(c->err.path, NULL, &p->err_fd);
+	if (r == 0 && c->is_logger)
+		r = out_logger_pipe(sup_node_name(w->node), &p->in_fd, NULL);
+	return r;
 }
 
 static int build_argv(struct ws *w, char ***ret_argv)
@@ -224,6 +248,10 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		goto out;
 	}
 	fill_plan(w, &plan, wfd, rp[1], cg_fd);
+	if ((r = logger_fds(w, &plan)) < 0) {
+		*ret_why = "logger";
+		goto out;
+	}
 	if ((r = sandbox_prepare(w, &plan, ret_why)) < 0)
 		goto out;
 	plan.argv = argv;

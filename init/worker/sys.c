@@ -278,3 +278,105 @@ void wsys_init(void)
 	watcher.action = sys_action;
 	core_watch(&watcher);
 }
+
+/* --- re-execution (save.c) ------------------------------------------------ */
+
+enum { SY_FD = 1, SY_LIVE, SY_RESYNC, SY_PING_OUT, SY_LOST, SY_PING_LEFT, SY_RETRY_LEFT, SY_MON };
+enum { SM_NAME = 1, SM_KNOWN, SM_UP, SM_PID };
+
+/* A timer's time left (-1: not armed); it resumes with it after the exec. */
+static int64_t timer_left(const struct ev_timer *t)
+{
+	int64_t left = t->at - ev_now();
+
+	return !t->armed ? -1 : left < 0 ? 0 : left;
+}
+
+void wsys_save(const struct ws *w, struct st_buf *b)
+{
+	const struct wsys *s = w->sys;
+
+	st_put_fd(b, SY_FD, s->fd);
+	st_put_u64(b, SY_LIVE, s->live);
+	st_put_u64(b, SY_RESYNC, s->resync);
+	st_put_u64(b, SY_PING_OUT, s->ping_out);
+	st_put_u64(b, SY_LOST, s->lost);
+	st_put_i64(b, SY_PING_LEFT, timer_left(&s->ping_timer));
+	st_put_i64(b, SY_RETRY_LEFT, timer_left(&s->retry_timer));
+	for (size_t i = 0; i < s->n_mon; i++) {
+		size_t at = st_open(b, SY_MON);
+
+		st_put_str(b, SM_NAME, s->mon[i].name);
+		st_put_u64(b, SM_KNOWN, s->mon[i].known);
+		st_put_u64(b, SM_UP, s->mon[i].up);
+		st_put_i64(b, SM_PID, s->mon[i].pid);
+		st_close(b, at);
+	}
+}
+
+/* What the process was told of each node it monitors, by name. */
+static void mon_back(struct wsys *s, const struct st_rd *r)
+{
+	struct st_rd it = *r, v;
+	unsigned tag;
+
+	while (st_next(&it, &tag, &v) == 1) {
+		char name[SUP_NAME_MAX + 1];
+
+		if (tag != SY_MON || !st_str(&v, SM_NAME, name, sizeof(name)))
+			continue;
+		for (size_t i = 0; i < s->n_mon; i++) {
+			if (strcmp(s->mon[i].name, name) != 0)
+				continue;
+			s->mon[i].known = st_flag(&v, SM_KNOWN);
+			s->mon[i].up = st_flag(&v, SM_UP);
+			(void)st_int(&v, SM_PID, &s->mon[i].pid);
+		}
+	}
+}
+
+static void timer_back(struct ev_timer *t, int64_t left)
+{
+	if (left >= 0)
+		(void)ev_timer_arm(t, ev_after(left));
+}
+
+int wsys_restore(struct ws *w, const struct st_rd *r, bool dry)
+{
+	struct wsys *s;
+	int64_t ping_left = -1, retry_left = -1;
+	int fd = -1;
+
+	if (!st_fd(r, SY_FD, &fd))
+		return -EBADMSG;
+	if (dry)
+		return 0;
+	if (!sys_wanted(w)) {
+		/* The configuration as loaded has none (cannot happen: the same
+		 * configuration), so the connection is not needed. */
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	if (!w->sys && !sys_new(w, false))
+		return -ENOMEM;
+	s = w->sys;
+	if (monitor_follow(s) < 0)
+		return -ENOMEM;
+	mon_back(s, r);
+	s->live = st_flag(r, SY_LIVE);
+	s->resync = st_flag(r, SY_RESYNC);
+	s->ping_out = st_flag(r, SY_PING_OUT);
+	(void)st_u64(r, SY_LOST, &s->lost);
+	(void)st_i64(r, SY_PING_LEFT, &ping_left);
+	(void)st_i64(r, SY_RETRY_LEFT, &retry_left);
+	if (fd >= 0) {
+		s->fd = fd;
+		s->src.fd = fd;
+		s->src.events = 0;
+		wsys_watch(s);
+	}
+	ping_resume(s, ping_left);
+	timer_back(&s->retry_timer, retry_left);
+	return 0;
+}

@@ -89,5 +89,7 @@ void ping_stop(struct wsys *s);
 void ping_readable(struct wsys *s);
 /* The connection ended (EOF): a ping waiting for its answer counts as answered. */
 void ping_closed(struct wsys *s);
+/* Re-execution: the ping timer again with `left` ms (-1: not armed). */
+void ping_resume(struct wsys *s, int64_t left);
 
 #endif

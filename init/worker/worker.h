@@ -78,6 +78,8 @@ struct worker_setup {
 	const sigset_t *sig_reset;      /* dispositions a child sets back to SIG_DFL */
 };
 void worker_setup(const struct worker_setup *s);
+/* What worker_setup() was given (re-execution carries it). */
+const struct worker_setup *worker_setup_get(void);
 
 /* --- state.c ------------------------------------------------------------ */
 
@@ -124,11 +126,29 @@ void overlap_release(struct ws *w);
 
 /* Reap every exited child, known ones become core events. */
 void reap_all(void);
+/* The exit of `pid`, a child otpd started that is no worker (one at a
+ * time: reexec's check), goes to fn once reaped; pid 0 lets go. */
+void reap_claim(pid_t pid, void (*fn)(int wstatus, void *data), void *data);
 
 /* --- notify.c: $NOTIFY_SOCKET for children ------------------------------ */
 
 int notify_init(const char *run_dir);
 const char *notify_path(void);
+
+/*
+ * --- save.c: re-execution (otpd(8), RE-EXECUTION) -------------------------
+ * Every worker's shell state goes into the saved state and comes back on
+ * the restored tree: its process (pid: signals and reaping go on), the
+ * pipes of a start not yet settled (exec result, fd:N readiness), its
+ * mailbox socket (callers wait in it meanwhile), STATUS=, its cgroup's
+ * flags, its output pipes and ring; and the notify socket (READY=1 sent
+ * meanwhile waits in it).  Restores: 0, or -errno with *why; dry only
+ * reads.
+ */
+void worker_save(struct st_buf *b);
+int worker_restore(const struct st_rd *r, bool dry, const char **why);
+void notify_save(struct st_buf *b);
+int notify_restore(const struct st_rd *r, bool dry);
 
 /* --- mailbox.c ---------------------------------------------------------- */
 
@@ -163,6 +183,11 @@ void wsys_collect(void);
 /* DOWN and UP casts lost for w (socket full, no connection), -1 when w
  * monitors nothing: otpctl metrics. */
 int64_t wsys_lost(const struct ws *w);
+/* Re-execution (save.c): w's connection, what its process was told of the
+ * nodes it monitors, the ping and retry timers with the time they had
+ * left.  w->sys must exist to save; restore: 0 or -errno, dry only reads. */
+void wsys_save(const struct ws *w, struct st_buf *b);
+int wsys_restore(struct ws *w, const struct st_rd *r, bool dry);
 
 /* --- sandbox.c, seccomp.c ----------------------------------------------- */
 

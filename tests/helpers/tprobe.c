@@ -152,7 +152,7 @@ static void ls(const char *dir)
 	int n = scandir(dir, &v, NULL, alphasort);
 
 	for (int i = 0; i < n; i++) {
-		/* A crowded directory (a shared /tmp) is cut, never overrun. */
+		/* A crowded directory (/tmp) is cut, never overflows buf. */
 		if (v[i]->d_name[0] != '.' && len < sizeof(buf) - 1)
 			len += (size_t)snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "," : "",
 						v[i]->d_name);

@@ -11,7 +11,11 @@ for t in t_*.sh; do
 		skipped=$((skipped + 1)); echo "SKIP $t: $(echo "$out" | tail -1)"
 	else
 		failed=$((failed + 1)); failed_names="$failed_names $t"
-		echo "FAIL $t (rc $rc)"; echo "$out" | sed 's/^/    /' | tail -40
+		echo "FAIL $t (rc $rc)"
+		# The failed checks first: otpd's stderr, printed after them, can
+		# be long enough to push them out of the tail.
+		echo "$out" | grep '^FAIL: ' | sed 's/^/    /'
+		echo "$out" | sed 's/^/    /' | tail -40
 	fi
 done
 echo "integration: $passed passed, $failed failed, $skipped skipped"

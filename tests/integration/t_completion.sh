@@ -41,7 +41,8 @@ wait_state w running; wait_state job running
 
 # --- the verb table --------------------------------------------------------
 expect_eq "verbs by prefix" "$(words st)" "status start stop start-child"
-expect_eq "not available: not offered" "$(words re)" "restart reload reboot"
+expect_eq "reexec offered" "$(words re)" "restart reload reexec reboot"
+expect_eq "upgrade offered" "$(words up)" "upgrade"
 "$OTPCTL" __complete st | grep -q "^status	the tree, or one node" \
 	&& pass "a verb carries its summary" || fail "no summary for status"
 "$OTPCTL" --help | grep -q __complete && fail "__complete in --help" || pass "__complete is hidden"

@@ -17,7 +17,7 @@ stdout = file:$T/logs/rot.log
 log_max_size = 16K
 log_keep = 3
 [worker moved]
-exec = /bin/sh -c 'echo first; while read x < $T/go; do echo "got \$x"; done'
+exec = /bin/sh -c 'echo first; while :; do if read x < $T/go; then echo "got \$x"; fi; done'
 stdout = file:$T/logs/moved.log
 [worker filler]
 exec = /bin/sh -c 'while :; do echo "a line to fill the disk with, and then some more bytes"; sleep 0.002; done'
@@ -25,6 +25,10 @@ stdout = file:$F/fill.log
 log_max_size = infinity
 EOF2
 mkfifo "$T/go"
+# A FIFO: a reader that opens it again before the last writer closed it
+# reads EOF (moved then just opens it again); a write waits for a reader,
+# so it is bounded.
+say() { timeout 10 sh -c "echo $1 > $T/go" || fail "nobody reads $T/go"; }
 # otpd (the same pid: unshare and sh exec) in a mount namespace of its
 # own, with a 64 KiB tmpfs at $F.
 cat > "$T/otpd-in-ns" <<EOF2
@@ -57,15 +61,15 @@ grep -q '^rot\[' "$T/out" && fail "file: lines on otpd's stdout"
 # after `logs --reopen` goes to a new file at PATH; SIGHUP the same.
 wait_for grep -q first "$T/logs/moved.log"
 mv "$T/logs/moved.log" "$T/logs/moved.log.old"
-echo one > "$T/go"
+say one
 wait_for grep -q "got one" "$T/logs/moved.log.old" && pass "lines go to the moved file until reopened" || fail "before reopen"
 expect_eq "logs --reopen NAME" "$(ctl logs --reopen moved)" ok
-echo two > "$T/go"
+say two
 wait_for grep -q "got two" "$T/logs/moved.log" && pass "after --reopen: a new file at PATH" || fail "after --reopen: $(ls "$T/logs")"
 mv "$T/logs/moved.log" "$T/logs/moved.log.old2"
 kill -HUP "$OTPD_PID"
 wait_for grep -q "SIGHUP" "$T/err"
-echo three > "$T/go"
+say three
 wait_for grep -q "got three" "$T/logs/moved.log" && pass "after SIGHUP: a new file at PATH" || fail "after SIGHUP: $(ls "$T/logs")"
 
 # A full disk: lines are dropped and counted, otpd keeps answering, and

@@ -49,7 +49,7 @@ wait $follower; expect_eq "logs -f ends when its child leaves the tree" $? 0
 ctl wait extra --state stopped --timeout 300ms >/dev/null 2>&1; expect_eq "wait timeout -> 4" $? 4
 ctl frobnicate >/dev/null 2>&1; expect_eq "unknown verb -> 2" $? 2
 ctl stop >/dev/null 2>&1; expect_eq "missing arg -> 2" $? 2
-ctl reexec >/dev/null 2>&1; expect_eq "reexec not available -> 2" $? 2
+ctl upgrade >/dev/null 2>&1; expect_eq "upgrade not available -> 2" $? 2
 ctl reload --now >/dev/null 2>&1; expect_eq "reload with an unknown option -> 2" $? 2
 "$OTPCTL" -s "$T/none.sock" status >/dev/null 2>&1; expect_eq "unreachable -> 3" $? 3
 ctl shutdown >/dev/null; expect_eq "shutdown" $? 0

@@ -2,8 +2,9 @@
 # mailbox worker without a pause while it is restarted with --overlap 20
 # times: no call fails, the old process is gone each time, status shows
 # both pids meanwhile (both in the worker's cgroup, when this machine has
-# cgroups), refusals (supervisor, not running, busy), and new processes
-# that are never ready or exit: the old one keeps serving, nothing counts.
+# cgroups), refusals (supervisor, not running, busy), new processes that
+# are never ready or exit (the old one keeps serving, nothing counts), and
+# reexec refused while an overlap is under way.
 . "$(dirname "$0")/lib.sh"
 ECHO=$BUILD/helpers/techo
 TCALLER=$BUILD/helpers/tcaller
@@ -118,6 +119,15 @@ expect_eq "crashy: the old process keeps running" "$(json crashy state) $(json c
 expect_eq "no restart counted" "$(json never restarts) $(json crashy restarts)" "0 0"
 expect_eq "no overlap left" "$(json never overlap_pid) $(json crashy overlap_pid)" "null null"
 expect_eq "root did not give up" "$(json root state)" running
+# reexec waits for an overlap to end, and refuses when it does not in time
+ctl restart never --overlap --timeout 9s > /dev/null 2>&1 &
+ov=$!
+wait_for sh -c "$OTPCTL -s $SOCK status never --json | grep -q overlap_pid" || fail "no overlap of never"
+ctl reexec > "$T/rx" 2>&1
+expect_eq "reexec during an overlap: refused" "$?" 1
+grep -q "worker never is in an overlapping restart" "$T/rx" && pass "it says why" ||
+	fail "reexec: $(cat "$T/rx")"
+wait $ov
 n=$(pgrep -c -P "$OTPD_PID" -f "sleep 1000" || true)
 expect_eq "no stray process left (slow, never, crashy)" "$n" 3
 finish

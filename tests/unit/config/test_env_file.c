@@ -77,6 +77,22 @@ Test(cfg_env_file, lines)
 	cr_assert_eq(s.n, 0);
 }
 
+/*
+ * Found by tests/fuzz (fuzz_words, environment_file): "=VALUE" used to
+ * become a variable with an empty name in the worker's environment.
+ * Like systemd's EnvironmentFile=, a line without a name is skipped.
+ */
+Test(cfg_env_file, a_line_without_a_name_is_skipped)
+{
+	static const char text[] = "=a=b\n  =x\n\t='q'\nA=1\n=\n";
+	struct vars s = { 0 };
+
+	cr_assert_eq(parse(text, sizeof(text) - 1, &s), 0);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.v[0], "A=1");
+	vars_free(&s);
+}
+
 Test(cfg_env_file, long_lines_are_whole)
 {
 	size_t vlen = 100000;

@@ -166,6 +166,24 @@ Test(cfg_keys, outputs_and_ready)
 	cfg_free(c);
 }
 
+/* stdout = worker:NAME makes NAME a logger; stderr follows stdout. */
+Test(cfg_keys, output_to_a_logger_worker)
+{
+	struct otp_config *c = load_ok("[worker log]\nexec = /bin/cat\n"
+				       "[worker a]\nexec = /bin/true\nstdout = worker:log\n"
+				       "[worker b]\nexec = /bin/true\nstdout = null\nstderr = worker:log\n");
+	const struct cfg_node *log = cfg_find(c, "log"), *a = cfg_find(c, "a"), *b = cfg_find(c, "b");
+
+	cr_assert_eq(a->w.out.mode, CFG_OUT_WORKER);
+	cr_assert_str_eq(a->w.out.path, "log");
+	cr_assert_eq(a->w.err.mode, CFG_OUT_WORKER);
+	cr_assert_str_eq(a->w.err.path, "log");
+	cr_assert_eq(b->w.err.mode, CFG_OUT_WORKER);
+	cr_assert(log->w.is_logger);
+	cr_assert(!a->w.is_logger && !b->w.is_logger);
+	cfg_free(c);
+}
+
 Test(cfg_keys, log_rotation_and_target)
 {
 	struct otp_config *c;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../../init/base/base.h"
 #include "../../../init/control/client.h"
 #include "../../../init/control/json.h"
 #include "../../../init/events/events.h"
@@ -134,4 +135,57 @@ Test(events, crash_reports_are_bounded_in_bytes_as_well_as_in_number)
 	record_started("after", 9);
 	cr_assert(events_get(events_next() - 1, &got));
 	cr_assert(eq(str, (char *)got.name, "after"));
+}
+
+/* Re-execution: the ring saved and read back holds the same events, under
+ * the same numbers, and numbering goes on after them. */
+Test(events, saved_and_restored_with_their_numbers)
+{
+	static const char *const report[] = { "panic: one", "at two" };
+	struct event crash = { .kind = EVENT_EXITED, .worker = true, .pid = 7, .name = "db",
+			       .supervisor = "root", .reason = "exit 3", .lines = report,
+			       .n_lines = 2 };
+	struct st_buf b = { 0 };
+	struct event e, f;
+	uint64_t first, next;
+	char keep[EVENTS_MAX][64];
+	struct st_rd rd;
+
+	for (int i = 0; i < EVENTS_MAX + 5; i++) {
+		if (i % 7 == 0)
+			cr_assert(eq(int, events_record(&crash), 0));
+		else
+			record_started(i % 2 ? "odd" : "even", 100 + i);
+	}
+	first = events_first();
+	next = events_next();
+	for (uint64_t s = first; s < next; s++) {
+		cr_assert(events_get(s, &e));
+		snprintf(keep[(s - first) % EVENTS_MAX], sizeof(keep[0]), "%lld %s %s %d %s %zu %s",
+			 (long long)e.time_ms, e.name, e.supervisor, (int)e.pid, e.reason, e.n_lines,
+			 e.n_lines ? e.lines[1] : "-");
+	}
+	events_save(&b);
+	cr_assert(not(b.oom));
+	rd = (struct st_rd){ b.p, b.len };
+	cr_assert(eq(int, events_restore(&rd, true), 0));
+	cr_assert(eq(int, events_restore(&rd, false), 0));
+	cr_assert(eq(u64, events_first(), first));
+	cr_assert(eq(u64, events_next(), next));
+	for (uint64_t s = first; s < next; s++) {
+		char got[64];
+
+		cr_assert(events_get(s, &f));
+		cr_assert(eq(u64, f.seq, s));
+		snprintf(got, sizeof(got), "%lld %s %s %d %s %zu %s", (long long)f.time_ms, f.name,
+			 f.supervisor, (int)f.pid, f.reason, f.n_lines, f.n_lines ? f.lines[1] : "-");
+		cr_expect(eq(str, got, keep[(s - first) % EVENTS_MAX]));
+	}
+	record_started("after", 1);
+	cr_assert(events_get(next, &e));
+	cr_assert(eq(str, (char *)e.name, "after"));
+	/* A state cut short is refused. */
+	rd.n = 10;
+	cr_expect(lt(int, events_restore(&rd, true), 0));
+	st_buf_free(&b);
 }

@@ -715,3 +715,72 @@ Test(out_stdout_file, regular_file_is_written_directly)
 	cr_assert(gt(int, (int)pread(file_fd, buf, sizeof(buf) - 1, 0), 0));
 	cr_expect(eq(str, buf, "f[9]: to file\nf[9]: again\n"));
 }
+
+/* --- re-execution: the OUTPUT section ------------------------------------- */
+
+TestSuite(out_reexec, .init = setup, .fini = teardown, .timeout = 10);
+
+static void push(struct log_ring *r, enum out_stream st, pid_t pid, int64_t t, const char *s)
+{
+	struct log_entry e = { .time_ms = t, .pid = pid, .stream = st, .line = s,
+			       .len = strlen(s) };
+
+	log_ring_push(r, &e);
+}
+
+/* A sink comes back with its ring: every entry's time, stream, pid, text. */
+Test(out_reexec, sinks_and_their_rings_round_trip)
+{
+	struct out_sink *s = tsink("w", 8), *back;
+	struct out_pipe *o = (void *)1, *e = (void *)1;
+	struct lines a = { 0 }, b = { 0 };
+	struct st_buf buf = { 0 };
+	struct st_rd rd;
+	uint64_t id;
+
+	push(out_sink_ring(s), OUT_START, 42, 1000, "");
+	push(out_sink_ring(s), OUT_STDOUT, 42, 1001, "one");
+	push(out_sink_ring(s), OUT_STDERR, 42, 1002, "two\\x01");
+	push(out_sink_ring(s), OUT_STDOUT, 43, 1003, "");
+	out_save(&buf);
+	cr_assert(not(buf.oom));
+	id = out_sink_saved_id(s);
+	cr_assert(gt(u64, id, 0));
+	rd = (struct st_rd){ buf.p, buf.len };
+	cr_assert(eq(int, out_restore(&rd, 8, true), 0));
+	cr_assert(eq(int, out_restore(&rd, 8, false), 0));
+	back = out_sink_adopt(id, &o, &e);
+	cr_assert(back != NULL && back != s);
+	cr_assert(o == NULL && e == NULL, "no pipes were saved");
+	cr_assert(out_sink_adopt(id, &o, &e) == NULL, "adopted once only");
+	out_restore_done();
+	ring_entries(out_sink_ring(s), 0, &a);
+	ring_entries(out_sink_ring(back), 0, &b);
+	cr_assert(eq(int, b.n, 4));
+	for (int i = 0; i < a.n; i++) {
+		cr_expect(eq(str, b.v[i], a.v[i]));
+		cr_expect(eq(int, b.pid[i], a.pid[i]));
+		cr_expect(eq(int, (int)b.stream[i], (int)a.stream[i]));
+		cr_expect(eq(i64, b.time_ms[i], a.time_ms[i]));
+	}
+	lines_clear(&a);
+	lines_clear(&b);
+	st_buf_free(&buf);
+	out_sink_release(back);
+	out_sink_release(s);
+}
+
+/* A cut or damaged section is refused, also by the dry read. */
+Test(out_reexec, a_bad_section_is_refused)
+{
+	struct out_sink *s = tsink("w", 8);
+	struct st_buf buf = { 0 };
+	struct st_rd rd;
+
+	push(out_sink_ring(s), OUT_STDOUT, 42, 1001, "one");
+	out_save(&buf);
+	rd = (struct st_rd){ buf.p, 0 };
+	cr_expect(eq(int, out_restore(&rd, 8, true), -EBADMSG), "no SINKS");
+	st_buf_free(&buf);
+	out_sink_release(s);
+}

@@ -67,21 +67,40 @@ Test(otpctl, usage_errors_exit_2)
 	}
 }
 
-Test(otpctl, verbs_not_available_yet_exit_2)
+/* upgrade exists; its usage is checked before any connection, and
+ * --binary (which comes with reexec) says it is not there yet. */
+Test(otpctl, upgrade_usage_exit_2)
 {
-	static const char *const verbs[] = { "reexec", "upgrade" };
-	char want[128];
-	size_t i;
+	struct th_run r = th_otpctl_run(TH_ARGS("upgrade", "x"), th_path("nobody.sock"));
 
-	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		struct th_run r = th_otpctl_run(TH_ARGS(verbs[i], "x", "y"), th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: upgrade: too many arguments: x\n"
+				 "usage: otpctl upgrade -c NEW [--within D]\n"));
+	th_run_free(&r);
+	r = th_otpctl_run(TH_ARGS("upgrade", "--within", "2s"), th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: upgrade: missing option: -c\n"
+				 "usage: otpctl upgrade -c NEW [--within D]\n"));
+	th_run_free(&r);
+	r = th_otpctl_run(TH_ARGS("upgrade", "-c", "/x.conf", "--binary", "/bin/otpd"),
+		       th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(eq(str, r.err, "otpctl: upgrade --binary is not available yet (it comes with "
+				 "reexec)\n"));
+	th_run_free(&r);
+}
 
-		snprintf(want, sizeof(want), "otpctl: %s is not available in this version of otpd\n",
-			 verbs[i]);
-		cr_assert(eq(int, r.status, 2));
-		cr_assert(eq(str, r.err, want));
-		th_run_free(&r);
-	}
+/* reexec exists now: its usage is checked before any connection is tried. */
+Test(otpctl, reexec_usage_exit_2)
+{
+	struct th_run r = th_otpctl_run(TH_ARGS("reexec", "x"), th_path("nobody.sock"));
+
+	cr_assert(eq(int, r.status, 2));
+	cr_assert(strstr(r.err, "usage: otpctl reexec [--binary PATH]") != NULL, "%s", r.err);
+	th_run_free(&r);
+	r = th_otpctl_run(TH_ARGS("reexec", "--binary"), th_path("nobody.sock"));
+	cr_assert(eq(int, r.status, 2));
+	th_run_free(&r);
 }
 
 /* freeze and thaw exist now: extra words are a usage error, before any

@@ -430,3 +430,53 @@ Test(mb_serve, client_gone_before_the_reply_does_not_kill_the_server)
 	cr_assert(eq(int, mh_server_stop(SIGTERM, NULL), 0));
 	mh_assert_clean();
 }
+
+/*
+ * Send "c"+text on fd without waiting for the reply.  `late`: the server
+ * may have refused an earlier call and shut the connection already, the
+ * send may then fail with EPIPE.
+ */
+static void raw_send_call(int fd, const char *text, bool late)
+{
+	char req[64];
+	size_t len = strlen(text);
+	ssize_t n;
+
+	req[0] = OTP_MB_CALL;
+	memcpy(req + 1, text, len);
+	n = send(fd, req, len + 1, MSG_NOSIGNAL);
+	if (late && n < 0)
+		cr_assert(eq(int, errno, EPIPE));
+	else
+		cr_assert(eq(i64, n, len + 1));
+}
+
+/*
+ * Found by tests/fuzz (fuzz_mailbox, pipelined calls): calls sent back to
+ * back, the third refused by its handler.  The server closes the
+ * connection then, but the replies it sent before must still reach the
+ * caller, followed by EOF.  A close with the caller's later messages
+ * still unread makes the kernel report ECONNRESET to the caller ahead of
+ * the replies already queued for it: they were lost.
+ */
+Test(mb_serve, replies_sent_before_a_refused_pipelined_call_are_not_lost)
+{
+	int fd;
+
+	mh_server_start("echo", &plain);
+	for (int round = 0; round < 20; round++) {
+		fd = raw_connect("echo");
+		raw_send_call(fd, "one", false);
+		raw_send_call(fd, "two", false);
+		raw_send_call(fd, "fail", false);
+		raw_send_call(fd, "three", true);
+		raw_send_call(fd, "four", true);
+		raw_expect(fd, "one");
+		raw_expect(fd, "two");
+		raw_expect_closed(fd);
+		close(fd);
+	}
+	assert_echo("echo", "still here");
+	cr_assert(eq(int, mh_server_stop(SIGTERM, NULL), 0));
+	mh_assert_clean();
+}

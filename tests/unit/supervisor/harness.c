@@ -2,6 +2,7 @@
  * harness.c: the fake shell of the supervision core tests (see harness.h).
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ struct h_act {
 	char name[SUP_NAME_MAX + 1];
 	char child[SUP_NAME_MAX + 1];
 	int signo;
-	bool cont, counted;
+	bool cont, counted, held;
 	enum sup_result result;
 	uint64_t cookie;
 	int code;
@@ -332,6 +333,7 @@ static void log_action(struct h *h, const struct sup_action *a, struct h_rec *r)
 	l->signo = a->signo;
 	l->cont = a->cont;
 	l->counted = a->counted;
+	l->held = a->held;
 	l->result = a->result;
 	l->cookie = a->cookie;
 	l->code = a->code;
@@ -355,6 +357,10 @@ static void do_action(struct h *h, const struct sup_action *a)
 	case SUP_A_KILL: proc_kill(h, r); break;
 	case SUP_A_REPLY: on_reply(h, a); break;
 	case SUP_A_RESTART: check_intensity(h, a->node); break;
+	case SUP_A_GAVE_UP:
+		if (a->held)
+			r->rst_n = 0;   /* a held root starts its history afresh */
+		break;
 	case SUP_A_FORGET: on_forget(h, r, a->final); break;
 	case SUP_A_STATE: on_state(h, r, a->state); break;
 	case SUP_A_OTPD_EXIT:
@@ -869,7 +875,8 @@ static int act_format(const struct h_act *a, char *out, size_t len)
 		sup_reason_format(&a->reason, why, sizeof(why));
 		return snprintf(out, len, "%s:%s=%s", a->counted ? "crash" : "exit", a->name, why);
 	case SUP_A_RESTART: return snprintf(out, len, "restart:%s", a->name);
-	case SUP_A_GAVE_UP: return snprintf(out, len, "gaveup:%s/%s", a->name, a->child);
+	case SUP_A_GAVE_UP:
+		return snprintf(out, len, "gaveup:%s/%s%s", a->name, a->child, a->held ? "(held)" : "");
 	case SUP_A_FORGET: return snprintf(out, len, "forget:%s", a->name);
 	case SUP_A_STATE:
 		return snprintf(out, len, "%s=%s", a->name, sup_state_str(a->state));
@@ -913,6 +920,97 @@ int64_t h_when(struct h *h, size_t from, enum sup_action_kind kind, const char *
 		if (h->log[i].kind == kind && (!name || strcmp(h->log[i].name, name) == 0))
 			return h->log[i].at;
 	return -1;
+}
+
+/* --- re-execution -------------------------------------------------------------------- */
+
+/* A tree with the specs of `old`'s static nodes, in their order, never booted. */
+static struct sup_tree *tree_twin(struct sup_tree *old)
+{
+	struct sup_node *root = sup_tree_root(old);
+	struct sup_tree *t = sup_tree_new(sup_node_spec(root));
+
+	cr_assert_not_null(t);
+	for (struct sup_node *n = sup_walk_all(root, root); n; n = sup_walk_all(root, n)) {
+		enum sup_result err = SUP_OK;
+		struct sup_node *p;
+
+		if (sup_node_is_dynamic(n))
+			continue;
+		p = sup_find_any(t, sup_node_name(sup_node_parent(n)));
+		cr_assert_not_null(p);
+		cr_assert_not_null(sup_tree_add(t, p, sup_node_spec(n), &err), "twin %s: %s",
+				   sup_node_name(n), sup_result_str(err));
+	}
+	return t;
+}
+
+struct sup_tree *h_twin(struct h *h)
+{
+	return tree_twin(h->t);
+}
+
+bool h_reexec(struct h *h)
+{
+	struct sup_tree *old = h->t, *t;
+	struct sup_node *root;
+	char why[256] = "";
+	void *buf = NULL, *again = NULL;
+	size_t len = 0, len2 = 0;
+	int r = sup_save(old, h->now, &buf, &len);
+
+	if (r == -EBUSY)
+		return false;
+	cr_assert_eq(r, 0, "sup_save: %d", r);
+	t = tree_twin(old);
+	r = sup_restore(t, buf, len, h->now, why, sizeof(why));
+	cr_assert_eq(r, 0, "sup_restore: %s", why);
+	/* Everything saved was put back: the restored tree saves the same bytes. */
+	cr_assert_eq(sup_save(t, h->now, &again, &len2), 0);
+	cr_assert(len2 == len && memcmp(buf, again, len) == 0, "a restored tree saves other bytes");
+	free(again);
+	free(buf);
+	root = sup_tree_root(t);
+	for (struct sup_node *n = root; n; n = sup_walk_all(root, n)) {
+		struct sup_node *o = sup_find_any(old, sup_node_name(n));
+		struct h_rec *rec;
+
+		cr_assert_not_null(o, "restored %s is not in the saved tree", sup_node_name(n));
+		cr_assert_eq(sup_node_state(o), sup_node_state(n), "%s: state", sup_node_name(n));
+		cr_assert_eq(sup_node_restarts(o), sup_node_restarts(n));
+		cr_assert_eq(sup_node_id(o), sup_node_id(n));
+		if (!(rec = sup_node_shell(o)))
+			continue;
+		rec->node = n;
+		sup_node_set_shell(n, rec);
+	}
+	cr_assert_eq(sup_next_deadline(old), sup_next_deadline(t));
+	sup_tree_free(old);
+	h->t = t;
+	return true;
+}
+
+const char *h_dump(struct h *h)
+{
+	struct sup_node *root = sup_tree_root(h->t);
+	size_t used = 0;
+	char one[512], why[200];
+
+	buf_reserve(h, 1)[0] = '\0';
+	for (struct sup_node *n = root; n; n = sup_walk_all(root, n)) {
+		struct sup_counts c = sup_count_children(n);
+		int k;
+
+		sup_reason_format(sup_node_last_exit(n), why, sizeof(why));
+		k = snprintf(one, sizeof(one), "%s:%s:%u:%s:%lld:%d:%d,%d,%d,%d:%d;", sup_node_name(n),
+			     sup_state_str(sup_node_state(n)), sup_node_restarts(n), why,
+			     (long long)(sup_node_since(n) < 0 ? -1 : h->now - sup_node_since(n)),
+			     sup_node_failed(n), c.specs, c.active, c.supervisors, c.workers,
+			     sup_node_window_restarts(n, h->now));
+		memcpy(buf_reserve(h, used + (size_t)k + 1) + used, one, (size_t)k + 1);
+		used += (size_t)k;
+	}
+	return h->buf;
 }
 
 /* --- the end ------------------------------------------------------------------------ */

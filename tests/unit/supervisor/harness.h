@@ -145,6 +145,19 @@ int h_count(struct h *h, size_t from, enum sup_action_kind kind, const char *nam
 /* Instant (ms) of the first action since `from` of `kind` naming `name`, or -1. */
 int64_t h_when(struct h *h, size_t from, enum sup_action_kind kind, const char *name);
 
+/*
+ * otpd's re-execution, in the core's terms: save the tree (sup_save), build
+ * a fresh one with the same specs in the same order, restore the save on
+ * it (sup_restore) and go on with the new tree.  false (nothing changed)
+ * when the tree cannot be saved now.
+ */
+bool h_reexec(struct h *h);
+/* A never booted tree with the specs and order of h's static nodes. */
+struct sup_tree *h_twin(struct h *h);
+/* What status would show of every node (state, restarts, last exit,
+ * uptime, counts, window), one line; valid until the next h_* call. */
+const char *h_dump(struct h *h);
+
 /* End of a test: shut down, deliver everything, check the tree is consistent. */
 void h_end(struct h *h);
 

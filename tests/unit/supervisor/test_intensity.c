@@ -177,3 +177,67 @@ Test(intensity, failed_restart_retries_count)
 	cr_assert_eq(h_spawns(h, "a"), 2);
 	h_end(h);
 }
+
+/*
+ * A held root (sup_tree_hold_root, otpctl upgrade's window) does not give
+ * up: GAVE_UP is marked held, the child stays stopped, its siblings keep
+ * their processes, the history starts afresh; released, the root gives up
+ * as before.
+ */
+Test(intensity, held_root_does_not_exit)
+{
+	struct h *h = h_new(SUP_ONE_FOR_ONE, 1, 10000);
+	int b;
+	size_t m;
+
+	h_worker(h, NULL, "a", SUP_PERMANENT);
+	h_worker(h, NULL, "b", SUP_PERMANENT);
+	h_boot(h);
+	b = h_pid(h, "b");
+	sup_tree_hold_root(h_tree(h), true);
+	h_crash(h, "a", H_EXIT(1));
+	cr_assert_eq(h_state(h, "a"), SUP_RUNNING);     /* restart 1 of 1 */
+	m = h_mark(h);
+	h_crash(h, "a", H_EXIT(2));
+	cr_assert_str_eq(h_trace(h, m, H_PROC | HM(SUP_A_GAVE_UP) | HM(SUP_A_OTPD_EXIT)),
+			 "gaveup:root/a(held)");
+	cr_assert_eq(h_state(h, "a"), SUP_STOPPED);
+	cr_assert_eq(h_state(h, "root"), SUP_RUNNING);
+	cr_assert_eq(h_pid(h, "b"), b);
+	cr_assert_eq(h_otpd_exit(h), -1);
+	/* A fresh history: one restart passes again. */
+	h_crash(h, "b", H_EXIT(1));
+	cr_assert_eq(h_state(h, "b"), SUP_RUNNING);
+	sup_tree_hold_root(h_tree(h), false);
+	m = h_mark(h);
+	h_crash(h, "b", H_EXIT(1));
+	cr_assert_str_eq(h_trace(h, m, HM(SUP_A_GAVE_UP) | HM(SUP_A_OTPD_EXIT)),
+			 "gaveup:root/b otpd_exit:1");
+	h_end(h);
+}
+
+/* Only the root is held: a supervisor below gives up and stops its
+ * children; the escalation stops at the held root, which keeps the
+ * supervisor down and its other children running. */
+Test(intensity, held_root_stops_an_escalation)
+{
+	struct h *h = h_new(SUP_ONE_FOR_ALL, 0, 10000);
+	int k;
+	size_t m;
+
+	h_worker(h, NULL, "keep", SUP_PERMANENT);
+	h_sup(h, NULL, "s", SUP_ONE_FOR_ONE, 0, 10000);
+	h_worker(h, "s", "x", SUP_PERMANENT);
+	h_worker(h, "s", "y", SUP_PERMANENT);
+	h_boot(h);
+	k = h_pid(h, "keep");
+	sup_tree_hold_root(h_tree(h), true);
+	m = h_mark(h);
+	h_crash(h, "x", H_EXIT(1));
+	cr_assert_str_eq(h_trace(h, m, H_PROC | HM(SUP_A_GAVE_UP) | HM(SUP_A_OTPD_EXIT)),
+			 "gaveup:s/x term:y gaveup:root/s(held)");
+	cr_assert_eq(h_state(h, "s"), SUP_STOPPED);
+	cr_assert_eq(h_pid(h, "keep"), k);
+	cr_assert_eq(h_otpd_exit(h), -1);
+	h_end(h);
+}

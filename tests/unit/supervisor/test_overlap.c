@@ -200,3 +200,22 @@ Test(overlap, shutdown_kills_the_retiring_old_one)
 	cr_assert_eq(h_last_result(h), SUP_OK);
 	h_end(h);
 }
+
+/* otpctl reexec waits for an overlap to end: the tree cannot be saved meanwhile. */
+Test(overlap, no_save_during_overlap)
+{
+	struct h *h = one_worker();
+	const struct sup_node *n = NULL;
+	const char *why = NULL;
+
+	cr_assert(sup_tree_quiet(h_tree(h), true, NULL, NULL));
+	h_cmd_overlap(h, "w", 1000);
+	cr_assert(!sup_tree_quiet(h_tree(h), false, &n, &why));
+	cr_assert_str_eq(sup_node_name(n), "w");
+	cr_assert_str_eq(why, "is in an overlapping restart");
+	h_overlap_ready(h, "w");
+	cr_assert(!sup_tree_quiet(h_tree(h), false, NULL, NULL));
+	h_overlap_exited(h, "w", H_SIG(SIGTERM), NULL);
+	cr_assert(sup_tree_quiet(h_tree(h), true, NULL, NULL));
+	h_end(h);
+}

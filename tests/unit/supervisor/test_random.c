@@ -303,6 +303,80 @@ static void run_as(uint64_t seed, int trees, int steps, bool reload)
 	}
 }
 
+static void dump_add(char **all, size_t *len, const char *more)
+{
+	size_t k = strlen(more);
+
+	*all = realloc(*all, *len + k + 2);
+	cr_assert_not_null(*all);
+	memcpy(*all + *len, more, k);
+	(*all)[*len + k] = '\n';
+	(*all)[*len + k + 1] = '\0';
+	*len += k + 1;
+}
+
+/*
+ * One tree's scenario to its end, re-executing (h_reexec) before a step
+ * when `reexec_pct` says so (its own random stream: the scenario's stays
+ * the same).  The whole trace, shutdown included (caller frees).
+ */
+static char *scenario(struct rnd *r, int steps, int reexec_pct, uint64_t *rs, int *ret_saves)
+{
+	char *dumps = NULL, *trace;
+	size_t len = 0;
+
+	tree_build(r);
+	h_boot(r->h);
+	for (int i = 0; i < steps && !sup_tree_done(h_tree(r->h)); i++) {
+		*rs = *rs * 6364136223846793005ull + 1442695040888963407ull;
+		if ((int)((*rs >> 33) % 100) < reexec_pct && h_reexec(r->h))
+			(*ret_saves)++;
+		step(r);
+		/* What status shows after each step, too (flags no action says). */
+		dump_add(&dumps, &len, h_dump(r->h));
+	}
+	check_answered(r);
+	h_shutdown(r->h);
+	h_finish(r->h, 24 * 3600 * 1000LL);
+	dump_add(&dumps, &len, h_trace(r->h, 0, H_ALL));
+	trace = dumps;
+	h_end(r->h);
+	return trace;
+}
+
+/*
+ * The strongest test of re-execution: every tree is run twice with the
+ * same seed, the second time saved and restored into a fresh tree at
+ * random points; the two traces of actions must be the same, to the end.
+ */
+static void run_reexec(uint64_t seed, int trees, int steps, bool reload)
+{
+	struct rnd a = { .s = seed, .reload = reload }, b = { .s = seed, .reload = reload };
+	uint64_t rs = seed ^ 0x5bd1e995u, none = 0;
+	int saves = 0, ignored = 0;
+
+	for (int t = 0; t < trees; t++) {
+		char *plain = scenario(&a, steps, 0, &none, &ignored);
+		char *saved = scenario(&b, steps, 40, &rs, &saves);
+
+		if (strcmp(plain, saved) != 0) {
+			size_t i = 0;
+
+			while (plain[i] && plain[i] == saved[i])
+				i++;
+			cr_assert_fail("seed %#llx tree %d: traces differ at byte %zu:\n"
+				       "  plain: ...%.300s\n  saved: ...%.300s",
+				       (unsigned long long)seed, t, i, plain + (i > 80 ? i - 80 : 0),
+				       saved + (i > 80 ? i - 80 : 0));
+		}
+		free(plain);
+		free(saved);
+	}
+	cr_assert_gt(saves, trees, "too few saves (%d) to mean anything", saves);
+	if (getenv("H_SAVES"))
+		fprintf(stderr, "%d saves in %d trees\n", saves, trees);
+}
+
 static void run(uint64_t seed, int trees, int steps) { run_as(seed, trees, steps, false); }
 
 Test(random, seed_1) { run(0x9e3779b97f4a7c15ull, 150, 80); }
@@ -334,6 +408,22 @@ Test(random, sweep, .timeout = 600)
 		run_as(seed, 20, 80, i % 2 == 0);
 	}
 }
+/* Re-execution: a tree saved and restored mid-scenario acts exactly as one that was not. */
+Test(random, reexec_seed_1) { run_reexec(0x243f6a8885a308d3ull, 60, 80, false); }
+Test(random, reexec_seed_2) { run_reexec(0x13198a2e03707344ull, 60, 80, false); }
+Test(random, reexec_reload_seed_1) { run_reexec(0xa4093822299f31d0ull, 60, 80, true); }
+
+/* H_SEEDS=N: N more seeds of the re-execution test (see sweep). */
+Test(random, reexec_sweep, .timeout = 600)
+{
+	const char *n = getenv("H_SEEDS");
+	long seeds = n ? strtol(n, NULL, 10) : 0;
+
+	for (long i = 1; i <= seeds; i++)
+		run_reexec(0xc2b2ae3d27d4eb4full * (uint64_t)i + 0x165667b19e3779f9ull, 20, 80,
+			   i % 2 == 0);
+}
+
 Test(random, one_seed)
 {
 	const char *s = getenv("H_SEED");

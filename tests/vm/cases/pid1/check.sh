@@ -21,6 +21,13 @@ check oom_score_adj.pid1 'PID 1 is exempt from the OOM killer ($(cat /proc/1/oom
 check oom_score_adj.worker 'a worker can be OOM-killed (oom_score_adj $(cat /proc/$$/oom_score_adj))' \
 	[ "$(cat /proc/$$/oom_score_adj)" = 0 ]
 
+# RLIMIT_NOFILE: otpd (privileged) raised its own hard limit, as systemd
+# does, and gave its workers the kernel's init limit back.
+lim() { awk '/^Max open files/ { print $4 ":" $5 }' /proc/$1/limits; }
+check nofile.pid1 'PID 1 raised its open file limit to 524288 or fs.nr_open ($(lim 1))' \
+	[ "$(lim 1)" = "$(n=$(cat /proc/sys/fs/nr_open); [ "$n" -lt 524288 ] && echo $n:$n || echo 524288:524288)" ]
+check nofile.worker 'a worker has the kernel init limit 1024:4096 ($(lim $$))' [ "$(lim $$)" = 1024:4096 ]
+
 # An orphan: its parent exits at once, so it is re-parented to PID 1,
 # which must reap it when it ends (no zombie left in /proc).
 sh -c 'sleep 0.5 & echo $! > /tmp/orphan'
