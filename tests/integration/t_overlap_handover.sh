@@ -1,6 +1,7 @@
 # State handover (handover = true): the counter example keeps its count
-# across restart --overlap and across a reload that changes its exec
-# (upgrade = overlap), with callers adding meanwhile (no add lost); a
+# across restart --overlap and across a reload and an otpctl upgrade that
+# change its exec (upgrade = overlap), with callers adding meanwhile (no
+# add lost); a
 # 1 MiB state; an old process that declines or does not answer in time
 # (the new one starts without the state, otpd logs why); a new process
 # that crashes mid-handover (the old one serves again, its state intact).
@@ -77,6 +78,17 @@ ctl reload > /dev/null || fail "reload failed"
 is_new_build() { [ "$(readlink /proc/$(json counter pid)/exe)" = "$T/counter2" ]; }
 wait_for is_new_build && pass "the counter runs the new build" || fail "not the new build"
 expect_eq "the new build has the count" "$(ctl call counter get)" "$before"
+
+# otpctl upgrade -c NEW to yet another build: the same, under its watch
+cp "$BUILD/examples/counter" "$T/counter3"
+before=$(ctl call counter get)
+cp "$T/otp.conf" "$T/keep.conf"
+counter_conf "$T/counter3"
+mv "$T/otp.conf" "$T/new.conf"; mv "$T/keep.conf" "$T/otp.conf"
+ctl upgrade -c "$T/new.conf" --within 10s > "$T/up.out" 2>&1 || fail "upgrade: $(cat "$T/up.out")"
+is_build3() { [ "$(readlink /proc/$(json counter pid)/exe)" = "$T/counter3" ]; }
+wait_for is_build3 && pass "upgrade: the counter runs the third build" || fail "upgrade: not the third build"
+expect_eq "upgrade: the third build has the count" "$(ctl call counter get)" "$before"
 
 # --- a state of 1 MiB ---------------------------------------------------------
 ctl call state "fill 1048576 7" > /dev/null
