@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """bench.py: make bench.  otpd side by side with its peers, in one run.
 
-  python3 bench/bench.py [--quick] [--only restart,start,idle,pid1,control,shutdown,logs,scale,reexec]
+  python3 bench/bench.py [--quick] [--only restart,start,idle,pid1,control,overlap,shutdown,logs,scale,reexec]
 
 Peers (installed by bench/setup.sh from Debian): s6, runit, supervisord as
 supervisors; tini, dumb-init, catatonit as PID 1; plus bare floors
@@ -37,10 +37,10 @@ from peers.otpd import Otpd, OtpdInit            # noqa: E402
 from peers.runit import Runit                    # noqa: E402
 from peers.s6 import S6                          # noqa: E402
 from peers.supervisord import Supervisord        # noqa: E402
-from scenarios import control, idle, logs, pid1, reexec, restart, scale, shutdown, start   # noqa: E402
+from scenarios import control, idle, logs, overlap, pid1, reexec, restart, scale, shutdown, start  # noqa: E402,E501
 
-SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "shutdown", "logs", "scale",
-             "reexec"]
+SCENARIOS = ["core", "restart", "start", "idle", "pid1", "control", "overlap", "shutdown", "logs",
+             "scale", "reexec"]
 
 
 class Interrupted(Exception):
@@ -117,6 +117,7 @@ def main():
             "idle": lambda: idle.run(ctx, [otpd] + peers, inits[1:-1]),
             "pid1": lambda: pid1.run(ctx, inits),
             "control": lambda: control.run(ctx),
+            "overlap": lambda: overlap.run(ctx),
             "shutdown": lambda: shutdown.run(ctx, [otpd] + available(ctx, [
                 Otpd(parallel=True, name="otpd-par")]) + [Otpd(dynamic=True, name="otpd-dyn")]
                 + peers),

@@ -127,6 +127,9 @@ struct cfg_worker {
 	bool no_new_privs;
 	bool mailbox;
 	bool is_logger;                 /* some worker's output is worker:<this one> */
+	bool upgrade_overlap;           /* upgrade = overlap: reload replaces the process
+	                                   with an overlapping restart */
+	bool handover;                  /* handover = true: overlaps hand the state over */
 };
 
 /*

@@ -52,7 +52,7 @@ enum cfg_key_id {
 	CFG_K_STOP_SIGNAL, CFG_K_SUCCESS_EXIT, CFG_K_RESTART_DELAY, CFG_K_WATCHDOG,
 	CFG_K_FORWARD_SIGNALS, CFG_K_MAILBOX, CFG_K_MAILBOX_BACKLOG, CFG_K_MAILBOX_MODE,
 	CFG_K_MAILBOX_GROUP, CFG_K_MONITORS, CFG_K_PING, CFG_K_PING_TIMEOUT, CFG_K_NO_NEW_PRIVS, CFG_K_SECCOMP_ALLOW,
-	CFG_K_SECCOMP_DENY, CFG_K_SECCOMP_ACTION,
+	CFG_K_SECCOMP_DENY, CFG_K_SECCOMP_ACTION, CFG_K_UPGRADE, CFG_K_HANDOVER,
 	/* limits, both */
 	CFG_K_MEMORY_MAX, CFG_K_MEMORY_HIGH, CFG_K_MEMORY_SWAP_MAX, CFG_K_CPU_MAX,
 	CFG_K_CPU_WEIGHT, CFG_K_PIDS_MAX, CFG_K_IO_WEIGHT, CFG_K_IO_MAX, CFG_K_CPUSET_CPUS,
@@ -177,6 +177,8 @@ const char *cfg_set_restart_delay(struct cfg_ctx *x, struct cfg_pnode *p, const 
 const char *cfg_set_watchdog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_forward_signals(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_upgrade(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
+const char *cfg_set_handover(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox_backlog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox_mode(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);
 const char *cfg_set_mailbox_group(struct cfg_ctx *x, struct cfg_pnode *p, const char *v);

@@ -61,6 +61,8 @@ const struct cfg_key cfg_keys[CFG_K_COUNT] = {
 	K(CFG_K_SECCOMP_ALLOW, "seccomp_allow", CFG_IN_WORKER, cfg_set_seccomp_allow),
 	K(CFG_K_SECCOMP_DENY, "seccomp_deny", CFG_IN_WORKER, cfg_set_seccomp_deny),
 	K(CFG_K_SECCOMP_ACTION, "seccomp_action", CFG_IN_WORKER, cfg_set_seccomp_action),
+	K(CFG_K_UPGRADE, "upgrade", CFG_IN_WORKER, cfg_set_upgrade),
+	K(CFG_K_HANDOVER, "handover", CFG_IN_WORKER, cfg_set_handover),
 
 	K(CFG_K_MEMORY_MAX, "memory_max", CFG_IN_NODE, cfg_set_memory_max),
 	K(CFG_K_MEMORY_HIGH, "memory_high", CFG_IN_NODE, cfg_set_memory_high),
@@ -126,7 +128,8 @@ static bool key_in_place(int k)
 	case CFG_K_READY_TIMEOUT: case CFG_K_STOP_SIGNAL: case CFG_K_SUCCESS_EXIT:
 	case CFG_K_RESTART_DELAY: case CFG_K_FORWARD_SIGNALS: case CFG_K_MAILBOX_BACKLOG:
 	case CFG_K_MAILBOX_MODE: case CFG_K_MAILBOX_GROUP:
-	case CFG_K_MONITORS: case CFG_K_PING: case CFG_K_PING_TIMEOUT:
+	case CFG_K_MONITORS: case CFG_K_PING: case CFG_K_PING_TIMEOUT: case CFG_K_UPGRADE:
+	case CFG_K_HANDOVER:
 		return true;
 	default:
 		return false;

@@ -138,6 +138,24 @@ const char *cfg_set_mailbox(struct cfg_ctx *x, struct cfg_pnode *p, const char *
 	return set_bool(&p->node.w.mailbox, v);
 }
 
+/* How a reload replaces its process when a process-level key changed. */
+const char *cfg_set_upgrade(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	if (strcmp(v, "restart") == 0)
+		p->node.w.upgrade_overlap = false;
+	else if (strcmp(v, "overlap") == 0)
+		p->node.w.upgrade_overlap = true;
+	else
+		return "expected restart or overlap";
+	return NULL;
+}
+
+/* handover = true: an overlapping restart hands the state over (otp_mailbox.h). */
+const char *cfg_set_handover(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
+{
+	return set_bool(&p->node.w.handover, v);
+}
+
 const char *cfg_set_mailbox_backlog(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	int64_t n;

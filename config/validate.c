@@ -100,6 +100,21 @@ static void mailbox_check(struct cfg_ctx *x, struct cfg_pnode *p)
 			       "fd 3 is the mailbox (mailbox = true): choose another fd");
 }
 
+/* handover: the old process hears of it through its mailbox, and the new
+ * one must say when it has the state (not at its exec). */
+static void handover_check(struct cfg_ctx *x, struct cfg_pnode *p)
+{
+	const struct cfg_worker *w = &p->node.w;
+
+	if (!w->handover)
+		return;
+	if (!w->mailbox)
+		cfg_err_at_key(x, &p->seen, CFG_K_HANDOVER, "handover needs mailbox = true");
+	else if (w->ready == CFG_READY_EXEC)
+		cfg_err_at_key(x, &p->seen, CFG_K_HANDOVER,
+			       "handover needs ready = notify or fd:N (ready when the state is in)");
+}
+
 /* Whether p is the template worker of a simple_one_for_one supervisor. */
 static bool is_template(const struct cfg_ctx *x, const struct cfg_pnode *p)
 {
@@ -193,6 +208,7 @@ void cfg_validate_tree(struct cfg_ctx *x, const size_t *order, size_t n)
 			dynamic_name_check(x, p);
 		if (p->node.spec.type == SUP_WORKER) {
 			mailbox_check(x, p);
+			handover_check(x, p);
 			monitors_check(x, p);
 			ping_check(x, p);
 			logger_check(x, p, &p->node.w.out, CFG_K_STDOUT);

@@ -29,6 +29,7 @@
 struct settled {
 	struct sup_node *node;
 	bool ready;             /* else it failed: */
+	bool other;             /* the second process of an overlap */
 	char why[160];
 };
 
@@ -56,6 +57,7 @@ static struct {
 } core = { .next_cookie = 1 };
 
 static void core_run(void);
+static void tell_watchers(const struct sup_action *a);
 static void on_timer(struct ev_timer *t, int64_t now);
 
 /* --- reading -------------------------------------------------------------- */
@@ -117,7 +119,7 @@ static int grow(void **v, size_t *cap, size_t n, size_t size)
 
 /* --- carrying out one action ------------------------------------------------ */
 
-static void settle(struct sup_node *n, bool ready, const char *why, int err)
+static void settle(struct sup_node *n, bool ready, const char *why, int err, bool other)
 {
 	struct settled *s;
 
@@ -128,6 +130,7 @@ static void settle(struct sup_node *n, bool ready, const char *why, int err)
 	s = &core.settled[core.n_settled++];
 	s->node = n;
 	s->ready = ready;
+	s->other = other;
 	s->why[0] = '\0';
 	if (!ready)
 		snprintf(s->why, sizeof(s->why), "%s:%s", why, strerror(-err));
@@ -140,14 +143,39 @@ static void do_spawn(struct sup_node *n)
 	int r;
 
 	if (!w) {
-		settle(n, false, "spawn", -ENOMEM);
+		settle(n, false, "spawn", -ENOMEM, false);
 		return;
 	}
 	r = spawn_worker(w, &why);
 	if (r < 0)
-		settle(n, false, why ? why : "spawn", r);
+		settle(n, false, why ? why : "spawn", r, false);
 	else if (w->exec_fd < 0 && w->exec_ok && w->cfg->w.ready == CFG_READY_EXEC)
-		settle(n, true, NULL, 0);
+		settle(n, true, NULL, 0, false);
+}
+
+/* The second process of an overlapping restart (worker/overlap.c). */
+static void do_spawn_other(struct sup_node *n)
+{
+	struct ws *w = sup_node_shell(n);
+	const char *why = NULL;
+	int r = w ? overlap_spawn(w, &why) : -ENOENT;
+
+	if (r < 0)
+		settle(n, false, why ? why : "spawn", r, true);
+	else if (w->twin->exec_fd < 0 && w->twin->exec_ok && w->cfg->w.ready == CFG_READY_EXEC)
+		settle(n, true, NULL, 0, true);
+}
+
+static void do_other(const struct sup_action *a)
+{
+	struct ws *w = sup_node_shell(a->node);
+
+	/* Not told to the watchers: the worker's process is still the old one
+	 * (they see the switch: overlap_switch). */
+	if (a->kind == SUP_A_SPAWN)
+		do_spawn_other(a->node);
+	else if (w)
+		overlap_signal(w, a->kind == SUP_A_KILL ? SIGKILL : a->signo, a->cont);
 }
 
 /* A frozen process does not act on a stop signal: thaw what froze it. */
@@ -297,6 +325,10 @@ static void trim(void *unused)
 
 static void one(const struct sup_action *a)
 {
+	if (a->other) {
+		do_other(a);
+		return;
+	}
 	switch (a->kind) {
 	case SUP_A_SPAWN:
 		do_spawn(a->node);
@@ -353,6 +385,43 @@ static void run_jobs(void)
 	}
 }
 
+/*
+ * The new process of an overlap is ready: it becomes the worker's (the
+ * swap), and the watchers see it as a start that is ready at once (events'
+ * started and ready, monitors' and pings' new connection), although the
+ * core's node stays running throughout.
+ */
+static void overlap_switch(struct sup_node *n)
+{
+	struct ws *w = sup_node_shell(n);
+	struct sup_action a = { .kind = SUP_A_SPAWN, .node = n };
+
+	if (!w || !w->twin || w->twin->swapped)
+		return;
+	overlap_swap(w);
+	tell_watchers(&a);
+	a.kind = SUP_A_STATE;
+	a.state = SUP_RUNNING;
+	tell_watchers(&a);
+}
+
+/* An overlap's second process settled at its spawn (the doorway's own
+ * bookkeeping first: the swap, or the twin going). */
+static void settled_other(const struct settled *s)
+{
+	struct ws *w = sup_node_shell(s->node);
+
+	if (s->ready) {
+		if (sup_overlap_awaits_ready(s->node))
+			overlap_switch(s->node);
+		sup_overlap_ready(core.tree, s->node, ev_now());
+		return;
+	}
+	if (w && w->twin && w->twin->pid <= 0)
+		overlap_release(w->twin);
+	sup_overlap_exited(core.tree, s->node, 0, s->why, ev_now());
+}
+
 /* Run the batch the last event made, and what it settles, to the end. */
 static void core_run(void)
 {
@@ -370,7 +439,9 @@ static void core_run(void)
 		struct settled s = core.settled[0];
 
 		memmove(core.settled, core.settled + 1, --core.n_settled * sizeof(s));
-		if (s.ready)
+		if (s.other)
+			settled_other(&s);
+		else if (s.ready)
 			sup_child_ready(core.tree, s.node, ev_now());
 		else
 			sup_child_start_failed(core.tree, s.node, s.why, ev_now());
@@ -516,6 +587,24 @@ void core_child_gone(struct sup_node *n)
 	core_run();
 }
 
+void core_overlap_ready(struct sup_node *n)
+{
+	if (!enter("overlap_ready"))
+		return;
+	if (sup_overlap_awaits_ready(n))
+		overlap_switch(n);
+	sup_overlap_ready(core.tree, n, ev_now());
+	core_run();
+}
+
+void core_overlap_exited(struct sup_node *n, int wstatus, const char *why)
+{
+	if (!enter("overlap_exited"))
+		return;
+	sup_overlap_exited(core.tree, n, wstatus, why, ev_now());
+	core_run();
+}
+
 void core_child_watchdog(struct sup_node *n)
 {
 	if (!enter("child_watchdog"))
@@ -640,6 +729,14 @@ void core_cmd_restart(const char *name, struct core_req *r)
 	if (!cmd_enter(r))
 		return;
 	sup_cmd_restart(core.tree, name, request(r), ev_now());
+	core_run();
+}
+
+void core_cmd_overlap(const char *name, int64_t timeout_ms, struct core_req *r)
+{
+	if (!cmd_enter(r))
+		return;
+	sup_cmd_overlap(core.tree, name, timeout_ms, request(r), ev_now());
 	core_run();
 }
 

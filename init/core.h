@@ -75,6 +75,10 @@ void core_child_exited(struct sup_node *n, int wstatus, unsigned flags);
 void core_child_leftovers(struct sup_node *n, int wstatus, unsigned flags);
 void core_child_gone(struct sup_node *n);
 void core_child_watchdog(struct sup_node *n);
+/* An overlapping restart's second process is ready (the doorway swaps the
+ * processes: worker/overlap.c), or it is gone (why: a start failure). */
+void core_overlap_ready(struct sup_node *n);
+void core_overlap_exited(struct sup_node *n, int wstatus, const char *why);
 /* A running worker did not answer otpd's mailbox ping in time (worker/ping.c). */
 void core_child_ping_timeout(struct sup_node *n);
 /* Orderly shutdown of the tree (SIGTERM, otpctl shutdown); halt_how for PID 1. */
@@ -95,6 +99,9 @@ struct core_req {
 void core_cmd_start(const char *name, struct core_req *r);
 void core_cmd_stop(const char *name, struct core_req *r);
 void core_cmd_restart(const char *name, struct core_req *r);
+/* restart --overlap: the new process starts while the old one runs
+ * (supervisor.h, sup_cmd_overlap); timeout_ms 0: none. */
+void core_cmd_overlap(const char *name, int64_t timeout_ms, struct core_req *r);
 void core_cmd_delete(const char *name, struct core_req *r);
 void core_cmd_kill(const char *name, int signo, struct core_req *r);
 /* The reply's node is the new child. */

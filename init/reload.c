@@ -522,6 +522,30 @@ static void apply_added(const struct cfg_node *c, size_t i, struct names *added,
 		names_add(start, c->spec.name);
 }
 
+/* --overlap's default when the worker has no ready_timeout (otpctl(1)). */
+#define RELOAD_OVERLAP_TIMEOUT_MS 30000
+
+/*
+ * A running worker whose process-level keys changed: restarted, or with
+ * upgrade = overlap, replaced by an overlapping restart (the new process
+ * first; if it fails, the old one keeps running: worker/overlap.c logs it).
+ */
+static void restart_changed(const char *name)
+{
+	struct sup_node *n = core_find(name);
+	const struct cfg_node *c = n ? sup_node_spec(n)->user : NULL;
+	int64_t ready_ms;
+
+	if (!c || !c->w.upgrade_overlap || sup_node_state(n) != SUP_RUNNING ||
+	    sup_node_overlapping(n)) {
+		core_cmd_restart(name, NULL);
+		return;
+	}
+	ready_ms = sup_node_spec(n)->ready_timeout_ms;
+	say(false, "overlapping restart of %s", name);
+	core_cmd_overlap(name, ready_ms > 0 ? ready_ms : RELOAD_OVERLAP_TIMEOUT_MS, NULL);
+}
+
 /* An upgrade's round: which workers step 2 adds and restarts, before any
  * starts, then the configuration replaced (the hook's from now on). */
 static void hooks_tell(const struct names *added, const struct names *restart,
@@ -577,7 +601,7 @@ static void apply(void *unused)
 	for (size_t i = 0; i < start.n; i++)
 		core_cmd_start(start.v[i], NULL);
 	for (size_t i = 0; i < restart.n; i++)
-		core_cmd_restart(restart.v[i], NULL);
+		restart_changed(restart.v[i]);
 	free(start.v);
 	free(restart.v);
 	free(added.v);

@@ -126,7 +126,7 @@ int ipc_listen(const char *path, int backlog);
 /* --- $NOTIFY_SOCKET datagrams (sd_notify(3)) ------------------------------
  *
  * A datagram is newline-separated KEY=VALUE assignments.  READY=1,
- * WATCHDOG=1, STOPPING=1 and STATUS=... are understood (the last one of a
+ * WATCHDOG=1, STOPPING=1, STATUS=... and OTP_HANDOVER=... are understood (the last one of a
  * key wins; "READY=0" or "READY=yes" clear it); every other line, with or
  * without '=', is ignored.  The bytes need no NUL terminator.
  */
@@ -134,6 +134,9 @@ struct ipc_notify_msg {
 	bool ready, watchdog, stopping;
 	const char *status;     /* points into the datagram; NULL: no STATUS= */
 	size_t status_len;
+	const char *handover;   /* OTP_HANDOVER=... (libotp_mailbox's state handover:
+	                           "received N" or "none WHY"); NULL: none */
+	size_t handover_len;
 };
 
 /* Parse `len` bytes of `buf` into *ret_msg (always written; never fails). */

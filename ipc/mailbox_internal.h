@@ -21,6 +21,7 @@
 /* epoll tags besides peer slots 0 .. OTP_MB_CONN_MAX - 1. */
 #define OTP_MBI_TAG_LISTEN OTP_MB_CONN_MAX
 #define OTP_MBI_TAG_SIGNAL (OTP_MB_CONN_MAX + 1)
+#define OTP_MBI_TAG_HANDOVER (OTP_MB_CONN_MAX + 2)
 
 /* An accepted connection of the server (a caller, one-shot or kept). */
 struct otp_mbi_peer {
@@ -51,6 +52,8 @@ struct otp_mbi_server {
 	bool paused;                    /* no fd for another connection: listen again soon */
 	unsigned wakeups;
 	uid_t sys_uid;                  /* otpd's: system messages come from it; -1: none */
+	int ho_fd;                      /* a HANDOVER's channel to the new process, -1 */
+	bool handed_over;               /* state sent: not listening, ho_fd watched */
 };
 
 /* Whether every slot is taken. */
@@ -81,6 +84,20 @@ size_t otp_mbi_peer_oldest(const struct otp_mbi_server *s);
 
 /* The user that made the listening socket (otpd), or (uid_t)-1. */
 uid_t otp_mbi_sys_owner(int listen_fd);
+/*
+ * mailbox_handover.c: the old side of a state handover (otp_mailbox.h).
+ * A HANDOVER system cast arrived with its fd (s->ho_fd): retire every
+ * connection, let the worker send its state, stop listening and watch the
+ * channel; or, without a handover callback, close it and go on.
+ */
+void otp_mbi_handover_give(struct otp_mbi_server *s);
+/* The new process closed the channel before we were stopped: serve again. */
+void otp_mbi_handover_resume(struct otp_mbi_server *s);
+/* One datagram to $NOTIFY_SOCKET (sd_notify(3)), when it is set. */
+void otp_mbi_notify(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Is the system cast (len bytes of text) "HANDOVER PID"?  1: for this
+ * process, -1: for another one (the fd is dropped), 0: another word. */
+int otp_mbi_handover_word(const uint8_t *msg, size_t len);
 /* Whether the peer on fd may send system messages (it runs as s->sys_uid). */
 bool otp_mbi_sys_trusted(const struct otp_mbi_server *s, int fd);
 /* The answer to the system call req (len payload bytes) into rep (cap bytes): its length. */

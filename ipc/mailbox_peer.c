@@ -99,10 +99,20 @@ static bool peer_call(struct otp_mbi_server *s, size_t slot, size_t len)
  * is closed as for a kind a server does not take.  A call is answered by
  * the library, a cast goes to handle_info.
  */
-static bool peer_system(struct otp_mbi_server *s, size_t slot, size_t len)
+static bool peer_system(struct otp_mbi_server *s, size_t slot, size_t len, int *fd)
 {
+	int ho;
+
 	if (!otp_mbi_sys_trusted(s, s->peers[slot].fd))
 		return false;
+	if (s->req[0] == OTP_MB_SYS_CAST && (ho = otp_mbi_handover_word(s->req + 1, len)) != 0) {
+		/* Acted on after this round (mailbox_handover.c). */
+		if (ho > 0 && *fd >= 0 && s->ho_fd < 0 && !s->handed_over) {
+			s->ho_fd = *fd;
+			*fd = -1;
+		}
+		return true;
+	}
 	if (s->req[0] == OTP_MB_SYS_CAST) {
 		if (s->cb && s->cb->handle_info)
 			s->cb->handle_info(s->state, s->req + 1, len);
@@ -118,7 +128,7 @@ static bool peer_system(struct otp_mbi_server *s, size_t slot, size_t len)
  * MSG_TRUNC counts them).  False to close the peer: EOF, an empty or
  * oversized datagram, a kind a server does not take, a failed handler.
  */
-static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n)
+static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n, int *fd)
 {
 	if (n < 1 || n > 1 + OTP_MB_MSG_MAX)
 		return false;
@@ -131,10 +141,32 @@ static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n)
 		return true;
 	case OTP_MB_SYS_CALL:
 	case OTP_MB_SYS_CAST:
-		return peer_system(s, slot, (size_t)n - 1);
+		return peer_system(s, slot, (size_t)n - 1, fd);
 	default:
 		return false;
 	}
+}
+
+/* The descriptor a message carried (SCM_RIGHTS: otpd's HANDOVER), or -1;
+ * any other is closed. */
+static int peer_msg_fd(struct msghdr *mh)
+{
+	int fd = -1;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int x;
+
+			memcpy(&x, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (fd < 0)
+				fd = x;
+			else
+				close(x);
+		}
+	}
+	return fd;
 }
 
 /*
@@ -143,14 +175,30 @@ static bool peer_dispatch(struct otp_mbi_server *s, size_t slot, ssize_t n)
  */
 static int peer_serve_one(struct otp_mbi_server *s, size_t slot)
 {
-	ssize_t n = recv(s->peers[slot].fd, s->req, 1 + OTP_MB_MSG_MAX, MSG_TRUNC | MSG_DONTWAIT);
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = s->req, .iov_len = 1 + OTP_MB_MSG_MAX };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+			     .msg_controllen = sizeof(ctl) };
+	ssize_t n = recvmsg(s->peers[slot].fd, &mh, MSG_TRUNC | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	int fd;
+	bool ok;
 
 	if (n < 0)
 		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
 		return -1;
+	/* recvmsg's MSG_TRUNC reports the flag, not the length: as recv did. */
+	if (mh.msg_flags & MSG_TRUNC)
+		n = 2 + OTP_MB_MSG_MAX;
+	fd = peer_msg_fd(&mh);
 	s->peers[slot].used = ++s->tick;
-	return peer_dispatch(s, slot, n) ? 1 : -2;
+	ok = peer_dispatch(s, slot, n, &fd);
+	if (fd >= 0)
+		close(fd);
+	return ok ? 1 : -2;
 }
 
 /* Close the peer after peer_serve_one's result r < 0. */

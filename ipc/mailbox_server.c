@@ -221,8 +221,11 @@ static int mb_round(struct otp_mbi_server *s, const struct epoll_event *ev, int 
 	for (i = 0; i < n; i++) {
 		if (ev[i].data.u32 == OTP_MBI_TAG_SIGNAL && mb_signals_read(s->sig_fd))
 			return 1;
-		if (ev[i].data.u32 == OTP_MBI_TAG_LISTEN)
+		if (ev[i].data.u32 == OTP_MBI_TAG_LISTEN && !s->handed_over)
 			listen = true;
+		/* The new process ended before otpd stopped us: serve again. */
+		if (ev[i].data.u32 == OTP_MBI_TAG_HANDOVER)
+			otp_mbi_handover_resume(s);
 	}
 	for (i = 0; i < n; i++)
 		if (ev[i].data.u32 < OTP_MB_CONN_MAX)
@@ -243,6 +246,8 @@ static int mb_loop(struct otp_mbi_server *s)
 		r = mb_round(s, ev, n);
 		if (r != 0)
 			return r > 0 ? 0 : r;
+		if (s->ho_fd >= 0 && !s->handed_over)
+			otp_mbi_handover_give(s);
 	}
 }
 
@@ -271,6 +276,9 @@ static int mb_setup(struct otp_mbi_server *s)
 /* Retire every open connection, then free what mb_setup made. */
 static void mb_teardown(struct otp_mbi_server *s)
 {
+	if (s->ho_fd >= 0)
+		close(s->ho_fd);
+	s->ho_fd = -1;
 	for (size_t i = 0; s->peers && i < OTP_MB_CONN_MAX; i++)
 		if (s->peers[i].fd >= 0)
 			otp_mbi_peer_retire(s, i);
@@ -296,6 +304,8 @@ static int mb_run(struct otp_mbi_server *s)
 		mb_teardown(s);
 		return r;
 	}
+	/* Serving from here: ready = notify needs nothing more of the worker. */
+	otp_mbi_notify("READY=1");
 	r = mb_loop(s);
 	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++)
 		if (s->peers[i].fd >= 0)
@@ -332,7 +342,8 @@ static int mb_run_signalled(struct otp_mbi_server *s)
 
 int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *state)
 {
-	struct otp_mbi_server s = { .cb = cb, .state = state, .listen_fd = listen_fd, .ep_fd = -1 };
+	struct otp_mbi_server s = { .cb = cb, .state = state, .listen_fd = listen_fd, .ep_fd = -1,
+				    .ho_fd = -1 };
 	int flags, r;
 
 	if (listen_fd < 0)
@@ -342,9 +353,11 @@ int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *stat
 		return r;
 	s.sys_uid = otp_mbi_sys_owner(listen_fd);
 	/*
-	 * Non-blocking while we serve, to accept until the backlog is empty.
-	 * The flag belongs to the open file otpd shares with every start of
-	 * the worker: put back as we found it on the way out.
+	 * Non-blocking, to accept until the backlog is empty.  The flag
+	 * belongs to the open file otpd shares with every process of the
+	 * worker, and is left so: during an overlapping restart another
+	 * process serves the same socket, and a blocking one would hang its
+	 * accept (otpd makes it blocking again for each plain start).
 	 */
 	flags = fcntl(listen_fd, F_GETFL);
 	if (flags < 0)
@@ -352,7 +365,5 @@ int otp_mb_serve_fd(int listen_fd, const struct otp_mb_callbacks *cb, void *stat
 	if (!(flags & O_NONBLOCK) && fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
 	r = mb_run_signalled(&s);
-	if (!(flags & O_NONBLOCK))
-		(void)fcntl(listen_fd, F_SETFL, flags);
 	return r;
 }

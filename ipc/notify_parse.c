@@ -29,6 +29,9 @@ static void ipc_notify_assign(struct ipc_notify_msg *m, const char *s, size_t n)
 	else if (k == 6 && memcmp(s, "STATUS", 6) == 0) {
 		m->status = v;
 		m->status_len = vn;
+	} else if (k == 12 && memcmp(s, "OTP_HANDOVER", 12) == 0) {
+		m->handover = v;
+		m->handover_len = vn;
 	}
 }
 

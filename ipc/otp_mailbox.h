@@ -44,6 +44,10 @@
  *                                   the message, it may hold spaces); PID 0
  *                                   when there was no process
  *   'S' "UP NAME PID"               ... is running again (started and ready)
+ *   'S' "HANDOVER PID"              with a descriptor (SCM_RIGHTS), for
+ *                                   process PID: hand the state over to
+ *                                   the new process (below); another
+ *                                   process drops it
  * A server built with an older version of this library closes a
  * connection that sends it a kind it does not know, without an answer:
  * otpd then counts a ping as answered (the worker took it) and sends its
@@ -76,6 +80,7 @@
 #define OTP_MAILBOX_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <sys/types.h>
 
 #ifdef __cplusplus
@@ -128,7 +133,55 @@ struct otp_mb_callbacks {
 	 * System calls (ping) never reach a callback: the library answers.
 	 */
 	void (*handle_info)(void *state, const void *msg, size_t len);
+	/*
+	 * State handover (below): otpd started a new process of this worker
+	 * that takes the state over.  The connections were retired (what
+	 * they queued is answered); call otp_handover_send once with the
+	 * state.  After it returns the server stops listening until otpd
+	 * stops it (the new process serves), or serves again if the new
+	 * process ends first.  NULL: this worker does not hand over (the new
+	 * process starts without a state).
+	 */
+	void (*handover)(void *state);
 };
+
+/*
+ * --- state handover (otpctl restart --overlap with handover = true) ------
+ * OTP's code_change for processes.  During an overlapping restart of a
+ * worker with `handover = true` (otp.conf(5)), otpd connects the two
+ * processes: the new one gets OTP_HANDOVER_FD (a stream socket) and
+ * OTP_TAKING_OVER=1; the old one gets the other end with a HANDOVER
+ * system cast, and its handover callback runs.  The new process reads the
+ * state BEFORE it serves and before it says ready (otpd requires
+ * ready = notify or fd:N with handover; otp_mb_serve sends READY=1 when
+ * NOTIFY_SOCKET is set):
+ *
+ *     if (otp_taking_over() && otp_handover_receive(&buf, &len, -1) == 0)
+ *             restore(buf, len), free(buf);
+ *     return otp_mb_serve(&cb, &st);
+ *
+ * A state may be of any size (it is a stream, not a message).
+ */
+
+/* Is this process the new one of an overlapping restart (OTP_TAKING_OVER=1)? */
+bool otp_taking_over(void);
+/*
+ * Old side, from the handover callback only: send `len` bytes of state
+ * (blocks until the new process has read them).  0, -EBADF outside the
+ * callback or a second time, -EPIPE when the new process is gone.
+ */
+int otp_handover_send(const void *state, size_t len);
+/*
+ * New side: the state the old process sent, malloc'd in *ret_buf (free
+ * it), waiting at most timeout_ms (< 0: $OTP_HANDOVER_TIMEOUT_MS, else
+ * 5 s).  0; -ENOENT: no handover (not taking over, or handover = false);
+ * -ENODATA: the old process declined (an older library, no callback);
+ * -ETIMEDOUT: it did not answer in time; -EPROTO: a state cut short.  On
+ * an error start without a state: otpd logs which (the library tells it
+ * through NOTIFY_SOCKET, as OTP_HANDOVER=received N or OTP_HANDOVER=none
+ * WHY).
+ */
+int otp_handover_receive(void **ret_buf, size_t *ret_len, int timeout_ms);
 
 /* --- system messages ------------------------------------------------------ */
 
@@ -197,11 +250,16 @@ int otp_mb_listen_fd(void);
  * Signals: SIGTERM and SIGINT are blocked in the calling thread and read
  * through a signalfd while serve runs (a multi-threaded worker blocks
  * them in its other threads); the mask is put back on return.
- * While it serves, the listening socket is non-blocking (O_NONBLOCK, a
- * flag of the open file otpd shares with every start of the worker); it
- * is put back when serve returns, and otpd makes it blocking again
- * before every start, so a worker that died while serving hands nothing
- * odd to the next one.
+ * Once it serves (after init), it sends READY=1 to $NOTIFY_SOCKET when
+ * that is set (otpd sets it for ready = notify), so such a worker needs
+ * no code of its own for readiness.
+ * Serve makes the listening socket non-blocking (O_NONBLOCK, a flag of
+ * the open file otpd shares with every process of the worker) and leaves
+ * it so when it returns: during an overlapping restart (otpctl restart
+ * --overlap) the other process serves the same socket, and a socket made
+ * blocking under it would hang its accept.  otpd makes it blocking again
+ * before every plain start, so a worker that died while serving hands
+ * nothing odd to the next one.
  */
 int otp_mb_serve(const struct otp_mb_callbacks *cb, void *state);
 

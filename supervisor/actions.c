@@ -35,6 +35,7 @@ void sup_emit_final_forget(struct sup_tree *t, struct sup_node *n)
 {
 	struct sup_action a = { .kind = SUP_A_FORGET, .node = n, .final = true };
 
+	sup_overlap_forget(n);
 	sup_emit(t, &a);
 }
 

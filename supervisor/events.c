@@ -135,6 +135,7 @@ static bool main_exited(struct sup_tree *t, struct sup_node *n, int wstatus, uns
 	if (n->spec.type != SUP_WORKER || !sup_node_live(n) || n->leftovers)
 		return false;
 	exit_reason(n, wstatus, flags, r);
+	sup_overlap_main_gone(n, "the old process exited");
 	return true;
 }
 
@@ -251,6 +252,7 @@ void sup_timer(struct sup_tree *t, int64_t now)
 	t->now = now;
 	while ((n = sup_deadline_due(t, now)))
 		deadline_passed(n);
+	sup_overlap_timer(t, now);
 	settle(t);
 }
 

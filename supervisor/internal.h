@@ -83,6 +83,18 @@ struct sup_sv {
 	bool draining;
 };
 
+/* An overlapping restart under way (overlap.c). */
+enum sup_ov_phase { SUP_OV_STARTING, SUP_OV_RETIRING, SUP_OV_ABORTING };
+struct sup_ov {
+	struct sup_node *node;
+	struct sup_ov *next;            /* tree->ovs */
+	int64_t deadline;               /* SUP_NO_DEADLINE: none */
+	uint64_t cookie;
+	enum sup_ov_phase phase;
+	bool kill_sent;
+	char why[64];                   /* ABORTING: why it failed */
+};
+
 struct sup_node {
 	uint64_t id;
 	struct sup_spec spec;
@@ -122,6 +134,7 @@ struct sup_node {
 	uint64_t cookie;
 	char **args;
 	struct sup_sv *sv;              /* supervisors only */
+	struct sup_ov *ov;              /* worker: an overlapping restart, or NULL */
 };
 
 struct sup_work {
@@ -145,6 +158,7 @@ struct sup_tree {
 	struct sup_node **heap;
 	size_t heap_n, heap_cap;
 	struct sup_node *graveyard;     /* dynamic nodes to free at actions_clear */
+	struct sup_ov *ovs;             /* overlapping restarts under way */
 	int64_t now;
 	bool shutting_down;
 	bool done;
@@ -237,6 +251,14 @@ void sup_node_purge(struct sup_node *n);
 /* The plan of `sup` ended: free the children reload removed meanwhile. */
 void sup_purge_removed(struct sup_node *sup);
 void sup_cmd_defer_start(struct sup_node *n);
+
+/* overlap.c */
+void sup_overlap_main_gone(struct sup_node *n, const char *why);
+void sup_overlap_forget(struct sup_node *n);
+void sup_overlap_kill(struct sup_node *n);
+void sup_overlap_drop(struct sup_node *n);
+int64_t sup_overlap_deadline(const struct sup_tree *t);
+void sup_overlap_timer(struct sup_tree *t, int64_t now);
 
 /* reasons */
 void sup_reason_from_status(struct sup_reason *r, int wstatus);

@@ -91,6 +91,11 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 {
 	struct sup_reason r;
 
+	/* otpd's shutdown does not wait for an old process still stopping. */
+	if (n->tree->shutting_down)
+		sup_overlap_kill(n);
+	else
+		sup_overlap_main_gone(n, "stopped");
 	switch (n->state) {
 	case SUP_STOPPED:
 		return;
@@ -216,6 +221,7 @@ static void kill_one(struct sup_node *n)
 		n->stop_why = SUP_STOP_PLAN;    /* its leftovers: ours now */
 	}
 	if (n->spec.type == SUP_WORKER) {
+		sup_overlap_kill(n);
 		worker_kill(n);
 		return;
 	}

@@ -66,6 +66,9 @@ static const char *node_busy(const struct sup_node *n, bool strict, int pass)
 		return "is stopping";
 	if (n->pending != SUP_PEND_NONE)
 		return "has a command under way";
+	/* Its second process is not saved: an overlap ends first (otpd(8)). */
+	if (n->ov)
+		return "is in an overlapping restart";
 	if (n->sv && queue_has_command(n->sv))
 		return "has commands waiting";
 	return NULL;

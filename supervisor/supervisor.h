@@ -34,7 +34,8 @@
  * blocked in those calls.  A supervisor that is killed (brutal_kill, or its
  * shutdown deadline passed) kills its whole subtree at once.
  *
- * Invariants the tests check: a worker has at most one live process; every
+ * Invariants the tests check: a worker has at most one live process
+ * (and, during an overlapping restart, one more: overlap.c); every
  * termination of siblings walks reverse start order (unless shutdown_order
  * is parallel); a supervisor whose restart history exceeds its intensity
  * exits; no action names a node the shell was told to forget; deaths otpd
@@ -175,8 +176,9 @@ enum sup_result {
 	SUP_E_NOMEM,
 	SUP_E_NOPROC,                   /* the node's supervisor is not running
 	                                   (start-child: the supervisor itself) */
-	SUP_E_BUSY,                     /* never from the core: the shell refuses a
-	                                   reload while an upgrade is under way */
+	SUP_E_BUSY,                     /* overlap: one is under way, or a command on the
+	                                   worker; the shell: a reload while an upgrade
+	                                   is under way */
 };
 
 const char *sup_result_str(enum sup_result r);
@@ -197,6 +199,8 @@ struct sup_action {
 	bool held;                      /* GAVE_UP of the root while it is held
 	                                   (sup_tree_hold_root): it does not exit */
 	int code;                       /* OTPD_EXIT */
+	bool other;                     /* SPAWN SIGNAL KILL: for the worker's second
+	                                   process (an overlapping restart) */
 	enum sup_state state;           /* STATE: the state entered (a node may pass
 	                                   through several in one batch) */
 };
@@ -298,6 +302,33 @@ void sup_cmd_start_child(struct sup_tree *t, const char *sup, const char *name, 
 			 char *const *args, uint64_t cookie, int64_t now);
 
 /*
+ * --- overlapping restarts (overlap.c; otpctl(1) restart --overlap) -------
+ * A running worker gets a second process (SPAWN with `other`) while its
+ * process keeps running.  The shell answers with sup_overlap_ready (it has
+ * made the new process the worker's, the old one is now the other) or
+ * sup_overlap_exited (the second process is gone: `why` a start failure,
+ * else `wstatus`).  Once ready, the old process is stopped as the worker
+ * is stopped (SIGNAL/KILL with `other`); the reply (SUP_OK) comes when it
+ * is gone.  The new process not ready within `timeout_ms` (0: none), its
+ * exit, or the old one's exit or stop before the switch: the new process
+ * is stopped and the reply is SUP_E_START_FAILED ("overlap: ...").
+ * Nothing of an overlap counts toward intensity; the switch counts as a
+ * restart of the worker (`restarts`).  Refused: SUP_E_INVALID for a
+ * supervisor, SUP_E_NOT_RUNNING unless the worker runs, SUP_E_BUSY while
+ * an overlap or a command on it is under way or its supervisor is not
+ * running.
+ */
+void sup_cmd_overlap(struct sup_tree *t, const char *name, int64_t timeout_ms, uint64_t cookie,
+		     int64_t now);
+void sup_overlap_ready(struct sup_tree *t, struct sup_node *n, int64_t now);
+void sup_overlap_exited(struct sup_tree *t, struct sup_node *n, int wstatus, const char *why,
+			int64_t now);
+/* An overlapping restart of n is under way (its second process may live). */
+bool sup_node_overlapping(const struct sup_node *n);
+/* ... and waits for the new process to be ready (the shell swaps only then). */
+bool sup_overlap_awaits_ready(const struct sup_node *n);
+
+/*
  * --- reload (reload.c; its deviations from OTP: otp.conf(5)) ------------
  * The shell diffs two configurations and applies the difference with these.
  */
@@ -334,7 +365,8 @@ bool sup_node_removed(const struct sup_node *n);
 
 /*
  * Can the tree be saved now?  Never while a command waits for its reply,
- * a reload's removal is under way or the tree shuts down.  `strict` also
+ * a reload's removal or an overlapping restart is under way or the tree
+ * shuts down.  `strict` also
  * asks for a settled tree: nothing stopping, and every supervisor idle or
  * only waiting for the child it is starting to be ready.  false: *ret_node
  * is the node in the way and *ret_why says what it does ("is stopping"),

@@ -112,5 +112,8 @@ struct sup_node *sup_deadline_due(struct sup_tree *t, int64_t now)
 
 int64_t sup_next_deadline(const struct sup_tree *t)
 {
-	return t->heap_n ? t->heap[0]->deadline : SUP_NO_DEADLINE;
+	int64_t d = t->heap_n ? t->heap[0]->deadline : SUP_NO_DEADLINE;
+	int64_t o = t->ovs ? sup_overlap_deadline(t) : SUP_NO_DEADLINE;
+
+	return o < d ? o : d;
 }

@@ -29,6 +29,10 @@ METRICS = [
      "(higher is better)"),
     ("mailbox_keep_calls_8", "mailbox calls per second on kept connections, 8 callers "
      "(higher is better)"),
+    ("upgrade_calls_8", "calls per second, 8 callers, during 20 worker restarts "
+     "(higher is better)"),
+    ("upgrade_p99", "call round trip p99, 8 callers, during 20 worker restarts"),
+    ("upgrade_failed", "failed calls, 8 callers, during 20 worker restarts"),
     ("reap_10k", "PID 1: reap 10,000 orphans after SIGCONT"),
     ("forward", "PID 1: SIGTERM -> the child's handler"),
     ("shutdown_100", "stop 100 workers that exit 100 ms after SIGTERM: until all gone"),
@@ -59,16 +63,17 @@ METRICS = [
     ("reexec_1000", "otpctl reexec, 1,000 children: request -> status answered again"),
 ]
 HIGHER_BETTER = {"mailbox_calls_1", "mailbox_calls_8", "mailbox_keep_calls_1",
-                 "mailbox_keep_calls_8"}
+                 "mailbox_keep_calls_8", "upgrade_calls_8"}
 # Not timed: a busy CPU does not change them (never marked noisy).
 LOAD_BLIND = {"mem_10", "mem_100", "mem_1000", "mem_child", "mem_base", "idle_wakeups",
               "idle_syscalls", "scale_started", "scale_fds", "scale_fds_worker", "scale_mem",
               "check_40k_rss", "reload_rss"}
-ORDER = ["otpd", "otpd-cg", "otpd-merged", "otpd-cg-null", "otpd-par", "otpd-dyn", "otpd-stdout",
+ORDER = ["otpd", "otpd-restart", "otpd-steady", "otpd-cg", "otpd-merged", "otpd-cg-null",
+         "otpd-par", "otpd-dyn", "otpd-stdout",
          "s6", "runit", "supervisord", "s6-log", "svlogd", "tini", "dumb-init", "catatonit",
          "floor", "floor-par", "direct", "socketpair"]
-NOT_PEERS = {"otpd", "otpd-cg", "otpd-merged", "otpd-cg-null", "otpd-par", "otpd-dyn",
-             "otpd-stdout", "floor", "floor-par", "direct", "socketpair"}
+NOT_PEERS = {"otpd", "otpd-restart", "otpd-steady", "otpd-cg", "otpd-merged", "otpd-cg-null",
+             "otpd-par", "otpd-dyn", "otpd-stdout", "floor", "floor-par", "direct", "socketpair"}
 SCALE_N = 10000             # scenarios/scale.py
 STATUS_DURING_RELOAD_MS = 100
 
@@ -289,6 +294,16 @@ def targets(ctx):
             cmp = ">=" if m in HIGHER_BETTER else "<="
             check(ok, f"{m} {fmt(o['p50'])} {cmp} {lim} x the socketpair floor's "
                   f"{fmt(f['p50'])} ({o['p50'] / f['p50']:.2f}x)", m)
+    # issue 12: overlapping restarts refuse no call, p99 within 2x of no restart
+    o, f = st("upgrade_failed", "otpd"), st("upgrade_p99", "otpd")
+    if o:
+        check(o["p50"] == 0, f"no failed call during overlapping restarts ({fmt(o['p50'])})",
+              "upgrade_failed")
+    s0 = st("upgrade_p99", "otpd-steady")
+    if f and s0:
+        check(f["p50"] <= 2 * s0["p50"],
+              f"p99 during overlapping restarts {fmt(f['p50'])} ms <= 2 x the steady "
+              f"{fmt(s0['p50'])} ms", "upgrade_p99")
     for s in ("otpd", "otpd-cg"):
         o = st("status_1000", s)
         if o:

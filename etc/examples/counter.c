@@ -9,7 +9,11 @@
  * Run it under otpd with `mailbox = true` (see counter.conf), then:
  *   otpctl call counter "add 5"; otpctl cast counter "add 1"; otpctl call counter get
  *   printf 'add 1\nadd 2\nget\n' | otpctl call counter --batch
- * The value lives in this process only: a restart starts again from 0.
+ * The value lives in this process only: a restart starts again from 0,
+ * but an overlapping restart (otpctl restart counter --overlap, or a
+ * reload with upgrade = overlap) with `handover = true` and `ready =
+ * notify` (see counter.conf) hands it to the new process: the old one
+ * sends it (counter_handover), the new one reads it before it serves.
  *
  * The same program is also a client, to show the other side of the
  * library: `counter NAME REQUEST...` (with OTP_MAILBOX_DIR set, or
@@ -118,6 +122,36 @@ static int counter_init(void *state)
 	return 0;
 }
 
+/* State handover, old side: the value, as decimal text. */
+static void counter_handover(void *state)
+{
+	struct counter *c = state;
+	char num[32];
+	int len = snprintf(num, sizeof(num), "%lld", c->value);
+
+	if (otp_handover_send(num, (size_t)len) < 0)
+		fprintf(stderr, "counter: the new process did not take the value\n");
+}
+
+/* State handover, new side: take the value before serving (none: from 0). */
+static void counter_take_over(struct counter *c)
+{
+	char *buf, *end;
+	size_t len;
+	long long v;
+
+	if (otp_handover_receive((void **)&buf, &len, -1) < 0)
+		return;
+	buf = realloc(buf, len + 1);
+	if (!buf)
+		return;
+	buf[len] = '\0';
+	v = strtoll(buf, &end, 10);
+	if (len > 0 && *end == '\0')
+		c->value = v;
+	free(buf);
+}
+
 static void counter_terminate(void *state, int why)
 {
 	struct counter *c = state;
@@ -165,12 +199,15 @@ int main(int argc, char **argv)
 		.handle_call = counter_call,
 		.handle_cast = counter_cast,
 		.terminate = counter_terminate,
+		.handover = counter_handover,
 	};
 	struct counter c = { 0 };
 	int r;
 
 	if (argc > 1)
 		return counter_client(argv[1], argc - 2, argv + 2);
+	if (otp_taking_over())
+		counter_take_over(&c);
 	r = otp_mb_serve(&cb, &c);
 
 	if (r == -ENOENT) {

@@ -115,6 +115,10 @@ static int open_output(const struct cfg_output_spec *o, int log_fd, int target)
 static int lift(struct child_plan *p, int fd)
 {
 	int floor = p->cfg->ready == CFG_READY_FD ? p->cfg->ready_fd + 1 : 4;
+
+	/* Above the handover channel's number too (4 or 5). */
+	if (p->ho_fd >= 0 && floor < 6)
+		floor = 6;
 	int nfd;
 
 	if (fd < 0 || fd >= floor)
@@ -146,14 +150,20 @@ static void setup_fds(struct child_plan *p)
 	p->exec_fd = lift(p, p->exec_fd);
 	p->mb_fd = lift(p, p->mb_fd);
 	p->ready_fd = lift(p, p->ready_fd);
+	p->ho_fd = lift(p, p->ho_fd);
 	if (p->mb_fd >= 0)
 		place(p, p->mb_fd, 3, "mailbox");
 	if (p->ready_fd >= 0)
 		place(p, p->ready_fd, c->ready_fd, "ready_fd");
-	/* Only 0-2, the mailbox (3) and fd:N survive execve, whatever otpd holds. */
+	if (p->ho_fd >= 0)
+		place(p, p->ho_fd, CHILD_HANDOVER_FD(c), "handover");
+	/* Only 0-2, the mailbox (3), fd:N and a handover channel survive
+	 * execve, whatever otpd holds. */
 	(void)syscall_close_range(p->mb_fd >= 0 ? 4 : 3, ~0U);
 	if (p->ready_fd >= 0)
 		(void)fcntl(c->ready_fd, F_SETFD, 0);
+	if (p->ho_fd >= 0)
+		(void)fcntl(CHILD_HANDOVER_FD(c), F_SETFD, 0);
 }
 
 void child_run(struct child_plan *p)

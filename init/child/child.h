@@ -71,6 +71,8 @@ struct child_plan {
 	struct rlimit nofile;   /* RLIMIT_NOFILE to give back; rlim_cur 0: keep */
 	const sigset_t *sig_reset;      /* dispositions to set back to SIG_DFL */
 	int mb_fd;              /* mailbox listening socket (becomes fd 3), or -1 */
+	int ho_fd;              /* an overlap's handover channel (becomes
+	                           CHILD_HANDOVER_FD(cfg): OTP_HANDOVER_FD), or -1 */
 	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
 	int cg_fd;              /* the worker's cgroup directory, or -1 */
 	bool cg_join;           /* not born inside it: move in first */
@@ -109,5 +111,8 @@ void sb_capabilities(struct child_plan *p);
 void sb_seccomp_load(struct child_plan *p);
 /* Is `cap` in the effective set of this process? */
 bool sb_cap_effective(int cap);
+
+/* The fd number of a handover channel: 4, or 5 when ready = fd:4. */
+#define CHILD_HANDOVER_FD(c) ((c)->ready == CFG_READY_FD && (c)->ready_fd == 4 ? 5 : 4)
 
 #endif

@@ -44,6 +44,7 @@
 struct st_row {
 	const char *name, *type, *state;
 	pid_t pid;                      /* 0: none */
+	pid_t overlap_pid;              /* an overlapping restart's other process, 0: none */
 	unsigned restarts;
 	char last_exit[200];            /* "" when the node never exited */
 	int64_t uptime_ms;              /* -1 when not running */
@@ -120,6 +121,7 @@ static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
 	r->type = sup ? "supervisor" : "worker";
 	r->state = ctl_node_state(n);
 	r->pid = w ? w->pid : 0;
+	r->overlap_pid = overlap_pid(w);
 	r->restarts = sup_node_restarts(n);
 	r->last_exit[0] = '\0';
 	if (why && why->kind != SUP_R_NONE)
@@ -240,6 +242,8 @@ static void st_text_row(struct jbuf *b, const struct st_row *r, int depth, size_
 			      sizeof(cpu));
 		jbuf_printf(b, "  %-6s  %-6s", mem, cpu);
 	}
+	if (r->overlap_pid > 0)
+		jbuf_printf(b, "  overlap:%d", (int)r->overlap_pid);
 	if (r->status) {
 		jbuf_puts(b, "  ");
 		st_text_clean(b, r->status);
@@ -378,6 +382,8 @@ static void st_json_node(struct jbuf *b, struct sup_node *n, struct sup_node *to
 		json_int(b, r.pid);
 	else
 		json_null(b);
+	if (r.overlap_pid > 0)
+		json_kv_int(b, "overlap_pid", r.overlap_pid);
 	json_kv_int(b, "restarts", r.restarts);
 	json_kv_str(b, "last_exit", r.last_exit[0] ? r.last_exit : NULL);
 	json_kv_str(b, "cgroup", r.cgroup[0] ? r.cgroup : NULL);

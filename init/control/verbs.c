@@ -71,9 +71,36 @@ static void cv_stop(struct ctl_client *cl, const struct cv_req *q)
 	core_cmd_stop(q->pos[0], ctl_client_await_reply(cl, q->pos[0], false));
 }
 
+static int64_t cv_duration(const struct cv_req *q, const char *opt, int64_t dflt);
+
+/* --overlap --timeout: how long the new process may take to be ready. */
+#define CV_OVERLAP_TIMEOUT_MS 30000
+
 static void cv_restart(struct ctl_client *cl, const struct cv_req *q)
 {
-	core_cmd_restart(q->pos[0], ctl_client_await_reply(cl, q->pos[0], false));
+	struct sup_node *n;
+	int64_t ready_ms;
+
+	if (!ipc_req_opt(q, "--overlap")) {
+		if (ipc_req_opt(q, "--timeout")) {
+			ctl_client_fail(cl, IPC_EXIT_USAGE, "usage", "restart: --timeout goes with --overlap");
+			return;
+		}
+		core_cmd_restart(q->pos[0], ctl_client_await_reply(cl, q->pos[0], false));
+		return;
+	}
+	if (!(n = cv_find(cl, q->pos[0])))
+		return;
+	if (sup_node_type(n) != SUP_WORKER) {
+		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_worker", "%s: not a worker (--overlap)",
+				q->pos[0]);
+		return;
+	}
+	/* The worker's ready_timeout, else 30 s: a new process never ready is stopped. */
+	ready_ms = sup_node_spec(n)->ready_timeout_ms;
+	core_cmd_overlap(q->pos[0], cv_duration(q, "--timeout", ready_ms > 0 ? ready_ms
+							     : CV_OVERLAP_TIMEOUT_MS),
+			 ctl_client_await_reply(cl, q->pos[0], false));
 }
 
 static void cv_delete(struct ctl_client *cl, const struct cv_req *q)

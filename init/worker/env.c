@@ -111,7 +111,8 @@ int spawn_env_build(struct ws *w, char ***ret_env, const char **ret_why)
 
 	for (char **p = environ; !c->clear_env && p && *p && r == 0; p++)
 		if (strncmp(*p, "NOTIFY_SOCKET=", 14) && strncmp(*p, "LISTEN_", 7) &&
-		    strncmp(*p, "WATCHDOG_", 9) && !(c->user && identity_var(*p)))
+		    strncmp(*p, "WATCHDOG_", 9) &&
+		    strncmp(*p, "OTP_TAKING_OVER=", 16) && strncmp(*p, "OTP_HANDOVER_", 13) && !(c->user && identity_var(*p)))
 			r = env_set(&e, *p);
 	if (r == 0 && c->environment_file) {
 		/* "-PATH": a missing file is fine (systemd's EnvironmentFile=-). */
@@ -134,6 +135,11 @@ int spawn_env_build(struct ws *w, char ***ret_env, const char **ret_why)
 		r = env_setf(&e, "OTP_NAME=%s", sup_node_name(w->node));
 	if (r == 0)
 		r = env_setf(&e, "OTP_MAILBOX_DIR=%s/mailbox", core_config()->otpd.run_dir);
+	/* The second process of an overlapping restart (otpd(8)). */
+	if (r == 0 && w->is_twin)
+		r = env_set(&e, "OTP_TAKING_OVER=1");
+	if (r == 0 && w->is_twin && w->ho_fd >= 0)
+		r = env_setf(&e, "OTP_HANDOVER_FD=%d", CHILD_HANDOVER_FD(c));
 	/* sd_listen_fds(3): the child writes its own pid into LISTEN_PID's room. */
 	if (r == 0 && c->mailbox && (r = env_set(&e, "LISTEN_FDS=1")) == 0 &&
 	    (r = env_set(&e, "LISTEN_FDNAMES=mailbox")) == 0)

@@ -97,8 +97,10 @@ int mailbox_open(struct ws *w)
 	const char *why;
 	int fd, r;
 
+	/* The second process of an overlap: the first one serves the socket
+	 * now, as it is (worker/overlap.c). */
 	if (w->mb_fd >= 0)
-		return mb_blocking(w->mb_fd);
+		return w->is_twin ? 0 : mb_blocking(w->mb_fd);
 	if (!w->cfg->w.mailbox)
 		return 0;
 	if ((r = mb_path(w, &sa)) < 0)
@@ -178,4 +180,25 @@ int mailbox_send(int fd, const void *msg, size_t len)
 	if (send(fd, msg, len, MSG_DONTWAIT | MSG_NOSIGNAL) >= 0)
 		return 0;
 	return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+}
+
+int mailbox_send_fd(int fd, const void *msg, size_t len, int pass)
+{
+	union {
+		struct cmsghdr align;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)msg, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = &ctl,
+			     .msg_controllen = sizeof(ctl) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	memset(&ctl, 0, sizeof(ctl));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass, sizeof(int));
+	if (sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+		return -errno;
+	return 0;
 }

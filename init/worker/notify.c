@@ -116,6 +116,24 @@ static void notify_apply(struct ws *w, const struct ipc_notify_msg *m)
 		log_debug("%s: READY=1 ignored, ready is not notify", name);
 	/* The core last: its actions may free w.  A watchdog ping only moves
 	 * a deadline. */
+	if (w->is_twin && m->handover) {
+		/* How its state handover went (otp_mailbox.h): received N, none WHY. */
+		bool got = m->handover_len > 9 && memcmp(m->handover, "received ", 9) == 0;
+		int len = m->handover_len > 64 ? 64 : (int)m->handover_len;
+
+		if (got)
+			log_info("%s: handover: new process %d received the state (%.*s bytes)",
+				 name, (int)w->pid, len - 9, m->handover + 9);
+		else
+			log_warn("%s: handover: new process %d starts without the state (%.*s)",
+				 name, (int)w->pid, len, m->handover);
+	}
+	if (w->is_twin) {
+		/* The second process of an overlap: only its readiness counts. */
+		if (m->ready && w->cfg && w->cfg->w.ready == CFG_READY_NOTIFY)
+			core_overlap_ready(n);
+		return;
+	}
 	if (m->watchdog)
 		core_child_watchdog(n);
 	if (m->ready && w->cfg && w->cfg->w.ready == CFG_READY_NOTIFY)

@@ -72,6 +72,15 @@ void reap_exec_failed(struct ws *w, const char *step, int err)
 	w->fail_why = strdup(why);
 }
 
+/* w's process is ready: the worker's, or the second one of an overlap. */
+static void ready_now(struct ws *w)
+{
+	if (w->is_twin)
+		core_overlap_ready(w->node);
+	else
+		core_child_ready(w->node);
+}
+
 void reap_exec_result(struct ev_source *s, uint32_t revents)
 {
 	struct ws *w = s->data;
@@ -79,7 +88,7 @@ void reap_exec_result(struct ev_source *s, uint32_t revents)
 
 	(void)exec_settle(w, &ready);
 	if (ready)
-		core_child_ready(w->node);
+		ready_now(w);
 }
 
 /* fd:N readiness: a newline written to N (s6 style). */
@@ -101,8 +110,39 @@ void reap_ready_fd(struct ev_source *s, uint32_t revents)
 		w->ready_fd = -1;
 	}
 	/* Last: the core's actions may free w. */
-	if (ready)
+	if (ready && w->is_twin)
+		core_overlap_ready(n);
+	else if (ready)
 		core_child_ready(n);
+}
+
+/* The second process of an overlap was reaped: the twin goes first. */
+static void reaped_twin(struct ws *t, int wstatus, int exec_state)
+{
+	struct sup_node *n = t->node;
+	char *why = exec_state < 0 ? t->fail_why : NULL;
+
+	t->fail_why = NULL;
+	if (t->swapped) {
+		log_info("%s: old process %d gone, overlapping restart done", sup_node_name(n),
+			 (int)t->pid);
+	} else {
+		char st[64];
+
+		if (why)
+			snprintf(st, sizeof(st), "%s", why);
+		else if (WIFSIGNALED(wstatus))
+			snprintf(st, sizeof(st), "signal:SIG%s", sigabbrev_np(WTERMSIG(wstatus)));
+		else
+			snprintf(st, sizeof(st), "exit:%d", WEXITSTATUS(wstatus));
+		log_warn("%s: overlapping restart failed: the new process %d ended before it "
+			 "took over (%s); the old one keeps running", sup_node_name(n), (int)t->pid,
+			 st);
+	}
+	ws_process_done(t);
+	overlap_release(t);
+	core_overlap_exited(n, wstatus, exec_state < 0 ? (why ? why : "spawn") : NULL);
+	free(why);
 }
 
 /* A child of otpd's own that is no worker (reap_claim). */
@@ -142,6 +182,10 @@ static void reaped(pid_t pid, int wstatus)
 		/* Still open although the process is gone: treat EOF as success. */
 		exec_done(w);
 		exec_state = 1;
+	}
+	if (w->is_twin) {
+		reaped_twin(w, wstatus, exec_state);
+		return;
 	}
 	ws_process_done(w);
 	if (exec_state < 0) {

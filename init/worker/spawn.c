@@ -110,6 +110,7 @@ static void fill_plan(struct ws *w, struct child_plan *p, const int wfd[3], int 
 	p->nofile.rlim_max = setup.nofile_hard;
 	p->sig_reset = setup.sig_reset;
 	p->mb_fd = w->mb_fd;
+	p->ho_fd = w->ho_fd;
 	p->cg_fd = cg_fd;
 	p->oom_back = setup.oom_back;
 	p->pid1 = core_pid1();

@@ -32,6 +32,7 @@ void reap_ready_fd(struct ev_source *s, uint32_t revents);
 /* state.c */
 int ws_index_pid(struct ws *w);
 void ws_unindex_pid(struct ws *w);
+void ws_park(struct ws *w);
 
 /*
  * clone.c.  Must c's worker be started by a copy of otpd (NSS, file:

@@ -7,6 +7,7 @@
  * name them.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -105,7 +106,7 @@ struct ws *ws_of(struct sup_node *n)
 		return NULL;
 	w->node = n;
 	w->cfg = spec->user;
-	w->exec_fd = w->ready_fd = w->mb_fd = -1;
+	w->exec_fd = w->ready_fd = w->mb_fd = w->ho_fd = -1;
 	cgroup_worker_init(&w->cg, n);
 	w->sink = out_sink_new(sup_node_name(n), core_config()->otpd.log_lines);
 	w->ring = out_sink_ring(w->sink);
@@ -145,10 +146,22 @@ void ws_process_done(struct ws *w)
 	w->pid = 0;
 }
 
+/* Free w at the end of the loop iteration (epoll may still name its sources). */
+void ws_park(struct ws *w)
+{
+	w->limbo_next = limbo;
+	limbo = w;
+}
+
 void ws_free(struct ws *w)
 {
 	if (!w)
 		return;
+	if (w->twin) {
+		/* The core killed it (FORGET of a worker with an overlap). */
+		overlap_signal(w, SIGKILL, false);
+		overlap_release(w->twin);
+	}
 	ws_unindex_pid(w);
 	close_src(&w->exec_src, &w->exec_fd);
 	close_src(&w->ready_src, &w->ready_fd);
@@ -165,8 +178,7 @@ void ws_free(struct ws *w)
 	w->status = w->fail_why = NULL;
 	sup_node_set_shell(w->node, NULL);
 	w->node = NULL;
-	w->limbo_next = limbo;
-	limbo = w;
+	ws_park(w);
 }
 
 /* End of a loop iteration: nothing refers to parked states any more. */

@@ -51,13 +51,19 @@ struct ws {
 	struct ws *limbo_next;
 	struct sb_prep *sb;             /* built at the first start */
 	struct wsys *sys;               /* monitors and ping (sys.h), NULL: neither */
+	struct ws *twin;                /* an overlapping restart: the worker's second
+	                                   process (overlap.c); in that twin: the worker */
 	struct cg_worker cg;            /* its cgroup, kept across restarts */
 	pid_t pid;                      /* 0: none (reaping is waitid(P_ALL)) */
 	pid_t last_pid;                 /* the last process reaped (events' exits), 0: none */
 	int exec_fd;                    /* exec-result pipe, -1 when done */
 	int ready_fd;                   /* fd:N readiness pipe (read end), -1 */
 	int mb_fd;                      /* listening mailbox socket, -1: none */
+	int ho_fd;                      /* twin: its end of the handover channel until
+	                                   it is spawned, -1: none */
 	bool exec_ok;                   /* execve succeeded */
+	bool is_twin;                   /* this is the second process of twin */
+	bool swapped;                   /* twin: it holds the old process now */
 };
 
 /* Both strings are allocated when needed: most workers never send STATUS=
@@ -98,6 +104,23 @@ void ws_reopen_logs(void);
 int spawn_worker(struct ws *w, const char **ret_why);
 /* Send `sig` through a pidfd of w's process (never to a bare pid). */
 int spawn_signal(struct ws *w, int sig);
+
+/* --- overlap.c: a worker's second process (otpctl restart --overlap) ----- */
+
+/*
+ * Start w's second process (in a twin state that borrows w's sink, mailbox
+ * socket, cgroup and sandbox; it gets OTP_TAKING_OVER=1).  0, or -errno
+ * with *ret_why.
+ */
+int overlap_spawn(struct ws *w, const char **ret_why);
+/* The second process is ready: it becomes w's process, the old one the twin's. */
+void overlap_swap(struct ws *w);
+/* `sig` (+SIGCONT when cont) to the second process; KILL: also its process group. */
+void overlap_signal(struct ws *w, int sig, bool cont);
+/* The second process of w, 0: none. */
+pid_t overlap_pid(const struct ws *w);
+/* The twin's process was reaped: the twin goes. */
+void overlap_release(struct ws *w);
 
 /* --- reap.c ------------------------------------------------------------- */
 
@@ -144,6 +167,8 @@ int mailbox_connect(const char *name);
 /* Send one datagram (kind byte first) without blocking: 0, -EAGAIN (full),
  * or -errno (-EPIPE, -ECONNRESET: the process that took it closed it). */
 int mailbox_send(int fd, const void *msg, size_t len);
+/* The same, passing descriptor `pass` along (SCM_RIGHTS). */
+int mailbox_send_fd(int fd, const void *msg, size_t len, int pass);
 
 /* --- sys.c: system messages (monitors, ping; otp.conf(5)) ----------------- */
 

@@ -32,6 +32,7 @@ worker_pids() {
 import json, sys
 def walk(n):
     if n.get("pid"): print(n["pid"])
+    if n.get("overlap_pid"): print(n["overlap_pid"])
     for c in n.get("children", []): walk(c)
 try: walk(json.load(sys.stdin))
 except Exception: pass'

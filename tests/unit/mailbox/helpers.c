@@ -222,8 +222,8 @@ static void mh_limit_fds(int room)
 }
 
 /*
- * The server child: serve, then check it left no fd, and the signal mask
- * and the socket's file flags (O_NONBLOCK) as they were.
+ * The server child: serve, then check it left no fd, the signal mask as
+ * it was, and the socket's file flags as they were but O_NONBLOCK.
  */
 static void mh_server_child(int lfd, int report_fd, const struct mh_opts *opts)
 {
@@ -245,7 +245,8 @@ static void mh_server_child(int lfd, int report_fd, const struct mh_opts *opts)
 	r = opts->via_env ? otp_mb_serve(&mh_cb, &st) : otp_mb_serve_fd(lfd, &mh_cb, &st);
 	if (mh_fd_count() != fds)
 		_exit(MH_EXIT_FD_LEAK);
-	if (fcntl(lfd, F_GETFL) != flags)
+	/* O_NONBLOCK is left set (another process may serve the socket too). */
+	if (fcntl(lfd, F_GETFL) != (flags | O_NONBLOCK))
 		_exit(MH_EXIT_FLAGS);
 	sigprocmask(SIG_SETMASK, NULL, &after);
 	if (sigismember(&after, SIGTERM) != sigismember(&before, SIGTERM) ||

@@ -54,6 +54,7 @@ struct h_act {
 	struct sup_reason reason;
 	enum sup_state state;
 	int64_t at;
+	bool other;
 };
 
 struct h_cmd {
@@ -338,6 +339,7 @@ static void log_action(struct h *h, const struct sup_action *a, struct h_rec *r)
 	l->code = a->code;
 	l->reason = a->reason;
 	l->state = a->state;
+	l->other = a->other;
 	l->at = h->now;
 }
 
@@ -347,6 +349,8 @@ static void do_action(struct h *h, const struct sup_action *a)
 
 	cr_assert(!r || !r->forgotten, "action %d names %s after FORGET", a->kind, r->name);
 	log_action(h, a, r);
+	if (a->other)
+		return;         /* an overlap's second process: the test drives it */
 	switch (a->kind) {
 	case SUP_A_SPAWN: proc_spawn(h, r); break;
 	case SUP_A_SIGNAL: proc_signal(h, r, a); break;
@@ -718,6 +722,33 @@ int h_cmd_restart(struct h *h, const char *name)
 	return cmd_done(h, c);
 }
 
+int h_cmd_overlap(struct h *h, const char *name, int64_t timeout_ms)
+{
+	uint64_t c = cmd_new(h, NULL, "overlap", name);
+
+	sup_cmd_overlap(h->t, name, timeout_ms, c, h->now);
+	return cmd_done(h, c);
+}
+
+void h_overlap_ready(struct h *h, const char *name)
+{
+	struct sup_node *n = h_node(h, name);
+	struct h_rec *r = rec_of(h, n);
+
+	/* The shell swaps: the worker's process is the new one. */
+	r->pid = ++h->next_pid;
+	sup_overlap_ready(h->t, n, h->now);
+	take(h);
+	h_run(h);
+}
+
+void h_overlap_exited(struct h *h, const char *name, int wstatus, const char *why)
+{
+	sup_overlap_exited(h->t, h_node(h, name), wstatus, why, h->now);
+	take(h);
+	h_run(h);
+}
+
 int h_cmd_delete(struct h *h, const char *name)
 {
 	uint64_t c = cmd_new(h, NULL, "delete", name);
@@ -825,6 +856,13 @@ static int act_format(const struct h_act *a, char *out, size_t len)
 {
 	char why[200];
 
+	if (a->other) {
+		switch (a->kind) {
+		case SUP_A_SPAWN: return snprintf(out, len, "spawn+:%s", a->name);
+		case SUP_A_SIGNAL: return snprintf(out, len, "sig%d+:%s", a->signo, a->name);
+		default: return snprintf(out, len, "kill+:%s", a->name);
+		}
+	}
 	switch (a->kind) {
 	case SUP_A_SPAWN: return snprintf(out, len, "spawn:%s", a->name);
 	case SUP_A_SIGNAL:

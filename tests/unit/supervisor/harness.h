@@ -97,6 +97,14 @@ int h_cmd_start(struct h *h, const char *name);
 int h_cmd_stop(struct h *h, const char *name);
 int h_cmd_restart(struct h *h, const char *name);
 int h_cmd_delete(struct h *h, const char *name);
+/*
+ * restart --overlap.  The second process is not modelled: its actions are
+ * logged (spawn+:N sig<S>+:N kill+:N) and not carried out; the test says
+ * when it is ready (the worker gets a new pid) or gone.
+ */
+int h_cmd_overlap(struct h *h, const char *name, int64_t timeout_ms);
+void h_overlap_ready(struct h *h, const char *name);
+void h_overlap_exited(struct h *h, const char *name, int wstatus, const char *why);
 int h_cmd_kill(struct h *h, const char *name, int signo);
 /* Reload: stop and take out for good; insert stopped after `after` (NULL: first). */
 int h_cmd_remove(struct h *h, const char *name);
