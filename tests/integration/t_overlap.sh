@@ -13,8 +13,9 @@ conf <<EOF
 [worker echo]
 exec = $ECHO
 mailbox = true
+; the second process is ready once the test says so ($T/slow.go)
 [worker slow]
-exec = /bin/sh -c 'sleep 1; echo ready >&3; exec sleep 1000'
+exec = /bin/sh -c '[ -n "\$OTP_TAKING_OVER" ] && while [ ! -e $T/slow.go ]; do sleep 0.02; done; echo ready >&3; exec sleep 1000'
 ready = fd:3
 [worker off]
 exec = /bin/sleep 1000
@@ -74,6 +75,7 @@ fi
 ctl restart slow --overlap > "$T/busy" 2>&1
 expect_eq "a second overlap is refused (exit 1)" "$?" 1
 grep -q busy "$T/busy" && pass "it says busy" || fail "busy: $(cat "$T/busy")"
+touch "$T/slow.go"
 wait $ov; expect_eq "the overlap succeeded" "$?" 0
 [ "$(json slow pid)" != "$old" ] && pass "slow has a new pid" || fail "slow: same pid"
 ctl events --no-follow | grep "slow" | grep -q "started.*$(json slow pid)" &&
