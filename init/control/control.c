@@ -720,6 +720,19 @@ static int ctl_socket_perms(const char *path)
 	return 0;
 }
 
+/* Serve the listening socket fd: accept, watch the tree and the events. */
+static void ctl_take(int fd)
+{
+	ctl.fd = fd;
+	ctl.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_on_accept };
+	ctl.accept_resume.fn = ctl_accept_resume;
+	ctl.watcher = (struct core_watcher){ .action = ctl_watch_action, .shown = ctl_watch_shown };
+	core_watch(&ctl.watcher);
+	ctl.listener = (struct events_listener){ .fn = ctl_events_heard };
+	events_listen(&ctl.listener);
+	hook_init();
+}
+
 int control_init(const char *path, const char *group)
 {
 	int fd, r;
@@ -741,14 +754,7 @@ int control_init(const char *path, const char *group)
 		r = fd < 0 ? fd : r;
 		goto fail;
 	}
-	ctl.fd = fd;
-	ctl.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_on_accept };
-	ctl.accept_resume.fn = ctl_accept_resume;
-	ctl.watcher = (struct core_watcher){ .action = ctl_watch_action, .shown = ctl_watch_shown };
-	core_watch(&ctl.watcher);
-	ctl.listener = (struct events_listener){ .fn = ctl_events_heard };
-	events_listen(&ctl.listener);
-	hook_init();
+	ctl_take(fd);
 	if ((r = ev_add(&ctl.src)) < 0)
 		goto fail;
 	return 0;
@@ -1015,14 +1021,7 @@ int control_restore(const struct st_rd *r, bool dry, struct core_talk **ret_aske
 	if (dry)
 		return 0;
 	ctl.has_gid = group && group_resolve(group, &ctl.gid) == 0;
-	ctl.fd = fd;
-	ctl.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_on_accept };
-	ctl.accept_resume.fn = ctl_accept_resume;
-	ctl.watcher = (struct core_watcher){ .action = ctl_watch_action, .shown = ctl_watch_shown };
-	core_watch(&ctl.watcher);
-	ctl.listener = (struct events_listener){ .fn = ctl_events_heard };
-	events_listen(&ctl.listener);
-	hook_init();
+	ctl_take(fd);
 	*why = "control: the events hook";
 	if (st_find(r, CT_HOOK, &v) && (k = hook_restore(&v, false)) < 0)
 		return k;
