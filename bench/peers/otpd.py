@@ -118,3 +118,20 @@ class OtpdInit(Init):
     def argv(self, ctx, d, child):
         conf = conf_text(ctx, d, [child])
         return [ctx.otpd, "-c", conf]
+
+
+def mailbox_worker(ctx, name, keys):
+    """otpd with one mailbox worker (the echo helper, w0) with `keys` added
+    to its section, in directory and cgroup `name`; once its mailbox exists:
+    (directory, OtpdRun, the mailbox's path)."""
+    d = ctx.dir(name)
+    cg = ctx.cgroup(name)
+    conf = conf_text(ctx, d, [[f"{ctx.b}/helpers/techo"]], worker_keys=keys)
+    p = ctx.spawn([ctx.otpd, "-c", conf], cg)
+    run = OtpdRun(ctx, p, cg, d)
+    path = f"{d}/run/mailbox/w0"
+    end = time.monotonic() + 10
+    while not os.path.exists(path) and time.monotonic() < end:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    return d, run, path

@@ -13,9 +13,8 @@ over.  Two pairs of rows:
 (otpctl status with 1,000 children is measured in start.py.)
 """
 import os
-import time
 
-from peers.otpd import OtpdRun, conf_text
+from peers.otpd import mailbox_worker
 
 METRICS = ("mailbox_rtt_p50", "mailbox_rtt_p99", "mailbox_calls_1", "mailbox_calls_8")
 KEEP_METRICS = ("mailbox_keep_p50", "mailbox_keep_p99", "mailbox_keep_calls_1",
@@ -31,18 +30,7 @@ KEEP_NOTES = {
 
 
 def run(ctx):
-    d = ctx.dir("mailbox")
-    cg = ctx.cgroup("mailbox")
-    conf = conf_text(ctx, d, [[f"{ctx.b}/helpers/techo"]])
-    with open(conf, "a") as f:
-        f.write("mailbox = true\n")
-    p = ctx.spawn([ctx.otpd, "-c", conf], cg)
-    run = OtpdRun(ctx, p, cg, d)
-    path = f"{d}/run/mailbox/w0"
-    end = time.monotonic() + 10
-    while not os.path.exists(path) and time.monotonic() < end:
-        time.sleep(0.01)
-    time.sleep(0.2)
+    d, run, path = mailbox_worker(ctx, "mailbox", ['mailbox = true'])
     # The callers and the floors' servers run in a cgroup of their own.
     bcg = ctx.cgroup("mailbox-callers")
     out = os.path.join(d, "bench.out")

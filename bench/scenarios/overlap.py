@@ -10,9 +10,8 @@ Targets: no failed call during overlaps, and their p99 within 2x of the
 steady p99.
 """
 import os
-import time
 
-from peers.otpd import OtpdRun, conf_text
+from peers.otpd import mailbox_worker
 
 NOTES = {
     "otpd": "restart --overlap, 8 one-shot callers, no pause",
@@ -22,18 +21,7 @@ NOTES = {
 
 
 def run(ctx):
-    d = ctx.dir("overlap")
-    cg = ctx.cgroup("overlap")
-    conf = conf_text(ctx, d, [[f"{ctx.b}/helpers/techo"]])
-    with open(conf, "a") as f:
-        f.write("mailbox = true\nready = notify\n")
-    p = ctx.spawn([ctx.otpd, "-c", conf], cg)
-    run = OtpdRun(ctx, p, cg, d)
-    path = f"{d}/run/mailbox/w0"
-    end = time.monotonic() + 10
-    while not os.path.exists(path) and time.monotonic() < end:
-        time.sleep(0.01)
-    time.sleep(0.2)
+    d, run, path = mailbox_worker(ctx, "overlap", ['mailbox = true', 'ready = notify'])
     bcg = ctx.cgroup("overlap-callers")
     out = os.path.join(d, "bench.out")
     rounds = "5" if ctx.quick else "20"
