@@ -7,11 +7,7 @@
 # Peers that still cannot be installed are reported by the bench itself.
 set -u
 PKGS="s6 execline runit supervisor tini dumb-init catatonit strace linux-perf"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
+missing=$("$(dirname "$0")/../scripts/missing-packages.sh" $PKGS)
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/setup: missing:$missing (run as root to install them)" >&2

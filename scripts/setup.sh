@@ -6,11 +6,7 @@ PKGS="gcc make pkg-config libc6-dev libsystemd-dev libseccomp-dev libinih-dev
       libcriterion-dev groff-base man-db util-linux procps iproute2 python3
       python3-prometheus-client erlang-nox zsh fish bash-completion
       clang libclang-rt-dev"        # clang's libFuzzer, ASan, UBSan: make fuzz, check-fuzz
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
+missing=$("$(dirname "$0")/missing-packages.sh" $PKGS)
 "$(dirname "$0")/../tests/vm/setup.sh"       # qemu, busybox and a kernel for make check-vm
 "$(dirname "$0")/../tests/container/setup.sh"  # podman, runc, tini for make check-container
 [ -z "$missing" ] && exit 0

@@ -8,11 +8,7 @@
 # the tier brings its own containers.conf (tests/container/run.sh).
 set -eu
 PKGS="podman runc fuse-overlayfs uidmap tini busybox-static"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
+missing=$("$(dirname "$0")/../../scripts/missing-packages.sh" $PKGS)
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "container-setup: missing packages:$missing (run as root to install them)" >&2

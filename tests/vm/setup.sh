@@ -45,11 +45,7 @@ need_root() {
 }
 
 install_packages() {
-	missing=""
-	for p in $PKGS; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-			missing="$missing $p"
-	done
+	missing=$("$HERE/../../scripts/missing-packages.sh" $PKGS)
 	[ -z "$missing" ] && return 0
 	need_root "missing packages:$missing"
 	say "installing$missing"
