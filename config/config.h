@@ -110,9 +110,9 @@ struct cfg_worker {
 	struct cfg_sandbox *sb;
 	uint64_t forward_signals;       /* bit (1 << signo) */
 	int64_t log_max_size;           /* file: rotated at this size, 0: never; default 10M */
-	int log_keep;                   /* rotated files kept, default 5 */
 	int64_t ping_ms;                /* mailbox ping interval, 0: off */
 	int64_t ping_timeout_ms;        /* default 5 s */
+	int log_keep;                   /* rotated files kept, default 5 */
 	int argc;
 	int n_env;
 	int n_monitors;
@@ -146,8 +146,9 @@ const struct cfg_sandbox *cfg_worker_sandbox(const struct cfg_worker *w);
 
 struct cfg_node {
 	struct sup_spec spec;           /* spec.user points at this node */
-	char parent[SUP_NAME_MAX + 1];  /* "" for the root */
-	int line;                       /* next to parent: no padding hole */
+	/* The parent's name: its node's spec.name ("" for the root), not a
+	 * copy (64 bytes a node: issue 19, memory per child). */
+	const char *parent;
 	char *file;                     /* where the section was declared */
 	/*
 	 * Where the node sits, as indexes into otp_config.nodes, so that no
@@ -158,6 +159,7 @@ struct cfg_node {
 	 */
 	size_t parent_index, prev_sibling;
 	unsigned depth;                 /* 0 for the root, at most CFG_DEPTH_MAX */
+	int line;                       /* next to depth: no padding hole */
 	/*
 	 * A hash of the section's KEY=VALUE lines as written, one per class,
 	 * so that a reload can tell what changed (cfg_node_changes): keys

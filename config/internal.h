@@ -81,6 +81,7 @@ struct cfg_sb_seen {
 /* A node while parsing. */
 struct cfg_pnode {
 	struct cfg_node node;
+	char parent_name[SUP_NAME_MAX + 1]; /* the `parent` key ("" if not given) */
 	bool bad;                       /* section in error: keys checked, node dropped */
 	bool err_set;                   /* stderr given explicitly */
 	struct cfg_seen seen;

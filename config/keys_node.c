@@ -18,7 +18,7 @@ const char *cfg_set_parent(struct cfg_ctx *x, struct cfg_pnode *p, const char *v
 		return "the root supervisor has no parent";
 	if (!sup_name_valid(v, NULL))
 		return "expected a supervisor name";
-	snprintf(p->node.parent, sizeof(p->node.parent), "%s", v);
+	snprintf(p->parent_name, sizeof(p->parent_name), "%s", v);
 	return NULL;
 }
 

@@ -54,9 +54,9 @@ static void parent_resolve(struct cfg_ctx *x, size_t i)
 	struct cfg_pnode *p = &x->pn[i];
 	size_t j;
 
-	if (!p->node.parent[0])
-		snprintf(p->node.parent, sizeof(p->node.parent), "%s", CFG_ROOT);
-	j = find_index(x, p->node.parent);
+	if (!p->parent_name[0])
+		snprintf(p->parent_name, sizeof(p->parent_name), "%s", CFG_ROOT);
+	j = find_index(x, p->parent_name);
 	if (j == CFG_NONE || x->pn[j].node.spec.type != SUP_SUPERVISOR) {
 		/* "root" always exists, so the key was given */
 		cfg_err_at_key(x, &p->seen, CFG_K_PARENT, j == CFG_NONE ?
@@ -128,6 +128,7 @@ static void links_set(struct cfg_ctx *x, const size_t *order, size_t n, const si
 		const struct cfg_pnode *p = &x->pn[order[k]];
 
 		nodes[k].parent_index = k == 0 ? CFG_NO_NODE : pos[p->parent];
+		nodes[k].parent = k == 0 ? "" : nodes[nodes[k].parent_index].spec.name;
 		if (p->next_sibling != CFG_NONE)
 			nodes[pos[p->next_sibling]].prev_sibling = k;
 	}
@@ -153,7 +154,6 @@ static int nodes_take(struct cfg_ctx *x, const size_t *order, size_t n)
 		memset(&p->node, 0, sizeof(p->node));
 		nodes[k].spec.user = &nodes[k];
 	}
-	nodes[0].parent[0] = '\0';
 	links_set(x, order, n, pos, nodes);
 	free(pos);
 	x->cfg->nodes = nodes;

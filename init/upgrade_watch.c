@@ -95,7 +95,8 @@ static void on_gave_up(struct watch *w, const struct sup_action *a)
 {
 	const struct sup_spec *s = sup_node_spec(a->node);
 	const char *child = a->child ? sup_node_name(a->child) : NULL;
-	const struct sup_reason *last = a->child ? sup_node_last_exit(a->child) : NULL;
+	struct sup_reason buf;
+	const struct sup_reason *last = a->child ? sup_node_last_exit(a->child, &buf) : NULL;
 
 	if (a->held)
 		failing(w, child, last, "the root supervisor %s would have given up (intensity %d "
@@ -159,6 +160,7 @@ static void on_action(struct core_watcher *cw, const struct sup_action *a)
 static bool settled(struct watch *w, const struct watch_node *wn)
 {
 	struct sup_node *n = core_find(wn->name);
+	struct sup_reason buf;
 	const char *state;
 
 	/* Out of the tree: a temporary that ended cleanly (any other end
@@ -177,7 +179,7 @@ static bool settled(struct watch *w, const struct watch_node *wn)
 	case SUP_RESTARTING: state = "restarting"; break;
 	default: state = "stopping"; break;
 	}
-	failing(w, wn->name, sup_node_last_exit(n), "%s at the end of the window", state);
+	failing(w, wn->name, sup_node_last_exit(n, &buf), "%s at the end of the window", state);
 	return false;
 }
 

@@ -101,9 +101,13 @@ static void work_one(struct sup_tree *t, struct sup_work w)
 		if (p)
 			sup_plan_child_failed(p, w.node);
 		break;
-	case SUP_W_EXIT:
-		sup_child_crashed(w.node, &w.node->last_exit);
+	case SUP_W_EXIT: {
+		struct sup_reason r;
+
+		sup_last_get(w.node, &r);
+		sup_child_crashed(w.node, &r);
 		break;
+	}
 	case SUP_W_STEP:
 		sup_plan_step(w.node);
 		break;

@@ -41,7 +41,7 @@ static void start_failed(struct sup_tree *t, struct sup_node *n, const struct su
 	struct sup_action a = { .kind = SUP_A_EXITED, .node = n, .reason = *r };
 
 	sup_deadline_clear(n);
-	n->last_exit = *r;
+	sup_last_set(n, r);
 	n->stop_why = SUP_STOP_NONE;
 	n->kill_sent = false;
 	n->retrying = false;    /* set again if the failure is retried */

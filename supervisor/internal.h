@@ -95,6 +95,18 @@ struct sup_ov {
 	char why[64];                   /* ABORTING: why it failed */
 };
 
+/*
+ * A node's last exit as kept.  struct sup_reason carries a 160-byte `why`
+ * for a failed start only; kept in every node it was most of a node's
+ * size (issue 19: memory per child), so here it is on the heap, and only
+ * when there is one (node.c).
+ */
+struct sup_last {
+	enum sup_reason_kind kind;
+	int code;
+	char *why;                      /* NULL: none */
+};
+
 struct sup_node {
 	uint64_t id;
 	struct sup_spec spec;
@@ -106,7 +118,7 @@ struct sup_node {
 	struct sup_node *gnext;         /* tree->graveyard */
 	enum sup_state state;
 	unsigned restarts;
-	struct sup_reason last_exit;
+	struct sup_last last_exit;      /* sup_last_set / sup_last_get */
 	int64_t since;
 	int64_t deadline;
 	size_t heap_idx;                /* SIZE_MAX: not in the heap */
@@ -169,6 +181,9 @@ struct sup_tree {
 /* actions.c: a batch of this many actions is kept allocated between
  * batches (a restart's batch fits); larger ones are given back. */
 #define SUP_ACTS_KEEP 16
+/* node.c: set (copies r->why) and read a node's last exit. */
+void sup_last_set(struct sup_node *n, const struct sup_reason *r);
+void sup_last_get(const struct sup_node *n, struct sup_reason *ret);
 void sup_emit(struct sup_tree *t, const struct sup_action *a);
 void sup_emit_node(struct sup_tree *t, enum sup_action_kind k, struct sup_node *n);
 /* FORGET of a node gone for good (SUP_A_FORGET, final). */

@@ -102,7 +102,7 @@ void sup_node_terminate(struct sup_node *n, enum sup_stop_why why)
 	case SUP_RESTARTING:
 		/* No process: the queued retry is simply dropped. */
 		sup_deadline_clear(n);
-		r = n->last_exit;
+		sup_last_get(n, &r);
 		sup_node_gone(n, &r);
 		return;
 	case SUP_STOPPING:
@@ -137,7 +137,7 @@ void sup_node_gone(struct sup_node *n, const struct sup_reason *r)
 	struct sup_action a = { .kind = SUP_A_EXITED, .node = n, .reason = *r };
 
 	sup_deadline_clear(n);
-	n->last_exit = *r;
+	sup_last_set(n, r);
 	n->stop_why = SUP_STOP_NONE;
 	n->kill_sent = false;
 	/* A group restart stops a looping child only to start it again. */

@@ -1,6 +1,10 @@
 /*
  * node.c: read-only accessors used by status and count_children.
  */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "internal.h"
 
 const char *sup_node_name(const struct sup_node *n) { return n->spec.name; }
@@ -10,11 +14,32 @@ enum sup_type sup_node_type(const struct sup_node *n) { return n->spec.type; }
 enum sup_state sup_node_state(const struct sup_node *n) { return n->state; }
 struct sup_node *sup_node_parent(const struct sup_node *n) { return n->parent; }
 unsigned sup_node_restarts(const struct sup_node *n) { return n->restarts; }
-const struct sup_reason *sup_node_last_exit(const struct sup_node *n) { return &n->last_exit; }
+const struct sup_reason *sup_node_last_exit(const struct sup_node *n, struct sup_reason *buf)
+{
+	sup_last_get(n, buf);
+	return buf;
+}
 bool sup_node_is_dynamic(const struct sup_node *n) { return n->dynamic; }
 int64_t sup_node_since(const struct sup_node *n) { return n->since; }
 void *sup_node_shell(const struct sup_node *n) { return n->shell; }
 void sup_node_set_shell(struct sup_node *n, void *p) { n->shell = p; }
+
+void sup_last_set(struct sup_node *n, const struct sup_reason *r)
+{
+	/* Out of memory, the detail is lost, not the exit: status shows the
+	 * kind ("start_failed") without it. */
+	char *why = r->why[0] ? strdup(r->why) : NULL;
+
+	free(n->last_exit.why);
+	n->last_exit = (struct sup_last){ .kind = r->kind, .code = r->code, .why = why };
+}
+
+void sup_last_get(const struct sup_node *n, struct sup_reason *ret)
+{
+	ret->kind = n->last_exit.kind;
+	ret->code = n->last_exit.code;
+	snprintf(ret->why, sizeof(ret->why), "%s", n->last_exit.why ? n->last_exit.why : "");
+}
 
 static struct sup_node *skip_hidden(struct sup_node *n)
 {

@@ -273,7 +273,7 @@ static void init_failed(struct sup_node *sup)
 	struct sup_tree *t = sup->tree;
 
 	plan_end(sup);
-	sup->last_exit = sv->exit_reason;
+	sup_last_set(sup, &sv->exit_reason);
 	sup_set_state(sup, SUP_STOPPED);
 	pending_sweep(sup);
 	/* Commands that waited for the plan get their answer now. */
@@ -445,8 +445,10 @@ void sup_plan_child_failed(struct sup_node *sup, struct sup_node *child)
 	if (is_current_start(sup, child) && sv->plan == SUP_PLAN_INIT) {
 		/* OTP: abort, stop what started, fail with failed_to_start_child. */
 		char why[96];
+		struct sup_reason last;
 
-		sup_reason_format(&child->last_exit, why, sizeof(why));
+		sup_last_get(child, &last);
+		sup_reason_format(&last, why, sizeof(why));
 		sup_reason_set(&sv->exit_reason, SUP_R_START_FAILED, 0);
 		snprintf(sv->exit_reason.why, sizeof(sv->exit_reason.why), "%.64s: %.90s",
 			 child->spec.name, why);
@@ -498,7 +500,7 @@ void sup_exit_finish(struct sup_node *sup)
 	if (!sup->parent) {
 		struct sup_action a = { .kind = SUP_A_OTPD_EXIT, .code = sv->exit_code };
 
-		sup->last_exit = sv->exit_reason;
+		sup_last_set(sup, &sv->exit_reason);
 		sup_set_state(sup, SUP_STOPPED);
 		t->done = true;
 		sup_emit(t, &a);
@@ -512,7 +514,7 @@ void sup_exit_finish(struct sup_node *sup)
 		return;
 	}
 	/* It ended by itself (intensity, auto_shutdown): its parent decides. */
-	sup->last_exit = sv->exit_reason;
+	sup_last_set(sup, &sv->exit_reason);
 	sup_set_state(sup, SUP_STOPPED);
 	sup_work_push(t, SUP_W_EXIT, sup);
 }

@@ -12,8 +12,9 @@ void sup_pending_reply(struct sup_node *n, enum sup_result r)
 {
 	/* A node that already left the tree (FORGET) is not named again. */
 	struct sup_action a = { .kind = SUP_A_REPLY, .node = n->hidden ? NULL : n,
-				.cookie = n->cookie, .result = r, .reason = n->last_exit };
+				.cookie = n->cookie, .result = r };
 
+	sup_last_get(n, &a.reason);
 	n->pending = SUP_PEND_NONE;
 	sup_emit(n->tree, &a);
 	if (n->parent)
@@ -45,7 +46,7 @@ int sup_reason_code(const struct sup_reason *r)
 void sup_auto_shutdown_check(struct sup_node *n)
 {
 	struct sup_node *sup = n->parent;
-	struct sup_reason r;
+	struct sup_reason r, last;
 
 	if (!n->spec.significant || sup->spec.auto_shutdown == SUP_AUTO_NEVER)
 		return;
@@ -54,8 +55,9 @@ void sup_auto_shutdown_check(struct sup_node *n)
 			if (c != n && c->spec.significant && !c->hidden && c->state != SUP_STOPPED)
 				return;
 	}
+	sup_last_get(n, &last);
 	sup->sv->exit_code = n->spec.type == SUP_SUPERVISOR ? n->sv->exit_code
-							    : sup_reason_code(&n->last_exit);
+							    : sup_reason_code(&last);
 	sup_reason_set(&r, SUP_R_SHUTDOWN, 0);
 	sup_exit_begin(sup, &r);
 }
@@ -179,7 +181,7 @@ static void do_restart(struct sup_node *n, const struct sup_reason *r)
 {
 	struct sup_action a = { .kind = SUP_A_EXITED, .node = n, .reason = *r, .counted = true };
 
-	n->last_exit = *r;
+	sup_last_set(n, r);
 	n->crash_pending = false;
 	sup_deadline_clear(n);
 	sup_set_state(n, SUP_STOPPED);
@@ -211,7 +213,7 @@ void sup_child_crashed(struct sup_node *n, const struct sup_reason *r)
 		do_restart(n, r);
 		return;
 	}
-	n->last_exit = *r;
+	sup_last_set(n, r);
 	sup_deadline_clear(n);
 	sup_set_state(n, SUP_STOPPED);
 	if (sv->plan == SUP_PLAN_SHUTDOWN || sv->plan == SUP_PLAN_INIT_ABORT ||

@@ -374,6 +374,7 @@ static int node_read(struct rs *s, const struct sup_rbuf *r)
 {
 	char name[SUP_NAME_MAX + 1];
 	uint64_t state, restarts, flags, why, id, since;
+	struct sup_reason last;
 	struct sup_node *n;
 
 	(void)name_of(r, NV_NAME, name);
@@ -392,8 +393,9 @@ static int node_read(struct rs *s, const struct sup_rbuf *r)
 	if (num(r, NV_SINCE, &since) && !ago(s->now, since, &n->since))
 		return fail(s, "%s: a bad start instant", name);
 	flags_set(n, flags);
-	if (reason_read(s, r, NV_LAST_EXIT, name, &n->last_exit) < 0 || left_read(s, n, r) < 0)
+	if (reason_read(s, r, NV_LAST_EXIT, name, &last) < 0 || left_read(s, n, r) < 0)
 		return -EINVAL;
+	sup_last_set(n, &last);
 	return n->sv ? sv_read(s, n, r) : 0;
 }
 

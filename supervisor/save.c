@@ -162,6 +162,7 @@ static void save_sv(struct sup_wbuf *w, const struct sup_node *n, int64_t now)
 static void save_node(struct sup_wbuf *w, const struct sup_node *n, int64_t now)
 {
 	size_t at = sup_w_open(w, SV_NODE);
+	struct sup_reason last;
 
 	sup_w_str(w, NV_NAME, n->spec.name);
 	sup_w_str(w, NV_PARENT, n->parent ? n->parent->spec.name : "");
@@ -174,7 +175,8 @@ static void save_node(struct sup_wbuf *w, const struct sup_node *n, int64_t now)
 	}
 	sup_w_u64(w, NV_STATE, (uint64_t)n->state);
 	sup_w_u64(w, NV_RESTARTS, n->restarts);
-	save_reason(w, NV_LAST_EXIT, &n->last_exit);
+	sup_last_get(n, &last);
+	save_reason(w, NV_LAST_EXIT, &last);
 	if (n->since >= 0)
 		sup_w_u64(w, NV_SINCE, (uint64_t)(now - n->since));
 	sup_w_u64(w, NV_FLAGS, node_flags(n));

@@ -418,7 +418,8 @@ struct sup_node *sup_walk_next(const struct sup_node *top, const struct sup_node
  * simple_one_for_one template) included. */
 struct sup_node *sup_walk_all(const struct sup_node *top, const struct sup_node *n);
 unsigned sup_node_restarts(const struct sup_node *n);
-const struct sup_reason *sup_node_last_exit(const struct sup_node *n);
+/* Copies the node's last exit into *buf (nodes keep it compact) and returns buf. */
+const struct sup_reason *sup_node_last_exit(const struct sup_node *n, struct sup_reason *buf);
 /* Dynamic child: the extra arguments given to start-child. */
 char *const *sup_node_args(const struct sup_node *n, int *ret_argc);
 bool sup_node_is_dynamic(const struct sup_node *n);

@@ -169,6 +169,7 @@ void sup_node_destroy(struct sup_node *n)
 	if (!n)
 		return;
 	sup_overlap_drop(n);
+	free(n->last_exit.why);
 	for (int i = 0; i < n->argc; i++)
 		free(n->args[i]);
 	free(n->args);

@@ -130,7 +130,7 @@ static void ctl_client_unfollow(struct ctl_client *cl)
 	/* A dynamic child's ring dies with its node: never touch a stale one. */
 	n = core_find(cl->name);
 	w = n && sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
-	if (w && w->ring == cl->ring)
+	if (w && ws_ring(w) == cl->ring)
 		log_ring_unsubscribe(cl->ring, cl->sub);
 	cl->ring = NULL;
 	cl->sub = 0;

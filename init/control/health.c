@@ -45,6 +45,7 @@ static unsigned hl_walk(struct jbuf *b, bool json)
 {
 	const struct sup_node *top = core_root();
 	const char *state;
+	struct sup_reason last;
 	char why[200];
 	unsigned k = 0;
 
@@ -53,8 +54,8 @@ static unsigned hl_walk(struct jbuf *b, bool json)
 			continue;
 		k++;
 		why[0] = '\0';
-		if (sup_node_last_exit(n)->kind != SUP_R_NONE)
-			sup_reason_format(sup_node_last_exit(n), why, sizeof(why));
+		if (sup_node_last_exit(n, &last)->kind != SUP_R_NONE)
+			sup_reason_format(&last, why, sizeof(why));
 		if (json)
 			hl_json_problem(b, n, state, why);
 		else if (why[0])

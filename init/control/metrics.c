@@ -130,7 +130,8 @@ static const struct mx_family mx_families[] = {
 static void mx_row_fill(struct mx_row *r, const struct sup_node *n, int64_t now)
 {
 	const struct sup_node *p = sup_node_parent(n);
-	const struct sup_reason *why = sup_node_last_exit(n);
+	struct sup_reason buf;
+	const struct sup_reason *why = sup_node_last_exit(n, &buf);
 	struct ws *w = sup_node_type(n) == SUP_WORKER ? sup_node_shell(n) : NULL;
 	int64_t since = sup_node_since(n);
 

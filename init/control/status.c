@@ -112,7 +112,8 @@ static const char *st_strategy_str(enum sup_strategy s)
 /* Everything but the cgroup (st_cgroup_fill): no I/O. */
 static void st_row_fill(struct sup_node *n, int64_t now, struct st_row *r)
 {
-	const struct sup_reason *why = sup_node_last_exit(n);
+	struct sup_reason buf;
+	const struct sup_reason *why = sup_node_last_exit(n, &buf);
 	bool sup = sup_node_type(n) == SUP_SUPERVISOR;
 	struct ws *w = sup ? NULL : ws_of(n);
 	int64_t since = sup_node_since(n);

@@ -205,21 +205,21 @@ static void cv_logs(struct ctl_client *cl, const struct cv_req *q)
 		return;
 	x.name = sup_node_name(n);
 	w = sup_node_type(n) == SUP_WORKER ? ws_of(n) : NULL;
-	if (!w || !w->ring) {
+	if (!w || !ws_ring(w)) {
 		ctl_client_fail(cl, IPC_EXIT_REFUSED, "not_worker", "%s: no logs (not a worker)",
 				q->pos[0]);
 		return;
 	}
 	/* Following: subscribe first, so the backlog is printed the same way. */
-	if (follow && ctl_client_follow(cl, w->ring, q->pos[0], x.fmt) < 0) {
+	if (follow && ctl_client_follow(cl, ws_ring(w), q->pos[0], x.fmt) < 0) {
 		ctl_client_fail(cl, IPC_EXIT_REFUSED, "out_of_memory", "%s: out of memory", q->pos[0]);
 		return;
 	}
 	/* "-n 0" prints nothing (the ring reads 0 as "all"). */
 	if (q->json && !follow)
-		logs_render_json(ctl_client_conn(cl), n, lines && !count ? NULL : w->ring, count);
+		logs_render_json(ctl_client_conn(cl), n, lines && !count ? NULL : ws_ring(w), count);
 	else if (!lines || count > 0)
-		log_ring_each(w->ring, count, x.fmt != LOGS_PLAIN || follow, cv_logs_line, &x);
+		log_ring_each(ws_ring(w), count, x.fmt != LOGS_PLAIN || follow, cv_logs_line, &x);
 	if (x.dropped)
 		(void)ipc_conn_printf(ctl_client_conn(cl), IPC_ERR,
 				      "otpctl: %lu lines dropped (reply too large)\n", x.dropped);

@@ -97,7 +97,7 @@ static void on_exited(const struct sup_action *a)
 		e.pid = w->last_pid;
 	if (w && w->last_pid > 0 && abnormal(&a->reason)) {
 		rep.pid = w->last_pid;
-		log_ring_each(w->ring, 0, false, report_line, &rep);
+		log_ring_each(ws_ring(w), 0, false, report_line, &rep);
 	}
 	report_order(&rep, lines);
 	e.n_lines = rep.n;

@@ -69,13 +69,14 @@ static void sds_count(struct sds_counts *k)
 static size_t sds_part(char *buf, size_t len, unsigned count, const char *what,
 		       const struct sup_node *example)
 {
+	struct sup_reason last;
 	char why[200] = "";
 	int n;
 
 	if (!count)
 		return 0;
-	if (example && sup_node_last_exit(example)->kind != SUP_R_NONE)
-		sup_reason_format(sup_node_last_exit(example), why, sizeof(why));
+	if (example && sup_node_last_exit(example, &last)->kind != SUP_R_NONE)
+		sup_reason_format(&last, why, sizeof(why));
 	if (example)
 		n = snprintf(buf, len, ", %u %s (%s%s%s)", count, what, sup_node_name(example),
 			     why[0] ? ": " : "", why);

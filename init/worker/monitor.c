@@ -90,7 +90,8 @@ static void mon_send_down(struct wsys *s, struct wmon *m, pid_t pid, const char 
 static void mon_tell(struct wsys *s, struct wmon *m)
 {
 	struct sup_node *n = core_find(m->name);
-	const struct sup_reason *last = n ? sup_node_last_exit(n) : NULL;
+	struct sup_reason buf;
+	const struct sup_reason *last = n ? sup_node_last_exit(n, &buf) : NULL;
 	char why[200] = "noproc";
 
 	if (n && sup_node_state(n) == SUP_RUNNING) {

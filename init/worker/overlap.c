@@ -41,7 +41,6 @@ static struct ws *twin_new(struct ws *w)
 	t->node = w->node;
 	t->cfg = w->cfg;
 	t->sink = w->sink;
-	t->ring = w->ring;
 	t->sb = w->sb;
 	t->cg = w->cg;
 	t->cg.wait_next = NULL;

@@ -87,7 +87,6 @@ static int sink_back(struct ws *w, const struct st_rd *r, bool dry)
 		return -EBADMSG;
 	out_sink_release(w->sink);
 	w->sink = s;
-	w->ring = out_sink_ring(s);
 	w->out = out;
 	w->err = err;
 	return 0;

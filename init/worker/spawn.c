@@ -58,11 +58,8 @@ static int sink_target(struct ws *w)
 	};
 	int r;
 
-	if (!w->sink) {
-		if (!(w->sink = out_sink_new(sup_node_name(w->node), core_config()->otpd.log_lines)))
-			return -ENOMEM;
-		w->ring = out_sink_ring(w->sink);
-	}
+	if (!w->sink && !(w->sink = out_sink_new(sup_node_name(w->node), core_config()->otpd.log_lines)))
+		return -ENOMEM;
 	r = out_sink_target(w->sink, parent ? sup_node_name(parent) : "", &t);
 	if (r < 0)
 		log_warn("%s: output files: %s, ignoring", sup_node_name(w->node), strerror(-r));

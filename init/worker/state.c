@@ -94,6 +94,11 @@ struct ws *ws_by_pid(pid_t pid)
 }
 
 /* The worker state of `n`, created on first use; NULL for supervisors. */
+struct log_ring *ws_ring(const struct ws *w)
+{
+	return out_sink_ring(w->sink);
+}
+
 struct ws *ws_of(struct sup_node *n)
 {
 	struct ws *w = sup_node_shell(n);
@@ -109,7 +114,6 @@ struct ws *ws_of(struct sup_node *n)
 	w->exec_fd = w->ready_fd = w->mb_fd = w->ho_fd = -1;
 	cgroup_worker_init(&w->cg, n);
 	w->sink = out_sink_new(sup_node_name(n), core_config()->otpd.log_lines);
-	w->ring = out_sink_ring(w->sink);
 	sup_node_set_shell(n, w);
 	return w;
 }
@@ -171,7 +175,6 @@ void ws_free(struct ws *w)
 	/* Pipes still draining keep the sink (and its ring) alive. */
 	out_sink_release(w->sink);
 	w->sink = NULL;
-	w->ring = NULL;
 	sandbox_free(w);
 	free(w->status);
 	free(w->fail_why);

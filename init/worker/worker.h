@@ -44,7 +44,6 @@ struct ws {
 	struct ev_source exec_src;
 	struct ev_source ready_src;
 	struct out_sink *sink;          /* where its lines go; kept across restarts */
-	struct log_ring *ring;          /* the sink's, for `otpctl logs` */
 	struct out_pipe *out, *err;     /* the current process's pipes, or NULL */
 	char *status;                   /* last STATUS= (WS_STATUS_MAX), NULL: none yet */
 	char *fail_why;                 /* set-up step that failed in the child, or NULL */
@@ -85,6 +84,8 @@ const struct worker_setup *worker_setup_get(void);
 
 /* The worker state of `n`, created on first use; NULL for supervisors. */
 struct ws *ws_of(struct sup_node *n);
+/* Its output's ring, for `otpctl logs` (the sink's; NULL: none yet). */
+struct log_ring *ws_ring(const struct ws *w);
 /* Find the worker whose current main process is `pid`. */
 struct ws *ws_by_pid(pid_t pid);
 /* Drop what refers to the current process (after it was reaped). */

@@ -845,8 +845,9 @@ const char *h_counts_str(struct h *h, const char *sup)
 const char *h_last_exit(struct h *h, const char *name)
 {
 	char *b = buf_reserve(h, 256);
+	struct sup_reason last;
 
-	sup_reason_format(sup_node_last_exit(h_node(h, name)), b, 256);
+	sup_reason_format(sup_node_last_exit(h_node(h, name), &last), b, 256);
 	return b;
 }
 
@@ -999,9 +1000,10 @@ const char *h_dump(struct h *h)
 	buf_reserve(h, 1)[0] = '\0';
 	for (struct sup_node *n = root; n; n = sup_walk_all(root, n)) {
 		struct sup_counts c = sup_count_children(n);
+		struct sup_reason last;
 		int k;
 
-		sup_reason_format(sup_node_last_exit(n), why, sizeof(why));
+		sup_reason_format(sup_node_last_exit(n, &last), why, sizeof(why));
 		k = snprintf(one, sizeof(one), "%s:%s:%u:%s:%lld:%d:%d,%d,%d,%d:%d;", sup_node_name(n),
 			     sup_state_str(sup_node_state(n)), sup_node_restarts(n), why,
 			     (long long)(sup_node_since(n) < 0 ? -1 : h->now - sup_node_since(n)),
