@@ -70,7 +70,8 @@ static struct {
 	pid_t pid;
 	int state_fd, out_fd;
 	struct ev_source out_src;
-	char said[REEXEC_SAID_MAX];
+	char *said;                     /* REEXEC_SAID_MAX, allocated for the first check:
+					   static, it took a page of .data (issue 19) */
 	size_t said_len;
 	bool eof, exited;
 	int wstatus;
@@ -285,7 +286,7 @@ static void check_said(struct ev_source *s, uint32_t revents)
 	ssize_t n;
 
 	while ((n = read(rx.out_fd, buf, sizeof(buf))) > 0) {
-		size_t room = sizeof(rx.said) - 1 - rx.said_len;
+		size_t room = REEXEC_SAID_MAX - 1 - rx.said_len;
 		size_t k = (size_t)n < room ? (size_t)n : room;
 
 		memcpy(rx.said + rx.said_len, buf, k);
@@ -342,6 +343,10 @@ static void check_start(void)
 	if (++rx.checks > REEXEC_CHECKS_MAX) {
 		rx_fail(SUP_E_RUNNING, "refused: the tree kept changing during %d checks",
 			REEXEC_CHECKS_MAX);
+		return;
+	}
+	if (!rx.said && !(rx.said = malloc(REEXEC_SAID_MAX))) {
+		rx_fail(SUP_E_NOMEM, "out of memory");
 		return;
 	}
 	r = state_fd(&b, false);

@@ -119,9 +119,14 @@ static int open_base(const char *path)
 {
 	struct statfs fs;
 
-	if (strlen(path) >= sizeof(cgs.base))
+	char *copy;
+
+	if (strlen(path) >= PATH_MAX)
 		return -ENAMETOOLONG;
-	strcpy(cgs.base, path);
+	if (!(copy = strdup(path)))
+		return -ENOMEM;
+	free(cgs.base);
+	cgs.base = copy;
 	cgs.base_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (cgs.base_fd < 0)
 		return -errno;

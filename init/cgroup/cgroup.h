@@ -45,7 +45,7 @@ struct cg_freezing {
 struct cg_shell {
 	bool on;                        /* workers get cgroups */
 	int base_fd;
-	char base[4096];
+	char *base;                     /* the path (heap: 4 KiB of .bss was a page more) */
 	size_t mount_len;               /* base + mount_len: as /proc/PID/cgroup says */
 	bool moved;                     /* otpd moved itself into <base>/otpd */
 	bool private_base;              /* <own>/otpd.PID: removed at exit */

@@ -35,6 +35,7 @@ void cgroup_save(struct st_buf *b)
 int cgroup_restore(const struct st_rd *r, bool dry, const char **why)
 {
 	uint64_t mount_len = 0;
+	char *base;
 	int fd, k;
 
 	cgs.base_fd = cgs.ino_fd = -1;
@@ -42,10 +43,15 @@ int cgroup_restore(const struct st_rd *r, bool dry, const char **why)
 	if (!st_flag(r, CS_ON))
 		return 0;
 	if (!st_fd(r, CS_BASE_FD, &fd) || fd < 0 || !st_u64(r, CS_MOUNT_LEN, &mount_len) ||
-	    !st_str(r, CS_BASE, cgs.base, sizeof(cgs.base)) || mount_len > strlen(cgs.base))
+	    !(base = st_strdup(r, CS_BASE)))
 		return -EBADMSG;
-	if (dry)
-		return 0;
+	if (mount_len > strlen(base) || dry) {
+		k = mount_len > strlen(base) ? -EBADMSG : 0;
+		free(base);
+		return k;
+	}
+	free(cgs.base);
+	cgs.base = base;
 	cgs.base_fd = fd;
 	cgs.mount_len = (size_t)mount_len;
 	cgs.moved = st_flag(r, CS_MOVED);

@@ -3,7 +3,10 @@
  * and the life of each client until its IPC_END is flushed.
  *
  * Clients live in a fixed table of CTL_CLIENTS_MAX slots, so the number of
- * clients and the memory they hold are bounded.  A slot's ev_source stays
+ * clients and the memory they hold are bounded.  The table (78 KiB) is
+ * mapped when the socket is taken, not static: in .bss it spread
+ * otpd's small globals over more pages (issue 19: base memory); its
+ * untouched slots cost nothing either way.  A slot's ev_source stays
  * valid memory after the client is freed; a stale event for a reused slot
  * is harmless because no handler trusts the event bits: it reads or
  * flushes, and the connection itself says whether anything happened.
@@ -40,6 +43,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -95,8 +99,9 @@ static struct {
 	bool has_gid;
 	uint64_t next_gen;
 	size_t n_clients;               /* slots in use */
-	struct ctl_client clients[CTL_CLIENTS_MAX];
-} ctl;  /* .bss: control_init() sets fd; untouched slots cost nothing */
+	size_t n_slots;                 /* 0 until ctl_take, then CTL_CLIENTS_MAX */
+	struct ctl_client *clients;
+} ctl;  /* .bss: control_init() sets fd */
 
 static void ctl_client_sync(struct ctl_client *cl);
 static void ctl_client_expire(struct ev_timer *t, int64_t now);
@@ -364,7 +369,7 @@ static void ctl_client_drop_marker(struct ctl_client *cl)
 
 static struct ctl_client *ctl_client_by_gen(uint64_t gen)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+	for (size_t i = 0; i < ctl.n_slots; i++)
 		if (ctl.clients[i].phase != CTL_FREE && ctl.clients[i].gen == gen)
 			return &ctl.clients[i];
 	return NULL;
@@ -463,7 +468,7 @@ int ctl_client_events(struct ctl_client *cl, bool has_since, uint64_t since, boo
 /* A new event: feed the followers that have room. */
 static void ctl_events_heard(struct events_listener *l, const struct event *e)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+	for (size_t i = 0; i < ctl.n_slots; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
 		if (cl->phase == CTL_EVENTS && ipc_conn_queued(cl->conn) < CTL_EVENTS_QUEUE)
@@ -595,7 +600,7 @@ static struct ctl_client *ctl_slot_free(void)
 {
 	struct ctl_client *idle = NULL;
 
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+	for (size_t i = 0; i < ctl.n_slots; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
 		if (cl->phase == CTL_FREE)
@@ -623,7 +628,7 @@ static void ctl_out_bound(struct ctl_client *keep)
 	while (ipc_out_total() > CTL_OUT_TOTAL) {
 		struct ctl_client *big = NULL;
 
-		for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+		for (size_t i = 0; i < ctl.n_slots; i++) {
 			struct ctl_client *cl = &ctl.clients[i];
 
 			if (cl->phase != CTL_FREE && cl != keep &&
@@ -721,8 +726,19 @@ static int ctl_socket_perms(const char *path)
 }
 
 /* Serve the listening socket fd: accept, watch the tree and the events. */
-static void ctl_take(int fd)
+static int ctl_take(int fd)
 {
+	if (!ctl.clients) {
+		/* Not calloc: it clears what the heap held before, and every
+		 * page of the table would cost memory from the start. */
+		void *m = mmap(NULL, CTL_CLIENTS_MAX * sizeof(*ctl.clients), PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (m == MAP_FAILED)
+			return -ENOMEM;
+		ctl.clients = m;
+	}
+	ctl.n_slots = CTL_CLIENTS_MAX;
 	ctl.fd = fd;
 	ctl.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = ctl_on_accept };
 	ctl.accept_resume.fn = ctl_accept_resume;
@@ -731,6 +747,7 @@ static void ctl_take(int fd)
 	ctl.listener = (struct events_listener){ .fn = ctl_events_heard };
 	events_listen(&ctl.listener);
 	hook_init();
+	return 0;
 }
 
 int control_init(const char *path, const char *group)
@@ -754,8 +771,7 @@ int control_init(const char *path, const char *group)
 		r = fd < 0 ? fd : r;
 		goto fail;
 	}
-	ctl_take(fd);
-	if ((r = ev_add(&ctl.src)) < 0)
+	if ((r = ctl_take(fd)) < 0 || (r = ev_add(&ctl.src)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -771,7 +787,7 @@ fail:
 
 void control_fini(void)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++)
+	for (size_t i = 0; i < ctl.n_slots; i++)
 		if (ctl.clients[i].phase != CTL_FREE)
 			ctl_client_free(&ctl.clients[i]);
 	if (ctl.fd >= 0) {
@@ -822,7 +838,7 @@ static bool ctl_watches(const struct ctl_client *cl, const struct sup_node *n)
  */
 static void ctl_state_notify(struct sup_node *n, const char *shown)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+	for (size_t i = 0; i < ctl.n_slots; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
 		if (!ctl_watches(cl, n) || cl->phase != CTL_WAIT || strcmp(shown, cl->state) != 0)
@@ -835,7 +851,7 @@ static void ctl_state_notify(struct sup_node *n, const char *shown)
  * ring they follow is still alive. */
 static void ctl_node_forgotten(struct sup_node *n)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+	for (size_t i = 0; i < ctl.n_slots; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
 		if (!ctl_watches(cl, n))
@@ -891,7 +907,7 @@ static void ctl_watch_shown(struct core_watcher *w, struct sup_node *n)
 /* Every client but `keep`: the rest of its answer, or `msg` and exit 3; closed. */
 static void ctl_clients_close(const char *msg, size_t len, const struct ctl_client *keep)
 {
-	for (size_t i = 0; i < CTL_CLIENTS_MAX; i++) {
+	for (size_t i = 0; i < ctl.n_slots; i++) {
 		struct ctl_client *cl = &ctl.clients[i];
 
 		if (cl->phase == CTL_FREE || cl == keep)
@@ -927,7 +943,7 @@ enum { CA_FD = 1, CA_UID, CA_GID, CA_PID, CA_JSON, CA_VERB };
 
 static struct ctl_client *ctl_client_of(const struct core_req *r)
 {
-	for (size_t i = 0; r && i < CTL_CLIENTS_MAX; i++)
+	for (size_t i = 0; r && i < ctl.n_slots; i++)
 		if (ctl.clients[i].phase == CTL_CMD && &ctl.clients[i].talk.req == r)
 			return &ctl.clients[i];
 	return NULL;
@@ -1021,7 +1037,9 @@ int control_restore(const struct st_rd *r, bool dry, struct core_talk **ret_aske
 	if (dry)
 		return 0;
 	ctl.has_gid = group && group_resolve(group, &ctl.gid) == 0;
-	ctl_take(fd);
+	*why = "control: the client table";
+	if ((k = ctl_take(fd)) < 0)
+		return k;
 	*why = "control: the events hook";
 	if (st_find(r, CT_HOOK, &v) && (k = hook_restore(&v, false)) < 0)
 		return k;

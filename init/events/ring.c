@@ -4,8 +4,7 @@
  *
  * Events are counted from 0 here and numbered from 1 outside: event `seq`
  * is the (seq-1)th, in slot (seq-1) % EVENTS_MAX while first <= seq-1 <
- * next.  Counting from 0 keeps the ring zero-initialised, in .bss, so only
- * the slots used cost memory.
+ * next.
  * Each is one packed allocation (struct rec): the numbers a kind needs,
  * then its strings and lines one after the other, so a start costs ~64
  * bytes with malloc's own, and a dropped event is one free().
@@ -40,7 +39,9 @@ struct rec {
 };
 
 static struct {
-	struct rec *slot[EVENTS_MAX];
+	/* EVENTS_MAX slots (8 KiB), allocated with the first event (slots_get):
+	 * in .bss they spread otpd's small globals over more pages (issue 19). */
+	struct rec **slot;
 	uint64_t first, next;           /* counts: dropped from the front, recorded */
 	size_t bytes;                   /* held by the records in the ring */
 	struct events_listener *listeners;
@@ -164,6 +165,14 @@ static struct rec *rec_pack(const struct event *e, size_t n_lines)
 	return r;
 }
 
+/* The slot table; NULL out of memory.  Events are held only once it exists. */
+static struct rec **slots_get(void)
+{
+	if (!ring.slot)
+		ring.slot = calloc(EVENTS_MAX, sizeof(*ring.slot));
+	return ring.slot;
+}
+
 /* Let the oldest event go. */
 static void drop_first(void)
 {
@@ -183,7 +192,7 @@ int events_record(const struct event *e)
 	uint64_t i;
 
 	told.time_ms = realtime_ms();
-	if (!(r = rec_pack(&told, n_lines))) {
+	if (!slots_get() || !(r = rec_pack(&told, n_lines))) {
 		ring.lost++;
 		return -ENOMEM;
 	}
@@ -235,7 +244,7 @@ uint64_t events_gave_up_count(const char *name)
 /* Drop the events held (their slots), keep listeners and counters. */
 static void events_ring_free_slots(void)
 {
-	for (uint64_t s = ring.first; s < ring.next; s++) {
+	for (uint64_t s = ring.first; ring.slot && s < ring.next; s++) {
 		free(ring.slot[s % EVENTS_MAX]);
 		ring.slot[s % EVENTS_MAX] = NULL;
 	}
@@ -367,7 +376,7 @@ static int ev_put(const struct event *e, uint64_t first, uint64_t next, bool dry
 		return -EBADMSG;
 	if (dry)
 		return 0;
-	if (!(r = rec_pack(e, e->n_lines)))
+	if (!slots_get() || !(r = rec_pack(e, e->n_lines)))
 		return -ENOMEM;
 	slot = &ring.slot[(e->seq - 1) % EVENTS_MAX];
 	if (*slot)
@@ -421,7 +430,7 @@ int events_restore(const struct st_rd *r, bool dry)
 	}
 	/* Every number held has its event. */
 	for (uint64_t s = ring.first; k == 0 && !dry && s < ring.next; s++)
-		if (!ring.slot[s % EVENTS_MAX])
+		if (!ring.slot || !ring.slot[s % EVENTS_MAX])
 			k = -EBADMSG;
 	/* Within this image's budget (another build may keep less). */
 	while (k == 0 && !dry && ring.next > ring.first && ring.bytes > EVENTS_BYTES_MAX)

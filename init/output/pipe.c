@@ -186,20 +186,38 @@ static void pipe_flush_partial(struct out_pipe *p)
 
 /*
  * One buffer for every read (otpd is single-threaded and pipe_feed copies
- * out of it): in .bss only the pages a read filled cost memory, where 16
- * KiB on the stack pushed every call below it 16 KiB deeper, for good.
+ * out of it), allocated at the first read: 16 KiB on the stack pushed
+ * every call below it 16 KiB deeper, for good, and in .bss it spread
+ * otpd's small globals over more pages (issue 19: base memory).  Out of
+ * memory, reads go through a small one: slower, nothing lost.
  */
-static char drain_buf[16384];
+#define DRAIN_BUF 16384
+
+static size_t drain_buffer(char **ret)
+{
+	static char *big;
+	static char small[256];
+
+	if (big || (big = malloc(DRAIN_BUF))) {
+		*ret = big;
+		return DRAIN_BUF;
+	}
+	*ret = small;
+	return sizeof(small);
+}
 
 /* Read up to `budget` bytes.  Returns 1 at EOF, else 0. */
 static int pipe_drain(struct out_pipe *p, size_t budget)
 {
+	char *buf;
+	size_t len = drain_buffer(&buf);
+
 	while (budget > 0) {
-		ssize_t r = read(p->src.fd, drain_buf, budget < sizeof(drain_buf) ? budget : sizeof(drain_buf));
+		ssize_t r = read(p->src.fd, buf, budget < len ? budget : len);
 
 		if (r > 0) {
 			read_ms = out_realtime_ms();
-			pipe_feed(p, drain_buf, (size_t)r);
+			pipe_feed(p, buf, (size_t)r);
 			budget -= (size_t)r;
 		} else if (r == 0) {
 			pipe_flush_partial(p);

@@ -32,6 +32,8 @@
 static struct {
 	int fd;
 	struct ev_source src;
+	char *buf;                      /* NOTIFY_MSG_MAX + 1, allocated with the socket:
+					   static, it spread otpd's globals over a page more */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } nt = { .fd = -1 };
 
@@ -156,12 +158,12 @@ static void notify_dispatch(pid_t pid, const char *buf, size_t len)
 /* Receive one datagram.  1: handled or skipped, 0: none left. */
 static int notify_recv_one(void)
 {
-	static char buf[NOTIFY_MSG_MAX + 1];
+	char *buf = nt.buf;
 	union {
 		struct cmsghdr align;
 		char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
 	} ctl;
-	struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+	struct iovec iov = { .iov_base = buf, .iov_len = NOTIFY_MSG_MAX + 1 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
 			     .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
 	ssize_t n = recvmsg(nt.fd, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC | MSG_TRUNC);
@@ -185,6 +187,11 @@ static void notify_on_readable(struct ev_source *s, uint32_t revents)
 			return;
 }
 
+static int notify_buf_get(void)
+{
+	return nt.buf || (nt.buf = malloc(NOTIFY_MSG_MAX + 1)) ? 0 : -ENOMEM;
+}
+
 static void notify_close(void)
 {
 	ev_del(&nt.src);
@@ -203,6 +210,8 @@ int notify_init(const char *run_dir)
 	if ((size_t)snprintf(path, sizeof(path), "%s/notify", run_dir) >= sizeof(path))
 		return -ENAMETOOLONG;
 	notify_close();
+	if ((r = notify_buf_get()) < 0)
+		return r;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
@@ -241,6 +250,8 @@ int notify_restore(const struct st_rd *r, bool dry)
 		return -EBADMSG;
 	if (dry || fd < 0)
 		return 0;
+	if ((k = notify_buf_get()) < 0)
+		return k;
 	/* What workers sent meanwhile waits in the socket. */
 	nt.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = notify_on_readable };
 	if ((k = ev_add(&nt.src)) < 0)
