@@ -161,10 +161,13 @@ const struct cfg_seccomp_group *cfg_seccomp_group_find(const char *name)
 
 bool cfg_seccomp_word_known(const char *word)
 {
+	const struct util_scmp *L;
+
 	if (word[0] == '@')
 		return cfg_seccomp_group_find(word) != NULL;
-	/* A negative number that is not an error: a call of another architecture. */
-	return seccomp_syscall_resolve_name(word) != __NR_SCMP_ERROR;
+	/* Without libseccomp no name is known (cfg_seccomp_check says why).
+	 * A negative number that is not an error: a call of another architecture. */
+	return (L = util_libseccomp(NULL)) && L->resolve_name(word) != __NR_SCMP_ERROR;
 }
 
 static int expand_group(const struct cfg_seccomp_group *g, int depth,
@@ -208,10 +211,13 @@ int cfg_seccomp_expand(char *const *words, int (*fn)(const char *name, void *dat
 const char *cfg_seccomp_check(char *const *words)
 {
 	static _Thread_local char msg[160];
+	const char *why;
 
 	for (; *words; words++) {
 		if (cfg_seccomp_word_known(*words))
 			continue;
+		if ((*words)[0] != '@' && !util_libseccomp(&why))
+			return why;
 		if ((*words)[0] == '@')
 			snprintf(msg, sizeof(msg), "unknown system call group \"%.64s\" "
 				 "(otp.conf(5) lists them)", *words);

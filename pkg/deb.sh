@@ -111,6 +111,9 @@ deps=$(cd "$DIR" && dpkg-shlibdeps -O -e debian/otpd/usr/sbin/otpd \
 	-e debian/otpd/usr/bin/otpctl -e debian/otpd/usr/libexec/otpd/counter 2>/dev/null |
 	sed -n 's/^shlibs:Depends=//p')
 [ -n "$deps" ] || { say "dpkg-shlibdeps found no dependencies (is dpkg-dev installed?)"; exit 1; }
+# otpd dlopen()s libseccomp when a sandbox first needs it (util/libseccomp.c):
+# dpkg-shlibdeps cannot see that, so it is named here.
+deps="$deps, libseccomp2 (>= 2.5)"
 control otpd "$HERE/debian/otpd.control" "$deps"
 printf '/etc/otp/otp.conf\n' > "$O/DEBIAN/conffiles"
 for s in postinst prerm postrm; do

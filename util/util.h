@@ -58,4 +58,21 @@ bool util_is_env_name(const char *s, size_t len);
 #define UTIL_RUN_DIR_MAX 4096
 int util_default_run_dir(unsigned uid, char *buf, size_t len);
 
+/*
+ * libseccomp's functions otpd uses (libseccomp.c: loaded when first
+ * needed; a filter context is libseccomp's scmp_filter_ctx).  NULL when
+ * the library cannot be loaded: *ret_why (if not NULL) says why.
+ */
+struct util_scmp {
+	void *(*init)(uint32_t def_action);
+	int (*arch_add)(void *ctx, uint32_t arch);
+	uint32_t (*arch_native)(void);
+	int (*export_bpf)(void *ctx, int fd);
+	void (*release)(void *ctx);
+	int (*rule_add)(void *ctx, uint32_t action, int syscall, unsigned int arg_cnt, ...);
+	int (*resolve_name)(const char *name);
+	char *(*resolve_num_arch)(uint32_t arch, int num);
+};
+const struct util_scmp *util_libseccomp(const char **ret_why);
+
 #endif

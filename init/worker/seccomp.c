@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../../util/util.h"
 #include "spawn.h"
 
 /* Highest system call number looked up when listing what libseccomp knows. */
@@ -109,19 +110,22 @@ static uint32_t action_of(const struct cfg_worker *c)
 	return SCMP_ACT_KILL_PROCESS;
 }
 
+/* libseccomp, bound by sb_seccomp_build for the helpers below (util_libseccomp). */
+static const struct util_scmp *lib;
+
 /* A rule for `name` on every architecture of the filter; unknown names are skipped. */
 static int rule(scmp_filter_ctx ctx, uint32_t act, const char *name)
 {
-	int nr = seccomp_syscall_resolve_name(name);
+	int nr = lib->resolve_name(name);
 
 	if (nr == __NR_SCMP_ERROR)
 		return 0;
-	return seccomp_rule_add(ctx, act, nr, 0);
+	return lib->rule_add(ctx, act, nr, 0);
 }
 
 static int add_arches(scmp_filter_ctx ctx, struct sb_filter *f)
 {
-	uint32_t native = seccomp_arch_native();
+	uint32_t native = lib->arch_native();
 	int r;
 
 	f->arches[f->n_arches++] = native;
@@ -129,7 +133,7 @@ static int add_arches(scmp_filter_ctx ctx, struct sb_filter *f)
 		if (sb_arches[i].native != native)
 			continue;
 		for (int j = 0; sb_arches[i].compat[j]; j++) {
-			r = seccomp_arch_add(ctx, sb_arches[i].compat[j]);
+			r = lib->arch_add(ctx, sb_arches[i].compat[j]);
 			if (r < 0 && r != -EEXIST)
 				return r;
 			f->arches[f->n_arches++] = sb_arches[i].compat[j];
@@ -146,7 +150,7 @@ static int refuse_others(scmp_filter_ctx ctx, uint32_t arch, const struct sb_nam
 	int r = 0;
 
 	for (int nr = 0; nr < SB_NR_MAX && r == 0; nr++) {
-		char *name = seccomp_syscall_resolve_num_arch(arch, (int)(nr | bit));
+		char *name = lib->resolve_num_arch(arch, (int)(nr | bit));
 
 		if (!name)
 			continue;
@@ -196,7 +200,7 @@ static int export_bpf(scmp_filter_ctx ctx, struct sb_filter *f)
 
 	if (fd < 0)
 		return -errno;
-	if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+	if ((r = lib->export_bpf(ctx, fd)) < 0)
 		goto out_close;
 	size = lseek(fd, 0, SEEK_END);
 	if (size <= 0 || size % (off_t)sizeof(struct sock_filter) ||
@@ -231,14 +235,16 @@ int sb_seccomp_build(const struct cfg_worker *c, struct sb_filter *ret)
 
 	if (c->seccomp == CFG_SECCOMP_NONE)
 		return -EINVAL;
+	if (!(lib = util_libseccomp(NULL)))
+		return -ELIBACC;
 	dflt = c->seccomp == CFG_SECCOMP_DENY ? SCMP_ACT_ALLOW :
 	       c->seccomp_action == CFG_SECCOMP_LOG ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(ENOSYS);
-	ctx = seccomp_init(dflt);
+	ctx = lib->init(dflt);
 	if (!ctx)
 		return -ENOMEM;
 	if ((r = add_arches(ctx, &f)) == 0 && (r = fill_rules(ctx, c, &f, &names)) == 0)
 		r = export_bpf(ctx, &f);
-	seccomp_release(ctx);
+	lib->release(ctx);
 	free(names.v);
 	if (r < 0)
 		return r;

@@ -105,11 +105,15 @@ cpio_gz() {
 
 # The part every case shares: otpd as /init, otpctl, helpers, busybox.
 build_base() {
-	local h bb
+	local h bb lib
 	rm -rf "$W/base"
 	mkdir -p "$W/base"/{bin,sbin,etc/otp,proc,sys,dev,run,tmp,root,case,vm,helpers}
 	chmod 1777 "$W/base/tmp"
 	copy_with_libs "$BUILD/otpd" /init
+	# ... and what it dlopen()s when a sandbox needs it (util/libseccomp.c).
+	lib=$(ldconfig -p | sed -n 's|.*libseccomp\.so\.2 (libc6,x86-64) => ||p' | head -1)
+	[ -n "$lib" ] || { echo "vm: libseccomp.so.2 not found (libseccomp2)" >&2; exit 1; }
+	install -D -m 0755 "$(readlink -f "$lib")" "$W/base$lib"
 	copy_with_libs "$BUILD/otpctl" /bin/otpctl
 	for h in "$BUILD"/helpers/*; do
 		copy_with_libs "$h" "/helpers/$(basename "$h")"
