@@ -239,16 +239,24 @@ Test(complete, no_names_and_no_connection_with_a_remote_host)
 /* The verb table's strings are arrays (no pointers: issue 19): each fits with its NUL. */
 #define FITS(a) (memchr((a), '\0', sizeof(a)) != NULL)
 
+static bool verb_fits(const struct ipc_verb *v)
+{
+	bool ok = FITS(v->name) && FITS(v->usage) && FITS(v->summary) && FITS(v->required) &&
+		  FITS(v->guard);
+
+	for (int k = 0; k <= IPC_OPTS_MAX; k++)
+		ok = ok && FITS(v->opts[k].name);
+	return ok && v->opts[IPC_OPTS_MAX].name[0] == '\0';
+}
+
 Test(complete, verb_table_strings_fit)
 {
 	const struct ipc_verb *v;
 
 	for (v = ipc_verbs; v->name[0]; v++) {
-		cr_assert(FITS(v->name) && FITS(v->usage) && FITS(v->summary), "%.16s", v->name);
-		cr_assert(FITS(v->required) && FITS(v->guard), "%s", v->name);
-		for (int k = 0; k <= IPC_OPTS_MAX; k++)
-			cr_assert(FITS(v->opts[k].name), "%s option %d", v->name, k);
-		cr_assert_eq(v->opts[IPC_OPTS_MAX].name[0], '\0', "%s: too many options", v->name);
+		bool ok = verb_fits(v);
+
+		cr_assert(ok, "%.16s: a string too long, or too many options", v->name);
 	}
 	cr_assert_gt(v - ipc_verbs, 20);
 }
