@@ -35,7 +35,6 @@
 #define SB_NR_MAX 1024
 #define SB_X32_BIT 0x40000000
 
-/* No pointers: stays in .rodata, not relocated at start (issue 19, bench/PROFILE.md). */
 struct sb_arch {
 	uint32_t native;
 	char name[12];                  /* the longest is "ppc64le" */
@@ -43,6 +42,7 @@ struct sb_arch {
 	char compat_names[3][12];
 };
 
+/* No pointers: stays in .rodata, not relocated at start (issue 19, bench/PROFILE.md). */
 static const struct sb_arch sb_arches[] = {
 	{ SCMP_ARCH_X86_64, "x86_64", { SCMP_ARCH_X86, SCMP_ARCH_X32 }, { "x86", "x32" } },
 	{ SCMP_ARCH_AARCH64, "aarch64", { SCMP_ARCH_ARM }, { "arm" } },
