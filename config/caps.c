@@ -7,7 +7,11 @@
 
 #include "internal.h"
 
-static const char *const cap_names[] = {
+/*
+ * No pointers: stays in .rodata, not relocated at start (issue 19,
+ * bench/PROFILE.md); the longest name is 22 characters.
+ */
+static const char cap_names[][28] = {
 	[CAP_CHOWN] = "CAP_CHOWN",
 	[CAP_DAC_OVERRIDE] = "CAP_DAC_OVERRIDE",
 	[CAP_DAC_READ_SEARCH] = "CAP_DAC_READ_SEARCH",
@@ -59,7 +63,7 @@ int cfg_parse_cap(const char *s, int *ret_cap)
 	if (!s)
 		return -EINVAL;
 	for (int c = 0; c < N_CAPS; c++) {
-		if (cap_names[c] &&
+		if (cap_names[c][0] &&
 		    (strcasecmp(s, cap_names[c]) == 0 || strcasecmp(s, cap_names[c] + 4) == 0)) {
 			*ret_cap = c;
 			return 0;
@@ -70,5 +74,5 @@ int cfg_parse_cap(const char *s, int *ret_cap)
 
 const char *cfg_cap_name(int cap)
 {
-	return cap >= 0 && cap < N_CAPS ? cap_names[cap] : NULL;
+	return cap >= 0 && cap < N_CAPS && cap_names[cap][0] ? cap_names[cap] : NULL;
 }

@@ -319,13 +319,20 @@ const char *cfg_rlimit_key(int resource);
 struct cfg_seccomp_group {
 	const char *name;               /* "@mount" */
 	const char *about;              /* one line for otp.conf(5) */
-	const char *const *members;     /* NULL-terminated */
+	const char *members;            /* each NUL-terminated; an empty one ends them */
 };
-/* Every group, ending with a zeroed entry. */
-extern const struct cfg_seccomp_group cfg_seccomp_groups[];
+/*
+ * The table is one string in .rodata (issue 19: no pointers to relocate at
+ * start); these read it.  The group after *g, the first if g->name is NULL:
+ * true, false after the last.
+ */
+bool cfg_seccomp_group_next(struct cfg_seccomp_group *g);
+/* The member after m: `for (m = g.members; *m; m = cfg_seccomp_member_next(m))`. */
+const char *cfg_seccomp_member_next(const char *m);
 /* Always allowed in allow-list mode: what a process needs to exec and exit. */
 #define CFG_SECCOMP_BASE "@default"
-const struct cfg_seccomp_group *cfg_seccomp_group_find(const char *name);
+/* Group `name` in *ret_g: true, or false. */
+bool cfg_seccomp_group_find(const char *name, struct cfg_seccomp_group *ret_g);
 /* Is `word` a group or a system call libseccomp knows (on any architecture)? */
 bool cfg_seccomp_word_known(const char *word);
 /*

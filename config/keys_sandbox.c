@@ -13,11 +13,13 @@
 
 #include "internal.h"
 
-typedef const char *(*sb_set_fn)(struct cfg_sandbox *sb, const char *v, int arg);
+/* Which setter a key has (a switch in sb_key_set, not function pointers: below). */
+enum sb_kind { SB_GROUPS, SB_UMASK, SB_NICE, SB_OOM, SB_AFFINITY, SB_CAPS, SB_FLAG, SB_PATHS,
+	       SB_RLIMIT };
 
 struct sb_key {
-	const char *name;
-	sb_set_fn set;
+	char name[24];                  /* the longest is "supplementary_groups" */
+	enum sb_kind kind;
 	int arg;
 };
 
@@ -33,34 +35,35 @@ static const char *set_paths(struct cfg_sandbox *sb, const char *v, int arg);
 enum { SB_PRIVATE_TMP, SB_PRIVATE_NETWORK, SB_PRIVATE_DEVICES };
 enum { SB_READ_ONLY, SB_INACCESSIBLE };
 
+/* No pointers: stays in .rodata, not relocated at start (issue 19, bench/PROFILE.md). */
 static const struct sb_key sb_keys[] = {
-	{ "supplementary_groups", set_groups, 0 },
-	{ "umask", set_umask, 0 },
-	{ "nice", set_nice, 0 },
-	{ "oom_score_adj", set_oom, 0 },
-	{ "cpu_affinity", set_affinity, 0 },
-	{ "capabilities", set_caps, 0 },
-	{ "private_tmp", set_flag, SB_PRIVATE_TMP },
-	{ "private_network", set_flag, SB_PRIVATE_NETWORK },
-	{ "private_devices", set_flag, SB_PRIVATE_DEVICES },
-	{ "read_only_paths", set_paths, SB_READ_ONLY },
-	{ "inaccessible_paths", set_paths, SB_INACCESSIBLE },
-	{ "rlimit_as", cfg_sb_set_rlimit, RLIMIT_AS },
-	{ "rlimit_core", cfg_sb_set_rlimit, RLIMIT_CORE },
-	{ "rlimit_cpu", cfg_sb_set_rlimit, RLIMIT_CPU },
-	{ "rlimit_data", cfg_sb_set_rlimit, RLIMIT_DATA },
-	{ "rlimit_fsize", cfg_sb_set_rlimit, RLIMIT_FSIZE },
-	{ "rlimit_locks", cfg_sb_set_rlimit, RLIMIT_LOCKS },
-	{ "rlimit_memlock", cfg_sb_set_rlimit, RLIMIT_MEMLOCK },
-	{ "rlimit_msgqueue", cfg_sb_set_rlimit, RLIMIT_MSGQUEUE },
-	{ "rlimit_nice", cfg_sb_set_rlimit, RLIMIT_NICE },
-	{ "rlimit_nofile", cfg_sb_set_rlimit, RLIMIT_NOFILE },
-	{ "rlimit_nproc", cfg_sb_set_rlimit, RLIMIT_NPROC },
-	{ "rlimit_rss", cfg_sb_set_rlimit, RLIMIT_RSS },
-	{ "rlimit_rtprio", cfg_sb_set_rlimit, RLIMIT_RTPRIO },
-	{ "rlimit_rttime", cfg_sb_set_rlimit, RLIMIT_RTTIME },
-	{ "rlimit_sigpending", cfg_sb_set_rlimit, RLIMIT_SIGPENDING },
-	{ "rlimit_stack", cfg_sb_set_rlimit, RLIMIT_STACK },
+	{ "supplementary_groups", SB_GROUPS, 0 },
+	{ "umask", SB_UMASK, 0 },
+	{ "nice", SB_NICE, 0 },
+	{ "oom_score_adj", SB_OOM, 0 },
+	{ "cpu_affinity", SB_AFFINITY, 0 },
+	{ "capabilities", SB_CAPS, 0 },
+	{ "private_tmp", SB_FLAG, SB_PRIVATE_TMP },
+	{ "private_network", SB_FLAG, SB_PRIVATE_NETWORK },
+	{ "private_devices", SB_FLAG, SB_PRIVATE_DEVICES },
+	{ "read_only_paths", SB_PATHS, SB_READ_ONLY },
+	{ "inaccessible_paths", SB_PATHS, SB_INACCESSIBLE },
+	{ "rlimit_as", SB_RLIMIT, RLIMIT_AS },
+	{ "rlimit_core", SB_RLIMIT, RLIMIT_CORE },
+	{ "rlimit_cpu", SB_RLIMIT, RLIMIT_CPU },
+	{ "rlimit_data", SB_RLIMIT, RLIMIT_DATA },
+	{ "rlimit_fsize", SB_RLIMIT, RLIMIT_FSIZE },
+	{ "rlimit_locks", SB_RLIMIT, RLIMIT_LOCKS },
+	{ "rlimit_memlock", SB_RLIMIT, RLIMIT_MEMLOCK },
+	{ "rlimit_msgqueue", SB_RLIMIT, RLIMIT_MSGQUEUE },
+	{ "rlimit_nice", SB_RLIMIT, RLIMIT_NICE },
+	{ "rlimit_nofile", SB_RLIMIT, RLIMIT_NOFILE },
+	{ "rlimit_nproc", SB_RLIMIT, RLIMIT_NPROC },
+	{ "rlimit_rss", SB_RLIMIT, RLIMIT_RSS },
+	{ "rlimit_rtprio", SB_RLIMIT, RLIMIT_RTPRIO },
+	{ "rlimit_rttime", SB_RLIMIT, RLIMIT_RTTIME },
+	{ "rlimit_sigpending", SB_RLIMIT, RLIMIT_SIGPENDING },
+	{ "rlimit_stack", SB_RLIMIT, RLIMIT_STACK },
 };
 
 #define SB_N_KEYS (sizeof(sb_keys) / sizeof(sb_keys[0]))
@@ -69,7 +72,7 @@ _Static_assert(SB_N_KEYS <= CFG_SB_KEYS_MAX, "struct cfg_sb_seen is too small");
 const char *cfg_rlimit_key(int resource)
 {
 	for (size_t i = 0; i < SB_N_KEYS; i++)
-		if (sb_keys[i].set == cfg_sb_set_rlimit && sb_keys[i].arg == resource)
+		if (sb_keys[i].kind == SB_RLIMIT && sb_keys[i].arg == resource)
 			return sb_keys[i].name;
 	return NULL;
 }
@@ -276,6 +279,23 @@ static const char *set_paths(struct cfg_sandbox *sb, const char *v, int arg)
 	return NULL;
 }
 
+/* Set key `k` from v: NULL, cfg_oom or why not (static text). */
+static const char *sb_key_set(const struct sb_key *k, struct cfg_sandbox *sb, const char *v)
+{
+	switch (k->kind) {
+	case SB_GROUPS: return set_groups(sb, v, k->arg);
+	case SB_UMASK: return set_umask(sb, v, k->arg);
+	case SB_NICE: return set_nice(sb, v, k->arg);
+	case SB_OOM: return set_oom(sb, v, k->arg);
+	case SB_AFFINITY: return set_affinity(sb, v, k->arg);
+	case SB_CAPS: return set_caps(sb, v, k->arg);
+	case SB_FLAG: return set_flag(sb, v, k->arg);
+	case SB_PATHS: return set_paths(sb, v, k->arg);
+	case SB_RLIMIT: return cfg_sb_set_rlimit(sb, v, k->arg);
+	}
+	return "unknown key";           /* not reached: every kind has a case */
+}
+
 static const struct sb_key *sb_lookup(const char *name, int *ret_k)
 {
 	for (size_t k = 0; k < SB_N_KEYS; k++) {
@@ -310,7 +330,7 @@ bool cfg_sb_dispatch(struct cfg_ctx *x, const char *name, const char *value)
 	p->sb_seen.bits |= 1ULL << k;
 	p->sb_seen.line[k] = x->line;
 	sb = sb_own(&p->node.w);
-	msg = sb ? key->set(sb, value, key->arg) : cfg_oom;
+	msg = sb ? sb_key_set(key, sb, value) : cfg_oom;
 	if (msg == cfg_oom)
 		x->oom = true;
 	else if (msg)

@@ -195,26 +195,34 @@ enum ipc_arg { IPC_ARG_NODE = 1, IPC_ARG_SUP, IPC_ARG_WORKER, IPC_ARG_SIGNAL, IP
 #define IPC_OPTS_MAX 6
 #define IPC_POS_MAX 2
 
+/*
+ * The strings are arrays, not pointers: the table holds no pointers, so it
+ * stays in .rodata and is not relocated at start (issue 19, bench/PROFILE.md).
+ * tests/unit/ipc checks that every string fits with its NUL.
+ */
+#define IPC_OPT_NAME_MAX 16             /* "--keep-running" and its NUL */
+#define IPC_VERB_NAME_MAX 16            /* "delete-child" */
+
 struct ipc_opt {
-	const char *name;               /* "--timeout", "-n" */
+	char name[IPC_OPT_NAME_MAX];    /* "--timeout", "-n"; "" ends the list */
 	enum ipc_val val;
 };
 
 struct ipc_verb {
-	const char *name;
+	char name[IPC_VERB_NAME_MAX];   /* "" ends the table */
 	enum ipc_where where;
 	bool available;                 /* false: "not available in this version" */
 	int min, max;                   /* positional arguments */
 	enum ipc_arg args[IPC_POS_MAX];
-	struct ipc_opt opts[IPC_OPTS_MAX + 1];  /* ends with a NULL name */
-	const char *required;           /* an option that must be given */
-	const char *guard;              /* a duration option otpctl also enforces itself */
+	struct ipc_opt opts[IPC_OPTS_MAX + 1];  /* ends with an empty name */
+	char required[IPC_OPT_NAME_MAX];        /* an option that must be given, or "" */
+	char guard[IPC_OPT_NAME_MAX];   /* a duration option otpctl also enforces itself, or "" */
 	bool rest;                      /* "--" ends options; the rest is the child's */
-	const char *usage;              /* "kill NAME [SIG]" */
-	const char *summary;            /* one line, for --help and completions */
+	char usage[64];                 /* "kill NAME [SIG]" */
+	char summary[80];               /* one line, for --help and completions */
 };
 
-extern const struct ipc_verb ipc_verbs[];       /* ends with a NULL name */
+extern const struct ipc_verb ipc_verbs[];       /* ends with an empty name */
 /* The states `wait --state` takes (what status shows), NULL-terminated. */
 extern const char *const ipc_states[];
 

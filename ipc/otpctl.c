@@ -56,7 +56,7 @@ static void ctl_usage(FILE *f)
 {
 	fprintf(f, "usage: otpctl [-s SOCKET] [-H [user@]host] [--json] VERB [ARGS]\n"
 		   "       otpctl --help | --version\n\nverbs:\n");
-	for (const struct ipc_verb *v = ipc_verbs; v->name; v++)
+	for (const struct ipc_verb *v = ipc_verbs; v->name[0]; v++)
 		fprintf(f, "  %-44s %s%s\n", v->usage, v->summary,
 			v->available ? "" : " (not available yet)");
 	fprintf(f, "\nexit: 0 ok, 1 refused or failed, 2 usage, 3 otpd unreachable,"
@@ -88,7 +88,7 @@ static bool ctl_json_asked(int argc, char **argv)
 
 static const struct ipc_opt *ctl_opt_of(const struct ipc_verb *v, const char *name)
 {
-	for (const struct ipc_opt *o = v->opts; o->name; o++)
+	for (const struct ipc_opt *o = v->opts; o->name[0]; o++)
 		if (strcmp(o->name, name) == 0)
 			return o;
 	return NULL;
@@ -117,7 +117,7 @@ static char *ctl_abs_path(struct ctl_args *a, char *v)
 static void ctl_verb_check(const struct ipc_req *q, int argc, char **argv, struct ctl_args *a,
 			   char **fwd, int *ret_nfwd)
 {
-	const char *guard = q->verb->guard ? ipc_req_opt(q, q->verb->guard) : NULL;
+	const char *guard = q->verb->guard[0] ? ipc_req_opt(q, q->verb->guard) : NULL;
 	int nfwd = 0, rest = argc - q->nrest;
 	int64_t ms;
 

@@ -132,7 +132,7 @@ static int cmp_globals(struct cmp *c, int nw, char **w)
 static void cmp_first(const struct cmp *c)
 {
 	if (c->cur[0] != '-') {
-		for (const struct ipc_verb *v = ipc_verbs; v->name; v++)
+		for (const struct ipc_verb *v = ipc_verbs; v->name[0]; v++)
 			if (v->available)
 				cmp_offer(c, v->name, v->summary);
 		return;
@@ -187,7 +187,7 @@ static void cmp_value(const struct cmp *c, enum ipc_val val)
 /* cur begins with '-': the verb's options not given yet. */
 static void cmp_options(const struct cmp *c, const struct ipc_verb *v, const struct cmp_scan *s)
 {
-	for (int k = 0; k < IPC_OPTS_MAX && v->opts[k].name; k++)
+	for (int k = 0; k < IPC_OPTS_MAX && v->opts[k].name[0]; k++)
 		if (!s->given[k])
 			cmp_offer(c, v->opts[k].name, cmp_val_what[v->opts[k].val]);
 	if (!c->json)

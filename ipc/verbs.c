@@ -20,81 +20,82 @@
 const char *const ipc_states[] = { "starting", "running", "stopping", "stopped",
 				   "restarting", "failed", "frozen", NULL };
 
-#define NONE { { NULL, 0 } }
+#define NONE { { "", 0 } }
 #define A(...) { __VA_ARGS__ }
 
+/* No pointers: stays in .rodata, not relocated at start (issue 19, bench/PROFILE.md). */
 const struct ipc_verb ipc_verbs[] = {
-	{ "status", IPC_AT_OTPD, true, 0, 1, A(IPC_ARG_NODE), NONE, NULL, NULL, false,
+	{ "status", IPC_AT_OTPD, true, 0, 1, A(IPC_ARG_NODE), NONE, "", "", false,
 	  "status [NAME]", "the tree, or one node, with state, pid, restarts, last exit" },
-	{ "count", IPC_AT_OTPD, true, 0, 1, A(IPC_ARG_SUP), NONE, NULL, NULL, false,
+	{ "count", IPC_AT_OTPD, true, 0, 1, A(IPC_ARG_SUP), NONE, "", "", false,
 	  "count [SUP]", "counts of a supervisor's children (OTP count_children)" },
-	{ "start", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, NULL, NULL, false,
+	{ "start", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, "", "", false,
 	  "start NAME", "start a stopped child (OTP restart_child)" },
-	{ "stop", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, NULL, NULL, false,
+	{ "stop", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, "", "", false,
 	  "stop NAME", "stop a child and keep its spec (OTP terminate_child)" },
 	{ "restart", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE),
-	  { { "--overlap", IPC_VAL_FLAG }, { "--timeout", IPC_VAL_DURATION } }, NULL, NULL,
+	  { { "--overlap", IPC_VAL_FLAG }, { "--timeout", IPC_VAL_DURATION } }, "", "",
 	  false, "restart NAME [--overlap [--timeout D]]",
 	  "stop a child and start it again; --overlap: the new process first" },
-	{ "kill", IPC_AT_OTPD, true, 1, 2, A(IPC_ARG_WORKER, IPC_ARG_SIGNAL), NONE, NULL, NULL,
+	{ "kill", IPC_AT_OTPD, true, 1, 2, A(IPC_ARG_WORKER, IPC_ARG_SIGNAL), NONE, "", "",
 	  false, "kill NAME [SIG]", "signal a worker; its death is handled as a crash" },
 	{ "start-child", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_SUP), { { "--name", IPC_VAL_WORD } },
-	  NULL, NULL, true, "start-child SUP [--name N] [-- ARGS...]",
+	  "", "", true, "start-child SUP [--name N] [-- ARGS...]",
 	  "a dynamic child of a simple_one_for_one supervisor" },
-	{ "delete-child", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, NULL, NULL, false,
+	{ "delete-child", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, "", "", false,
 	  "delete-child NAME", "remove a stopped child's spec (OTP delete_child)" },
 	{ "call", IPC_AT_MAILBOX, true, 1, 2, A(IPC_ARG_WORKER, IPC_ARG_MSG),
-	  { { "--timeout", IPC_VAL_DURATION }, { "--batch", IPC_VAL_FLAG } }, NULL, "--timeout",
+	  { { "--timeout", IPC_VAL_DURATION }, { "--batch", IPC_VAL_FLAG } }, "", "--timeout",
 	  false, "call NAME MSG|--batch [--timeout D]", "a gen_server call to a worker's mailbox" },
 	{ "cast", IPC_AT_MAILBOX, true, 1, 2, A(IPC_ARG_WORKER, IPC_ARG_MSG),
-	  { { "--batch", IPC_VAL_FLAG } }, NULL, NULL, false, "cast NAME MSG|--batch",
+	  { { "--batch", IPC_VAL_FLAG } }, "", "", false, "cast NAME MSG|--batch",
 	  "a message to a worker's mailbox, no reply" },
 	{ "logs", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_WORKER),
 	  { { "-f", IPC_VAL_FLAG }, { "-n", IPC_VAL_COUNT }, { "--time", IPC_VAL_FLAG },
-	    { "--reopen", IPC_VAL_FLAG }, { "--all", IPC_VAL_FLAG } }, NULL, NULL, false,
+	    { "--reopen", IPC_VAL_FLAG }, { "--all", IPC_VAL_FLAG } }, "", "", false,
 	  "logs NAME [-f] [-n N] [--time] | logs --reopen NAME|--all",
 	  "a worker's captured output; reopen output files" },
 	{ "freeze", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), { { "--timeout", IPC_VAL_DURATION } },
-	  NULL, "--timeout", false, "freeze NAME [--timeout D]", "freeze a node's cgroup" },
-	{ "thaw", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, NULL, NULL, false, "thaw NAME",
+	  "", "--timeout", false, "freeze NAME [--timeout D]", "freeze a node's cgroup" },
+	{ "thaw", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE), NONE, "", "", false, "thaw NAME",
 	  "thaw a frozen node" },
 	{ "wait", IPC_AT_OTPD, true, 1, 1, A(IPC_ARG_NODE),
 	  { { "--state", IPC_VAL_STATE }, { "--timeout", IPC_VAL_DURATION } }, "--state",
 	  "--timeout", false, "wait NAME --state S [--timeout D]", "wait until a node is in a state" },
-	{ "reload", IPC_AT_OTPD, true, 0, 0, A(0), { { "--keep-running", IPC_VAL_FLAG } }, NULL,
-	  NULL, false, "reload [--keep-running]", "read the configuration again, apply the difference" },
-	{ "reexec", IPC_AT_OTPD, true, 0, 0, A(0), { { "--binary", IPC_VAL_FILE } }, NULL, NULL,
+	{ "reload", IPC_AT_OTPD, true, 0, 0, A(0), { { "--keep-running", IPC_VAL_FLAG } }, "",
+	  "", false, "reload [--keep-running]", "read the configuration again, apply the difference" },
+	{ "reexec", IPC_AT_OTPD, true, 0, 0, A(0), { { "--binary", IPC_VAL_FILE } }, "", "",
 	  false, "reexec [--binary PATH]", "replace otpd's image (or run PATH), keeping every child" },
 	{ "upgrade", IPC_AT_OTPD, true, 0, 0, A(0),
 	  { { "-c", IPC_VAL_FILE }, { "--within", IPC_VAL_DURATION }, { "--binary", IPC_VAL_FILE } },
-	  NULL, "--within", false, "upgrade -c NEW | --binary PATH [--within D]",
+	  "", "--within", false, "upgrade -c NEW | --binary PATH [--within D]",
 	  "apply a new configuration, watch the tree, roll back if it fails" },
-	{ "shutdown", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "shutdown",
+	{ "shutdown", IPC_AT_OTPD, true, 0, 0, A(0), NONE, "", "", false, "shutdown",
 	  "stop the tree and otpd" },
-	{ "poweroff", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "poweroff",
+	{ "poweroff", IPC_AT_OTPD, true, 0, 0, A(0), NONE, "", "", false, "poweroff",
 	  "stop the tree, then power off (PID 1 of a VM; elsewhere: shutdown)" },
-	{ "reboot", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "reboot",
+	{ "reboot", IPC_AT_OTPD, true, 0, 0, A(0), NONE, "", "", false, "reboot",
 	  "stop the tree, then reboot (PID 1 of a VM; elsewhere: shutdown)" },
-	{ "halt", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "halt",
+	{ "halt", IPC_AT_OTPD, true, 0, 0, A(0), NONE, "", "", false, "halt",
 	  "stop the tree, then halt (PID 1 of a VM; elsewhere: shutdown)" },
 	{ "events", IPC_AT_OTPD, true, 0, 0, A(0),
-	  { { "--since", IPC_VAL_SEQ }, { "--no-follow", IPC_VAL_FLAG } }, NULL, NULL, false,
+	  { { "--since", IPC_VAL_SEQ }, { "--no-follow", IPC_VAL_FLAG } }, "", "", false,
 	  "events [--since SEQ] [--no-follow]",
 	  "follow what happens: starts, exits with crash reports, restarts, give-ups" },
-	{ "metrics", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "metrics",
+	{ "metrics", IPC_AT_OTPD, true, 0, 0, A(0), NONE, "", "", false, "metrics",
 	  "the tree's numbers in the Prometheus text format" },
-	{ "health", IPC_AT_OTPD, true, 0, 0, A(0), NONE, NULL, NULL, false, "health",
+	{ "health", IPC_AT_OTPD, true, 0, 0, A(0), NONE, "", "", false, "health",
 	  "exit 0 when every permanent worker runs and no supervisor restarts" },
-	{ "import", IPC_AT_LOCAL, true, 2, 2, A(IPC_ARG_KIND, IPC_ARG_FILE), NONE, NULL, NULL,
+	{ "import", IPC_AT_LOCAL, true, 2, 2, A(IPC_ARG_KIND, IPC_ARG_FILE), NONE, "", "",
 	  false, "import supervisord|procfile|systemd FILE", "print an otp.conf for another tool's file" },
-	{ "completion", IPC_AT_LOCAL, true, 1, 1, A(IPC_ARG_SHELL), NONE, NULL, NULL, false,
+	{ "completion", IPC_AT_LOCAL, true, 1, 1, A(IPC_ARG_SHELL), NONE, "", "", false,
 	  "completion bash|zsh|fish", "print otpctl's completion script for a shell" },
-	{ NULL },
+	{ .name = "" },     /* the end */
 };
 
 const struct ipc_verb *ipc_verb_find(const char *name)
 {
-	for (const struct ipc_verb *v = ipc_verbs; v->name; v++)
+	for (const struct ipc_verb *v = ipc_verbs; v->name[0]; v++)
 		if (strcmp(v->name, name) == 0)
 			return v;
 	return NULL;
@@ -145,7 +146,7 @@ bool ipc_value_valid(enum ipc_val kind, const char *v)
 
 int ipc_verb_opt(const struct ipc_verb *v, const char *name)
 {
-	for (int i = 0; i < IPC_OPTS_MAX && v->opts[i].name; i++)
+	for (int i = 0; i < IPC_OPTS_MAX && v->opts[i].name[0]; i++)
 		if (strcmp(v->opts[i].name, name) == 0)
 			return i;
 	return -1;
@@ -215,7 +216,7 @@ int ipc_verb_parse(int argc, char *const *argv, struct ipc_req *q, const char **
 		return fail(ret_why, ret_arg, "a name and --all", q->pos[0]);
 	if (q->npos < q->verb->min && !ipc_req_opt(q, "--all"))
 		return fail(ret_why, ret_arg, "missing argument", NULL);
-	if (q->verb->required && !ipc_req_opt(q, q->verb->required))
+	if (q->verb->required[0] && !ipc_req_opt(q, q->verb->required))
 		return fail(ret_why, ret_arg, "missing option", q->verb->required);
 	return 0;
 }

@@ -40,7 +40,8 @@ int util_parse_uint(const char *s, uint64_t *ret)
 
 int util_parse_size(const char *s, int64_t *ret_bytes)
 {
-	static const struct { const char *name; int64_t mul; } units[] = {
+	/* No pointers: stays in .rodata, not relocated at start (issue 19). */
+	static const struct { char name[4]; int64_t mul; } units[] = {
 		{ "", 1 }, { "K", 1LL << 10 }, { "M", 1LL << 20 }, { "G", 1LL << 30 },
 		{ "T", 1LL << 40 },
 	};

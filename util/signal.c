@@ -9,8 +9,12 @@
 
 #include "util.h"
 
-/* The first entry for a number is its canonical name; aliases follow. */
-static const struct { const char *name; int num; } signals[] = {
+/*
+ * The first entry for a number is its canonical name; aliases follow.
+ * No pointers: stays in .rodata, not relocated at start (issue 19,
+ * bench/PROFILE.md); the longest name is 9 characters.
+ */
+static const struct { char name[12]; int num; } signals[] = {
 	{ "SIGHUP", SIGHUP }, { "SIGINT", SIGINT }, { "SIGQUIT", SIGQUIT },
 	{ "SIGILL", SIGILL }, { "SIGTRAP", SIGTRAP }, { "SIGABRT", SIGABRT },
 	{ "SIGBUS", SIGBUS }, { "SIGFPE", SIGFPE }, { "SIGKILL", SIGKILL },
@@ -26,8 +30,8 @@ static const struct { const char *name; int num; } signals[] = {
 };
 #define N_SIGNALS (sizeof(signals) / sizeof(signals[0]))
 
-/* SIGRTMIN+k; glibc has 31 real-time signals (34..64) on Linux. */
-static const char *const rt_names[] = {
+/* SIGRTMIN+k; glibc has 31 real-time signals (34..64) on Linux.  No pointers (above). */
+static const char rt_names[][12] = {
 	"SIGRTMIN", "SIGRTMIN+1", "SIGRTMIN+2", "SIGRTMIN+3", "SIGRTMIN+4", "SIGRTMIN+5",
 	"SIGRTMIN+6", "SIGRTMIN+7", "SIGRTMIN+8", "SIGRTMIN+9", "SIGRTMIN+10",
 	"SIGRTMIN+11", "SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15",

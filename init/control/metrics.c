@@ -43,87 +43,76 @@ struct mx_row {
 	uint64_t gave_up;
 };
 
-/* One sample: the value of family f for row r, if it has one. */
-typedef bool (*mx_value_fn)(const struct mx_row *r, double *ret);
+/* What a family measures: a case of mx_value (a switch, not function pointers: below). */
+enum mx_what { MX_UP, MX_RESTARTS, MX_LAST_EXIT, MX_UPTIME, MX_MEM, MX_PEAK, MX_CPU, MX_PIDS,
+	       MX_MON_LOST, MX_WINDOW, MX_INTENSITY, MX_PERIOD, MX_GAVE_UP };
 
 struct mx_family {
-	const char *name, *type, *help;
+	char name[40], type[12], help[80];
 	bool worker;                    /* of workers, else of supervisors */
-	mx_value_fn value;
+	enum mx_what what;
 	bool reason_label;              /* adds reason="last exit" */
 };
 
-static bool mx_up(const struct mx_row *r, double *v) { *v = r->up; return true; }
-static bool mx_restarts(const struct mx_row *r, double *v) { *v = r->restarts; return true; }
-
-static bool mx_last_exit(const struct mx_row *r, double *v)
-{
-	*v = 1;
-	return r->last_exit[0] != '\0';
-}
-
-static bool mx_uptime(const struct mx_row *r, double *v)
-{
-	*v = (double)r->uptime_ms / 1000.0;
-	return r->uptime_ms >= 0;
-}
-
+/* x scaled, when known (x >= 0). */
 static bool mx_known(int64_t x, double scale, double *v)
 {
 	*v = (double)x * scale;
 	return x >= 0;
 }
 
-static bool mx_mem(const struct mx_row *r, double *v) { return mx_known(r->st.memory_current, 1, v); }
-static bool mx_peak(const struct mx_row *r, double *v) { return mx_known(r->st.memory_peak, 1, v); }
-static bool mx_cpu(const struct mx_row *r, double *v) { return mx_known(r->st.cpu_usage_usec, 1e-6, v); }
-static bool mx_pids(const struct mx_row *r, double *v) { return mx_known(r->st.pids_current, 1, v); }
-static bool mx_window(const struct mx_row *r, double *v) { *v = r->window; return true; }
-static bool mx_mon_lost(const struct mx_row *r, double *v) { return mx_known(r->mon_lost, 1, v); }
-static bool mx_gave_up(const struct mx_row *r, double *v) { *v = (double)r->gave_up; return true; }
-
-static bool mx_intensity(const struct mx_row *r, double *v)
+/* One sample: the value of family f for row r, if it has one. */
+static bool mx_value(const struct mx_family *f, const struct mx_row *r, double *v)
 {
-	*v = sup_node_spec(r->n)->intensity;
-	return true;
+	switch (f->what) {
+	case MX_UP: *v = r->up; return true;
+	case MX_RESTARTS: *v = r->restarts; return true;
+	case MX_LAST_EXIT: *v = 1; return r->last_exit[0] != '\0';
+	case MX_UPTIME: *v = (double)r->uptime_ms / 1000.0; return r->uptime_ms >= 0;
+	case MX_MEM: return mx_known(r->st.memory_current, 1, v);
+	case MX_PEAK: return mx_known(r->st.memory_peak, 1, v);
+	case MX_CPU: return mx_known(r->st.cpu_usage_usec, 1e-6, v);
+	case MX_PIDS: return mx_known(r->st.pids_current, 1, v);
+	case MX_MON_LOST: return mx_known(r->mon_lost, 1, v);
+	case MX_WINDOW: *v = r->window; return true;
+	case MX_INTENSITY: *v = sup_node_spec(r->n)->intensity; return true;
+	case MX_PERIOD: *v = (double)sup_node_spec(r->n)->period_ms / 1000.0; return true;
+	case MX_GAVE_UP: *v = (double)r->gave_up; return true;
+	}
+	return false;
 }
 
-static bool mx_period(const struct mx_row *r, double *v)
-{
-	*v = (double)sup_node_spec(r->n)->period_ms / 1000.0;
-	return true;
-}
-
+/* No pointers: stays in .rodata, not relocated at start (issue 19, bench/PROFILE.md). */
 static const struct mx_family mx_families[] = {
 	{ "otpd_worker_up", "gauge", "1 when the worker is running (and ready), as status shows it",
-	  true, mx_up, false },
+	  true, MX_UP, false },
 	{ "otpd_worker_restarts_total", "counter", "restarts of the worker since otpd started it",
-	  true, mx_restarts, false },
+	  true, MX_RESTARTS, false },
 	{ "otpd_worker_last_exit_info", "gauge", "the worker's last exit reason (status LAST_EXIT)",
-	  true, mx_last_exit, true },
+	  true, MX_LAST_EXIT, true },
 	{ "otpd_worker_uptime_seconds", "gauge", "time since the worker became running",
-	  true, mx_uptime, false },
+	  true, MX_UPTIME, false },
 	{ "otpd_worker_memory_bytes", "gauge", "memory.current of the worker's cgroup",
-	  true, mx_mem, false },
+	  true, MX_MEM, false },
 	{ "otpd_worker_memory_peak_bytes", "gauge", "memory.peak of the worker's cgroup",
-	  true, mx_peak, false },
+	  true, MX_PEAK, false },
 	{ "otpd_worker_cpu_seconds_total", "counter", "cpu.stat usage of the worker's cgroup",
-	  true, mx_cpu, false },
-	{ "otpd_worker_pids", "gauge", "pids.current of the worker's cgroup", true, mx_pids, false },
+	  true, MX_CPU, false },
+	{ "otpd_worker_pids", "gauge", "pids.current of the worker's cgroup", true, MX_PIDS, false },
 	{ "otpd_worker_monitor_lost_total", "counter",
-	  "DOWN and UP messages the worker's mailbox did not take (monitors)", true, mx_mon_lost,
+	  "DOWN and UP messages the worker's mailbox did not take (monitors)", true, MX_MON_LOST,
 	  false },
-	{ "otpd_supervisor_up", "gauge", "1 when the supervisor is running", false, mx_up, false },
+	{ "otpd_supervisor_up", "gauge", "1 when the supervisor is running", false, MX_UP, false },
 	{ "otpd_supervisor_restarts_total", "counter",
-	  "restarts of the supervisor since otpd started it", false, mx_restarts, false },
+	  "restarts of the supervisor since otpd started it", false, MX_RESTARTS, false },
 	{ "otpd_supervisor_restarts_in_window", "gauge",
-	  "restarts that count toward the supervisor's intensity now", false, mx_window, false },
+	  "restarts that count toward the supervisor's intensity now", false, MX_WINDOW, false },
 	{ "otpd_supervisor_intensity", "gauge", "restarts allowed in the window (OTP MaxR)", false,
-	  mx_intensity, false },
+	  MX_INTENSITY, false },
 	{ "otpd_supervisor_period_seconds", "gauge", "the window of the intensity (OTP MaxT)",
-	  false, mx_period, false },
+	  false, MX_PERIOD, false },
 	{ "otpd_supervisor_gave_up_total", "counter",
-	  "times the supervisor reached its intensity, since otpd started", false, mx_gave_up,
+	  "times the supervisor reached its intensity, since otpd started", false, MX_GAVE_UP,
 	  false },
 };
 
@@ -220,7 +209,7 @@ static void mx_family(struct jbuf *b, const struct mx_family *f, const struct mx
 	double v;
 
 	for (size_t i = 0; i < n; i++) {
-		if (rows[i].worker != f->worker || !f->value(&rows[i], &v))
+		if (rows[i].worker != f->worker || !mx_value(f, &rows[i], &v))
 			continue;
 		if (json) {
 			mx_sample_json(b, f->name, &rows[i], f->reason_label ? rows[i].last_exit : NULL,

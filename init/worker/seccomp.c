@@ -38,20 +38,21 @@
 
 struct sb_arch {
 	uint32_t native;
-	const char *name;
+	char name[12];                  /* the longest is "ppc64le" */
 	uint32_t compat[3];             /* 0-terminated */
-	const char *compat_names[3];
+	char compat_names[3][12];
 };
 
+/* No pointers: stays in .rodata, not relocated at start (issue 19, bench/PROFILE.md). */
 static const struct sb_arch sb_arches[] = {
 	{ SCMP_ARCH_X86_64, "x86_64", { SCMP_ARCH_X86, SCMP_ARCH_X32 }, { "x86", "x32" } },
 	{ SCMP_ARCH_AARCH64, "aarch64", { SCMP_ARCH_ARM }, { "arm" } },
 	{ SCMP_ARCH_S390X, "s390x", { SCMP_ARCH_S390 }, { "s390" } },
 	{ SCMP_ARCH_PPC64, "ppc64", { SCMP_ARCH_PPC }, { "ppc" } },
-	{ SCMP_ARCH_X86, "x86", { 0 }, { NULL } },
-	{ SCMP_ARCH_ARM, "arm", { 0 }, { NULL } },
-	{ SCMP_ARCH_PPC64LE, "ppc64le", { 0 }, { NULL } },
-	{ SCMP_ARCH_RISCV64, "riscv64", { 0 }, { NULL } },
+	{ SCMP_ARCH_X86, "x86", { 0 }, { "" } },
+	{ SCMP_ARCH_ARM, "arm", { 0 }, { "" } },
+	{ SCMP_ARCH_PPC64LE, "ppc64le", { 0 }, { "" } },
+	{ SCMP_ARCH_RISCV64, "riscv64", { 0 }, { "" } },
 };
 
 const char *sb_arch_name(uint32_t arch)

@@ -42,7 +42,7 @@ Test(complete, every_available_verb_with_its_summary)
 {
 	char want[8192] = "", *out;
 
-	for (const struct ipc_verb *v = ipc_verbs; v->name; v++)
+	for (const struct ipc_verb *v = ipc_verbs; v->name[0]; v++)
 		if (v->available)
 			snprintf(want + strlen(want), sizeof(want) - strlen(want), "%s\t%s\n",
 				 v->name, v->summary);
@@ -234,4 +234,29 @@ Test(complete, no_names_and_no_connection_with_a_remote_host)
 	cr_assert(eq(int, accept4(lfd, NULL, NULL, SOCK_CLOEXEC), -1));
 	cr_assert(eq(int, errno, EAGAIN));
 	close(lfd);
+}
+
+/* The verb table's strings are arrays (no pointers: issue 19): each fits with its NUL. */
+#define FITS(a) (memchr((a), '\0', sizeof(a)) != NULL)
+
+static bool verb_fits(const struct ipc_verb *v)
+{
+	bool ok = FITS(v->name) && FITS(v->usage) && FITS(v->summary) && FITS(v->required) &&
+		  FITS(v->guard);
+
+	for (int k = 0; k <= IPC_OPTS_MAX; k++)
+		ok = ok && FITS(v->opts[k].name);
+	return ok && v->opts[IPC_OPTS_MAX].name[0] == '\0';
+}
+
+Test(complete, verb_table_strings_fit)
+{
+	const struct ipc_verb *v;
+
+	for (v = ipc_verbs; v->name[0]; v++) {
+		bool ok = verb_fits(v);
+
+		cr_assert(ok, "%.16s: a string too long, or too many options", v->name);
+	}
+	cr_assert_gt(v - ipc_verbs, 20);
 }
