@@ -169,9 +169,14 @@ struct cfg_node {
 	 * the text: 16 bytes per worker instead of an allocation.
 	 */
 	uint64_t fp_run, fp_limits;     /* FNV-1a 64; 0: no such key */
-	struct cg_limits limits;
+	/* NULL when no limit key is set (most nodes; 80 bytes each otherwise):
+	 * read it through cfg_node_limits(), never directly. */
+	struct cg_limits *limits;
 	struct cfg_worker w;            /* workers only */
 };
+
+/* n's cgroup limits (cg_limits_none when it sets none). */
+const struct cg_limits *cfg_node_limits(const struct cfg_node *n);
 
 /* Private to config/: node indexes by name (index.c), read through cfg_find. */
 struct cfg_name_index {

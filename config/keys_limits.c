@@ -14,6 +14,21 @@
 #define PIDS_MAX 4194304                /* PID_MAX_LIMIT on 64-bit */
 #define CPU_QUOTA_MAX ((1LL << 44) - 1) /* MAX_BW, in us */
 
+/* p's own limits, allocated at its first limit key.  NULL: ENOMEM. */
+static struct cg_limits *limits_own(struct cfg_pnode *p)
+{
+	struct cfg_node *n = &p->node;
+
+	if (!n->limits && (n->limits = malloc(sizeof(*n->limits))))
+		*n->limits = cg_limits_none;
+	return n->limits;
+}
+
+const struct cg_limits *cfg_node_limits(const struct cfg_node *n)
+{
+	return n->limits ? n->limits : &cg_limits_none;
+}
+
 static const char *set_size_or_max(int64_t *dst, const char *v)
 {
 	if (strcmp(v, "max") == 0) {
@@ -27,17 +42,23 @@ static const char *set_size_or_max(int64_t *dst, const char *v)
 
 const char *cfg_set_memory_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
-	return set_size_or_max(&p->node.limits.memory_max, v);
+	struct cg_limits *own = limits_own(p);
+
+	return own ? set_size_or_max(&own->memory_max, v) : cfg_oom;
 }
 
 const char *cfg_set_memory_high(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
-	return set_size_or_max(&p->node.limits.memory_high, v);
+	struct cg_limits *own = limits_own(p);
+
+	return own ? set_size_or_max(&own->memory_high, v) : cfg_oom;
 }
 
 const char *cfg_set_memory_swap_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
-	return set_size_or_max(&p->node.limits.memory_swap_max, v);
+	struct cg_limits *own = limits_own(p);
+
+	return own ? set_size_or_max(&own->memory_swap_max, v) : cfg_oom;
 }
 
 /* "50%" (of one CPU per default period), "QUOTA_US PERIOD_US", "max [PERIOD_US]" */
@@ -71,13 +92,16 @@ static int cpu_max_parse(const char *v, int64_t *quota, int64_t *period)
 
 const char *cfg_set_cpu_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
+	struct cg_limits *own;
 	int64_t quota, period;
 
 	if (cpu_max_parse(v, &quota, &period) < 0)
 		return "expected a percentage (50%), \"QUOTA_US PERIOD_US\" "
 		       "(quota 1000 to 17592186044415, period 1000 to 1000000) or max";
-	p->node.limits.cpu_quota_us = quota;
-	p->node.limits.cpu_period_us = period;
+	if (!(own = limits_own(p)))
+		return cfg_oom;
+	own->cpu_quota_us = quota;
+	own->cpu_period_us = period;
 	return NULL;
 }
 
@@ -90,21 +114,29 @@ static const char *set_weight(int64_t *dst, const char *v)
 
 const char *cfg_set_cpu_weight(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
-	return set_weight(&p->node.limits.cpu_weight, v);
+	struct cg_limits *own = limits_own(p);
+
+	return own ? set_weight(&own->cpu_weight, v) : cfg_oom;
 }
 
 const char *cfg_set_io_weight(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
-	return set_weight(&p->node.limits.io_weight, v);
+	struct cg_limits *own = limits_own(p);
+
+	return own ? set_weight(&own->io_weight, v) : cfg_oom;
 }
 
 const char *cfg_set_pids_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
+	struct cg_limits *own = limits_own(p);
+
+	if (!own)
+		return cfg_oom;
 	if (strcmp(v, "max") == 0) {
-		p->node.limits.pids_max = INT64_MAX;
+		own->pids_max = INT64_MAX;
 		return NULL;
 	}
-	if (cfg_parse_int_range(v, 1, PIDS_MAX, &p->node.limits.pids_max) < 0)
+	if (cfg_parse_int_range(v, 1, PIDS_MAX, &own->pids_max) < 0)
 		return "expected an integer from 1 to 4194304 or max";
 	return NULL;
 }
@@ -144,6 +176,7 @@ static bool is_io_setting(const char *s, size_t len)
 const char *cfg_set_io_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	const char *s = v;
+	struct cg_limits *own;
 	size_t len;
 	int words = 0;
 	char *copy;
@@ -161,10 +194,12 @@ const char *cfg_set_io_max(struct cfg_ctx *x, struct cfg_pnode *p, const char *v
 		return "expected \"MAJ:MIN KEY=VALUE...\" with KEY rbps, wbps, riops "
 		       "or wiops and VALUE a number or max";
 	copy = strdup(v);
-	if (!copy)
+	if (!copy || !(own = limits_own(p))) {
+		free(copy);
 		return cfg_oom;
-	free(p->node.limits.io_max);
-	p->node.limits.io_max = copy;
+	}
+	free(own->io_max);
+	own->io_max = copy;
 	return NULL;
 }
 
@@ -188,6 +223,7 @@ static bool is_cpu_range(const char *s, size_t len)
 const char *cfg_set_cpuset_cpus(struct cfg_ctx *x, struct cfg_pnode *p, const char *v)
 {
 	const char *s = v;
+	struct cg_limits *own;
 	char *copy;
 
 	for (;;) {
@@ -200,9 +236,11 @@ const char *cfg_set_cpuset_cpus(struct cfg_ctx *x, struct cfg_pnode *p, const ch
 		s += len + 1;
 	}
 	copy = strdup(v);
-	if (!copy)
+	if (!copy || !(own = limits_own(p))) {
+		free(copy);
 		return cfg_oom;
-	free(p->node.limits.cpuset_cpus);
-	p->node.limits.cpuset_cpus = copy;
+	}
+	free(own->cpuset_cpus);
+	own->cpuset_cpus = copy;
 	return NULL;
 }

@@ -238,11 +238,12 @@ const char *cfg_seccomp_check(char *const *words)
 	static _Thread_local char msg[160];
 	const char *why;
 
+	/* Groups too: the filter is libseccomp's to build. */
+	if (*words && !util_libseccomp(&why))
+		return why;
 	for (; *words; words++) {
 		if (cfg_seccomp_word_known(*words))
 			continue;
-		if ((*words)[0] != '@' && !util_libseccomp(&why))
-			return why;
 		if ((*words)[0] == '@')
 			snprintf(msg, sizeof(msg), "unknown system call group \"%.64s\" "
 				 "(otp.conf(5) lists them)", *words);

@@ -12,7 +12,6 @@ void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
 {
 	memset(n, 0, sizeof(*n));
 	sup_spec_init(&n->spec, type, name);
-	n->limits = cg_limits_none;
 	n->w.ready = CFG_READY_EXEC;
 	n->w.out.mode = CFG_OUT_LOG;
 	n->w.err.mode = CFG_OUT_LOG;
@@ -26,8 +25,11 @@ void cfg_node_init(struct cfg_node *n, enum sup_type type, const char *name)
 /* Free what the node owns; `file` belongs to the config's file list. */
 void cfg_node_release(struct cfg_node *n)
 {
-	free(n->limits.io_max);
-	free(n->limits.cpuset_cpus);
+	if (n->limits) {
+		free(n->limits->io_max);
+		free(n->limits->cpuset_cpus);
+		free(n->limits);
+	}
 	cfg_strv_free(n->w.argv);
 	cfg_strv_free(n->w.env);
 	free(n->w.environment_file);

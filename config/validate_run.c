@@ -45,29 +45,29 @@ static void mailbox_path_check(struct cfg_ctx *x, const struct cfg_pnode *p)
 		       run_dir, name, dyn ? "@N" : "", len, CFG_SOCKET_PATH_MAX);
 }
 
-/* A socket of otpd's own, `path` made from run_dir (or set by `key`). */
-static void socket_path_check(struct cfg_ctx *x, enum cfg_key_id key, const char *path,
-			      const char *what)
+/* A socket of otpd's own, `dir` + `name` made from run_dir (or set by `key`). */
+static void socket_path_check(struct cfg_ctx *x, enum cfg_key_id key, const char *dir,
+			      const char *name, const char *what)
 {
-	size_t len = strlen(path);
+	size_t len = strlen(dir) + strlen(name);
 
 	if (len <= CFG_SOCKET_PATH_MAX)
 		return;
 	if (!(x->otpd_seen.bits & (1ULL << key)))
 		key = CFG_K_RUN_DIR;
 	cfg_err_at_key(x, &x->otpd_seen, key,
-		       "%s %s would be %zu bytes long, a Unix socket path holds at most %d",
-		       what, path, len, CFG_SOCKET_PATH_MAX);
+		       "%s %s%s would be %zu bytes long, a Unix socket path holds at most %d",
+		       what, dir, name, len, CFG_SOCKET_PATH_MAX);
 }
 
 static void otpd_sockets_check(struct cfg_ctx *x)
 {
 	const struct cfg_otpd *o = &x->cfg->otpd;
-	char path[4096 + 16];
 
-	socket_path_check(x, CFG_K_SOCKET, o->socket, "the control socket");
-	snprintf(path, sizeof(path), "%s/notify", o->run_dir);
-	socket_path_check(x, CFG_K_RUN_DIR, path, "the notify socket");
+	/* No PATH_MAX buffer to join them: it set otpd's stack high-water
+	 * mark, for good (issue 19). */
+	socket_path_check(x, CFG_K_SOCKET, o->socket, "", "the control socket");
+	socket_path_check(x, CFG_K_RUN_DIR, o->run_dir, "/notify", "the notify socket");
 }
 
 void cfg_validate_run(struct cfg_ctx *x, const size_t *order, size_t n)

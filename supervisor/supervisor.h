@@ -71,13 +71,15 @@ enum sup_state { SUP_STOPPED, SUP_STARTING, SUP_RUNNING, SUP_STOPPING, SUP_RESTA
  * (config/), copied into the tree by sup_tree_add().  `user` is opaque to
  * the core: the shell keeps the worker's exec details there.
  */
+/* One in every config node and every core node: fields ordered so that
+ * there is no padding hole (184 bytes). */
 struct sup_spec {
 	char name[SUP_NAME_MAX + 1];
+	bool significant;
 	enum sup_type type;
 	enum sup_restart restart;       /* default permanent */
-	int64_t shutdown_ms;            /* >= 0, or SUP_SHUTDOWN_* ; default 5000 / infinity */
-	bool significant;
 	int stop_signal;                /* default SIGTERM */
+	int64_t shutdown_ms;            /* >= 0, or SUP_SHUTDOWN_* ; default 5000 / infinity */
 	int64_t ready_timeout_ms;       /* 0: none */
 	int64_t watchdog_ms;            /* 0: none */
 	int64_t restart_delay_ms;       /* 0: OTP-exact immediate retry */

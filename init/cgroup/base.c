@@ -233,7 +233,7 @@ static int masks_build(void)
 	if (!cgs.own || !cgs.kids)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n_nodes; i++) {
-		unsigned m = cg_limits_need(&c->nodes[i].limits);
+		unsigned m = cg_limits_need(cfg_node_limits(&c->nodes[i]));
 
 		cgs.own[i] = m;
 		if (!m)
@@ -254,7 +254,7 @@ static void warn_missing(unsigned missing, const char *reason)
 	for (size_t i = 0; i < core_config()->n_nodes; i++) {
 		const struct cfg_node *n = &core_config()->nodes[i];
 
-		cg_limits_keys(&n->limits, missing, keys, sizeof(keys));
+		cg_limits_keys(cfg_node_limits(n), missing, keys, sizeof(keys));
 		if (keys[0])
 			log_warn("%s: %s NOT enforced: %s", n->spec.name, keys, reason);
 	}
@@ -478,7 +478,7 @@ static int node_init_dir(const struct sup_node *n, int fd, const char **why)
 		*why = "cgroup.subtree_control";
 		return r;
 	}
-	return cg_limits_apply(fd, &core_config()->nodes[i].limits, cgs.usable, why);
+	return cg_limits_apply(fd, cfg_node_limits(&core_config()->nodes[i]), cgs.usable, why);
 }
 
 /*
@@ -525,7 +525,7 @@ static void node_reload(struct sup_node *n, const struct otp_config *old)
 	if (kids && (r = cg_enable(fd, kids)) < 0)
 		why = "cgroup.subtree_control";
 	else
-		r = cg_limits_update(fd, was ? &was->limits : &cg_limits_none, &now->limits,
+		r = cg_limits_update(fd, was ? cfg_node_limits(was) : &cg_limits_none, cfg_node_limits(now),
 				     cgs.usable, &why);
 	if (r < 0)
 		log_warn("%s: reload: cannot write %s: %s", sup_node_name(n), why, strerror(-r));

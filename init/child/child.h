@@ -83,8 +83,18 @@ struct child_plan {
 	int oom_back;           /* oom_score_adj a worker of PID 1 gets back */
 	const char *exec_path;  /* argv[0] found in PATH (set in the child) */
 	int oom_fd;             /* /proc/self/oom_score_adj, opened in the child */
-	char exec_buf[4096];
+	/* CHILD_EXEC_MAX bytes for the PATH search of an argv[0] without a
+	 * slash (child_exec_buf()), else NULL.  Not in the plan: the plan is
+	 * on otpd's stack, and 4 KiB there was a page of otpd's memory for
+	 * good (issue 19). */
+	char *exec_buf;
 };
+
+#define CHILD_EXEC_MAX 4096
+/* The one PATH-search buffer (allocated at the first need; NULL: ENOMEM).
+ * One is enough: otpd waits for a child sharing its memory until its
+ * execve, and a child of fork() has its own copy. */
+char *child_exec_buf(void);
 
 /*
  * Set up the child and execve; never returns.  The plan is the child's to

@@ -25,12 +25,19 @@ static int runnable(const char *path)
 	return S_ISDIR(st.st_mode) ? -EACCES : 0;
 }
 
+char *child_exec_buf(void)
+{
+	static char *buf;
+
+	return buf ? buf : (buf = malloc(CHILD_EXEC_MAX));
+}
+
 /* `dir`/`name` into p->exec_buf; false when it does not fit. */
 static bool join(struct child_plan *p, const char *dir, size_t dlen, const char *name)
 {
 	size_t nlen = strlen(name);
 
-	if (dlen + 1 + nlen + 1 > sizeof(p->exec_buf))
+	if (dlen + 1 + nlen + 1 > CHILD_EXEC_MAX)
 		return false;
 	memcpy(p->exec_buf, dir, dlen);
 	p->exec_buf[dlen] = '/';

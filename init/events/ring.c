@@ -3,7 +3,7 @@
  * listeners, and the counters otpctl metrics shows.
  *
  * Events are counted from 0 here and numbered from 1 outside: event `seq`
- * is the (seq-1)th, in slot (seq-1) % EVENTS_MAX while first <= seq-1 <
+ * is the (seq-1)th, in slot (seq-1) % cap while first <= seq-1 <
  * next.
  * Each is one packed allocation (struct rec): the numbers a kind needs,
  * then its strings and lines one after the other, so a start costs ~64
@@ -39,9 +39,11 @@ struct rec {
 };
 
 static struct {
-	/* EVENTS_MAX slots (8 KiB), allocated with the first event (slots_get):
-	 * in .bss they spread otpd's small globals over more pages (issue 19). */
+	/* `cap` slots, from SLOTS_MIN up to EVENTS_MAX (8 KiB) as events are
+	 * held (slots_fit): in .bss the whole table spread otpd's small globals
+	 * over more pages, and a small tree never needs it all (issue 19). */
 	struct rec **slot;
+	size_t cap;
 	uint64_t first, next;           /* counts: dropped from the front, recorded */
 	size_t bytes;                   /* held by the records in the ring */
 	struct events_listener *listeners;
@@ -49,6 +51,12 @@ static struct {
 	struct gave_up *gave_up;
 	size_t n_gave_up;
 } ring;
+
+/* Event s's slot (s counted from 0; the table exists while events are held). */
+static struct rec **slot_of(uint64_t s)
+{
+	return &ring.slot[s % ring.cap];
+}
 
 const char *event_kind_str(enum event_kind k)
 {
@@ -88,7 +96,7 @@ bool events_get(uint64_t seq, struct event *e)
 
 	if (seq < 1 || seq - 1 < ring.first || seq - 1 >= ring.next)
 		return false;
-	r = ring.slot[(seq - 1) % EVENTS_MAX];
+	r = *slot_of(seq - 1);
 	*e = (struct event){ .seq = seq, .time_ms = r->time_ms, .kind = r->kind,
 			     .worker = r->worker, .pid = r->pid, .intensity = r->intensity,
 			     .restarts = r->restarts, .n_lines = r->n_lines };
@@ -165,18 +173,34 @@ static struct rec *rec_pack(const struct event *e, size_t n_lines)
 	return r;
 }
 
-/* The slot table; NULL out of memory.  Events are held only once it exists. */
-static struct rec **slots_get(void)
+#define SLOTS_MIN 64                    /* a power of two, as EVENTS_MAX */
+
+/* Room for n events held at once (n <= EVENTS_MAX): the table doubles,
+ * moving what it holds.  n consecutive numbers fall in distinct slots of
+ * any table of at least n. */
+static int slots_fit(uint64_t n)
 {
-	if (!ring.slot)
-		ring.slot = calloc(EVENTS_MAX, sizeof(*ring.slot));
-	return ring.slot;
+	size_t cap = ring.cap ? ring.cap : SLOTS_MIN;
+	struct rec **v;
+
+	while (cap < n)
+		cap *= 2;
+	if (cap == ring.cap)
+		return 0;
+	if (!(v = calloc(cap, sizeof(*v))))
+		return -ENOMEM;
+	for (uint64_t s = ring.first; ring.slot && s < ring.next; s++)
+		v[s % cap] = *slot_of(s);
+	free(ring.slot);
+	ring.slot = v;
+	ring.cap = cap;
+	return 0;
 }
 
 /* Let the oldest event go. */
 static void drop_first(void)
 {
-	struct rec **slot = &ring.slot[ring.first % EVENTS_MAX];
+	struct rec **slot = slot_of(ring.first);
 
 	ring.bytes -= (*slot)->size;
 	free(*slot);
@@ -192,7 +216,7 @@ int events_record(const struct event *e)
 	uint64_t i;
 
 	told.time_ms = realtime_ms();
-	if (!slots_get() || !(r = rec_pack(&told, n_lines))) {
+	if (!(r = rec_pack(&told, n_lines))) {
 		ring.lost++;
 		return -ENOMEM;
 	}
@@ -200,10 +224,15 @@ int events_record(const struct event *e)
 		drop_first();
 	while (ring.next > ring.first && ring.bytes + r->size > EVENTS_BYTES_MAX)
 		drop_first();
+	if (slots_fit(ring.next - ring.first + 1) < 0) {
+		free(r);
+		ring.lost++;
+		return -ENOMEM;
+	}
 	i = ring.next++;
 	told.seq = i + 1;
 	told.n_lines = n_lines;
-	ring.slot[i % EVENTS_MAX] = r;
+	*slot_of(i) = r;
 	ring.bytes += r->size;
 	for (struct events_listener *l = ring.listeners; l; l = l->next)
 		l->fn(l, &told);
@@ -245,8 +274,8 @@ uint64_t events_gave_up_count(const char *name)
 static void events_ring_free_slots(void)
 {
 	for (uint64_t s = ring.first; ring.slot && s < ring.next; s++) {
-		free(ring.slot[s % EVENTS_MAX]);
-		ring.slot[s % EVENTS_MAX] = NULL;
+		free(*slot_of(s));
+		*slot_of(s) = NULL;
 	}
 	ring.first = ring.next;
 	ring.bytes = 0;
@@ -376,9 +405,9 @@ static int ev_put(const struct event *e, uint64_t first, uint64_t next, bool dry
 		return -EBADMSG;
 	if (dry)
 		return 0;
-	if (!slots_get() || !(r = rec_pack(e, e->n_lines)))
+	if (!(r = rec_pack(e, e->n_lines)))
 		return -ENOMEM;
-	slot = &ring.slot[(e->seq - 1) % EVENTS_MAX];
+	slot = slot_of(e->seq - 1);
 	if (*slot)
 		ring.bytes -= (*slot)->size;
 	free(*slot);
@@ -412,6 +441,8 @@ int events_restore(const struct st_rd *r, bool dry)
 		events_ring_free_slots();
 		ring.first = first;
 		ring.next = next;
+		if (slots_fit(next - first) < 0)
+			return -ENOMEM;
 		(void)st_u64(r, ER_DROPPED, &ring.dropped);
 		(void)st_u64(r, ER_LOST, &ring.lost);
 	}
@@ -430,7 +461,7 @@ int events_restore(const struct st_rd *r, bool dry)
 	}
 	/* Every number held has its event. */
 	for (uint64_t s = ring.first; k == 0 && !dry && s < ring.next; s++)
-		if (!ring.slot || !ring.slot[s % EVENTS_MAX])
+		if (!ring.slot || !*slot_of(s))
 			k = -EBADMSG;
 	/* Within this image's budget (another build may keep less). */
 	while (k == 0 && !dry && ring.next > ring.first && ring.bytes > EVENTS_BYTES_MAX)

@@ -186,16 +186,20 @@ static void file_retry(struct ev_timer *t, int64_t now)
 		oq_flush(&f->q);
 }
 
+/* The names on the heap: two PATH_MAX buffers here took otpd's stack 8
+ * KiB deeper at the first rotation, for good (issue 19).  Out of memory,
+ * the file is not moved aside and grows on. */
 static void rename_numbered(const char *path, unsigned from, unsigned to)
 {
-	char a[PATH_MAX], b[PATH_MAX];
+	char *a, *b;
 
-	if (from)
-		snprintf(a, sizeof(a), "%s.%u", path, from);
-	else
-		snprintf(a, sizeof(a), "%s", path);
-	snprintf(b, sizeof(b), "%s.%u", path, to);
-	(void)rename(a, b);     /* a missing older file is fine */
+	if (from ? asprintf(&a, "%s.%u", path, from) < 0 : !(a = strdup(path)))
+		return;
+	if (asprintf(&b, "%s.%u", path, to) >= 0) {
+		(void)rename(a, b);     /* a missing older file is fine */
+		free(b);
+	}
+	free(a);
 }
 
 /* The file is full: move it aside (or empty it) and start a new one. */

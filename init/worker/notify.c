@@ -32,8 +32,8 @@
 static struct {
 	int fd;
 	struct ev_source src;
-	char *buf;                      /* NOTIFY_MSG_MAX + 1, allocated with the socket:
-					   static, it spread otpd's globals over a page more */
+	char *buf;                      /* NOTIFY_MSG_MAX + 1, allocated at the first message
+					   (issue 19: a tree without notify workers pays nothing) */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 } nt = { .fd = -1 };
 
@@ -155,10 +155,22 @@ static void notify_dispatch(pid_t pid, const char *buf, size_t len)
 	notify_apply(w, &m);
 }
 
-/* Receive one datagram.  1: handled or skipped, 0: none left. */
-static int notify_recv_one(void)
+/* Out of memory for the buffer: take one datagram out and drop it (the
+ * socket would stay readable and wake the loop for ever). */
+static int notify_drop_one(void)
 {
-	char *buf = nt.buf;
+	char b[1];
+	ssize_t n = recv(nt.fd, b, sizeof(b), MSG_DONTWAIT | MSG_TRUNC);
+
+	if (n < 0)
+		return errno == EINTR ? 1 : 0;
+	log_warn("notify: out of memory, a message was dropped");
+	return 1;
+}
+
+/* Receive one datagram into buf.  1: handled or skipped, 0: none left. */
+static int notify_recv_into(char *buf)
+{
 	union {
 		struct cmsghdr align;
 		char b[CMSG_SPACE(sizeof(struct ucred)) + CMSG_SPACE(sizeof(int) * NOTIFY_FDS_MAX)];
@@ -180,16 +192,18 @@ static int notify_recv_one(void)
 	return 1;
 }
 
+static int notify_recv_one(void)
+{
+	if (!nt.buf && !(nt.buf = malloc(NOTIFY_MSG_MAX + 1)))
+		return notify_drop_one();
+	return notify_recv_into(nt.buf);
+}
+
 static void notify_on_readable(struct ev_source *s, uint32_t revents)
 {
 	for (int i = 0; i < NOTIFY_BATCH; i++)
 		if (!notify_recv_one())
 			return;
-}
-
-static int notify_buf_get(void)
-{
-	return nt.buf || (nt.buf = malloc(NOTIFY_MSG_MAX + 1)) ? 0 : -ENOMEM;
 }
 
 static void notify_close(void)
@@ -210,8 +224,6 @@ int notify_init(const char *run_dir)
 	if ((size_t)snprintf(path, sizeof(path), "%s/notify", run_dir) >= sizeof(path))
 		return -ENAMETOOLONG;
 	notify_close();
-	if ((r = notify_buf_get()) < 0)
-		return r;
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 
 	if (fd < 0)
@@ -250,8 +262,6 @@ int notify_restore(const struct st_rd *r, bool dry)
 		return -EBADMSG;
 	if (dry || fd < 0)
 		return 0;
-	if ((k = notify_buf_get()) < 0)
-		return k;
 	/* What workers sent meanwhile waits in the socket. */
 	nt.src = (struct ev_source){ .fd = fd, .events = EPOLLIN, .fn = notify_on_readable };
 	if ((k = ev_add(&nt.src)) < 0)

@@ -245,6 +245,11 @@ int spawn_worker(struct ws *w, const char **ret_why)
 		goto out;
 	}
 	fill_plan(w, &plan, wfd, rp[1], cg_fd);
+	if (!strchr(argv[0], '/') && !(plan.exec_buf = child_exec_buf())) {
+		r = -ENOMEM;
+		*ret_why = "exec";
+		goto out;
+	}
 	if ((r = logger_fds(w, &plan)) < 0) {
 		*ret_why = "logger";
 		goto out;

@@ -48,6 +48,17 @@ case $out in
 esac
 conf <<EOF2
 [supervisor root]
+[worker groups]
+exec = $TP sleep
+seccomp_deny = @mount
+EOF2
+out=$(hide "$OTPD" --check -c "$T/otp.conf" 2>&1)
+case $out in
+*"cannot load libseccomp.so.2"*) pass "... also for groups only" ;;
+*) fail "--check of @mount said: $out" ;;
+esac
+conf <<EOF2
+[supervisor root]
 [worker plain]
 exec = $TP sleep
 EOF2

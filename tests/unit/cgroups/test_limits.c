@@ -52,7 +52,7 @@ static const struct cg_limits *load(struct otp_config **c, const char *keys)
 	cr_assert_eq(cfg_load_string(text, "t.conf", c, &e), 0, "%s", e.n ? e.msgs[0] : "");
 	n = cfg_find(*c, "w");
 	cr_assert_not_null(n);
-	return &n->limits;
+	return cfg_node_limits(n);
 }
 
 Test(cg_limits, need)

@@ -61,7 +61,7 @@ Test(cfg_example, design_section_2_loads)
 	cr_assert_eq(root->spec.period_ms, 5000);
 	cr_assert_str_eq(backend->spec.name, "backend");
 	cr_assert_eq(backend->spec.strategy, SUP_REST_FOR_ONE);
-	cr_assert_eq(backend->limits.memory_max, 1LL << 30);
+	cr_assert_eq(cfg_node_limits(backend)->memory_max, 1LL << 30);
 	cr_assert_str_eq(db->spec.name, "db");
 	cr_assert_str_eq(db->parent, "backend");
 	cr_assert_eq(db->w.argc, 3);
@@ -73,10 +73,10 @@ Test(cfg_example, design_section_2_loads)
 	cr_assert_str_eq(db->w.user, "mydb");
 	cr_assert_eq(db->w.n_env, 1);
 	cr_assert_str_eq(db->w.env[0], "MODE=prod");
-	cr_assert_eq(db->limits.memory_max, 512LL << 20);
-	cr_assert_eq(db->limits.cpu_quota_us, 50000);
-	cr_assert_eq(db->limits.cpu_period_us, 100000);
-	cr_assert_eq(db->limits.pids_max, 128);
+	cr_assert_eq(cfg_node_limits(db)->memory_max, 512LL << 20);
+	cr_assert_eq(cfg_node_limits(db)->cpu_quota_us, 50000);
+	cr_assert_eq(cfg_node_limits(db)->cpu_period_us, 100000);
+	cr_assert_eq(cfg_node_limits(db)->pids_max, 128);
 	cr_assert_eq(db->w.seccomp, CFG_SECCOMP_DENY);
 	cr_assert_str_eq(db->w.seccomp_list[0], "@mount");
 	cr_assert_str_eq(db->w.seccomp_list[2], "ptrace");

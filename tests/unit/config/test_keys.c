@@ -42,10 +42,10 @@ Test(cfg_keys, defaults)
 	cr_assert_eq(w->w.err.mode, CFG_OUT_LOG);
 	cr_assert_eq(w->w.n_env, 0);
 	cr_assert_eq(w->w.seccomp, CFG_SECCOMP_NONE);
-	cr_assert_eq(w->limits.memory_max, -1);
-	cr_assert_eq(w->limits.cpu_quota_us, -1);
-	cr_assert_eq(w->limits.pids_max, -1);
-	cr_assert_null(w->limits.io_max);
+	cr_assert_eq(cfg_node_limits(w)->memory_max, -1);
+	cr_assert_eq(cfg_node_limits(w)->cpu_quota_us, -1);
+	cr_assert_eq(cfg_node_limits(w)->pids_max, -1);
+	cr_assert_null(cfg_node_limits(w)->io_max);
 	cfg_free(c);
 }
 
@@ -274,7 +274,7 @@ Test(cfg_keys, limits)
 		"io_max = 8:0 rbps=1048576 wiops=max\ncpuset_cpus = 0-1,3\n"
 		"[worker w]\nparent = s\nexec = x\ncpu_max = 250%\npids_max = 1\n"
 		"[worker v]\nexec = x\ncpu_max = max\n[worker u]\nexec = x\ncpu_max = max 20000\n");
-	const struct cg_limits *l = &cfg_find(c, "s")->limits;
+	const struct cg_limits *l = cfg_node_limits(cfg_find(c, "s"));
 
 	cr_assert_eq(l->memory_max, INT64_MAX);
 	cr_assert_eq(l->memory_high, 65536);
@@ -286,15 +286,15 @@ Test(cfg_keys, limits)
 	cr_assert_eq(l->io_weight, 1);
 	cr_assert_str_eq(l->io_max, "8:0 rbps=1048576 wiops=max");
 	cr_assert_str_eq(l->cpuset_cpus, "0-1,3");
-	l = &cfg_find(c, "w")->limits;
+	l = cfg_node_limits(cfg_find(c, "w"));
 	cr_assert_eq(l->cpu_quota_us, 250000);
 	cr_assert_eq(l->cpu_period_us, 100000);
 	cr_assert_eq(l->pids_max, 1);
 	cr_assert_eq(l->memory_max, -1);
-	l = &cfg_find(c, "v")->limits;
+	l = cfg_node_limits(cfg_find(c, "v"));
 	cr_assert_eq(l->cpu_quota_us, INT64_MAX);
 	cr_assert_eq(l->cpu_period_us, 100000);
-	l = &cfg_find(c, "u")->limits;
+	l = cfg_node_limits(cfg_find(c, "u"));
 	cr_assert_eq(l->cpu_quota_us, INT64_MAX);
 	cr_assert_eq(l->cpu_period_us, 20000);
 	cfg_free(c);

@@ -66,6 +66,29 @@ Test(events, numbered_in_order_and_wrapped_after_the_last_1024)
 	cr_assert(eq(u64, h.last, events_next() - 1));
 }
 
+/* The slot table grows as events are held (64, 128, ... 1024): every event
+ * held keeps its number and its content across each growth and the wrap. */
+Test(events, every_held_event_survives_the_table_growing)
+{
+	uint64_t base = events_next();
+	struct event e;
+	char name[16];
+
+	for (int i = 0; i < EVENTS_MAX + 300; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		record_started(name, 1000 + i);
+		if (i == 63 || i == 64 || i == 200 || i == 700 || i == EVENTS_MAX + 299) {
+			for (uint64_t s = events_first(); s < events_next(); s++) {
+				cr_assert(events_get(s, &e), "event %llu of %d", (unsigned long long)s, i);
+				snprintf(name, sizeof(name), "g%d", (int)(s - base));
+				cr_assert(eq(str, (char *)e.name, name));
+				cr_assert(eq(int, e.pid, 1000 + (int)(s - base)));
+			}
+		}
+	}
+	cr_assert(eq(u64, events_next() - events_first(), EVENTS_MAX));
+}
+
 Test(events, a_crash_report_is_copied_and_rendered)
 {
 	const char *lines[] = { "first", "with \"quotes\"" };
