@@ -113,7 +113,8 @@ def main():
             "restart": lambda: restart.run(ctx, otpd, peers),
             "start": lambda: start.run(ctx, [otpd, Otpd(cgroup=True, name="otpd-cg")]
                                        + available(ctx, [Otpd(static=True, name="otpd-static")])
-                                       + peers + [StartFloor(True), StartFloor(False)]),
+                                       + peers + [StartFloor(True), StartFloor(False),
+                                                  StartFloor(cgroup=True)]),
             "idle": lambda: idle.run(ctx, [otpd] + peers, inits[1:-1]),
             "pid1": lambda: pid1.run(ctx, inits),
             "control": lambda: control.run(ctx),

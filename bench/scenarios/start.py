@@ -3,10 +3,12 @@
 start_N      the supervisor launched -> the N-th child in main() (its stamp),
              N = 100 and 1,000, interleaved A B C A B C.  Floors: a bare C
              loop starting them one after the other, each confirmed exec'd
-             ("floor", OTP's sequential start and nothing else), and all at
-             once ("floor-par").  otpd, otpd-cg and both floors run ROUNDS
-             times at each N (they are compared with each other: otpd <=
-             floor in the same run); s6 and runit ROUNDS times at 100, once
+             ("floor", OTP's sequential start and nothing else), all at
+             once ("floor-par"), and one after the other, each born in a
+             cgroup made for it ("floor-cg": what otpd-cg is held to).
+             otpd, otpd-cg and the floors run ROUNDS times at each N (they
+             are compared with each other: otpd <= floor, otpd-cg <=
+             floor-cg in the same run); s6 and runit ROUNDS times at 100, once
              at 1,000 (12-13 s each), supervisord once (42 s at 1,000).
 mem_N        private memory (Private_Clean + Private_Dirty, /proc/PID/smaps,
              less clean pages of files: see core.private_kib) of the
@@ -40,8 +42,8 @@ def timed_cmd(argv):
 STATUS_REPS = {"otpd": 7, "otpd-cg": 7, "runit": 5, "supervisord": 3, "s6": 1}
 ROUNDS = 3
 # Compared with each other in every round; the others once at 1,000.
-REPEATED = {100: ("otpd", "otpd-cg", "floor", "floor-par", "s6", "runit"),
-            1000: ("otpd", "otpd-cg", "floor", "floor-par")}
+REPEATED = {100: ("otpd", "otpd-cg", "floor", "floor-par", "floor-cg", "s6", "runit"),
+            1000: ("otpd", "otpd-cg", "floor", "floor-par", "floor-cg")}
 
 
 def one(ctx, sup, n, measure, status):

@@ -467,6 +467,19 @@ int cgroup_relpath(const struct sup_node *n, char *buf, size_t len)
 	return 0;
 }
 
+char *cgroup_relpath_dup(const struct sup_node *n)
+{
+	char *buf = malloc(PATH_MAX);
+	int r;
+
+	if (buf && (r = cgroup_relpath(n, buf, PATH_MAX)) < 0) {
+		free(buf);
+		errno = -r;
+		return NULL;
+	}
+	return buf;
+}
+
 /* A new cgroup for node n: controllers for its children, its own limits. */
 static int node_init_dir(const struct sup_node *n, int fd, const char **why)
 {
@@ -482,6 +495,34 @@ static int node_init_dir(const struct sup_node *n, int fd, const char **why)
 }
 
 /*
+ * Make and open n's cgroup when its parent's exists, the common case of a
+ * start (a supervisor's is made before its children start): one mkdirat
+ * and one openat by its path from the base, where the walk below makes,
+ * opens and closes every level (issue 19: start of 1,000 workers in
+ * cgroups).  -ENOENT: a level above is missing.
+ */
+static int leaf_make(const struct sup_node *n, const char **why)
+{
+	char *rel = cgroup_relpath_dup(n);
+	bool made;
+	int fd, r;
+
+	if (!rel)
+		return -errno;
+	made = mkdirat(cgs.base_fd, rel, 0755) == 0;
+	fd = made || errno == EEXIST ? openat(cgs.base_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	r = fd < 0 ? -errno : 0;
+	free(rel);
+	if (r < 0)
+		return r;
+	if (made && (r = node_init_dir(n, fd, why)) < 0) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/*
  * Open n's cgroup (a directory fd), creating it and its ancestors when
  * `create`; new ones are set up with their limits.  -errno with *why.
  */
@@ -493,6 +534,9 @@ int cgroup_node_open(const struct sup_node *n, bool create, const char **why)
 	*why = "cgroup";
 	if (depth < 0)
 		return depth;
+	if (create && (fd = leaf_make(n, why)) != -ENOENT)
+		return fd;
+	fd = cgs.base_fd;
 	for (int i = 0; i < depth; i++) {
 		bool created;
 		int nfd = cg_open_child(fd, sup_node_name(chain[i]), create, &created);

@@ -67,6 +67,9 @@ extern struct cg_shell cgs;
 int cgroup_init(void);
 void cgroup_fini(void);
 int cgroup_relpath(const struct sup_node *n, char *buf, size_t len);
+/* The same in a new string (free it); NULL with errno.  On the heap: a
+ * PATH_MAX buffer on the spawn path's stack is otpd's memory for good. */
+char *cgroup_relpath_dup(const struct sup_node *n);
 unsigned cgroup_node_controllers(const struct sup_node *n);
 /* n's cgroup directory fd (created with its ancestors if `create`). */
 int cgroup_node_open(const struct sup_node *n, bool create, const char **why);

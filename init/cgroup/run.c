@@ -85,11 +85,10 @@ void cgroup_worker_init(struct cg_worker *c, struct sup_node *n)
 /* Remove n's (empty) cgroup and what is below it; say so if that fails. */
 static void remove_node_cgroup(const struct sup_node *n)
 {
-	char rel[PATH_MAX];
-	int r = cgroup_relpath(n, rel, sizeof(rel));
+	char *rel = cgroup_relpath_dup(n);
+	int r = rel ? cg_remove(cgs.base_fd, rel) : -errno;
 
-	if (r == 0)
-		r = cg_remove(cgs.base_fd, rel);
+	free(rel);
 	if (r < 0)
 		log_warn("cannot remove the cgroup of %s below %s: %s", sup_node_name(n), cgs.base,
 			 strerror(-r));
@@ -98,15 +97,17 @@ static void remove_node_cgroup(const struct sup_node *n)
 /* c's cgroup directory, open (close it); -errno when there is none. */
 static int worker_dir(const struct cg_worker *c)
 {
-	char rel[PATH_MAX];
+	char *rel;
 	int r;
 
 	if (!c->made)
 		return -ENOENT;
-	if ((r = cgroup_relpath(c->node, rel, sizeof(rel))) < 0)
-		return r;
+	if (!(rel = cgroup_relpath_dup(c->node)))
+		return -errno;
 	r = openat(cgs.base_fd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	return r < 0 ? -errno : r;
+	r = r < 0 ? -errno : r;
+	free(rel);
+	return r;
 }
 
 /*

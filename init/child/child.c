@@ -168,6 +168,10 @@ static void setup_fds(struct child_plan *p)
 
 void child_run(struct child_plan *p)
 {
+	/* Before anything touches a descriptor: a table of its own. */
+	if (p->lend_end > 0 &&
+	    syscall(SYS_close_range, (unsigned)p->lend_end, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+		child_fail(p, "close_range", errno);
 	/* First of all: nothing of the worker may run outside its cgroup. */
 	if (p->cg_join && cg_move_self(p->cg_fd) < 0)
 		child_fail(p, "cgroup", errno);

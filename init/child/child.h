@@ -48,6 +48,10 @@
 
 #include "../../config/config.h"
 
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)   /* Linux 5.9 */
+#endif
+
 /* A seccomp filter ready for seccomp(2), built by otpd (worker/seccomp.c). */
 struct sb_filter {
 	struct sock_filter *insns;
@@ -75,6 +79,10 @@ struct child_plan {
 	                           CHILD_HANDOVER_FD(cfg): OTP_HANDOVER_FD), or -1 */
 	char *listen_pid;       /* the LISTEN_PID= entry of envp, or NULL */
 	int cg_fd;              /* the worker's cgroup directory, or -1 */
+	/* > 0: the child shares otpd's descriptor table at the clone and keeps
+	 * only the descriptors below this (close_range CLOSE_RANGE_UNSHARE),
+	 * where otpd lent it the ones above (worker/clone.c). */
+	int lend_end;
 	bool cg_join;           /* not born inside it: move in first */
 	bool pid1;              /* otpd is process 1: workers get a normal oom_score_adj */
 	const struct sb_filter *filter; /* seccomp filter to load, or NULL */
