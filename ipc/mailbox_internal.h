@@ -54,6 +54,24 @@ struct otp_mbi_server {
 	uid_t sys_uid;                  /* otpd's: system messages come from it; -1: none */
 	int ho_fd;                      /* a HANDOVER's channel to the new process, -1 */
 	bool handed_over;               /* state sent: not listening, ho_fd watched */
+	/*
+	 * Small replies of the current round, sent together when it ends
+	 * (otp_mbi_round_send): a reply sent at once wakes its caller, which
+	 * then competes for the CPU with the rest of the round; held, the
+	 * round ends first and the callers run while the next one waits
+	 * (issue 19: calls on kept connections, 8 callers).
+	 */
+	struct otp_mbi_held *held;      /* OTP_MBI_HELD_MAX */
+	uint8_t *held_buf;              /* OTP_MBI_HELD_BYTES */
+	size_t n_held, held_len;
+	bool holding;                   /* inside a round's peer events */
+};
+
+#define OTP_MBI_HELD_MAX 64             /* a round's events at most (MB_EVENTS) */
+#define OTP_MBI_HELD_BYTES (16 * 1024)  /* larger replies, or more, go at once */
+
+struct otp_mbi_held {
+	uint32_t slot, len;
 };
 
 /* Whether every slot is taken. */
@@ -70,6 +88,8 @@ void otp_mbi_peer_add(struct otp_mbi_server *s, int fd);
  * or breaks the protocol.
  */
 void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events);
+/* Send the replies the round held, in the order they were made. */
+void otp_mbi_round_send(struct otp_mbi_server *s);
 /*
  * Close the peer in `slot` gracefully: no new message can reach it (its
  * caller's next send fails with EPIPE, which the client library takes

@@ -63,22 +63,40 @@ static void peer_refuse(struct otp_mbi_server *s, size_t slot)
 	peer_remove(s, slot);
 }
 
-/* Send the reply in s->rep (len bytes, kind included), or keep it for EPOLLOUT. */
-static bool peer_reply(struct otp_mbi_server *s, size_t slot, size_t len)
+/* Send the reply buf (len bytes, kind included), or keep it for EPOLLOUT. */
+static bool peer_send(struct otp_mbi_server *s, size_t slot, const uint8_t *buf, size_t len)
 {
 	struct otp_mbi_peer *p = &s->peers[slot];
 
 	/* A caller that went away gets nothing; MSG_NOSIGNAL keeps us alive. */
-	if (send(p->fd, s->rep, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
+	if (send(p->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) >= 0)
 		return true;
 	if (errno != EAGAIN && errno != EINTR)
 		return false;
 	p->out = malloc(len);
 	if (!p->out)
 		return false;
-	memcpy(p->out, s->rep, len);
+	memcpy(p->out, buf, len);
 	p->out_len = len;
 	return peer_watch(s, slot, EPOLL_CTL_MOD, EPOLLOUT);
+}
+
+/* Hold the reply in s->rep for the end of the round, if there is room. */
+static bool peer_hold(struct otp_mbi_server *s, size_t slot, size_t len)
+{
+	if (!s->holding || s->n_held == OTP_MBI_HELD_MAX ||
+	    len > OTP_MBI_HELD_BYTES - s->held_len)
+		return false;
+	memcpy(s->held_buf + s->held_len, s->rep, len);
+	s->held[s->n_held++] = (struct otp_mbi_held){ .slot = (uint32_t)slot, .len = (uint32_t)len };
+	s->held_len += len;
+	return true;
+}
+
+/* The reply in s->rep (len bytes, kind included): held, sent, or kept. */
+static bool peer_reply(struct otp_mbi_server *s, size_t slot, size_t len)
+{
+	return peer_hold(s, slot, len) || peer_send(s, slot, s->rep, len);
 }
 
 /* A call: reply, or false to close without one when the handler fails. */
@@ -256,6 +274,22 @@ void otp_mbi_peer_event(struct otp_mbi_server *s, size_t slot, uint32_t events)
 	}
 	if (r < 0)
 		peer_end(s, slot, r);
+}
+
+void otp_mbi_round_send(struct otp_mbi_server *s)
+{
+	size_t at = 0;
+
+	/* Each slot is served once a round, so a held reply's peer is still
+	 * the one that asked: none is closed or replaced before this. */
+	for (size_t i = 0; i < s->n_held; i++) {
+		size_t slot = s->held[i].slot;
+
+		if (!peer_send(s, slot, s->held_buf + at, s->held[i].len))
+			peer_remove(s, slot);
+		at += s->held[i].len;
+	}
+	s->n_held = s->held_len = 0;
 }
 
 void otp_mbi_peer_retire(struct otp_mbi_server *s, size_t slot)

@@ -227,9 +227,13 @@ static int mb_round(struct otp_mbi_server *s, const struct epoll_event *ev, int 
 		if (ev[i].data.u32 == OTP_MBI_TAG_HANDOVER)
 			otp_mbi_handover_resume(s);
 	}
+	s->holding = true;
 	for (i = 0; i < n; i++)
 		if (ev[i].data.u32 < OTP_MB_CONN_MAX)
 			otp_mbi_peer_event(s, ev[i].data.u32, ev[i].events);
+	s->holding = false;
+	/* Before accepting: a slot freed this round may be taken again. */
+	otp_mbi_round_send(s);
 	return listen ? mb_accept_batch(s) : 0;
 }
 
@@ -258,7 +262,9 @@ static int mb_setup(struct otp_mbi_server *s)
 	s->rep = malloc(1 + OTP_MB_MSG_MAX);
 	s->peers = calloc(OTP_MB_CONN_MAX, sizeof(*s->peers));
 	s->free_slots = calloc(OTP_MB_CONN_MAX, sizeof(*s->free_slots));
-	if (!s->req || !s->rep || !s->peers || !s->free_slots)
+	s->held = calloc(OTP_MBI_HELD_MAX, sizeof(*s->held));
+	s->held_buf = malloc(OTP_MBI_HELD_BYTES);
+	if (!s->req || !s->rep || !s->peers || !s->free_slots || !s->held || !s->held_buf)
 		return -ENOMEM;
 	for (size_t i = 0; i < OTP_MB_CONN_MAX; i++) {
 		s->peers[i].fd = -1;
@@ -288,6 +294,8 @@ static void mb_teardown(struct otp_mbi_server *s)
 	free(s->rep);
 	free(s->peers);
 	free(s->free_slots);
+	free(s->held);
+	free(s->held_buf);
 }
 
 /*

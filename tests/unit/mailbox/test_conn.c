@@ -336,3 +336,95 @@ Test(mb_conn, eight_kept_callers_are_all_served)
 	stop_clean();
 	mh_assert_clean();
 }
+
+/* --- replies held to the end of a round ------------------------------------------- */
+
+struct mixed {
+	pthread_t tid;
+	int id;
+	long bad;
+};
+
+/*
+ * 300 calls whose replies alternate between small ones (held to the end
+ * of the server's round) and 6,000-byte ones (over the round's budget
+ * when several come at once: sent at the time), each checked against its
+ * own request.
+ */
+static void *mixed_run(void *arg)
+{
+	struct mixed *m = arg;
+	struct otp_conn *c;
+
+	if (otp_conn_open_path(mh_path("echo"), &c) < 0) {
+		m->bad++;
+		return NULL;
+	}
+	for (int i = 0; i < 300; i++) {
+		char out[6000], in[6000], tag[32];
+		size_t len = i % 2 ? sizeof(out) : 12;
+		int k = snprintf(tag, sizeof(tag), "%d:%d", m->id, i);
+		ssize_t n;
+
+		/* Its own bytes, and its own number first: a reply that went to
+		 * the wrong caller, or out of order, differs. */
+		memset(out, 'a' + m->id, len);
+		memcpy(out, tag, (size_t)k);
+		n = otp_conn_call(c, out, len, in, sizeof(in), 10000);
+		if (n != (ssize_t)len || memcmp(in, out, len) != 0)
+			m->bad++;
+	}
+	otp_conn_close(c);
+	return NULL;
+}
+
+Test(mb_conn, held_and_large_replies_each_reach_their_own_caller_in_order)
+{
+	struct mixed m[8];
+
+	mh_server_start("echo", &plain);
+	for (int i = 0; i < 8; i++) {
+		m[i] = (struct mixed){ .id = i };
+		cr_assert(eq(int, pthread_create(&m[i].tid, NULL, mixed_run, &m[i]), 0));
+	}
+	for (int i = 0; i < 8; i++)
+		pthread_join(m[i].tid, NULL);
+	for (int i = 0; i < 8; i++)
+		cr_assert(eq(long, m[i].bad, 0), "caller %d: %ld wrong replies", i, m[i].bad);
+	stop_clean();
+	mh_assert_clean();
+}
+
+/* Callers that leave with a reply on its way: the server holds it, fails
+ * to send it, drops the connection, and serves the others on. */
+Test(mb_conn, a_caller_gone_before_its_held_reply_does_not_stop_the_server)
+{
+	atomic_bool stop = false;
+	struct busy b[4];
+
+	mh_server_start("echo", &plain);
+	for (int i = 0; i < 4; i++) {
+		b[i] = (struct busy){ .stop = &stop };
+		cr_assert(eq(int, pthread_create(&b[i].tid, NULL, busy_run, &b[i]), 0));
+	}
+	for (int i = 0; i < 200; i++) {
+		int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+		cr_assert(fd >= 0);
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", mh_path("echo"));
+		cr_assert(eq(int, connect(fd, (struct sockaddr *)&a, sizeof(a)), 0));
+		/* A call (kind OTP_MB_CALL), then gone before the reply. */
+		cr_assert(eq(i64, send(fd, "cgone", 5, MSG_NOSIGNAL), 5));
+		close(fd);
+	}
+	atomic_store(&stop, true);
+	for (int i = 0; i < 4; i++)
+		pthread_join(b[i].tid, NULL);
+	for (int i = 0; i < 4; i++) {
+		cr_assert(gt(long, b[i].calls, 0), "caller %d was never answered", i);
+		cr_assert(eq(long, b[i].failed, 0), "caller %d had failures", i);
+	}
+	stop_clean();
+	mh_assert_clean();
+}
