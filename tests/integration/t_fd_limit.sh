@@ -20,7 +20,7 @@ for n in 40 41; do
 	grep -q "start_failed:spawn:Too many open files" "$T/err" &&
 		pass "limit $n: the start failure says EMFILE" ||
 		fail "limit $n: no EMFILE: $(grep error: "$T/err")"
-	grep -q "warning: the workers' output pipes need about 96 open files, the limit is $n" "$T/err" &&
+	grep -q "warning: the workers' output pipes need about 105 open files, the limit is $n" "$T/err" &&
 		pass "limit $n: said at the start, with what to do" || fail "limit $n: no warning: $(head -3 "$T/err")"
 done
 
