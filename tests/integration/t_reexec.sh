@@ -26,6 +26,8 @@ intensity = 50
 period = 60s
 [worker plain]
 exec = $TW
+[worker clean]
+exec = $TW --hygiene
 [worker printer]
 exec = /bin/sh -c "i=0; while :; do i=\$((i+1)); printf 'n %d' \$i; printf '\\\\n'; [ \$((i % 20)) = 0 ] && sleep 0.01; done"
 [supervisor ss]
@@ -202,6 +204,12 @@ scenario() { # mode: subreaper | pid1
 	p=$(json named pid)
 	grep -qa extra-arg "$PROC/$p/cmdline" 2>/dev/null && pass "$mode: dynamic child restarted with its args" \
 		|| fail "$mode: named's cmdline: $(tr '\0' ' ' < $PROC/$p/cmdline 2>/dev/null)"
+	# The new image lends its starts a block of descriptors claimed after
+	# the exec, wherever numbers were free: a start still passes on none.
+	ctl restart clean >/dev/null && wait_state clean running || fail "$mode: restart clean"
+	wait_for sh -c "[ \$($OTPCTL -s $SOCK logs clean | grep -c 'hygiene: fds=') -ge 2 ]"
+	expect_eq "$mode: a start after the exec passes on only fds 0-2" \
+		"$(ctl logs clean | grep 'hygiene: fds=' | tail -1)" "hygiene: fds=0,1,2,"
 
 	# --- 20 re-executions, no line lost; mailbox callers all answered ------------
 	local seq0 seq1 both_pid fl
