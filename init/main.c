@@ -279,7 +279,7 @@ static unsigned pipes_of(const struct cfg_worker *w)
 static void nofile_check(const struct otp_config *c)
 {
 	struct rlimit rl;
-	unsigned long need = 16 + 9;    /* otpd's own, and the spawn's lending block */
+	unsigned long need = 16 + WORKER_LEND_FDS;      /* otpd's own, the spawns' lending block */
 
 	for (size_t i = 0; i < c->n_nodes; i++)
 		if (c->nodes[i].spec.type == SUP_WORKER)

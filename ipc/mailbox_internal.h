@@ -67,7 +67,8 @@ struct otp_mbi_server {
 	bool holding;                   /* inside a round's peer events */
 };
 
-#define OTP_MBI_HELD_MAX 64             /* a round's events at most (MB_EVENTS) */
+#define OTP_MBI_EVENTS 64               /* events taken per wait (the rest come next round) */
+#define OTP_MBI_HELD_MAX OTP_MBI_EVENTS /* a reply per event of a round at most */
 #define OTP_MBI_HELD_BYTES (16 * 1024)  /* larger replies, or more, go at once */
 
 struct otp_mbi_held {

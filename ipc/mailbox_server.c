@@ -33,7 +33,7 @@
 #define MB_ACCEPT_BATCH 64      /* connections accepted between two polls */
 #define MB_PROBE_EVERY 8        /* wake-ups between looks for a backlog when there was none */
 #define MB_PAUSE_MS 100         /* out of fds: how long to stop accepting */
-#define MB_EVENTS 64            /* events taken per wait (the rest come next round) */
+#define MB_EVENTS OTP_MBI_EVENTS
 
 /* Parse a decimal environment variable as a positive long; false if unset or bad. */
 static bool mb_env_long(const char *name, long *ret_val)

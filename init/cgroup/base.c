@@ -534,9 +534,8 @@ int cgroup_node_open(const struct sup_node *n, bool create, const char **why)
 	*why = "cgroup";
 	if (depth < 0)
 		return depth;
-	if (create && (fd = leaf_make(n, why)) != -ENOENT)
-		return fd;
-	fd = cgs.base_fd;
+	if (create && (r = leaf_make(n, why)) != -ENOENT)
+		return r;
 	for (int i = 0; i < depth; i++) {
 		bool created;
 		int nfd = cg_open_child(fd, sup_node_name(chain[i]), create, &created);

@@ -45,8 +45,8 @@ int cgroup_restore(const struct st_rd *r, bool dry, const char **why)
 	if (!st_fd(r, CS_BASE_FD, &fd) || fd < 0 || !st_u64(r, CS_MOUNT_LEN, &mount_len) ||
 	    !(base = st_strdup(r, CS_BASE)))
 		return -EBADMSG;
-	if (mount_len > strlen(base) || dry) {
-		k = mount_len > strlen(base) ? -EBADMSG : 0;
+	k = mount_len > strlen(base) ? -EBADMSG : 0;
+	if (k < 0 || dry) {
 		free(base);
 		return k;
 	}

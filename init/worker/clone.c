@@ -92,7 +92,7 @@ bool spawn_fork_only(const struct cfg_worker *c)
  * holds no reference to a child's end of a pipe.  Where the kernel lacks
  * it, or no block can be had, children copy the table as before.
  */
-#define LEND_SLOTS 8
+#define LEND_SLOTS WORKER_LEND_SLOTS
 
 static struct {
 	int fill;                       /* /dev/null: a slot not lent */
@@ -142,35 +142,32 @@ static bool lend_ready(void)
 }
 
 /* The plan's descriptors a child may use, in slot order. */
-static void plan_fds(struct child_plan *p, int *v[LEND_SLOTS])
-{
-	int *all[LEND_SLOTS] = { &p->in_fd, &p->out_fd, &p->err_fd, &p->ready_fd,
-				 &p->exec_fd, &p->mb_fd, &p->ho_fd, &p->cg_fd };
+#define PLAN_FDS(p) { &(p)->in_fd, &(p)->out_fd, &(p)->err_fd, &(p)->ready_fd, \
+		      &(p)->exec_fd, &(p)->mb_fd, &(p)->ho_fd, &(p)->cg_fd }
 
-	for (int i = 0; i < LEND_SLOTS; i++)
-		v[i] = all[i];
+/* Placeholders back in the first n slots of those lent (saved[i] >= 0). */
+static void slots_refill(const int saved[LEND_SLOTS], int n)
+{
+	for (int i = 0; i < n; i++)
+		if (saved[i] >= 0)
+			(void)dup3(lend.fill, lend.base + i, O_CLOEXEC);
 }
 
 /* Lend p's descriptors (saved[] keeps its own numbers); false: not now. */
 static bool lend_out(struct child_plan *p, int saved[LEND_SLOTS])
 {
-	int *v[LEND_SLOTS], i;
+	int *v[LEND_SLOTS] = PLAN_FDS(p);
 
 	if (!lend_ready())
 		return false;
-	plan_fds(p, v);
-	for (i = 0; i < LEND_SLOTS; i++) {
+	for (int i = 0; i < LEND_SLOTS; i++) {
 		saved[i] = *v[i];
-		if (saved[i] >= 0 && dup3(saved[i], lend.base + i, O_CLOEXEC) < 0)
-			break;
+		if (saved[i] >= 0 && dup3(saved[i], lend.base + i, O_CLOEXEC) < 0) {
+			slots_refill(saved, i);
+			return false;
+		}
 	}
-	if (i < LEND_SLOTS) {
-		while (i-- > 0)
-			if (saved[i] >= 0)
-				(void)dup3(lend.fill, lend.base + i, O_CLOEXEC);
-		return false;
-	}
-	for (i = 0; i < LEND_SLOTS; i++)
+	for (int i = 0; i < LEND_SLOTS; i++)
 		if (saved[i] >= 0)
 			*v[i] = lend.base + i;
 	p->lend_end = lend.base + LEND_SLOTS;
@@ -180,14 +177,11 @@ static bool lend_out(struct child_plan *p, int saved[LEND_SLOTS])
 /* The clone returned: the slots hold placeholders again, p its own numbers. */
 static void lend_back(struct child_plan *p, const int saved[LEND_SLOTS])
 {
-	int *v[LEND_SLOTS];
+	int *v[LEND_SLOTS] = PLAN_FDS(p);
 
-	plan_fds(p, v);
-	for (int i = 0; i < LEND_SLOTS; i++) {
-		if (saved[i] >= 0)
-			(void)dup3(lend.fill, lend.base + i, O_CLOEXEC);
+	slots_refill(saved, LEND_SLOTS);
+	for (int i = 0; i < LEND_SLOTS; i++)
 		*v[i] = saved[i];
-	}
 	p->lend_end = 0;
 }
 

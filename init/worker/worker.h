@@ -80,6 +80,11 @@ void worker_setup(const struct worker_setup *s);
 /* What worker_setup() was given (re-execution carries it). */
 const struct worker_setup *worker_setup_get(void);
 
+/* Descriptors otpd keeps for lending to the children it starts (clone.c):
+ * a block of slots and the /dev/null placeholder. */
+#define WORKER_LEND_SLOTS 8
+#define WORKER_LEND_FDS (WORKER_LEND_SLOTS + 1)
+
 /* --- state.c ------------------------------------------------------------ */
 
 /* The worker state of `n`, created on first use; NULL for supervisors. */
